@@ -1,0 +1,148 @@
+"""Plain data records passed between pipeline stages.
+
+A `Study` is what `pubmed` makes of one PubMed record; `Tags` is what `classify` (and the
+reviewer's curation) add to it. Both are frozen dataclasses that round-trip through JSON so the
+store can keep them as they are.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+RETRACTION_TYPES = frozenset({"Retracted Publication"})
+RETRACTION_LINKS = frozenset({"RetractionIn"})
+CONCERN_LINKS = frozenset({"ExpressionOfConcernIn"})
+ERRATUM_LINKS = frozenset({"ErratumIn"})
+
+
+@dataclass(frozen=True)
+class Author:
+    """One entry of an AuthorList: a person or a collective (group) name."""
+
+    last_name: str = ""
+    fore_name: str = ""
+    initials: str = ""
+    collective_name: str = ""
+
+    @property
+    def short(self) -> str:
+        """Vancouver/AMA form: surname and initials ("Afridi SK"), or the collective name."""
+        if self.collective_name:
+            return self.collective_name
+        return f"{self.last_name} {self.initials}".strip()
+
+
+@dataclass(frozen=True)
+class AbstractSection:
+    """One AbstractText: a label (BACKGROUND, METHODS…) where the abstract is structured."""
+
+    label: str
+    text: str
+
+
+@dataclass(frozen=True)
+class MeshHeading:
+    """A MeSH descriptor with its qualifiers; `major` marks a major topic (PubMed's '*')."""
+
+    descriptor: str
+    major: bool = False
+    qualifiers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CommentCorrection:
+    """A CommentsCorrections link: RetractionIn, ErratumIn, ExpressionOfConcernIn, …"""
+
+    ref_type: str
+    ref_source: str = ""
+    pmid: str = ""
+
+
+@dataclass(frozen=True)
+class Study:
+    """One PubMed record, as parsed. Text fields hold plain text; `title_html` holds the title
+    with PubMed's inline markup reduced to a fixed safe list (<i>, <b>, <sup>, <sub>, <u>) and
+    every other character escaped."""
+
+    pmid: str
+    title: str
+    title_html: str = ""
+    authors: tuple[Author, ...] = ()
+    authors_complete: bool = True
+    journal: str = ""
+    journal_abbrev: str = ""
+    year: int | None = None
+    pub_date: str = ""
+    volume: str = ""
+    issue: str = ""
+    pages: str = ""
+    elocation: str = ""
+    doi: str = ""
+    pmcid: str = ""
+    abstract: tuple[AbstractSection, ...] = ()
+    publication_types: tuple[str, ...] = ()
+    mesh: tuple[MeshHeading, ...] = ()
+    keywords: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    comments_corrections: tuple[CommentCorrection, ...] = ()
+    kind: str = "article"  # "article" (PubmedArticle) or "book" (PubmedBookArticle)
+    date_revised: str = ""  # YYYY-MM-DD, from DateRevised, where present
+
+    @property
+    def pubmed_url(self) -> str:
+        return f"https://pubmed.ncbi.nlm.nih.gov/{self.pmid}/"
+
+    @property
+    def abstract_text(self) -> str:
+        return " ".join(
+            f"{s.label}: {s.text}" if s.label else s.text for s in self.abstract
+        ).strip()
+
+    @property
+    def retracted(self) -> bool:
+        return bool(RETRACTION_TYPES.intersection(self.publication_types)) or any(
+            c.ref_type in RETRACTION_LINKS for c in self.comments_corrections
+        )
+
+    def links(self, kinds: frozenset[str]) -> tuple[CommentCorrection, ...]:
+        return tuple(c for c in self.comments_corrections if c.ref_type in kinds)
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self), ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> Study:
+        return study_from_dict(json.loads(text))
+
+
+def study_from_dict(data: dict[str, Any]) -> Study:
+    """Rebuild a Study from `dataclasses.asdict` output (as stored)."""
+    d = dict(data)
+    d["authors"] = tuple(Author(**a) for a in d.get("authors", ()))
+    d["abstract"] = tuple(AbstractSection(**s) for s in d.get("abstract", ()))
+    d["mesh"] = tuple(
+        MeshHeading(m["descriptor"], m["major"], tuple(m["qualifiers"])) for m in d.get("mesh", ())
+    )
+    d["comments_corrections"] = tuple(
+        CommentCorrection(**c) for c in d.get("comments_corrections", ())
+    )
+    for key in ("publication_types", "keywords", "languages"):
+        d[key] = tuple(d.get(key, ()))
+    return Study(**d)
+
+
+@dataclass(frozen=True)
+class Tags:
+    """What classification and curation add to a Study for one topic."""
+
+    design: str = "other"
+    evidence_level: int = 7
+    conditions: tuple[str, ...] = ()
+    participants: int | None = None
+    route: str = ""
+    note: str = ""  # the reviewer's note (curation), shown beside the citation
+    design_source: str = "auto"  # "auto" (classifier) or "curation" (a reviewer's coding)
+    extra: dict[str, str] = field(default_factory=dict)
