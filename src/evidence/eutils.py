@@ -1,0 +1,442 @@
+"""The only HTTP code: a small NCBI E-utilities client.
+
+Each E-utility call is a frozen request value (`ESearch`, `EFetch`, `EPost`) that knows its
+endpoint and parameters; `EutilsClient` sends them with identification (tool, email, api_key),
+a process-wide rate limit, timeouts, bounded retries with backoff, and a total time budget.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
+
+import requests
+
+from evidence.errors import ConfigError, EutilsError, ParseError
+from evidence.pubmed import plain_text as _plain
+from evidence.pubmed import read_entrez_xml
+
+DEFAULT_BASE_URL = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
+DEFAULT_TOOL = "evidence"
+RATE_WITHOUT_KEY = 3.0
+RATE_WITH_KEY = 10.0
+ESEARCH_PAGE_LIMIT = 9999  # PubMed's ESearch cannot page past this many records
+SECRET_PARAMS = frozenset({"api_key", "email"})
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+# --- request values -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ESearch:
+    """ESearch with the history server: count, the first `retmax` PMIDs, WebEnv/query_key."""
+
+    term: str
+    db: str = "pubmed"
+    retstart: int = 0
+    retmax: int = ESEARCH_PAGE_LIMIT
+    datetype: str = ""  # edat | mdat | pdat
+    mindate: str = ""
+    maxdate: str = ""
+    usehistory: bool = True
+    webenv: str = ""
+
+    endpoint = "esearch.fcgi"
+    method = "POST"  # long terms go in the body, as NCBI recommends
+
+    def params(self) -> dict[str, str]:
+        p = {
+            "db": self.db,
+            "term": self.term,
+            "retstart": str(self.retstart),
+            "retmax": str(self.retmax),
+        }
+        if self.usehistory:
+            p["usehistory"] = "y"
+        if self.webenv:
+            p["WebEnv"] = self.webenv
+        if self.mindate or self.maxdate:
+            p["datetype"] = self.datetype or "pdat"
+            p["mindate"] = self.mindate or "1800"
+            p["maxdate"] = self.maxdate or "3000"
+        return p
+
+
+@dataclass(frozen=True)
+class EFetch:
+    """EFetch PubMed XML, either for a history set slice or for an explicit PMID list."""
+
+    db: str = "pubmed"
+    ids: tuple[str, ...] = ()
+    webenv: str = ""
+    query_key: str = ""
+    retstart: int = 0
+    retmax: int = 0
+
+    endpoint = "efetch.fcgi"
+    method = "POST"
+
+    def params(self) -> dict[str, str]:
+        p = {"db": self.db, "retmode": "xml", "rettype": "abstract"}
+        if self.ids:
+            p["id"] = ",".join(self.ids)
+        else:
+            p.update(
+                WebEnv=self.webenv,
+                query_key=self.query_key,
+                retstart=str(self.retstart),
+                retmax=str(self.retmax),
+            )
+        return p
+
+
+@dataclass(frozen=True)
+class EPost:
+    """EPost a PMID list to the history server."""
+
+    ids: tuple[str, ...]
+    db: str = "pubmed"
+
+    endpoint = "epost.fcgi"
+    method = "POST"
+
+    def params(self) -> dict[str, str]:
+        return {"db": self.db, "id": ",".join(self.ids)}
+
+
+Request = ESearch | EFetch | EPost
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """What ESearch said: the count, PMIDs, history handle, PubMed's translation, notes."""
+
+    count: int
+    ids: tuple[str, ...]
+    webenv: str = ""
+    query_key: str = ""
+    translation: str = ""
+    warnings: tuple[str, ...] = ()
+
+
+# --- rate limiting ------------------------------------------------------------------------
+
+
+class RateLimiter:
+    """Spaces calls at least 1/rate seconds apart, across all threads that share it."""
+
+    def __init__(
+        self,
+        rate: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if rate <= 0:
+            raise ConfigError("the request rate must be positive")
+        self.interval = 1.0 / rate
+        self._clock = clock
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._next = 0.0
+
+    def acquire(self) -> None:
+        with self._lock:
+            now = self._clock()
+            slot = max(now, self._next)
+            self._next = slot + self.interval
+        if slot > now:
+            self._sleep(slot - now)
+
+    def defer(self, seconds: float) -> None:
+        """Push every caller's next slot back (after a 429 or a Retry-After)."""
+        with self._lock:
+            self._next = max(self._next, self._clock() + seconds)
+
+
+# NCBI's limit is per user (API key or IP), so every client in this process must share one
+# limiter per host and rate. Created on first use, never at import.
+_limiters: dict[tuple[str, float], RateLimiter] = {}
+_limiters_lock = threading.Lock()
+
+
+def process_limiter(base_url: str, rate: float) -> RateLimiter:
+    """The process-wide limiter for this E-utilities host at this rate."""
+    key = (urlsplit(base_url).netloc, rate)
+    with _limiters_lock:
+        if key not in _limiters:
+            _limiters[key] = RateLimiter(rate)
+        return _limiters[key]
+
+
+# --- the client ---------------------------------------------------------------------------
+
+
+def redact(url: str) -> str:
+    """The URL with api_key and email removed, fit for logs and error messages."""
+    parts = urlsplit(url)
+    if not parts.query:
+        return url
+    kept = [
+        (k, v)
+        for k, v in (
+            pair.split("=", 1) if "=" in pair else (pair, "") for pair in parts.query.split("&")
+        )
+        if k not in SECRET_PARAMS
+    ]
+    return urlunsplit(parts._replace(query="&".join(f"{k}={v}" for k, v in kept)))
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard to try: attempts per request, backoff, timeouts and a total budget."""
+
+    attempts: int = 6
+    backoff: float = 1.0  # first wait; doubles each attempt, with jitter
+    max_wait: float = 60.0
+    connect_timeout: float = 10.0
+    read_timeout: float = 120.0
+    total: float = 900.0  # seconds for the whole client's life (one refresh)
+
+
+@dataclass
+class EutilsClient:
+    """Sends E-utilities requests. Injectable session, base URL, limiter and clock."""
+
+    email: str
+    base_url: str = DEFAULT_BASE_URL
+    tool: str = DEFAULT_TOOL
+    api_key: str = ""
+    session: requests.Session | None = None
+    limiter: RateLimiter | None = None
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
+    sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.monotonic
+    on_retry: Callable[[str], None] | None = None
+    requests_sent: int = 0
+
+    def __post_init__(self) -> None:
+        if not self.email or "@" not in self.email:
+            raise ConfigError(
+                "NCBI asks every E-utilities user for a contact email: "
+                "set NCBI_EMAIL or pass --email"
+            )
+        parts = urlsplit(self.base_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ConfigError(f"not an http(s) URL for E-utilities: {self.base_url!r}")
+        if not self.base_url.endswith("/"):
+            self.base_url += "/"
+        if self.session is None:
+            self.session = requests.Session()
+            self.session.headers["User-Agent"] = f"{self.tool} (+mailto contact in params)"
+        if self.limiter is None:
+            rate = RATE_WITH_KEY if self.api_key else RATE_WITHOUT_KEY
+            self.limiter = process_limiter(self.base_url, rate)
+        self._deadline = self.clock() + self.policy.total
+
+    # identification -----------------------------------------------------------------
+
+    def _identify(self, params: Mapping[str, str]) -> dict[str, str]:
+        full = dict(params)
+        full["tool"] = self.tool
+        full["email"] = self.email
+        if self.api_key:
+            full["api_key"] = self.api_key
+        return full
+
+    def url_for(self, request: Request) -> str:
+        """The redacted URL of a request, for logs and provenance."""
+        return redact(f"{urljoin(self.base_url, request.endpoint)}?{urlencode(request.params())}")
+
+    # sending ------------------------------------------------------------------------
+
+    def send(self, request: Request, *, check: Callable[[bytes], None] | None = None) -> bytes:
+        """Send one request and return its body, retrying what NCBI says is transient.
+
+        `check` validates a 200 body; it raises ParseError (retried: a truncated or HTML body)
+        or EutilsError (retried when `.status` is None and the message looks transient).
+        """
+        assert self.session is not None and self.limiter is not None
+        url = urljoin(self.base_url, request.endpoint)
+        shown = self.url_for(request)
+        data = self._identify(request.params())
+        last: str = ""
+        for attempt in range(1, self.policy.attempts + 1):
+            remaining = self._deadline - self.clock()
+            if remaining <= 0:
+                break
+            self.limiter.acquire()
+            self.requests_sent += 1
+            wait: float | None = None
+            try:
+                response = self.session.request(
+                    request.method,
+                    url,
+                    data=data,
+                    timeout=(
+                        self.policy.connect_timeout,
+                        min(self.policy.read_timeout, max(remaining, 1.0)),
+                    ),
+                )
+                body = response.content
+            except (requests.Timeout, requests.ConnectionError) as exc:
+                last = f"{type(exc).__name__}: network failure"
+            except requests.RequestException as exc:  # truncated body, decoding errors
+                last = f"{type(exc).__name__}: incomplete answer"
+            else:
+                if response.status_code == 200:
+                    try:
+                        if check is not None:
+                            check(body)
+                        return body
+                    except ParseError as exc:
+                        last = f"bad answer: {exc}"
+                    except EutilsError as exc:
+                        if not _transient(str(exc)):
+                            raise
+                        last = str(exc)
+                elif response.status_code in RETRY_STATUSES:
+                    last = f"HTTP {response.status_code}{_ncbi_message(body)}"
+                    wait = _retry_after(response.headers.get("Retry-After"))
+                    if response.status_code == 429:
+                        self.limiter.defer(wait if wait is not None else 1.0)
+                else:
+                    raise EutilsError(
+                        f"E-utilities refused the request: HTTP {response.status_code}"
+                        f"{_ncbi_message(body)} ({shown})",
+                        status=response.status_code,
+                        url=shown,
+                    )
+            if attempt == self.policy.attempts:
+                break
+            if wait is None:
+                wait = min(self.policy.max_wait, self.policy.backoff * 2 ** (attempt - 1))
+                wait *= 0.5 + random.random() / 2  # jitter, so parallel jobs spread out
+            if self.clock() + wait > self._deadline:
+                break
+            if self.on_retry is not None:
+                self.on_retry(f"{last}; retrying in {wait:.1f}s ({attempt}/{self.policy.attempts})")
+            self.sleep(wait)
+        raise EutilsError(
+            f"E-utilities kept failing after {attempt} attempt(s): {last} ({shown})", url=shown
+        )
+
+    # the calls ----------------------------------------------------------------------
+
+    def esearch(self, request: ESearch) -> SearchResult:
+        """Run one ESearch; an ERROR answer raises, it is never taken for zero results."""
+        parsed: dict[str, Any] = {}
+
+        def check(body: bytes) -> None:
+            parsed["record"] = _esearch_record(body)
+
+        self.send(request, check=check)
+        record = parsed["record"]
+        notes = _esearch_notes(record)
+        return SearchResult(
+            count=int(str(record["Count"])),
+            ids=tuple(str(i) for i in record.get("IdList", [])),
+            webenv=str(record.get("WebEnv", "")),
+            query_key=str(record.get("QueryKey", "")),
+            translation=_plain(record.get("QueryTranslation", "")),
+            warnings=notes,
+        )
+
+    def efetch(self, request: EFetch) -> bytes:
+        """Fetch PubMed XML; the body is checked to be a complete PubmedArticleSet."""
+        return self.send(request, check=_check_article_set)
+
+    def epost(self, request: EPost) -> tuple[str, str]:
+        """Post PMIDs to the history server; returns (webenv, query_key)."""
+        parsed: dict[str, Any] = {}
+
+        def check(body: bytes) -> None:
+            record = read_entrez_xml(body)
+            if "ERROR" in record:
+                raise EutilsError(f"EPost failed: {_plain(record['ERROR'])}")
+            parsed["record"] = record
+
+        self.send(request, check=check)
+        return str(parsed["record"]["WebEnv"]), str(parsed["record"]["QueryKey"])
+
+
+def _esearch_record(body: bytes) -> Any:
+    record = read_entrez_xml(body)
+    if not isinstance(record, Mapping):
+        raise ParseError("expected an eSearchResult document")
+    if record.get("ERROR"):
+        raise EutilsError(f"ESearch failed: {_plain(record['ERROR'])}")
+    if "Count" not in record:
+        raise ParseError("the eSearchResult has no Count")
+    return record
+
+
+def _esearch_notes(record: Mapping[str, Any]) -> tuple[str, ...]:
+    notes: list[str] = []
+    for section in ("ErrorList", "WarningList"):
+        block = record.get(section) or {}
+        if isinstance(block, Mapping):
+            for kind, values in block.items():
+                for v in values if isinstance(values, list) else [values]:
+                    if _plain(v):
+                        notes.append(f"{kind}: {_plain(v)}")
+    return tuple(notes)
+
+
+def _check_article_set(body: bytes) -> None:
+    head = body[:2048]
+    if b"<eFetchResult" in head or b"<ERROR>" in body[:4096]:
+        record = read_entrez_xml(body)
+        error = record.get("ERROR", "") if isinstance(record, Mapping) else ""
+        raise EutilsError(f"EFetch failed: {_plain(error) or 'error answer'}")
+    if b"<PubmedArticleSet" not in head or not body.rstrip().endswith(b"</PubmedArticleSet>"):
+        raise ParseError(f"not a complete PubmedArticleSet ({len(body)} bytes)")
+
+
+_TRANSIENT = (
+    "backend failed",
+    "temporarily",
+    "try again",
+    "unavailable",
+    "timeout",
+    "timed out",
+    "busy",
+    "internal error",
+)
+
+
+def _transient(message: str) -> bool:
+    lower = message.lower()
+    return any(word in lower for word in _TRANSIENT)
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+    except (TypeError, ValueError):
+        return None
+
+
+def _ncbi_message(body: bytes) -> str:
+    """NCBI's JSON error text, e.g. ': API rate limit exceeded'; nothing for other bodies."""
+    try:
+        doc = json.loads(body[:2000])
+    except (ValueError, UnicodeDecodeError):
+        return ""
+    if isinstance(doc, dict) and isinstance(doc.get("error"), str):
+        return f": {doc['error']}"
+    return ""
