@@ -1,0 +1,231 @@
+"""The `evidence` command: a thin layer over evidence.pipeline.
+
+Each command builds Settings, calls one library function and prints. Library errors become one
+`Error: …` line and the exit code their class carries (see evidence.errors); a traceback only
+with --debug.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn, TextIO
+
+from evidence import __version__
+from evidence.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, EvidenceError, StoreError
+from evidence.pipeline import (
+    build,
+    export_csv,
+    make_source,
+    refresh,
+    resolve_origin,
+    status,
+)
+from evidence.settings import ENV_EMAIL, ENV_EUTILS_URL, Settings, settings_from
+from evidence.sources import ORIGIN_SAMPLE
+
+EPILOG = """examples:
+  evidence refresh --sample              offline: the curated sample shipped with evidence
+  NCBI_EMAIL=you@example.org evidence refresh
+  evidence export --format csv -o studies.csv
+  evidence status --json
+
+exit codes: 0 success; 1 failure; 2 bad configuration or usage; 3 NCBI unreachable or
+failing (nothing changed); 4 another refresh is running."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"Error: {message} (see `{self.prog} --help`)\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = _Parser(add_help=False)
+    common.add_argument(
+        "--project",
+        type=Path,
+        metavar="DIR",
+        help="project directory with queries/ and reports/ (default: .)",
+    )
+    common.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    common.add_argument("-q", "--quiet", action="store_true", help="print only errors")
+
+    parser = _Parser(
+        prog="evidence",
+        description="PubMed research citations to evidence reports.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"evidence {__version__}")
+    commands = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", parser_class=_Parser
+    )
+
+    p = commands.add_parser(
+        "refresh",
+        parents=[common],
+        help="search, store and rebuild reports",
+        description="Run every query in queries/ against PubMed (or the "
+        "offline sample), store what is new and rebuild reports/.",
+        epilog="example: NCBI_EMAIL=you@example.org evidence refresh",
+    )
+    p.add_argument(
+        "--sample",
+        action="store_true",
+        help="use the curated offline sample shipped with evidence (no network)",
+    )
+    p.add_argument(
+        "--eutils-url",
+        metavar="URL",
+        help=f"E-utilities base URL (default: ${ENV_EUTILS_URL} or NCBI's)",
+    )
+    p.add_argument(
+        "--email", metavar="ADDR", help=f"contact email NCBI asks for (default: ${ENV_EMAIL})"
+    )
+
+    p = commands.add_parser(
+        "build",
+        parents=[common],
+        help="rebuild reports from the store",
+        epilog="example: evidence build --sample",
+    )
+    p.add_argument("--sample", action="store_true", help="build from the offline sample's store")
+
+    p = commands.add_parser(
+        "export",
+        parents=[common],
+        help="write the evidence table",
+        epilog="example: evidence export --format csv -o studies.csv",
+    )
+    p.add_argument("--format", required=True, choices=["csv"], help="export format")
+    p.add_argument("-o", "--output", type=Path, metavar="FILE", help="write here (default: stdout)")
+    p.add_argument("--sample", action="store_true", help="export the offline sample's store")
+
+    p = commands.add_parser(
+        "status",
+        parents=[common],
+        help="last runs, counts, data date",
+        epilog="example: evidence status --json",
+    )
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--sample", action="store_true", help="the offline sample's store")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return _run(args)
+    except EvidenceError as exc:
+        if args.debug:
+            raise
+        print(f"Error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("Error: interrupted; nothing half-written was kept", file=sys.stderr)
+        return 130
+
+
+def _run(args: argparse.Namespace) -> int:
+    settings = settings_from(
+        project=args.project,
+        email=getattr(args, "email", None),
+        eutils_url=getattr(args, "eutils_url", None),
+        environ=os.environ,
+    )
+    if not settings.project.is_dir():
+        print(f"Error: project directory {settings.project} does not exist", file=sys.stderr)
+        return EXIT_USAGE
+
+    def say(message: str) -> None:
+        if not args.quiet:
+            print(message, file=sys.stderr)
+
+    if args.command == "refresh":
+        source = make_source(settings, sample=args.sample, progress=say)
+        result = refresh(settings, source, progress=say)
+        where = "the curated offline sample" if source.origin == ORIGIN_SAMPLE else "PubMed"
+        for o in result.outcomes:
+            if not o.ok:
+                print(f"Error: {o.query_id}: {o.error}", file=sys.stderr)
+        if result.ok:
+            if not args.quiet:
+                studies = sum(o.count for o in result.outcomes)
+                new = sum(o.fetched for o in result.outcomes)
+                print(
+                    f"Refreshed {len(result.outcomes)} queries from {where}: {studies} "
+                    f"matches, {new} records fetched; reports in {settings.reports_dir}"
+                )
+            return EXIT_OK
+        print(
+            "Error: the refresh did not complete; stored studies and published reports "
+            "are unchanged",
+            file=sys.stderr,
+        )
+        return result.exit_code or EXIT_FAILURE
+
+    origin = resolve_origin(settings, args.sample or None)
+    if args.command == "build":
+        written = build(settings, origin=origin)
+        say(f"Built {len(written)} reports from the {origin} store in {settings.reports_dir}")
+        return EXIT_OK
+    if args.command == "export":
+        if args.output is None:
+            export_csv(settings, sys.stdout, origin=origin)
+            return EXIT_OK
+        return _export_to_file(settings, args.output, origin)
+    if args.command == "status":
+        info = status(settings, origin=origin)
+        if args.json:
+            print(json.dumps(info, indent=2, ensure_ascii=False))
+        else:
+            _print_status(info, sys.stdout)
+        return EXIT_OK
+    raise AssertionError(args.command)  # argparse only lets known commands through
+
+
+def _export_to_file(settings: Settings, path: Path, origin: str) -> int:
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        with tmp.open("w", encoding="utf-8", newline="") as fh:
+            export_csv(settings, fh, origin=origin)
+        tmp.replace(path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise StoreError(f"{path}: cannot write the export: {exc.strerror or exc}") from exc
+    return EXIT_OK
+
+
+def _print_status(info: dict[str, object], out: TextIO) -> None:
+    source = "curated offline sample" if info["origin"] == ORIGIN_SAMPLE else "PubMed"
+    print(f"Project: {info['project']} ({source})", file=out)
+    print(
+        f"Studies: {info['studies']}   last refreshed: {info['last_refreshed'] or 'never'}",
+        file=out,
+    )
+    queries = info["queries"]
+    assert isinstance(queries, dict)
+    for qid, q in queries.items():
+        run = q["last_run"]
+        if run is None:
+            print(f"  {qid}: never run", file=out)
+            continue
+        line = (
+            f"  {qid}: last run {run['status']} at {run['finished_at'] or run['started_at']}"
+            f", {q['studies']} studies"
+        )
+        if run["status"] == "ok":
+            line += f" ({run['count']} matched, {run['new']} new)"
+        else:
+            line += f": {run['error']}"
+        print(line, file=out)
+        for w in run["warnings"]:
+            print(f"    warning: {w}", file=out)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

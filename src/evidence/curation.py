@@ -1,0 +1,128 @@
+"""A reviewer's coding, applied over the automatic tags at every build.
+
+Entries come from the packaged sample's manifest (the reviewer's coding of the offline sample)
+and from an optional `queries/curation.toml` in the project, which wins where both speak:
+
+    [[study]]
+    pmid = "23365053"
+    design = "rct"                       # a design code, see evidence.classify.DESIGN_LABELS
+    conditions = ["migraine_with_aura"]  # condition ids from the query files
+    participants = 30
+    route = "intranasal"
+    note = "Reduced aura severity but not duration versus midazolam."
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from evidence.classify import DESIGN_LABELS, known_conditions, level_for
+from evidence.errors import QueryError
+from evidence.queries import Query
+from evidence.study import Tags
+
+_KEYS = {
+    "pmid",
+    "topic",
+    "design",
+    "conditions",
+    "participants",
+    "route",
+    "note",
+    "comparator",
+    "source_url",
+}
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One reviewer decision about one PMID (every field optional but the PMID)."""
+
+    pmid: str
+    design: str = ""
+    conditions: tuple[str, ...] = ()
+    participants: int | None = None
+    route: str = ""
+    note: str = ""
+
+
+Curation = dict[str, Entry]
+
+
+def entries_from(records: Iterable[Mapping[str, Any]], where: str) -> Curation:
+    """Validate raw [[study]] tables into entries keyed by PMID."""
+    out: Curation = {}
+    for i, raw in enumerate(records):
+        at = f"{where}: study[{i}]"
+        unknown = sorted(set(raw) - _KEYS)
+        if unknown:
+            raise QueryError(f"{at}: unknown key {unknown[0]!r}")
+        pmid = str(raw.get("pmid", "")).strip()
+        if not pmid.isdigit():
+            raise QueryError(f"{at}: pmid must be a PubMed id (digits), got {pmid!r}")
+        design = str(raw.get("design", ""))
+        if design and design not in DESIGN_LABELS:
+            raise QueryError(
+                f"{at} (PMID {pmid}): unknown design {design!r} "
+                f"(one of: {', '.join(DESIGN_LABELS)})"
+            )
+        participants = raw.get("participants")
+        if participants is not None and (
+            not isinstance(participants, int) or isinstance(participants, bool) or participants < 1
+        ):
+            raise QueryError(f"{at} (PMID {pmid}): participants must be a positive integer")
+        conditions = raw.get("conditions", [])
+        if not isinstance(conditions, list) or not all(isinstance(c, str) for c in conditions):
+            raise QueryError(f"{at} (PMID {pmid}): conditions must be a list of condition ids")
+        out[pmid] = Entry(
+            pmid=pmid,
+            design=design,
+            conditions=tuple(conditions),
+            participants=participants,
+            route=str(raw.get("route", "")),
+            note=str(raw.get("note", "")),
+        )
+    return out
+
+
+def load_curation(path: Path) -> Curation:
+    """Load a project's curation file; a missing file is an empty curation."""
+    if not path.exists():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise QueryError(f"{path}: not valid TOML: {exc}") from None
+    studies = data.get("study", [])
+    if not isinstance(studies, list):
+        raise QueryError(f"{path}: 'study' must be an array of tables ([[study]])")
+    return entries_from(studies, str(path))
+
+
+def apply(tags: Tags, entry: Entry | None, query: Query) -> Tags:
+    """The automatic tags with the reviewer's coding laid over them."""
+    if entry is None:
+        return tags
+    changes: dict[str, Any] = {}
+    if entry.design:
+        changes.update(
+            design=entry.design,
+            evidence_level=level_for(entry.design).rank,
+            design_source="curation",
+        )
+    if entry.conditions:
+        # The reviewer's conditions replace the automatic ones; a code the query does not
+        # declare leaves the study in the topic's "other" group.
+        changes["conditions"] = known_conditions(query, entry.conditions)
+    if entry.participants is not None:
+        changes["participants"] = entry.participants
+    if entry.route:
+        changes["route"] = entry.route
+    if entry.note:
+        changes["note"] = entry.note
+    return dataclasses.replace(tags, **changes)

@@ -1,0 +1,411 @@
+"""One run, end to end: lock, search each query, fetch only what is new, parse, store, build.
+
+Also the read side used by the CLI: which store to read, the evidence table, the status.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, TextIO
+
+import pandas as pd
+
+from evidence.citations import ama, ama_html, write_csv
+from evidence.classify import DESIGN_LABELS, LEVELS
+from evidence.curation import Curation, entries_from, load_curation
+from evidence.errors import ConfigError, EvidenceError, LockError, StoreError
+from evidence.eutils import EutilsClient, SearchResult
+from evidence.pubmed import parse_article_set
+from evidence.queries import Query, load_queries
+from evidence.render import doi_url, environment, pmc_url, render_all, write_all
+from evidence.settings import Settings
+from evidence.sources import ORIGIN_PUBMED, ORIGIN_SAMPLE, LiveSource, SampleSource, Source
+from evidence.store import Run, Store
+from evidence.tabulate import OTHER, Placed, counts_by_condition_and_design, evidence_table, place
+
+Progress = Callable[[str], None]
+
+
+def _quiet(_: str) -> None:
+    """The default progress callback: say nothing."""
+
+
+@dataclass
+class QueryOutcome:
+    query_id: str
+    ok: bool
+    count: int = 0
+    new: int = 0
+    fetched: int = 0
+    warnings: list[str] = field(default_factory=list)
+    error: str = ""
+    exit_code: int = 0
+
+
+@dataclass
+class RefreshResult:
+    origin: str
+    outcomes: list[QueryOutcome]
+    reports: list[Path] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(o.ok for o in self.outcomes)
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every query succeeded; else the code of the first failure."""
+        return next((o.exit_code for o in self.outcomes if not o.ok), 0)
+
+
+@contextmanager
+def project_lock(settings: Settings) -> Iterator[None]:
+    """Hold the project's refresh lock; a second refresh fails at once with LockError."""
+    try:
+        settings.state_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(settings.state_dir / "refresh.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise StoreError(f"{settings.state_dir}: cannot create the state folder: {exc}") from exc
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise LockError(
+                f"another refresh is running on {settings.project}; try again when it ends"
+            ) from None
+        yield
+    finally:
+        os.close(fd)
+
+
+def make_source(settings: Settings, *, sample: bool, progress: Progress = _quiet) -> Source:
+    """The offline sample, or live E-utilities (which needs a contact email)."""
+    if sample:
+        return SampleSource()
+    client = EutilsClient(
+        email=settings.email,
+        api_key=settings.api_key,
+        base_url=settings.eutils_url,
+        tool=settings.tool,
+        on_retry=progress,
+    )
+    return LiveSource(client, batch_size=settings.batch_size)
+
+
+def refresh(settings: Settings, source: Source, *, progress: Progress = _quiet) -> RefreshResult:
+    """Search every query, store what is new, and rebuild the reports if all succeeded.
+
+    A query that fails is recorded as a failed run and stores no hits; studies stored by
+    earlier runs are never removed, and the reports are only rebuilt after a full success.
+    """
+    queries = load_queries(settings.queries_dir)
+    load_curation(settings.curation_file)  # fail early, before any network, on a bad file
+    with project_lock(settings), Store(settings.store_path(source.origin)) as store:
+        outcomes = [_refresh_query(store, source, q, progress) for q in queries]
+        result = RefreshResult(origin=source.origin, outcomes=outcomes)
+        if result.ok:
+            result.reports = build(settings, origin=source.origin, store=store)
+            progress(f"reports written to {settings.reports_dir}")
+        return result
+
+
+def _refresh_query(store: Store, source: Source, query: Query, progress: Progress) -> QueryOutcome:
+    run_id = store.start_run(query.id, source.origin, query.term)
+    outcome = QueryOutcome(query_id=query.id, ok=False)
+    try:
+        progress(f"{query.id}: searching")
+        result = source.search(query)
+        outcome.count = result.count
+        outcome.warnings.extend(result.warnings)
+        known = store.known_pmids(result.ids)
+        need = [p for p in result.ids if p not in known]
+        outcome.new = len(need)
+        progress(f"{query.id}: {result.count} found, {len(need)} to fetch")
+        got, deleted = _fetch_and_store(store, source, need, result, progress, query.id)
+        missing = [p for p in need if p not in got and p not in deleted]
+        if missing:
+            # EFetch sometimes answers with fewer records than asked for: ask once more.
+            retry = SearchResult(count=len(missing), ids=tuple(missing))
+            again, gone = _fetch_and_store(store, source, missing, retry, progress, query.id)
+            got |= again
+            deleted |= gone
+            missing = [p for p in missing if p not in again and p not in gone]
+        if missing:
+            outcome.warnings.append(
+                f"{len(missing)} record(s) could not be fetched and will be tried next run: "
+                + ", ".join(missing[:10])
+                + ("…" if len(missing) > 10 else "")
+            )
+        outcome.fetched = len(got)
+        found = [p for p in result.ids if p not in deleted and (p in known or p in got)]
+        store.finish_run(
+            run_id,
+            query_id=query.id,
+            pmids=found,
+            count=result.count,
+            new=len(got),
+            fetched=len(got),
+            translation=result.translation,
+            warnings=outcome.warnings,
+        )
+        outcome.ok = True
+        for w in outcome.warnings:
+            progress(f"{query.id}: warning: {w}")
+    except EvidenceError as exc:
+        outcome.error = str(exc)
+        outcome.exit_code = exc.exit_code
+        store.fail_run(run_id, outcome.error)
+        progress(f"{query.id}: failed: {exc}")
+    return outcome
+
+
+def _fetch_and_store(
+    store: Store,
+    source: Source,
+    pmids: Sequence[str],
+    result: SearchResult,
+    progress: Progress,
+    label: str,
+) -> tuple[set[str], set[str]]:
+    got: set[str] = set()
+    deleted: set[str] = set()
+    if not pmids:
+        return got, deleted
+    wanted = set(pmids)
+    for chunk in source.fetch(pmids, result):
+        parsed = parse_article_set(chunk)
+        studies = [s for s in parsed.studies if s.pmid in wanted]
+        store.save_studies(studies, source.origin)
+        got.update(s.pmid for s in studies)
+        if parsed.deleted:
+            store.mark_deleted(parsed.deleted)
+            deleted.update(parsed.deleted)
+        progress(f"{label}: {len(got)}/{len(wanted)} records stored")
+    return got, deleted
+
+
+# --- the read side ---------------------------------------------------------------------------
+
+
+def resolve_origin(settings: Settings, sample: bool | None) -> str:
+    """The store to read: the sample if asked, else whichever was refreshed successfully last."""
+    if sample:
+        return ORIGIN_SAMPLE
+    latest: tuple[str, str] | None = None
+    for origin in (ORIGIN_PUBMED, ORIGIN_SAMPLE):
+        path = settings.store_path(origin)
+        if not path.exists():
+            continue
+        with Store(path) as store:
+            run = store.last_success()
+        if run is not None and (latest is None or run.finished_at > latest[0]):
+            latest = (run.finished_at, origin)
+    if latest is None:
+        raise ConfigError(
+            f"nothing has been refreshed in {settings.project} yet: run "
+            "`evidence refresh --sample` (offline) or `evidence refresh` (PubMed) first"
+        )
+    return latest[1]
+
+
+def _curation(origin: str, settings: Settings) -> Curation:
+    curation: Curation = {}
+    if origin == ORIGIN_SAMPLE:
+        curation.update(entries_from(SampleSource().studies, "packaged sample.toml"))
+    curation.update(load_curation(settings.curation_file))
+    return curation
+
+
+@dataclass(frozen=True)
+class View:
+    """What the store holds, placed in the project's topics."""
+
+    origin: str
+    queries: list[Query]
+    placed: dict[str, list[Placed]]
+    last_runs: dict[str, Run]
+    last_success: dict[str, Run]
+
+    def table(self) -> pd.DataFrame:
+        return evidence_table(self.placed, self.queries)
+
+
+def load_view(settings: Settings, origin: str, store: Store | None = None) -> View:
+    queries = load_queries(settings.queries_dir)
+    curation = _curation(origin, settings)
+    if store is None:
+        if not settings.store_path(origin).exists():
+            raise ConfigError(
+                f"no {origin} data yet: run `evidence refresh"
+                f"{' --sample' if origin == ORIGIN_SAMPLE else ''}` first"
+            )
+        with Store(settings.store_path(origin)) as own:
+            return load_view(settings, origin, own)
+    placed = place(store.studies(), store.hits(), queries, curation)
+    successes = {q.id: r for q in queries if (r := store.last_success(q.id)) is not None}
+    return View(origin, queries, placed, store.last_runs(), successes)
+
+
+def build(settings: Settings, *, origin: str, store: Store | None = None) -> list[Path]:
+    """Render every report from the store into reports/, atomically."""
+    view = load_view(settings, origin, store)
+    context = report_context(view)
+    files = render_all(environment(settings.templates_dir), context)
+    return write_all(settings.reports_dir, files)
+
+
+def _data_date(view: View) -> date:
+    if view.origin == ORIGIN_SAMPLE:
+        return date.fromisoformat(str(SampleSource().snapshot["compiled"]))
+    stamps = [r.finished_at for r in view.last_success.values()]
+    if not stamps:
+        raise ConfigError("no successful refresh yet: nothing to report")
+    return date.fromisoformat(max(stamps)[:10])
+
+
+def report_context(view: View) -> dict[str, Any]:
+    """The values the report templates see (documented in templates/README.md)."""
+    data_date = _data_date(view)
+    sample = None
+    if view.origin == ORIGIN_SAMPLE:
+        snap = SampleSource().snapshot
+        sample = {"notice": snap["notice"], "compiled": snap["compiled"], "title": snap["title"]}
+    topics = []
+    seen: set[str] = set()
+    for q in view.queries:
+        entries = [_entry(q, p) for p in view.placed.get(q.id, [])]
+        seen.update(e["pmid"] for e in entries)
+        conditions = []
+        for c in (*q.conditions, None):
+            cid = c.id if c else OTHER
+            members = [e for e in entries if cid in e["condition_ids"]]
+            if c is None and not members:
+                continue
+            members.sort(key=lambda e: (-(e["year"] or 0), e["short"]))
+            conditions.append(
+                {"id": cid, "label": c.label if c else q.other_label, "entries": members}
+            )
+        levels = [
+            {
+                "key": lv.key,
+                "label": lv.label,
+                "entries": [e for e in entries if e["evidence_level"] == lv.rank],
+            }
+            for lv in LEVELS
+        ]
+        run = view.last_success.get(q.id)
+        topics.append(
+            {
+                "id": q.id,
+                "title": q.title,
+                "description": q.description,
+                "term": q.term,
+                "translation": run.translation if run else "",
+                "search_count": run.count or 0 if run else 0,
+                "searched_at": run.finished_at[:10] if run else "",
+                "warnings": list(run.warnings) if run else [],
+                "conditions": conditions,
+                "levels": [lv for lv in levels if lv["entries"]],
+            }
+        )
+    counts = counts_by_condition_and_design(view.placed, view.queries)
+    return {
+        "origin": view.origin,
+        "sample": sample,
+        "data_date": data_date.isoformat(),
+        "data_date_text": f"{data_date:%B} {data_date.day}, {data_date.year}",
+        "total_studies": len(seen),
+        "topics": topics,
+        "counts": {
+            "columns": [str(c) for c in counts.columns],
+            "rows": [
+                {"topic": t, "condition": c, "values": [int(v) for v in row]}
+                for (t, c), row in zip(counts.index, counts.to_numpy(), strict=True)
+            ],
+        },
+        "design_labels": DESIGN_LABELS,
+    }
+
+
+def _entry(query: Query, p: Placed) -> dict[str, Any]:
+    s, t = p.study, p.tags
+    first = s.authors[0] if s.authors else None
+    name = (first.collective_name or first.last_name) if first else "Anonymous"
+    if len(s.authors) > 1 or not s.authors_complete:
+        name += " et al"
+    labels = {c.id: c.label for c in query.conditions}
+    return {
+        "pmid": s.pmid,
+        "anchor": f"ev-{query.id}-{s.pmid}",
+        "short": f"{name} {s.year}" if s.year else name,
+        "citation": ama(s),
+        "citation_html": ama_html(s),
+        "design": t.design,
+        "design_label": DESIGN_LABELS.get(t.design, t.design),
+        "evidence_level": t.evidence_level,
+        "participants": t.participants,
+        "year": s.year,
+        "condition_ids": t.conditions or (OTHER,),
+        "condition_labels": [labels[c] for c in t.conditions if c in labels],
+        "note": t.note,
+        "retracted": s.retracted,
+        "doi": s.doi,
+        "doi_url": doi_url(s.doi),
+        "pmcid": s.pmcid,
+        "pmc_url": pmc_url(s.pmcid),
+        "first_seen": p.first_seen,
+    }
+
+
+def export_csv(settings: Settings, out: TextIO, *, origin: str) -> int:
+    """Write the evidence table as CSV; returns the number of studies."""
+    table = load_view(settings, origin).table()
+    write_csv(table, out)
+    return len(table)
+
+
+def status(settings: Settings, *, origin: str) -> dict[str, Any]:
+    """The last run per query, counts, and when the data was last refreshed."""
+    with Store(settings.store_path(origin)) as store:
+        view = load_view(settings, origin, store)
+        counts = store.counts()
+    runs = {}
+    for q in view.queries:
+        last = view.last_runs.get(q.id)
+        ok = view.last_success.get(q.id)
+        runs[q.id] = {
+            "title": q.title,
+            "studies": len(view.placed.get(q.id, [])),
+            "last_run": _run_json(last) if last else None,
+            "last_success": ok.finished_at if ok else None,
+        }
+    successes = [r.finished_at for r in view.last_success.values()]
+    return {
+        "project": str(settings.project),
+        "origin": origin,
+        "store": str(settings.store_path(origin)),
+        "studies": len(view.table()),
+        "stored_records": counts["studies"],
+        "deleted_records": counts["deleted"],
+        "last_refreshed": max(successes) if successes else None,
+        "queries": runs,
+    }
+
+
+def _run_json(run: Run) -> dict[str, Any]:
+    return {
+        "status": run.status,
+        "started_at": run.started_at,
+        "finished_at": run.finished_at,
+        "count": run.count,
+        "new": run.new,
+        "translation": run.translation,
+        "warnings": list(run.warnings),
+        "error": run.error,
+    }

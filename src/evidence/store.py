@@ -1,0 +1,287 @@
+"""The local SQLite store: studies, which query found which study and when, and every run.
+
+Only this module speaks SQL. Every write happens inside a transaction; the schema version is
+kept in `PRAGMA user_version` and checked on open.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from evidence.errors import StoreError
+from evidence.study import Study
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE studies (
+    pmid TEXT PRIMARY KEY,
+    record TEXT NOT NULL,          -- the parsed Study, as JSON
+    origin TEXT NOT NULL,          -- 'pubmed' or 'sample'
+    date_revised TEXT NOT NULL DEFAULT '',
+    fetched_at TEXT NOT NULL,
+    deleted_at TEXT                -- set by a DeleteCitation: the study is no longer shown
+);
+CREATE TABLE hits (
+    query_id TEXT NOT NULL,
+    pmid TEXT NOT NULL REFERENCES studies(pmid),
+    first_seen TEXT NOT NULL,
+    last_seen TEXT NOT NULL,
+    PRIMARY KEY (query_id, pmid)
+);
+CREATE TABLE runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    query_id TEXT NOT NULL,
+    origin TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    status TEXT NOT NULL,          -- 'running', 'ok', 'failed'
+    term TEXT NOT NULL,
+    translation TEXT NOT NULL DEFAULT '',
+    count INTEGER,
+    new INTEGER,
+    fetched INTEGER,
+    warnings TEXT NOT NULL DEFAULT '[]',
+    error TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX hits_pmid ON hits(pmid);
+CREATE INDEX runs_query ON runs(query_id, id);
+"""
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+@dataclass(frozen=True)
+class Hit:
+    query_id: str
+    pmid: str
+    first_seen: str
+    last_seen: str
+
+
+@dataclass(frozen=True)
+class Run:
+    id: int
+    query_id: str
+    origin: str
+    started_at: str
+    finished_at: str
+    status: str
+    term: str
+    translation: str
+    count: int | None
+    new: int | None
+    fetched: int | None
+    warnings: tuple[str, ...]
+    error: str
+
+
+class Store:
+    """A SQLite file holding one project's studies and runs."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(path, isolation_level=None, timeout=30)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{path}: cannot open the store: {exc}") from exc
+        except OSError as exc:
+            raise StoreError(f"{path}: cannot create the store's folder: {exc}") from exc
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _migrate(self) -> None:
+        with self.transaction() as db:
+            # Read the version inside the write lock: two first runs must not both create.
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version == SCHEMA_VERSION:
+                return
+            if version > SCHEMA_VERSION:
+                raise StoreError(
+                    f"{self.path}: written by a newer evidence (schema {version}); upgrade evidence"
+                )
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    db.execute(statement)
+            db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One atomic unit of writes: all of it is stored, or none."""
+        try:
+            if not self._db.in_transaction:
+                self._db.execute("BEGIN IMMEDIATE")
+            yield self._db
+            if self._db.in_transaction:
+                self._db.execute("COMMIT")
+        except BaseException as exc:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
+                raise StoreError(f"{self.path}: write failed, nothing changed: {exc}") from exc
+            raise
+
+    # studies ---------------------------------------------------------------------------
+
+    def save_studies(self, studies: Iterable[Study], origin: str) -> int:
+        """Insert or update studies (by PMID) in one transaction; returns how many."""
+        stamp = now_iso()
+        rows = [(s.pmid, s.to_json(), origin, s.date_revised, stamp) for s in studies]
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT INTO studies (pmid, record, origin, date_revised, fetched_at) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT(pmid) DO UPDATE SET record=excluded.record, "
+                "origin=excluded.origin, date_revised=excluded.date_revised, "
+                "fetched_at=excluded.fetched_at, deleted_at=NULL",
+                rows,
+            )
+        return len(rows)
+
+    def mark_deleted(self, pmids: Iterable[str]) -> None:
+        with self.transaction() as db:
+            db.executemany(
+                "UPDATE studies SET deleted_at=? WHERE pmid=?", [(now_iso(), p) for p in pmids]
+            )
+
+    def known_pmids(self, pmids: Iterable[str]) -> set[str]:
+        """Those of `pmids` already stored (and not deleted)."""
+        wanted = list(pmids)
+        found: set[str] = set()
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            found.update(
+                r[0]
+                for r in self._db.execute(
+                    f"SELECT pmid FROM studies WHERE deleted_at IS NULL AND pmid IN ({marks})",
+                    chunk,
+                )
+            )
+        return found
+
+    def studies(self) -> dict[str, Study]:
+        """Every study found by some query and not deleted, by PMID."""
+        rows = self._db.execute(
+            "SELECT s.record FROM studies s WHERE s.deleted_at IS NULL "
+            "AND EXISTS (SELECT 1 FROM hits h WHERE h.pmid = s.pmid) ORDER BY s.pmid"
+        )
+        out = {}
+        for (record,) in rows:
+            study = Study.from_json(record)
+            out[study.pmid] = study
+        return out
+
+    def hits(self) -> list[Hit]:
+        return [
+            Hit(*row)
+            for row in self._db.execute(
+                "SELECT query_id, pmid, first_seen, last_seen FROM hits ORDER BY query_id, pmid"
+            )
+        ]
+
+    # runs ------------------------------------------------------------------------------
+
+    def start_run(self, query_id: str, origin: str, term: str) -> int:
+        with self.transaction() as db:
+            cur = db.execute(
+                "INSERT INTO runs (query_id, origin, started_at, status, term) "
+                "VALUES (?, ?, ?, 'running', ?)",
+                (query_id, origin, now_iso(), term),
+            )
+        assert cur.lastrowid is not None
+        return cur.lastrowid
+
+    def finish_run(
+        self,
+        run_id: int,
+        *,
+        query_id: str,
+        pmids: Iterable[str],
+        count: int,
+        new: int,
+        fetched: int,
+        translation: str,
+        warnings: Iterable[str],
+    ) -> None:
+        """Record a successful run and what it found, atomically."""
+        stamp = now_iso()
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT INTO hits (query_id, pmid, first_seen, last_seen) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(query_id, pmid) DO UPDATE SET last_seen=excluded.last_seen",
+                [(query_id, p, stamp, stamp) for p in pmids],
+            )
+            db.execute(
+                "UPDATE runs SET status='ok', finished_at=?, count=?, new=?, fetched=?, "
+                "translation=?, warnings=? WHERE id=?",
+                (stamp, count, new, fetched, translation, json.dumps(list(warnings)), run_id),
+            )
+
+    def fail_run(self, run_id: int, error: str) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE runs SET status='failed', finished_at=?, error=? WHERE id=?",
+                (now_iso(), error, run_id),
+            )
+
+    def runs(self, query_id: str | None = None) -> list[Run]:
+        sql = "SELECT * FROM runs" + (" WHERE query_id=?" if query_id else "") + " ORDER BY id"
+        rows = self._db.execute(sql, (query_id,) if query_id else ())
+        return [
+            Run(
+                id=r[0],
+                query_id=r[1],
+                origin=r[2],
+                started_at=r[3],
+                finished_at=r[4] or "",
+                status=r[5],
+                term=r[6],
+                translation=r[7],
+                count=r[8],
+                new=r[9],
+                fetched=r[10],
+                warnings=tuple(json.loads(r[11])),
+                error=r[12],
+            )
+            for r in rows
+        ]
+
+    def last_runs(self) -> dict[str, Run]:
+        """The latest run of each query, by query id."""
+        return {r.query_id: r for r in self.runs()}
+
+    def last_success(self, query_id: str | None = None) -> Run | None:
+        ok = [r for r in self.runs(query_id) if r.status == "ok"]
+        return ok[-1] if ok else None
+
+    def counts(self) -> dict[str, int]:
+        def one(sql: str) -> int:
+            return int(self._db.execute(sql).fetchone()[0])
+
+        return {
+            "studies": one(
+                "SELECT COUNT(*) FROM studies s WHERE deleted_at IS NULL "
+                "AND EXISTS (SELECT 1 FROM hits h WHERE h.pmid = s.pmid)"
+            ),
+            "deleted": one("SELECT COUNT(*) FROM studies WHERE deleted_at IS NOT NULL"),
+            "runs": one("SELECT COUNT(*) FROM runs"),
+        }

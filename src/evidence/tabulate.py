@@ -1,0 +1,169 @@
+"""pandas tables over the store: the evidence table and counts by condition and design."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from evidence.citations import ama, ama_html
+from evidence.classify import DESIGN_LABELS, LEVELS, classify, level_for
+from evidence.curation import Curation, apply
+from evidence.queries import Query
+from evidence.store import Hit
+from evidence.study import Study, Tags
+
+OTHER = "other"
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A study as it stands in one topic."""
+
+    study: Study
+    tags: Tags
+    first_seen: str
+
+
+def place(
+    studies: Mapping[str, Study],
+    hits: Sequence[Hit],
+    queries: Sequence[Query],
+    curation: Curation,
+) -> dict[str, list[Placed]]:
+    """Each query's studies with their tags (classification, then curation), by query id."""
+    by_id = {q.id: q for q in queries}
+    out: dict[str, list[Placed]] = {q.id: [] for q in queries}
+    for hit in hits:
+        query = by_id.get(hit.query_id)
+        study = studies.get(hit.pmid)
+        if query is None or study is None:
+            continue  # a query file since removed, or a deleted record
+        tags = apply(classify(study, query), curation.get(study.pmid), query)
+        out[query.id].append(Placed(study, tags, hit.first_seen))
+    for placed in out.values():
+        placed.sort(key=_order)
+    return out
+
+
+def _order(p: Placed) -> tuple[int, int, str]:
+    return (p.tags.evidence_level, -(p.study.year or 0), p.study.pmid)
+
+
+def evidence_table(placed: Mapping[str, list[Placed]], queries: Sequence[Query]) -> pd.DataFrame:
+    """One row per study, deduplicated across queries, ordered by evidence level then year.
+
+    A study found by several queries keeps every topic and condition; its design is the one
+    of the first topic (curation is per PMID, so it agrees across topics).
+    """
+    rows: dict[str, dict[str, object]] = {}
+    for query in queries:
+        for p in placed.get(query.id, []):
+            s, t = p.study, p.tags
+            conditions = [f"{query.id}:{c}" for c in (t.conditions or (OTHER,))]
+            row = rows.get(s.pmid)
+            if row is not None:
+                row["topics"].append(query.id)  # type: ignore[attr-defined]
+                row["conditions"].extend(conditions)  # type: ignore[attr-defined]
+                row["first_seen"] = min(str(row["first_seen"]), p.first_seen)
+                continue
+            rows[s.pmid] = {
+                "pmid": s.pmid,
+                "title": s.title,
+                "authors": "; ".join(a.short for a in s.authors)
+                + ("" if s.authors_complete else "; et al"),
+                "journal": s.journal or s.journal_abbrev,
+                "year": s.year,
+                "doi": s.doi,
+                "pmcid": s.pmcid,
+                "publication_types": list(s.publication_types),
+                "design": t.design,
+                "design_label": DESIGN_LABELS.get(t.design, t.design),
+                "evidence_level": t.evidence_level,
+                "topics": [query.id],
+                "conditions": conditions,
+                "participants": t.participants,
+                "route": t.route,
+                "note": t.note,
+                "retracted": s.retracted,
+                "first_seen": p.first_seen,
+                "citation": ama(s),
+                "citation_html": ama_html(s),
+                "pubmed_url": s.pubmed_url,
+            }
+    columns = [
+        "pmid",
+        "title",
+        "authors",
+        "journal",
+        "year",
+        "doi",
+        "pmcid",
+        "publication_types",
+        "design",
+        "design_label",
+        "evidence_level",
+        "topics",
+        "conditions",
+        "participants",
+        "route",
+        "note",
+        "retracted",
+        "first_seen",
+        "citation",
+        "citation_html",
+        "pubmed_url",
+    ]
+    table = pd.DataFrame(list(rows.values()), columns=columns)
+    table["year"] = table["year"].astype("Int64")
+    table["participants"] = table["participants"].astype("Int64")
+    table = table.sort_values(
+        ["evidence_level", "year", "pmid"],
+        ascending=[True, False, True],
+        na_position="last",
+        kind="stable",
+    )
+    return table.reset_index(drop=True)
+
+
+def counts_by_condition_and_design(
+    placed: Mapping[str, list[Placed]], queries: Sequence[Query]
+) -> pd.DataFrame:
+    """Studies per (topic, condition) by evidence level, with a total column.
+
+    The index is (topic title, condition label); a study counted under two conditions
+    counts once in each row.
+    """
+    records = []
+    for query in queries:
+        labels = {c.id: c.label for c in query.conditions} | {OTHER: query.other_label}
+        for p in placed.get(query.id, []):
+            level = level_for(p.tags.design)
+            for cid in p.tags.conditions or (OTHER,):
+                records.append(
+                    {
+                        "topic": query.title,
+                        "condition": labels[cid],
+                        "level": level.label,
+                        "order": (query.order, query.id, _cond_order(query, cid)),
+                    }
+                )
+    level_labels = [lv.label for lv in LEVELS]
+    if not records:
+        return pd.DataFrame(columns=[*level_labels, "Total"])
+    frame = pd.DataFrame(records)
+    order = frame.drop_duplicates(["topic", "condition"]).sort_values("order", kind="stable")
+    counts = pd.crosstab([frame["topic"], frame["condition"]], frame["level"])
+    counts = counts.reindex(columns=[c for c in level_labels if c in counts.columns])
+    counts = counts.reindex(pd.MultiIndex.from_frame(order[["topic", "condition"]]))
+    counts["Total"] = counts.sum(axis=1)
+    counts.columns.name = None
+    return counts.astype(int)
+
+
+def _cond_order(query: Query, cid: str) -> int:
+    for i, c in enumerate(query.conditions):
+        if c.id == cid:
+            return i
+    return len(query.conditions)
