@@ -7,8 +7,10 @@ a process-wide rate limit, timeouts, bounded retries with backoff, and a total t
 
 from __future__ import annotations
 
+import html
 import json
 import random
+import re
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -137,12 +139,15 @@ class RateLimiter:
         self,
         rate: float,
         *,
+        margin: float = 0.02,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         if rate <= 0:
             raise ConfigError("the request rate must be positive")
-        self.interval = 1.0 / rate
+        # Exactly 1/rate apart puts rate+1 requests right on the edge of NCBI's one-second
+        # window, where scheduling jitter tips them over; a small margin keeps them inside.
+        self.interval = 1.0 / rate + margin
         self._clock = clock
         self._sleep = sleep
         self._lock = threading.Lock()
@@ -268,10 +273,12 @@ class EutilsClient:
         url = urljoin(self.base_url, request.endpoint)
         shown = self.url_for(request)
         data = self._identify(request.params())
-        last: str = ""
+        last = f"the time budget of {self.policy.total:g}s for this run was used up"
+        attempt = 0
         for attempt in range(1, self.policy.attempts + 1):
             remaining = self._deadline - self.clock()
             if remaining <= 0:
+                attempt -= 1
                 break
             self.limiter.acquire()
             self.requests_sent += 1
@@ -391,12 +398,17 @@ def _esearch_notes(record: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(notes)
 
 
+_ERROR_ELEMENT = re.compile(rb"<ERROR>(.*?)</ERROR>", re.S)
+
+
 def _check_article_set(body: bytes) -> None:
-    head = body[:2048]
-    if b"<eFetchResult" in head or b"<ERROR>" in body[:4096]:
-        record = read_entrez_xml(body)
-        error = record.get("ERROR", "") if isinstance(record, Mapping) else ""
-        raise EutilsError(f"EFetch failed: {_plain(error) or 'error answer'}")
+    head = body[:4096]
+    if b"<eFetchResult" in head or b"<ERROR>" in head:
+        # NCBI's error answer names efetch.dtd, which Biopython does not ship: read the
+        # message from the bytes instead of parsing (parsing never fetches a DTD).
+        m = _ERROR_ELEMENT.search(body)
+        message = _plain(html.escape(m.group(1).decode("utf-8", "replace"))) if m else ""
+        raise EutilsError(f"EFetch failed: {message or 'error answer'}")
     if b"<PubmedArticleSet" not in head or not body.rstrip().endswith(b"</PubmedArticleSet>"):
         raise ParseError(f"not a complete PubmedArticleSet ({len(body)} bytes)")
 
