@@ -43,6 +43,16 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"Error: {message} (see `{self.prog} --help`)\n")
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 < value <= 86400:
+        raise argparse.ArgumentTypeError("must be between 0 and 86400 seconds")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     common = _Parser(add_help=False)
     common.add_argument(
@@ -85,6 +95,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--email", metavar="ADDR", help=f"contact email NCBI asks for (default: ${ENV_EMAIL})"
+    )
+    p.add_argument(
+        "--max-time",
+        type=_seconds,
+        metavar="SECONDS",
+        help="give up talking to NCBI after this long, retries included (default: 900)",
     )
 
     p = commands.add_parser(
@@ -135,6 +151,7 @@ def _run(args: argparse.Namespace) -> int:
         project=args.project,
         email=getattr(args, "email", None),
         eutils_url=getattr(args, "eutils_url", None),
+        max_time=getattr(args, "max_time", None),
         environ=os.environ,
     )
     if not settings.project.is_dir():

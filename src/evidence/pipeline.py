@@ -20,7 +20,7 @@ from evidence.citations import ama, ama_html, write_csv
 from evidence.classify import DESIGN_LABELS, LEVELS
 from evidence.curation import Curation, entries_from, load_curation
 from evidence.errors import ConfigError, EvidenceError, LockError, StoreError
-from evidence.eutils import EutilsClient, SearchResult
+from evidence.eutils import EutilsClient, RetryPolicy, SearchResult
 from evidence.pubmed import parse_article_set
 from evidence.queries import Query, load_queries
 from evidence.render import doi_url, environment, pmc_url, render_all, write_all
@@ -94,6 +94,7 @@ def make_source(settings: Settings, *, sample: bool, progress: Progress = _quiet
         base_url=settings.eutils_url,
         tool=settings.tool,
         on_retry=progress,
+        policy=RetryPolicy(total=settings.max_time),
     )
     return LiveSource(client, batch_size=settings.batch_size)
 

@@ -25,12 +25,8 @@ _PUBMED_DTD = re.compile(r"^pubmed_(\d{6})\.dtd$")
 _SAFE_TAGS = frozenset({"i", "b", "u", "sup", "sub"})
 _TAG = re.compile(r"<(/?)([A-Za-z][\w:.-]*)([^<>]*)>")
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
-_MONTHS = {
-    m: i
-    for i, m in enumerate(
-        ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], 1
-    )
-}
+_MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_MONTHS = {m: i for i, m in enumerate(_MONTH_NAMES, 1)}
 
 
 def _newest_bundled_pubmed_dtd() -> str:
@@ -307,7 +303,10 @@ def _pub_date(date: object) -> tuple[int | None, str]:
         m = _YEAR.search(medline)
         return (int(m.group(1)) if m else None), medline
     year = plain_text(date.get("Year"))
-    parts = [p for p in (year, plain_text(date.get("Month")), plain_text(date.get("Day"))) if p]
+    month = plain_text(date.get("Month"))
+    if month.isdigit() and 1 <= int(month) <= 12:
+        month = _MONTH_NAMES[int(month) - 1]
+    parts = [p for p in (year, month, plain_text(date.get("Day"))) if p]
     return (int(year) if year.isdigit() else None), " ".join(parts)
 
 

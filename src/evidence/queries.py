@@ -178,7 +178,7 @@ def _no_unknown(path: Path, prefix: str, data: dict[str, Any], allowed: set[str]
     unknown = sorted(set(data) - allowed)
     if unknown:
         raise QueryError(
-            f"{path}: unknown key {prefix}{unknown[0]!r} (allowed: {', '.join(sorted(allowed))})"
+            f"{path}: unknown key {prefix + unknown[0]!r} (allowed: {', '.join(sorted(allowed))})"
         )
 
 

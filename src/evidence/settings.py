@@ -24,6 +24,7 @@ class Settings:
     eutils_url: str = DEFAULT_BASE_URL
     tool: str = DEFAULT_TOOL
     batch_size: int = 200
+    max_time: float = 900.0  # seconds a refresh may spend talking to E-utilities
 
     @property
     def queries_dir(self) -> Path:
@@ -62,6 +63,7 @@ def settings_from(
     project: Path | None = None,
     email: str | None = None,
     eutils_url: str | None = None,
+    max_time: float | None = None,
     environ: Mapping[str, str],
 ) -> Settings:
     """Settings from command-line values (None = not given) over the environment."""
@@ -70,4 +72,5 @@ def settings_from(
         email=(email if email is not None else environ.get(ENV_EMAIL, "")).strip(),
         api_key=environ.get(ENV_API_KEY, "").strip(),
         eutils_url=(eutils_url or environ.get(ENV_EUTILS_URL, "") or DEFAULT_BASE_URL).strip(),
+        max_time=max_time if max_time is not None else Settings.max_time,
     )
