@@ -1,0 +1,182 @@
+"""The `evidence` command as a user runs it, on the offline sample (no network)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from evidence.cli import main
+from evidence.sources import SampleSource
+
+SAMPLE_PMIDS = {str(s["pmid"]) for s in SampleSource().studies}
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def refreshed(project: Path, capsys: pytest.CaptureFixture[str], no_network: None) -> Path:
+    code, out, err = run(capsys, "refresh", "--sample", "--project", str(project))
+    assert code == 0, err
+    assert "Refreshed 2 queries from the curated offline sample" in out
+    return project
+
+
+def test_refresh_sample_writes_every_report(refreshed: Path) -> None:
+    reports = refreshed / "reports"
+    html = (reports / "research-studies.html").read_text(encoding="utf-8")
+    page = (reports / "index.html").read_text(encoding="utf-8")
+    md = (reports / "research-studies.md").read_text(encoding="utf-8")
+    for pmid in SAMPLE_PMIDS:
+        link = f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/"
+        assert f'href="{link}"' in html and f"({link})" in md
+    # The sample says what it is wherever it shows.
+    for text in (html, page, md):
+        assert "Curated offline sample" in text
+        assert "evidence refresh" in text
+        assert "November 24, 2026" in text
+    assert html.lstrip().startswith("<section")
+    assert page.startswith("<!DOCTYPE html>") and '<html lang="en">' in page
+    assert "Studies by condition and design" in page
+    assert 'href="https://doi.org/10.1212/WNL.0b013e3182824e66"' in html
+    # Every neuropathic syndrome is listed with its studies.
+    for label in (
+        "Complex regional pain syndrome (CRPS)",
+        "Postherpetic neuralgia",
+        "Phantom limb pain",
+        "Diabetic neuropathy",
+        "Spinal cord injury pain",
+        "Fibromyalgia",
+        "Trigeminal neuralgia",
+        "Cancer-related neuropathic pain",
+    ):
+        assert f"<strong>{label}</strong>" in html
+    assert '<a href="#ev-neuropathic_pain-22965960">Hardy et al 2012</a>' in html
+
+
+def test_studies_are_grouped_by_evidence_level_in_order(refreshed: Path) -> None:
+    html = (refreshed / "reports" / "research-studies.html").read_text(encoding="utf-8")
+    headache = html[html.index('id="ev-headache"') : html.index('id="ev-neuropathic_pain"')]
+    order = [
+        headache.index(h)
+        for h in (
+            "Systematic reviews and meta-analyses (2)",
+            "Randomized controlled trials (5)",
+            "Other clinical trials (1)",
+            "Observational studies (4)",
+            "Case series and case reports (1)",
+            "Reviews and guidelines (2)",
+        )
+    ]
+    assert order == sorted(order)
+
+
+def test_export_csv(refreshed: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "export", "--format", "csv", "--project", str(refreshed))
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert {r["pmid"] for r in rows} == SAMPLE_PMIDS and len(rows) == len(SAMPLE_PMIDS)
+    for column in (
+        "pmid",
+        "title",
+        "authors",
+        "journal",
+        "year",
+        "doi",
+        "pmcid",
+        "publication_types",
+        "design",
+        "topics",
+        "conditions",
+        "retracted",
+        "first_seen",
+    ):
+        assert column in rows[0]
+    afridi = next(r for r in rows if r["pmid"] == "23365053")
+    assert afridi["design"] == "rct" and afridi["topics"] == "headache"
+    assert afridi["conditions"] == "headache:migraine_with_aura"
+    assert afridi["retracted"] == "False" and afridi["year"] == "2013"
+    levels = [int(r["evidence_level"]) for r in rows]
+    assert levels == sorted(levels)
+
+    target = refreshed / "out.csv"
+    code, out, _ = run(
+        capsys, "export", "--format", "csv", "-o", str(target), "--project", str(refreshed)
+    )
+    assert code == 0 and out == ""
+    assert len(list(csv.DictReader(io.StringIO(target.read_text(encoding="utf-8"))))) == len(
+        SAMPLE_PMIDS
+    )
+
+
+def test_status(refreshed: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "status", "--json", "--project", str(refreshed))
+    assert code == 0
+    info = json.loads(out)
+    assert info["origin"] == "sample" and info["studies"] == len(SAMPLE_PMIDS)
+    assert info["queries"]["headache"]["last_run"]["status"] == "ok"
+    assert info["queries"]["headache"]["studies"] == 15
+    assert info["last_refreshed"]
+    code, out, _ = run(capsys, "status", "--project", str(refreshed))
+    assert code == 0 and "headache: last run ok" in out
+
+
+def test_build_rebuilds_from_the_store(refreshed: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    page = refreshed / "reports" / "index.html"
+    before = page.read_text(encoding="utf-8")
+    page.unlink()
+    code, _, err = run(capsys, "build", "--project", str(refreshed))
+    assert code == 0, err
+    assert page.read_text(encoding="utf-8") == before
+
+
+def test_unknown_option_is_a_one_line_usage_error(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["refresh", "--colour", "--project", str(project)])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("Error: unrecognized arguments: --colour")
+
+
+def test_nothing_refreshed_yet(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "build", "--project", str(project))
+    assert code == 2
+    assert "evidence refresh --sample" in err and err.count("\n") == 1
+
+
+def test_malformed_query_file_changes_nothing(
+    refreshed: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = {p.name: p.read_bytes() for p in (refreshed / "reports").iterdir()}
+    bad = refreshed / "queries" / "broken.toml"
+    bad.write_text('title = "x"\n[search\n', encoding="utf-8")
+    code, _, err = run(capsys, "refresh", "--sample", "--project", str(refreshed))
+    assert code == 2
+    assert err.startswith(f"Error: {bad}: not valid TOML") and err.count("\n") == 1
+    assert {p.name: p.read_bytes() for p in (refreshed / "reports").iterdir()} == before
+
+
+def test_live_refresh_needs_an_email(
+    project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("NCBI_EMAIL", raising=False)
+    code, _, err = run(capsys, "refresh", "--project", str(project))
+    assert code == 2
+    assert err == (
+        "Error: NCBI asks every E-utilities user for a contact email: set NCBI_EMAIL "
+        "or pass --email\n"
+    )
+
+
+def test_missing_project_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "status", "--project", str(tmp_path / "nowhere"))
+    assert code == 2 and "does not exist" in err

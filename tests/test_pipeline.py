@@ -1,0 +1,166 @@
+"""A live refresh end to end against the local E-utilities emulator (real HTTP, 127.0.0.1)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from evidence.cli import main
+from evidence.errors import EXIT_NCBI
+from evidence.eutils import EutilsClient, RateLimiter, RetryPolicy
+from evidence.pipeline import refresh
+from evidence.queries import load_queries
+from evidence.settings import Settings
+from evidence.sources import LiveSource
+from evidence.store import Store
+from evidence.testing import EutilsEmulator, synthetic_articles
+
+HEADACHE = 300
+NEURO = 250
+OVERLAP = 50
+
+
+@pytest.fixture
+def world(project: Path) -> Iterator[tuple[EutilsEmulator, Path, list[str], list[str]]]:
+    """300 headache and 250 neuropathic-pain records, 50 of them found by both searches."""
+    articles = synthetic_articles(HEADACHE + NEURO - OVERLAP, seed=7, first_pmid=35000000)
+    pmids = sorted(articles)
+    headache, neuro = pmids[:HEADACHE], pmids[HEADACHE - OVERLAP :]
+    queries = {q.id: q for q in load_queries(project / "queries")}
+    with EutilsEmulator(articles, rate_limit=10.0) as emu:
+        emu.add_search(queries["headache"].term, headache, translation="headache translated")
+        emu.add_search(queries["neuropathic_pain"].term, neuro, translation="neuro translated")
+        yield emu, project, headache, neuro
+
+
+def cli(project: Path, url: str, *extra: str) -> int:
+    return main(
+        [
+            "refresh",
+            "--project",
+            str(project),
+            "--eutils-url",
+            url,
+            "--email",
+            "dev@example.org",
+            "--quiet",
+            *extra,
+        ]
+    )
+
+
+def test_live_refresh_stores_and_renders_every_record(
+    world: tuple[EutilsEmulator, Path, list[str], list[str]],
+    capsys: pytest.CaptureFixture[str],
+    no_network: None,
+) -> None:
+    emu, project, headache, neuro = world
+    assert cli(project, emu.url) == 0
+    everything = set(headache) | set(neuro)
+    html = (project / "reports" / "research-studies.html").read_text(encoding="utf-8")
+    md = (project / "reports" / "research-studies.md").read_text(encoding="utf-8")
+    for pmid in everything:
+        assert f'href="https://pubmed.ncbi.nlm.nih.gov/{pmid}/"' in html
+        assert f"(https://pubmed.ncbi.nlm.nih.gov/{pmid}/)" in md
+    assert "Curated offline sample" not in html
+    assert "PubMed's translation: <code>headache translated</code>" in html
+
+    # ESearch with history, then EFetch by WebEnv in POSTed batches of at most 200.
+    searches = [r for r in emu.requests if r.endpoint == "esearch"]
+    fetches = [r for r in emu.requests if r.endpoint == "efetch"]
+    assert len(searches) == 2 and all(r.params["usehistory"] == "y" for r in searches)
+    assert all(r.method == "POST" for r in fetches)
+    assert all(int(r.params.get("retmax", "200")) <= 200 for r in fetches)
+    # The overlap is fetched once: the second query asks by id only for what is new.
+    assert len(fetches) == 2 + 1  # 300 by history (2 batches), then 200 new ids (1 batch)
+
+    code = main(["export", "--format", "csv", "--project", str(project)])
+    out = capsys.readouterr().out
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert len(rows) == len(everything)  # deduplicated across queries
+    both = [r for r in rows if r["topics"] == "headache; neuropathic_pain"]
+    assert len(both) == OVERLAP
+
+    # A second run finds nothing new and fetches nothing.
+    before = len(fetches)
+    assert cli(project, emu.url) == 0
+    assert len([r for r in emu.requests if r.endpoint == "efetch"]) == before
+    with Store(project / ".evidence" / "pubmed.sqlite") as store:
+        assert len(store.studies()) == len(everything)
+        assert len(store.runs()) == 4 and all(r.status == "ok" for r in store.runs())
+        assert store.last_runs()["headache"].translation == "headache translated"
+
+
+def test_missing_and_deleted_records(
+    world: tuple[EutilsEmulator, Path, list[str], list[str]], no_network: None
+) -> None:
+    emu, project, headache, _ = world
+    emu.delete(headache[0])
+    emu.inject("efetch", "drop_records", times=1, count=3)
+    assert cli(project, emu.url) == 0
+    with Store(project / ".evidence" / "pubmed.sqlite") as store:
+        stored = store.studies()
+    assert headache[0] not in stored  # DeleteCitation: not shown
+    assert set(headache[1:]) <= set(stored)  # the 3 dropped records were asked for again
+
+
+def fast_source(url: str) -> LiveSource:
+    client = EutilsClient(
+        email="dev@example.org",
+        base_url=url,
+        limiter=RateLimiter(1000),
+        policy=RetryPolicy(attempts=3, backoff=0.01, max_wait=0.02, total=20.0),
+    )
+    return LiveSource(client)
+
+
+def test_a_failing_ncbi_changes_nothing(
+    world: tuple[EutilsEmulator, Path, list[str], list[str]], no_network: None
+) -> None:
+    emu, project, _, _ = world
+    settings = Settings(project=project, email="dev@example.org", eutils_url=emu.url)
+    assert refresh(settings, fast_source(emu.url)).ok
+    reports = {p.name: p.read_bytes() for p in (project / "reports").iterdir()}
+    with Store(settings.store_path("pubmed")) as store:
+        studies, hits = store.studies(), store.hits()
+
+    emu.inject("esearch", "error_200", times=1000)  # "Search Backend failed", every time
+    result = refresh(settings, fast_source(emu.url))
+    assert not result.ok and result.exit_code == EXIT_NCBI
+    assert all("Search Backend failed" in o.error for o in result.outcomes)
+    assert {p.name: p.read_bytes() for p in (project / "reports").iterdir()} == reports
+    with Store(settings.store_path("pubmed")) as store:
+        assert store.studies() == studies and store.hits() == hits
+        assert store.last_runs()["headache"].status == "failed"
+
+
+def test_cli_exit_code_when_ncbi_fails(
+    project: Path, capsys: pytest.CaptureFixture[str], no_network: None
+) -> None:
+    with EutilsEmulator({}, rate_limit=None) as emu:
+        url = emu.url
+    # The emulator is stopped: nothing listens there any more. --max-time bounds the retries.
+    code = main(
+        [
+            "refresh",
+            "--project",
+            str(project),
+            "--eutils-url",
+            url,
+            "--email",
+            "dev@example.org",
+            "--quiet",
+            "--max-time",
+            "2",
+        ]
+    )
+    assert code == EXIT_NCBI
+    err = capsys.readouterr().err
+    assert "Error: headache: E-utilities kept failing after" in err
+    assert "stored studies and published reports are unchanged" in err
+    assert not (project / "reports").exists()

@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from evidence.errors import ParseError
+from evidence.pubmed import ArticleSet, parse_article_set, read_entrez_xml, safe_markup
+
+
+@pytest.fixture
+def varied(fixture_bytes: Callable[[str], bytes], no_network: None) -> ArticleSet:
+    return parse_article_set(fixture_bytes("efetch-varied.xml"))
+
+
+def test_article_fields(varied: ArticleSet) -> None:
+    s = varied.studies[0]
+    assert s.pmid == "31111111"
+    assert s.title == (
+        "Effect of S-ketamine on CO2 reactivity & pain: a randomized, double-blind trial."
+    )
+    assert s.title_html == (
+        "Effect of <i>S</i>-ketamine on CO<sub>2</sub> reactivity &amp; pain: "
+        "a randomized, double-blind trial."
+    )
+    assert [a.short for a in s.authors] == ["O'Brien MA", "Núñez J", "KETAMINE-HA Study Group"]
+    assert s.authors[0].fore_name == "Mary Ann"
+    assert (s.journal, s.journal_abbrev) == ("Headache", "Headache")
+    assert (s.year, s.pub_date) == (2019, "2019 Nov-Dec")
+    assert (s.volume, s.issue, s.pages) == ("59", "10", "1701-1709")
+    assert s.doi == "10.1111/head.99999"
+    assert s.pmcid == "PMC7654321"
+    assert [(a.label, a.text) for a in s.abstract][2] == (
+        "RESULTS",
+        "Pain fell more with ketamine (p<0.05).",
+    )
+    assert s.publication_types == ("Journal Article", "Randomized Controlled Trial")
+    assert [m.descriptor for m in s.mesh] == ["Humans", "Ketamine", "Migraine with Aura"]
+    assert s.mesh[1].qualifiers == ("administration & dosage",) and s.mesh[1].major
+    assert s.keywords == ("NMDA antagonist",)
+    assert s.languages == ("eng",)
+    assert s.date_revised == "2023-05-17"
+    assert [c.ref_type for c in s.comments_corrections] == ["ErratumIn"]
+    assert not s.retracted
+
+
+def test_doi_never_comes_from_the_reference_list(varied: ArticleSet) -> None:
+    assert all(s.doi != "10.9999/not-this-one" for s in varied.studies)
+
+
+def test_doi_from_article_ids_when_elocation_is_not_a_doi(varied: ArticleSet) -> None:
+    s = varied.studies[1]
+    assert s.doi == "10.7759/cureus.35638"
+    assert s.elocation == "e35638"
+
+
+def test_retraction_is_seen(varied: ArticleSet) -> None:
+    s = varied.studies[1]
+    assert s.retracted
+    assert s.languages == ("spa",)
+    assert s.title.startswith("[Ketamine")
+
+
+def test_book_article_and_delete_citation(varied: ArticleSet) -> None:
+    book = varied.studies[2]
+    assert (book.kind, book.pmid, book.title, book.journal) == (
+        "book",
+        "20301111",
+        "Ketamine",
+        "StatPearls",
+    )
+    assert book.pub_date == "2024 Jan"
+    assert [a.short for a in book.authors] == ["Rosenbaum S"]
+    assert varied.deleted == ("12345678",)
+
+
+def test_study_round_trips_through_json(varied: ArticleSet) -> None:
+    from evidence.study import Study
+
+    for s in varied.studies:
+        assert Study.from_json(s.to_json()) == s
+
+
+def test_newer_dtd_than_biopython_ships_parses_offline(
+    fixture_bytes: Callable[[str], bytes], no_network: None
+) -> None:
+    body = fixture_bytes("efetch-varied.xml").replace(b"pubmed_250101.dtd", b"pubmed_290101.dtd")
+    assert len(parse_article_set(body).studies) == 3
+
+
+def test_unknown_non_pubmed_dtd_is_refused_without_network(no_network: None) -> None:
+    body = (
+        b'<?xml version="1.0"?>\n<!DOCTYPE PubmedArticleSet SYSTEM '
+        b'"https://dtd.nlm.nih.gov/ncbi/other/unknown_2099.dtd">\n<PubmedArticleSet/>'
+    )
+    with pytest.raises(ParseError, match=r"unknown_2099\.dtd"):
+        parse_article_set(body)
+
+
+def test_local_file_dtd_is_refused(no_network: None) -> None:
+    body = b'<?xml version="1.0"?>\n<!DOCTYPE x SYSTEM "file:///etc/passwd">\n<x/>'
+    with pytest.raises(ParseError):
+        read_entrez_xml(body)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"<html><body><h1>502 Bad Gateway</h1></body></html>",
+        b"",
+        b'<?xml version="1.0"?>\n<PubmedArticleSet><PubmedArticle><MedlineCitation>',
+    ],
+)
+def test_not_xml_or_truncated_is_a_parse_error(body: bytes) -> None:
+    with pytest.raises(ParseError):
+        parse_article_set(body)
+
+
+def test_safe_markup_keeps_only_the_inline_list() -> None:
+    assert safe_markup('<i onclick="x()">S</i>-<script>alert(1)</script>') == "<i>S</i>-alert(1)"
+    assert safe_markup("<b>open") == "<b>open</b>"
+    assert safe_markup("close</sup> &lt;b&gt;") == "close &lt;b&gt;"

@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from evidence.errors import TemplateError
+from evidence.render import (
+    doi_url,
+    environment,
+    md_escape,
+    pmc_url,
+    pubmed_url,
+    render_all,
+    write_all,
+)
+
+
+def test_links_are_built_only_from_valid_identifiers() -> None:
+    assert pubmed_url("123") == "https://pubmed.ncbi.nlm.nih.gov/123/"
+    with pytest.raises(ValueError):
+        pubmed_url("123/../../evil")
+    assert doi_url("10.1016/0304-3959(94)00182-E") == "https://doi.org/10.1016/0304-3959(94)00182-E"
+    assert doi_url('10.1234/x"><script>') == "https://doi.org/10.1234/x%22%3E%3Cscript%3E"
+    assert doi_url("javascript:alert(1)") == ""
+    assert pmc_url("PMC123") == "https://pmc.ncbi.nlm.nih.gov/articles/PMC123/"
+    assert pmc_url("PMC1 onclick") == ""
+
+
+def test_markdown_escape_makes_links_and_html_inert() -> None:
+    assert md_escape("[x](javascript:1) <b>") == r"\[x\]\(javascript:1\) \<b\>"
+
+
+def test_project_templates_override_the_packaged_ones(tmp_path: Path) -> None:
+    (tmp_path / "index.html").write_text("custom {{ total_studies }}", encoding="utf-8")
+    env = environment(tmp_path)
+    assert env.get_template("index.html").render(total_studies=3) == "custom 3"
+    # Templates the project does not override come from the package.
+    assert "evidence-studies" in env.get_template("research-studies.html").render(
+        _minimal_context()
+    )
+
+
+def test_autoescape_is_on_for_html_and_off_for_markdown(tmp_path: Path) -> None:
+    (tmp_path / "t.html").write_text("{{ v }}", encoding="utf-8")
+    (tmp_path / "t.md").write_text("{{ v|md }}", encoding="utf-8")
+    env = environment(tmp_path)
+    assert env.get_template("t.html").render(v="<script>") == "&lt;script&gt;"
+    assert env.get_template("t.md").render(v="<script>") == r"\<script\>"
+
+
+def test_template_errors_name_the_template_and_line(tmp_path: Path) -> None:
+    (tmp_path / "index.html").write_text("line one\n{{ no_such_value }}\n", encoding="utf-8")
+    with pytest.raises(TemplateError, match=r"index.html: line 2: 'no_such_value' is undefined"):
+        render_all(environment(tmp_path), _minimal_context())
+    (tmp_path / "index.html").write_text("{% for %}\n", encoding="utf-8")
+    with pytest.raises(TemplateError, match=r"index.html:1: "):
+        render_all(environment(tmp_path), _minimal_context())
+
+
+def test_write_all_replaces_files_and_leaves_no_temporaries(tmp_path: Path) -> None:
+    out = tmp_path / "reports"
+    write_all(out, {"a.html": "one", "b.md": "two"})
+    write_all(out, {"a.html": "three", "b.md": "four"})
+    assert sorted(p.name for p in out.iterdir()) == ["a.html", "b.md"]
+    assert (out / "a.html").read_text() == "three"
+    assert oct((out / "a.html").stat().st_mode & 0o777) == oct(0o644)
+
+
+def test_unwritable_reports_folder_is_a_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "reports"
+    blocker.write_text("a file where the folder should be")
+    with pytest.raises(TemplateError, match="cannot create the reports folder"):
+        write_all(blocker, {"a.html": "x"})
+
+
+def _minimal_context() -> dict[str, object]:
+    return {
+        "sample": None,
+        "data_date": "2026-01-01",
+        "data_date_text": "January 1, 2026",
+        "total_studies": 0,
+        "topics": [],
+        "counts": {"columns": [], "rows": []},
+        "origin": "pubmed",
+        "design_labels": {},
+    }

@@ -1,0 +1,25 @@
+"""The committed reports/ are exactly what `evidence refresh --sample` writes today."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from evidence.cli import main
+from evidence.render import OUTPUTS
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_committed_reports_match_a_fresh_sample_build(tmp_path: Path, no_network: None) -> None:
+    project = tmp_path / "project"
+    shutil.copytree(REPO / "queries", project / "queries")
+    if (REPO / "templates").is_dir():
+        shutil.copytree(REPO / "templates", project / "templates")
+    assert main(["refresh", "--sample", "--quiet", "--project", str(project)]) == 0
+    for name in OUTPUTS:
+        fresh = (project / "reports" / name).read_text(encoding="utf-8")
+        committed = (REPO / "reports" / name).read_text(encoding="utf-8")
+        assert committed == fresh, (
+            f"reports/{name} is out of date: run `evidence refresh --sample` and commit reports/"
+        )

@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from evidence.errors import StoreError
+from evidence.store import SCHEMA_VERSION, Store
+from evidence.study import Author, Study
+
+
+def study(pmid: str, title: str = "T") -> Study:
+    return Study(pmid=pmid, title=title, authors=(Author(last_name="A", initials="B"),), year=2020)
+
+
+def test_schema_is_versioned(tmp_path: Path) -> None:
+    with Store(tmp_path / "s.sqlite"):
+        pass
+    db = sqlite3.connect(tmp_path / "s.sqlite")
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    db.execute("PRAGMA user_version = 99")
+    db.commit()
+    db.close()
+    with pytest.raises(StoreError, match="newer evidence"):
+        Store(tmp_path / "s.sqlite")
+
+
+def test_studies_hits_and_runs(tmp_path: Path) -> None:
+    with Store(tmp_path / "s.sqlite") as store:
+        store.save_studies([study("1"), study("2")], "pubmed")
+        assert store.studies() == {}  # stored, but no query has found them yet
+        run = store.start_run("q", "pubmed", "term")
+        store.finish_run(
+            run,
+            query_id="q",
+            pmids=["1", "2"],
+            count=2,
+            new=2,
+            fetched=2,
+            translation="tr",
+            warnings=["w"],
+        )
+        assert set(store.studies()) == {"1", "2"}
+        assert store.studies()["1"] == study("1")
+        first = {h.pmid: h.first_seen for h in store.hits()}
+        run2 = store.start_run("q", "pubmed", "term")
+        store.finish_run(
+            run2,
+            query_id="q",
+            pmids=["1"],
+            count=1,
+            new=0,
+            fetched=0,
+            translation="tr",
+            warnings=[],
+        )
+        hits = {h.pmid: h for h in store.hits()}
+        assert hits["1"].first_seen == first["1"]  # first seen is kept on every later run
+        last = store.last_success("q")
+        assert last is not None and last.id == run2 and last.status == "ok"
+        failed = store.start_run("q", "pubmed", "term")
+        store.fail_run(failed, "boom")
+        assert store.last_runs()["q"].status == "failed"
+        assert store.last_success("q") == last
+        assert store.known_pmids(["1", "2", "3"]) == {"1", "2"}
+        store.mark_deleted(["2"])
+        assert store.known_pmids(["1", "2"]) == {"1"}
+        assert set(store.studies()) == {"1"}
+        assert store.counts() == {"studies": 1, "deleted": 1, "runs": 3}
+
+
+def test_a_failed_transaction_changes_nothing(tmp_path: Path) -> None:
+    with Store(tmp_path / "s.sqlite") as store:
+        store.save_studies([study("1", "before")], "pubmed")
+        with pytest.raises(RuntimeError), store.transaction() as db:
+            db.execute("UPDATE studies SET record = 'broken' WHERE pmid = '1'")
+            raise RuntimeError("crash midway")
+        assert store.known_pmids(["1"]) == {"1"}
+        run = store.start_run("q", "pubmed", "t")
+        store.finish_run(
+            run, query_id="q", pmids=["1"], count=1, new=0, fetched=0, translation="", warnings=[]
+        )
+        assert store.studies()["1"].title == "before"
+
+
+def test_a_file_that_is_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite"
+    path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StoreError, match="cannot open the store"):
+        Store(path)
