@@ -276,7 +276,12 @@ def report_context(view: View) -> dict[str, Any]:
     sample = None
     if view.origin == ORIGIN_SAMPLE:
         snap = SampleSource().snapshot
-        sample = {"notice": snap["notice"], "compiled": snap["compiled"], "title": snap["title"]}
+        sample = {
+            "notice": snap["notice"],
+            "compiled": snap["compiled"],
+            "title": snap["title"],
+            "studies": int(snap["studies"]),
+        }
     topics = []
     seen: set[str] = set()
     for q in view.queries:
