@@ -48,6 +48,20 @@ class _OfflineDataHandler(EntrezParser.DataHandler):
         return handle
 
 
+# Where the prolog ends: the first element that is not a declaration, comment or PI.
+_ROOT_START = re.compile(rb"<[A-Za-z_]")
+_HOSTILE_PROLOG = re.compile(rb"<!DOCTYPE[^>\[]*\[|<!ENTITY", re.I)
+
+
+def _refuse_hostile_prolog(data: bytes) -> None:
+    """NCBI never sends an internal DTD subset or entity declarations; attackers do
+    (billion laughs, external entities reading local files). Refuse them before parsing."""
+    root = _ROOT_START.search(data)
+    prolog = data[: root.start()] if root else data[:65536]
+    if _HOSTILE_PROLOG.search(prolog):
+        raise ParseError("the XML declares its own DTD subset or entities; refused as unsafe")
+
+
 def read_entrez_xml(data: bytes) -> Any:
     """Parse any E-utilities XML answer with Bio.Entrez, offline.
 
@@ -55,6 +69,7 @@ def read_entrez_xml(data: bytes) -> Any:
     markup and literal '<' stay distinguishable. Raises ParseError for anything that is not
     well-formed E-utilities XML (an HTML error page, a body cut off midway, a hostile DTD).
     """
+    _refuse_hostile_prolog(data)
     handler = _OfflineDataHandler(validate=True, escape=True, ignore_errors=True)
     try:
         return handler.read(io.BytesIO(data))
