@@ -62,6 +62,8 @@ def test_urls_are_redacted() -> None:
     client = EutilsClient(email="me@x.org", api_key="SECRET", limiter=RateLimiter(100))
     shown = client.url_for(ESearch(term="a"))
     assert "SECRET" not in shown and "me@x.org" not in shown and "me%40x.org" not in shown
+    many = client.url_for(EFetch(ids=tuple(str(i) for i in range(200))))
+    assert many.endswith("id=0%2C1%2C2%2C...%28200+ids%29")
 
 
 def test_rate_limiter_spaces_calls() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import json
+import logging
 import random
 import re
 import threading
@@ -24,6 +25,8 @@ import requests
 from evidence.errors import ConfigError, EutilsError, ParseError
 from evidence.pubmed import plain_text as _plain
 from evidence.pubmed import read_entrez_xml
+
+log = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
 DEFAULT_TOOL = "evidence"
@@ -210,6 +213,7 @@ class RetryPolicy:
     connect_timeout: float = 10.0
     read_timeout: float = 120.0
     total: float = 900.0  # seconds for the whole client's life (one refresh)
+    max_bytes: int = 256 * 1024 * 1024  # an answer larger than this is refused
 
 
 @dataclass
@@ -258,8 +262,14 @@ class EutilsClient:
         return full
 
     def url_for(self, request: Request) -> str:
-        """The redacted URL of a request, for logs and provenance."""
-        return redact(f"{urljoin(self.base_url, request.endpoint)}?{urlencode(request.params())}")
+        """The URL of a request for logs and messages: no secrets, long values shortened."""
+        params = request.params()
+        ids = params.get("id", "").split(",")
+        if len(ids) > 3:
+            params["id"] = f"{','.join(ids[:3])},...({len(ids)} ids)"
+        if len(params.get("term", "")) > 120:
+            params["term"] = params["term"][:100] + "..."
+        return redact(f"{urljoin(self.base_url, request.endpoint)}?{urlencode(params)}")
 
     # sending ------------------------------------------------------------------------
 
@@ -284,16 +294,19 @@ class EutilsClient:
             self.requests_sent += 1
             wait: float | None = None
             try:
+                log.debug("%s %s (attempt %d)", request.method, shown, attempt)
                 response = self.session.request(
                     request.method,
                     url,
                     data=data,
+                    stream=True,
                     timeout=(
                         self.policy.connect_timeout,
                         min(self.policy.read_timeout, max(remaining, 1.0)),
                     ),
                 )
-                body = response.content
+                body = _read_capped(response, self.policy.max_bytes, shown)
+                log.debug("HTTP %d, %d bytes", response.status_code, len(body))
             except (requests.Timeout, requests.ConnectionError) as exc:
                 last = f"{type(exc).__name__}: network failure"
             except requests.RequestException as exc:  # truncated body, decoding errors
@@ -399,6 +412,31 @@ def _esearch_notes(record: Mapping[str, Any]) -> tuple[str, ...]:
 
 
 _ERROR_ELEMENT = re.compile(rb"<ERROR>(.*?)</ERROR>", re.S)
+
+
+def _read_capped(response: requests.Response, limit: int, shown: str) -> bytes:
+    """The body, read in chunks and refused past `limit` bytes (a runaway or hostile answer)."""
+    try:
+        declared = int(response.headers.get("Content-Length", "0"))
+        if declared > limit:
+            raise EutilsError(
+                f"E-utilities answered with {declared:,} bytes, over the "
+                f"{limit:,}-byte limit; refused ({shown})",
+                url=shown,
+            )
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_content(chunk_size=1 << 16):
+            size += len(chunk)
+            if size > limit:
+                raise EutilsError(
+                    f"E-utilities answer exceeded the {limit:,}-byte limit; refused ({shown})",
+                    url=shown,
+                )
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        response.close()
 
 
 def _check_article_set(body: bytes) -> None:
