@@ -89,3 +89,44 @@ def test_a_file_that_is_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
     path.write_bytes(b"this is not sqlite" * 100)
     with pytest.raises(StoreError, match="cannot open the store"):
         Store(path)
+
+
+def test_a_topic_holds_what_its_latest_search_returned(tmp_path: Path) -> None:
+    with Store(tmp_path / "s.sqlite") as store:
+        store.save_studies([study("1"), study("2"), study("3")], "pubmed")
+        first = store.start_run("q", "pubmed", "t")
+        store.finish_run(
+            first,
+            query_id="q",
+            pmids=["1", "2"],
+            count=2,
+            new=2,
+            fetched=2,
+            translation="",
+            warnings=[],
+        )
+        failed = store.start_run("q", "pubmed", "t")
+        store.fail_run(failed, "NCBI down")
+        assert {h.pmid for h in store.hits()} == {"1", "2"}  # a failure changes nothing
+        second = store.start_run("q", "pubmed", "t")
+        store.finish_run(
+            second,
+            query_id="q",
+            pmids=["2", "3"],
+            count=2,
+            new=1,
+            fetched=1,
+            translation="",
+            warnings=[],
+        )
+        assert {h.pmid for h in store.hits()} == {"2", "3"}
+        assert set(store.studies()) == {"2", "3"}
+        assert store.known_pmids(["1"]) == {"1"}  # the record itself is kept
+
+
+def test_runs_cut_off_midway_are_marked_interrupted(tmp_path: Path) -> None:
+    with Store(tmp_path / "s.sqlite") as store:
+        store.start_run("q", "pubmed", "t")
+        assert store.mark_interrupted() == 1
+        assert store.last_runs()["q"].status == "interrupted"
+        assert store.mark_interrupted() == 0

@@ -108,6 +108,8 @@ def refresh(settings: Settings, source: Source, *, progress: Progress = _quiet) 
     queries = load_queries(settings.queries_dir)
     load_curation(settings.curation_file)  # fail early, before any network, on a bad file
     with project_lock(settings), Store(settings.store_path(source.origin)) as store:
+        if store.mark_interrupted():
+            progress("an earlier refresh was interrupted; its stored records are kept")
         outcomes = [_refresh_query(store, source, q, progress) for q in queries]
         result = RefreshResult(origin=source.origin, outcomes=outcomes)
         if result.ok:

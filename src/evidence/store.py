@@ -33,6 +33,7 @@ CREATE TABLE hits (
     pmid TEXT NOT NULL REFERENCES studies(pmid),
     first_seen TEXT NOT NULL,
     last_seen TEXT NOT NULL,
+    last_run INTEGER NOT NULL,     -- the last successful run whose search returned it
     PRIMARY KEY (query_id, pmid)
 );
 CREATE TABLE runs (
@@ -41,7 +42,7 @@ CREATE TABLE runs (
     origin TEXT NOT NULL,
     started_at TEXT NOT NULL,
     finished_at TEXT,
-    status TEXT NOT NULL,          -- 'running', 'ok', 'failed'
+    status TEXT NOT NULL,          -- 'running', 'ok', 'failed', 'interrupted'
     term TEXT NOT NULL,
     translation TEXT NOT NULL DEFAULT '',
     count INTEGER,
@@ -53,6 +54,13 @@ CREATE TABLE runs (
 CREATE INDEX hits_pmid ON hits(pmid);
 CREATE INDEX runs_query ON runs(query_id, id);
 """
+
+
+# A hit is current when the query's latest successful run saw it: every refresh searches the
+# whole topic, so a record PubMed no longer returns drops out of the topic (its row is kept).
+_CURRENT = (
+    "h.last_run = (SELECT MAX(r.id) FROM runs r WHERE r.query_id = h.query_id AND r.status = 'ok')"
+)
 
 
 def now_iso() -> str:
@@ -179,10 +187,11 @@ class Store:
         return found
 
     def studies(self) -> dict[str, Study]:
-        """Every study found by some query and not deleted, by PMID."""
+        """Every study in some query's latest successful search and not deleted, by PMID."""
         rows = self._db.execute(
             "SELECT s.record FROM studies s WHERE s.deleted_at IS NULL "
-            "AND EXISTS (SELECT 1 FROM hits h WHERE h.pmid = s.pmid) ORDER BY s.pmid"
+            f"AND EXISTS (SELECT 1 FROM hits h WHERE h.pmid = s.pmid AND {_CURRENT}) "
+            "ORDER BY s.pmid"
         )
         out = {}
         for (record,) in rows:
@@ -191,10 +200,12 @@ class Store:
         return out
 
     def hits(self) -> list[Hit]:
+        """Which query found which study: those in each query's latest successful search."""
         return [
             Hit(*row)
             for row in self._db.execute(
-                "SELECT query_id, pmid, first_seen, last_seen FROM hits ORDER BY query_id, pmid"
+                "SELECT h.query_id, h.pmid, h.first_seen, h.last_seen FROM hits h "
+                f"WHERE {_CURRENT} ORDER BY h.query_id, h.pmid"
             )
         ]
 
@@ -226,15 +237,26 @@ class Store:
         stamp = now_iso()
         with self.transaction() as db:
             db.executemany(
-                "INSERT INTO hits (query_id, pmid, first_seen, last_seen) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT(query_id, pmid) DO UPDATE SET last_seen=excluded.last_seen",
-                [(query_id, p, stamp, stamp) for p in pmids],
+                "INSERT INTO hits (query_id, pmid, first_seen, last_seen, last_run) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT(query_id, pmid) DO UPDATE SET "
+                "last_seen=excluded.last_seen, last_run=excluded.last_run",
+                [(query_id, p, stamp, stamp, run_id) for p in pmids],
             )
             db.execute(
                 "UPDATE runs SET status='ok', finished_at=?, count=?, new=?, fetched=?, "
                 "translation=?, warnings=? WHERE id=?",
                 (stamp, count, new, fetched, translation, json.dumps(list(warnings)), run_id),
             )
+
+    def mark_interrupted(self) -> int:
+        """Runs still 'running' were cut off (kill -9, power loss): say so. Call under the
+        project lock, when no other run can be in progress."""
+        with self.transaction() as db:
+            cur = db.execute(
+                "UPDATE runs SET status='interrupted', error='the process was stopped midway' "
+                "WHERE status='running'"
+            )
+        return cur.rowcount
 
     def fail_run(self, run_id: int, error: str) -> None:
         with self.transaction() as db:
@@ -280,7 +302,7 @@ class Store:
         return {
             "studies": one(
                 "SELECT COUNT(*) FROM studies s WHERE deleted_at IS NULL "
-                "AND EXISTS (SELECT 1 FROM hits h WHERE h.pmid = s.pmid)"
+                f"AND EXISTS (SELECT 1 FROM hits h WHERE h.pmid = s.pmid AND {_CURRENT})"
             ),
             "deleted": one("SELECT COUNT(*) FROM studies WHERE deleted_at IS NOT NULL"),
             "runs": one("SELECT COUNT(*) FROM runs"),
