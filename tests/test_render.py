@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from evidence.errors import TemplateError
+from evidence.errors import OutputError, TemplateError
 from evidence.render import (
     doi_url,
     environment,
@@ -70,7 +70,7 @@ def test_write_all_replaces_files_and_leaves_no_temporaries(tmp_path: Path) -> N
 def test_unwritable_reports_folder_is_a_clear_error(tmp_path: Path) -> None:
     blocker = tmp_path / "reports"
     blocker.write_text("a file where the folder should be")
-    with pytest.raises(TemplateError, match="cannot create the reports folder"):
+    with pytest.raises(OutputError, match="cannot create the reports folder"):
         write_all(blocker, {"a.html": "x"})
 
 

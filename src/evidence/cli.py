@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import NoReturn, TextIO
 
 from evidence import __version__
-from evidence.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, EvidenceError, StoreError
+from evidence.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, EvidenceError, OutputError
 from evidence.pipeline import (
     build,
     export_csv,
@@ -34,8 +35,8 @@ EPILOG = """examples:
   evidence export --format csv -o studies.csv
   evidence status --json
 
-exit codes: 0 success; 1 failure; 2 bad configuration or usage; 3 NCBI unreachable or
-failing (nothing changed); 4 another refresh is running."""
+exit codes: 0 success; 1 failure (store, disk); 2 bad configuration or usage; 3 NCBI
+unreachable or failing (nothing changed); 4 another refresh is running."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -63,6 +64,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     common.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     common.add_argument("-q", "--quiet", action="store_true", help="print only errors")
+    common.add_argument(
+        "-v", "--verbose", action="store_true", help="log each request (URLs without secrets)"
+    )
 
     parser = _Parser(
         prog="evidence",
@@ -134,6 +138,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    _configure_logging(verbose=args.verbose, quiet=args.quiet)
     try:
         return _run(args)
     except EvidenceError as exc:
@@ -144,6 +149,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("Error: interrupted; nothing half-written was kept", file=sys.stderr)
         return 130
+
+
+def _configure_logging(*, verbose: bool, quiet: bool) -> None:
+    logger = logging.getLogger("evidence")
+    for handler in list(logger.handlers):
+        if getattr(handler, "_evidence_cli", False):
+            logger.removeHandler(handler)
+    handler = logging.StreamHandler(sys.stderr)
+    handler._evidence_cli = True  # type: ignore[attr-defined]
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG if verbose else logging.ERROR if quiet else logging.WARNING)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -213,7 +230,7 @@ def _export_to_file(settings: Settings, path: Path, origin: str) -> int:
         tmp.replace(path)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
-        raise StoreError(f"{path}: cannot write the export: {exc.strerror or exc}") from exc
+        raise OutputError(f"{path}: cannot write the export: {exc.strerror or exc}") from exc
     return EXIT_OK
 
 

@@ -48,6 +48,12 @@ class StoreError(EvidenceError):
 class TemplateError(EvidenceError):
     """A report template failed to load or render; the message names template and line."""
 
+    exit_code = EXIT_USAGE
+
+
+class OutputError(EvidenceError):
+    """Reports or exports could not be written (unwritable folder, full disk)."""
+
 
 class LockError(EvidenceError):
     """Another refresh is already running on this project."""

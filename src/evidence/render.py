@@ -17,9 +17,8 @@ from typing import Any
 from urllib.parse import quote
 
 import jinja2
-from markupsafe import Markup
 
-from evidence.errors import TemplateError
+from evidence.errors import OutputError, TemplateError
 
 OUTPUTS = ("research-studies.html", "index.html", "research-studies.md")
 _DOI = re.compile(r"^10\.\d{4,9}/\S+$")
@@ -97,37 +96,71 @@ def _template_line(exc: BaseException, name: str) -> str:
 
 
 def write_all(directory: Path, files: Mapping[str, str]) -> list[Path]:
-    """Write every file atomically: all temporaries first, then one rename each."""
+    """Publish every file together or none.
+
+    Each file is written to a temporary beside its target and synced; only when all are on
+    disk are they renamed into place. The old files are kept as hard links until every rename
+    succeeded, so a failure midway puts them back. A reader sees each file either whole old
+    or whole new; only a crash between two renames can mix old and new files.
+    """
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise TemplateError(f"{directory}: cannot create the reports folder: {exc}") from exc
-    staged: list[tuple[str, Path]] = []
+        raise OutputError(f"{directory}: cannot create the reports folder: {_why(exc)}") from exc
+    staged: list[tuple[Path, Path]] = []
+    backups: list[tuple[Path, Path]] = []
+    switched: list[Path] = []
     try:
-        for name, text in files.items():
-            fd, tmp_name = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=directory)
-            staged.append((name, Path(tmp_name)))
+        for file_name, text in files.items():
+            target = directory / file_name
+            fd, tmp_name = tempfile.mkstemp(prefix=f".{file_name}.", suffix=".tmp", dir=directory)
+            staged.append((Path(tmp_name), target))
             os.fchmod(fd, 0o644)  # mkstemp makes 0600; reports are meant to be published
             with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
                 fh.write(text)
                 fh.flush()
                 os.fsync(fh.fileno())
-        written: list[Path] = []
-        for name, tmp in staged:
-            os.replace(tmp, directory / name)
-            written.append(directory / name)
-        return written
+        for _, target in staged:
+            if target.is_file():
+                backup = target.with_name(f".{target.name}.previous")
+                backup.unlink(missing_ok=True)
+                os.link(target, backup)
+                backups.append((backup, target))
+        for tmp, target in staged:
+            os.replace(tmp, target)
+            switched.append(target)
+        _fsync_dir(directory)
+        return switched
     except OSError as exc:
-        raise TemplateError(
-            f"{directory}: cannot write the reports ({exc.strerror or exc}); "
-            "the previous reports are unchanged"
+        had = {t for _, t in backups}
+        for backup, target in backups:
+            if target in switched:
+                with contextlib.suppress(OSError):
+                    os.replace(backup, target)
+        for target in switched:
+            if target not in had:
+                with contextlib.suppress(OSError):
+                    target.unlink()
+        where = exc.filename or directory
+        raise OutputError(
+            f"{where}: cannot write the reports ({_why(exc)}); the previous reports are unchanged"
         ) from exc
     finally:
-        for _, tmp in staged:
+        for tmp, _ in staged:
             with contextlib.suppress(FileNotFoundError):
                 tmp.unlink()
+        for backup, _ in backups:
+            with contextlib.suppress(FileNotFoundError):
+                backup.unlink()
 
 
-def safe(markup: str) -> Markup:
-    """Mark already-sanitized markup as safe (citations built by evidence.citations)."""
-    return Markup(markup)
+def _why(exc: OSError) -> str:
+    return exc.strerror or str(exc)
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
