@@ -1,0 +1,123 @@
+"""Soak: 200 consecutive refreshes against the emulator with random faults (fixed seed).
+
+PubMed's answer changes between runs (new records, records that drop out of a search), and
+each run meets 0-3 injected faults. After every run: a success stores exactly what the search
+returned (less records reported as not fetchable) and the reports list exactly those; a
+failure changes neither the store's topics nor a byte of the reports.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import time
+from pathlib import Path
+
+from evidence.eutils import EutilsClient, RateLimiter, RetryPolicy
+from evidence.pipeline import refresh
+from evidence.queries import load_queries
+from evidence.settings import Settings
+from evidence.sources import LiveSource
+from evidence.store import Store
+from evidence.testing import EutilsEmulator, synthetic_articles
+
+SEED = 20261124
+RUNS = 200
+FAULTS: list[tuple[str, dict[str, object]]] = [
+    ("http_429", {"retry_after": 0}),
+    ("http_500", {}),
+    ("http_502", {}),
+    ("http_503", {}),
+    ("reset", {}),
+    ("truncate", {}),
+    ("html_200", {}),
+    ("error_200", {}),
+    ("timeout", {"seconds": 0.3}),
+    ("drop_records", {"count": 2}),
+]
+LINK = re.compile(r'href="https://pubmed\.ncbi\.nlm\.nih\.gov/(\d+)/"')
+
+
+def source_for(url: str) -> LiveSource:
+    policy = RetryPolicy(attempts=3, backoff=0.001, max_wait=0.005, read_timeout=0.2, total=30.0)
+    client = EutilsClient(
+        email="soak@example.org", base_url=url, limiter=RateLimiter(1000), policy=policy
+    )
+    return LiveSource(client, batch_size=50)
+
+
+def current_hits(settings: Settings) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    with Store(settings.store_path("pubmed")) as store:
+        for hit in store.hits():
+            out.setdefault(hit.query_id, set()).add(hit.pmid)
+    return out
+
+
+def reports(project: Path) -> dict[str, bytes]:
+    folder = project / "reports"
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())} if folder.exists() else {}
+
+
+def test_soak(project: Path) -> None:
+    rng = random.Random(SEED)
+    pool = synthetic_articles(420, seed=SEED, first_pmid=39000000)
+    pmids = sorted(pool)
+    terms = {q.id: q.term for q in load_queries(project / "queries")}
+    world = {"headache": set(pmids[:60]), "neuropathic_pain": set(pmids[45:110])}
+    fresh = iter(pmids[110:])
+    settings = Settings(project=project, email="soak@example.org")
+    outcomes = {"ok": 0, "failed": 0}
+    started = time.monotonic()
+    with EutilsEmulator(pool, rate_limit=None) as emu:
+        for run in range(RUNS):
+            for qid, found in world.items():  # PubMed moves on between runs
+                if rng.random() < 0.3:
+                    found.add(next(fresh))
+                if rng.random() < 0.05 and len(found) > 10:
+                    found.discard(rng.choice(sorted(found)))
+                emu.add_search(terms[qid], sorted(found))
+            for _ in range(rng.choice((0, 0, 1, 2, 3))):
+                name, options = rng.choice(FAULTS)
+                endpoint = (
+                    "efetch" if name == "drop_records" else rng.choice(("esearch", "efetch", "*"))
+                )
+                emu.inject(endpoint, name, times=rng.randint(1, 4), **options)
+
+            before_reports, before_hits = reports(project), (current_hits(settings) if run else {})
+            result = refresh(settings, source_for(emu.url))
+            hits = current_hits(settings)
+            if result.ok:
+                outcomes["ok"] += 1
+                for o in result.outcomes:
+                    missing = world[o.query_id] - hits.get(o.query_id, set())
+                    assert hits.get(o.query_id, set()) <= world[o.query_id], run
+                    assert all(any(p in w for w in o.warnings) for p in missing), (run, missing)
+                shown = set(
+                    LINK.findall((project / "reports" / "research-studies.html").read_text("utf-8"))
+                )
+                assert shown == set().union(*hits.values()), run
+            else:
+                outcomes["failed"] += 1
+                assert reports(project) == before_reports, run
+                for o in result.outcomes:
+                    if not o.ok:  # a failed query keeps its previous topic exactly
+                        assert hits.get(o.query_id) == before_hits.get(o.query_id), run
+
+        # Faults may still be queued: runs go on until one succeeds, then all is in sync.
+        for _ in range(20):
+            if refresh(settings, source_for(emu.url)).ok and current_hits(settings) == world:
+                break
+        else:
+            raise AssertionError("no clean run after the soak")
+        emu_records = {qid: set(found) for qid, found in world.items()}
+        requests = emu.count("*")
+    assert current_hits(settings) == emu_records
+    shown = set(LINK.findall((project / "reports" / "research-studies.html").read_text("utf-8")))
+    assert shown == set().union(*emu_records.values())
+    print(
+        f"soak: {outcomes['ok']} runs succeeded, {outcomes['failed']} failed and changed "
+        f"nothing, {requests} requests, {time.monotonic() - started:.1f}s"
+    )
+    assert outcomes["ok"] > RUNS / 2 and outcomes["failed"] > 0, outcomes
+    assert time.monotonic() - started < 600
