@@ -206,7 +206,7 @@ def test_persistent_http_errors_carry_a_redacted_url(emulator: EutilsEmulator) -
     client = client_for(emulator, api_key="GOODKEY")
     with pytest.raises(EutilsError) as info:
         client.esearch(ESearch(term="ketamine"))
-    assert "HTTP 503" in str(info.value)
+    assert "HTTP 503" in str(info.value) and info.value.status == 503
     assert info.value.url is not None and "esearch.fcgi" in info.value.url
     assert "GOODKEY" not in str(info.value) and "dev@example.org" not in str(info.value)
 
@@ -219,28 +219,35 @@ def test_total_time_is_bounded(emulator: EutilsEmulator) -> None:
     assert emulator.count("esearch") < 10
 
 
-def test_invalid_api_key_is_not_retried(emulator: EutilsEmulator) -> None:
-    with pytest.raises(EutilsError, match="API key invalid") as info:
+def test_invalid_api_key_is_a_configuration_error(emulator: EutilsEmulator) -> None:
+    with pytest.raises(ConfigError, match="API key invalid: check NCBI_API_KEY") as info:
         client_for(emulator, api_key="BADKEY").esearch(ESearch(term="ketamine"))
-    assert info.value.status == 400 and "BADKEY" not in str(info.value)
+    assert "BADKEY" not in str(info.value)
+    assert emulator.count("esearch") == 1  # not retried
+
+
+def test_zero_results_because_the_term_failed_is_an_error(emulator: EutilsEmulator) -> None:
+    emulator.add_search("ketamine[zz]", [], errors=["ketamine[zz]"])
+    with pytest.raises(EutilsError, match="PhraseNotFound: ketamine\\[zz\\]"):
+        client_for(emulator).esearch(ESearch(term="ketamine[zz]"))
     assert emulator.count("esearch") == 1
 
 
-def test_rate_limit_is_kept_across_the_process() -> None:
+@pytest.mark.parametrize(("api_key", "rate", "n"), [("", 3, 8), ("GOODKEY", 10, 24)])
+def test_rate_limit_is_kept_across_the_process(api_key: str, rate: int, n: int) -> None:
     articles = synthetic_articles(2, seed=2)
-    with EutilsEmulator(articles, rate_limit=3.0) as emu:
+    with EutilsEmulator(
+        articles, rate_limit=3.0, rate_limit_with_key=10.0, valid_api_keys=("GOODKEY",)
+    ) as emu:
         emu.add_search("k", sorted(articles))
-        # Two clients in one process share the limiter for this host: together they stay
-        # within 3 requests a second, and NCBI's emulator never answers 429.
-        from evidence.eutils import process_limiter
-
-        shared = process_limiter(emu.url, 3.0)
-        a = client_for(emu, limiter=shared)
-        b = client_for(emu, limiter=shared)
-        for _ in range(4):
+        # Two clients built with defaults share the process's limiter for this host: together
+        # they stay within NCBI's limit, and the emulator never answers 429.
+        a = EutilsClient(email="dev@example.org", base_url=emu.url, api_key=api_key)
+        b = EutilsClient(email="dev@example.org", base_url=emu.url, api_key=api_key)
+        for _ in range(n // 2):
             a.esearch(ESearch(term="k"))
             b.esearch(ESearch(term="k"))
         times = [r.time for r in emu.requests]
-    assert len(times) == 8  # no request was refused with 429 and retried
-    for i in range(len(times) - 3):
-        assert times[i + 3] - times[i] >= 0.95  # never 4 requests inside one second
+    assert len(times) == n  # no request was refused with 429 and retried
+    for i in range(len(times) - rate):
+        assert times[i + rate] - times[i] >= 0.95  # never rate+1 requests inside one second

@@ -37,6 +37,10 @@ class EutilsError(EvidenceError):
         self.url = url
 
 
+class TransientEutilsError(EutilsError):
+    """NCBI answered with an error that says trying again may work ("Search Backend failed")."""
+
+
 class ParseError(EvidenceError):
     """An E-utilities answer that is not the XML it should be."""
 

@@ -22,7 +22,7 @@ from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
 
 import requests
 
-from evidence.errors import ConfigError, EutilsError, ParseError
+from evidence.errors import ConfigError, EutilsError, ParseError, TransientEutilsError
 from evidence.pubmed import plain_text as _plain
 from evidence.pubmed import read_entrez_xml
 
@@ -156,13 +156,17 @@ class RateLimiter:
         self._lock = threading.Lock()
         self._next = 0.0
 
-    def acquire(self) -> None:
+    def acquire(self, deadline: float | None = None) -> bool:
+        """Wait for this caller's slot; False (without waiting) if it comes after `deadline`."""
         with self._lock:
             now = self._clock()
             slot = max(now, self._next)
+            if deadline is not None and slot > deadline:
+                return False
             self._next = slot + self.interval
         if slot > now:
             self._sleep(slot - now)
+        return True
 
     def defer(self, seconds: float) -> None:
         """Push every caller's next slot back (after a 429 or a Retry-After)."""
@@ -220,11 +224,11 @@ class RetryPolicy:
 class EutilsClient:
     """Sends E-utilities requests. Injectable session, base URL, limiter and clock."""
 
-    email: str
+    email: str = field(repr=False)
     base_url: str = DEFAULT_BASE_URL
     tool: str = DEFAULT_TOOL
-    api_key: str = ""
-    session: requests.Session | None = None
+    api_key: str = field(default="", repr=False)
+    session: requests.Session | None = field(default=None, repr=False)
     limiter: RateLimiter | None = None
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     sleep: Callable[[float], None] = time.sleep
@@ -284,13 +288,15 @@ class EutilsClient:
         shown = self.url_for(request)
         data = self._identify(request.params())
         last = f"the time budget of {self.policy.total:g}s for this run was used up"
+        status: int | None = None
         attempt = 0
         for attempt in range(1, self.policy.attempts + 1):
             remaining = self._deadline - self.clock()
             if remaining <= 0:
                 attempt -= 1
                 break
-            self.limiter.acquire()
+            if not self.limiter.acquire(deadline=self._deadline):
+                break  # the next free slot is past the time budget
             self.requests_sent += 1
             wait: float | None = None
             try:
@@ -305,7 +311,13 @@ class EutilsClient:
                         min(self.policy.read_timeout, max(remaining, 1.0)),
                     ),
                 )
-                body = _read_capped(response, self.policy.max_bytes, shown)
+                body = _read_capped(
+                    response,
+                    self.policy.max_bytes,
+                    shown,
+                    deadline=self._deadline,
+                    clock=self.clock,
+                )
                 log.debug("HTTP %d, %d bytes", response.status_code, len(body))
             except (requests.Timeout, requests.ConnectionError) as exc:
                 last = f"{type(exc).__name__}: network failure"
@@ -319,19 +331,24 @@ class EutilsClient:
                         return body
                     except ParseError as exc:
                         last = f"bad answer: {exc}"
-                    except EutilsError as exc:
-                        if not _transient(str(exc)):
-                            raise
+                    except TransientEutilsError as exc:
                         last = str(exc)
                 elif response.status_code in RETRY_STATUSES:
+                    status = response.status_code
                     last = f"HTTP {response.status_code}{_ncbi_message(body)}"
                     wait = _retry_after(response.headers.get("Retry-After"))
                     if response.status_code == 429:
                         self.limiter.defer(wait if wait is not None else 1.0)
                 else:
+                    message = _ncbi_message(body)
+                    if "api key" in message.lower():
+                        raise ConfigError(
+                            f"NCBI refused the API key{message}: check NCBI_API_KEY "
+                            "(or unset it to run at 3 requests/s)"
+                        )
                     raise EutilsError(
                         f"E-utilities refused the request: HTTP {response.status_code}"
-                        f"{_ncbi_message(body)} ({shown})",
+                        f"{message} ({shown})",
                         status=response.status_code,
                         url=shown,
                     )
@@ -346,7 +363,9 @@ class EutilsClient:
                 self.on_retry(f"{last}; retrying in {wait:.1f}s ({attempt}/{self.policy.attempts})")
             self.sleep(wait)
         raise EutilsError(
-            f"E-utilities kept failing after {attempt} attempt(s): {last} ({shown})", url=shown
+            f"E-utilities kept failing after {attempt} attempt(s): {last} ({shown})",
+            status=status,
+            url=shown,
         )
 
     # the calls ----------------------------------------------------------------------
@@ -381,11 +400,19 @@ class EutilsClient:
         def check(body: bytes) -> None:
             record = read_entrez_xml(body)
             if "ERROR" in record:
-                raise EutilsError(f"EPost failed: {_plain(record['ERROR'])}")
+                raise ncbi_error("EPost", _plain(record["ERROR"]))
             parsed["record"] = record
 
         self.send(request, check=check)
         return str(parsed["record"]["WebEnv"]), str(parsed["record"]["QueryKey"])
+
+
+def ncbi_error(what: str, message: str) -> EutilsError:
+    """An ERROR element's text as an exception: NCBI signals a passing backend failure only
+    by its wording, so this is the one place that reads it."""
+    lower = message.lower()
+    kind = TransientEutilsError if any(w in lower for w in _TRANSIENT) else EutilsError
+    return kind(f"{what} failed: {message or 'error answer'}")
 
 
 def _esearch_record(body: bytes) -> Any:
@@ -393,9 +420,14 @@ def _esearch_record(body: bytes) -> Any:
     if not isinstance(record, Mapping):
         raise ParseError("expected an eSearchResult document")
     if record.get("ERROR"):
-        raise EutilsError(f"ESearch failed: {_plain(record['ERROR'])}")
+        raise ncbi_error("ESearch", _plain(record["ERROR"]))
     if "Count" not in record:
         raise ParseError("the eSearchResult has no Count")
+    errors = record.get("ErrorList") or {}
+    if int(str(record["Count"])) == 0 and isinstance(errors, Mapping) and any(errors.values()):
+        # Zero results *because* part of the term failed is an error answer, not an empty set.
+        notes = "; ".join(_esearch_notes({"ErrorList": errors}))
+        raise EutilsError(f"PubMed could not run the term ({notes}); check the query file")
     return record
 
 
@@ -414,8 +446,16 @@ def _esearch_notes(record: Mapping[str, Any]) -> tuple[str, ...]:
 _ERROR_ELEMENT = re.compile(rb"<ERROR>(.*?)</ERROR>", re.S)
 
 
-def _read_capped(response: requests.Response, limit: int, shown: str) -> bytes:
-    """The body, read in chunks and refused past `limit` bytes (a runaway or hostile answer)."""
+def _read_capped(
+    response: requests.Response,
+    limit: int,
+    shown: str,
+    *,
+    deadline: float,
+    clock: Callable[[], float],
+) -> bytes:
+    """The body, read in chunks; refused past `limit` bytes (a runaway or hostile answer),
+    and abandoned past the deadline (a body trickling in under the per-read timeout)."""
     try:
         declared = int(response.headers.get("Content-Length", "0"))
         if declared > limit:
@@ -434,6 +474,8 @@ def _read_capped(response: requests.Response, limit: int, shown: str) -> bytes:
                     url=shown,
                 )
             chunks.append(chunk)
+            if clock() > deadline:
+                raise requests.Timeout("the answer was still arriving when time ran out")
         return b"".join(chunks)
     finally:
         response.close()
@@ -446,7 +488,7 @@ def _check_article_set(body: bytes) -> None:
         # message from the bytes instead of parsing (parsing never fetches a DTD).
         m = _ERROR_ELEMENT.search(body)
         message = _plain(html.escape(m.group(1).decode("utf-8", "replace"))) if m else ""
-        raise EutilsError(f"EFetch failed: {message or 'error answer'}")
+        raise ncbi_error("EFetch", message)
     if b"<PubmedArticleSet" not in head or not body.rstrip().endswith(b"</PubmedArticleSet>"):
         raise ParseError(f"not a complete PubmedArticleSet ({len(body)} bytes)")
 
@@ -461,11 +503,6 @@ _TRANSIENT = (
     "busy",
     "internal error",
 )
-
-
-def _transient(message: str) -> bool:
-    lower = message.lower()
-    return any(word in lower for word in _TRANSIENT)
 
 
 def _retry_after(value: str | None) -> float | None:
