@@ -130,3 +130,56 @@ def test_runs_cut_off_midway_are_marked_interrupted(tmp_path: Path) -> None:
         assert store.mark_interrupted() == 1
         assert store.last_runs()["q"].status == "interrupted"
         assert store.mark_interrupted() == 0
+
+
+V1_SCHEMA = """
+CREATE TABLE studies (pmid TEXT PRIMARY KEY, record TEXT NOT NULL, origin TEXT NOT NULL,
+    date_revised TEXT NOT NULL DEFAULT '', fetched_at TEXT NOT NULL, deleted_at TEXT);
+CREATE TABLE hits (query_id TEXT NOT NULL, pmid TEXT NOT NULL REFERENCES studies(pmid),
+    first_seen TEXT NOT NULL, last_seen TEXT NOT NULL, PRIMARY KEY (query_id, pmid));
+CREATE TABLE runs (id INTEGER PRIMARY KEY AUTOINCREMENT, query_id TEXT NOT NULL,
+    origin TEXT NOT NULL, started_at TEXT NOT NULL, finished_at TEXT, status TEXT NOT NULL,
+    term TEXT NOT NULL, translation TEXT NOT NULL DEFAULT '', count INTEGER, new INTEGER,
+    fetched INTEGER, warnings TEXT NOT NULL DEFAULT '[]', error TEXT NOT NULL DEFAULT '');
+CREATE INDEX hits_pmid ON hits(pmid);
+CREATE INDEX runs_query ON runs(query_id, id);
+PRAGMA user_version = 1;
+"""
+
+
+def test_a_version_1_store_is_migrated_in_place(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite"
+    db = sqlite3.connect(path)
+    db.executescript(V1_SCHEMA)
+    db.execute(
+        "INSERT INTO studies VALUES ('1', ?, 'pubmed', '', 'now', NULL)", (study("1").to_json(),)
+    )
+    db.execute(
+        "INSERT INTO runs (query_id, origin, started_at, finished_at, status, term) "
+        "VALUES ('q', 'pubmed', 'a', 'b', 'ok', 't')"
+    )
+    db.execute("INSERT INTO hits VALUES ('q', '1', 'a', 'b')")
+    db.commit()
+    db.close()
+    with Store(path) as store:
+        assert {h.pmid for h in store.hits()} == {"1"}
+        assert set(store.studies()) == {"1"}
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    db.close()
+
+
+def test_nested_units_roll_back_alone(tmp_path: Path) -> None:
+    with Store(tmp_path / "s.sqlite") as store:
+        with store.transaction():
+            store.save_studies([study("1")], "pubmed")
+            with pytest.raises(RuntimeError), store.transaction():
+                store.save_studies([study("2")], "pubmed")
+                raise RuntimeError("inner failure")
+        assert store.known_pmids(["1", "2"]) == {"1"}
+
+
+def test_readers_do_not_create_a_store(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="run `evidence refresh` first"):
+        Store(tmp_path / "none.sqlite", create=False)
+    assert not (tmp_path / "none.sqlite").exists()

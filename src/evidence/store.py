@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from evidence.errors import StoreError
 from evidence.study import Study
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE studies (
@@ -63,6 +64,21 @@ _CURRENT = (
 )
 
 
+def _v1_to_v2(db: sqlite3.Connection) -> None:
+    """Hits remember the run that last saw them (topics hold their latest search)."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(hits)")}
+    if "last_run" not in columns:
+        db.execute("ALTER TABLE hits ADD COLUMN last_run INTEGER NOT NULL DEFAULT 0")
+    db.execute(
+        "UPDATE hits SET last_run = COALESCE((SELECT MAX(r.id) FROM runs r "
+        "WHERE r.query_id = hits.query_id AND r.status = 'ok'), 0)"
+    )
+
+
+# What takes a store from version N to N+1.
+_MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _v1_to_v2}
+
+
 def now_iso() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat()
 
@@ -95,8 +111,10 @@ class Run:
 class Store:
     """A SQLite file holding one project's studies and runs."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, create: bool = True) -> None:
         self.path = path
+        if not create and not path.exists():
+            raise StoreError(f"{path}: no store here yet; run `evidence refresh` first")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(path, isolation_level=None, timeout=30)
@@ -127,26 +145,38 @@ class Store:
                 raise StoreError(
                     f"{self.path}: written by a newer evidence (schema {version}); upgrade evidence"
                 )
-            for statement in _SCHEMA.split(";"):
-                if statement.strip():
-                    db.execute(statement)
+            if version == 0:
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+            else:
+                for step in range(version, SCHEMA_VERSION):
+                    _MIGRATIONS[step](db)
             db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One atomic unit of writes: all of it is stored, or none."""
+        """One atomic unit of writes: all of it is stored, or none. Nested units are
+        savepoints: an inner failure undoes only the inner unit."""
+        nested = self._db.in_transaction
         try:
-            if not self._db.in_transaction:
-                self._db.execute("BEGIN IMMEDIATE")
+            self._db.execute("SAVEPOINT inner" if nested else "BEGIN IMMEDIATE")
             yield self._db
-            if self._db.in_transaction:
-                self._db.execute("COMMIT")
+            self._db.execute("RELEASE inner" if nested else "COMMIT")
         except BaseException as exc:
             if self._db.in_transaction:
-                self._db.execute("ROLLBACK")
+                self._db.execute("ROLLBACK TO inner" if nested else "ROLLBACK")
+                if nested:
+                    self._db.execute("RELEASE inner")
             if isinstance(exc, sqlite3.Error):
                 raise StoreError(f"{self.path}: write failed, nothing changed: {exc}") from exc
             raise
+
+    def _read(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
+        try:
+            return self._db.execute(sql, params).fetchall()
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.path}: cannot read the store: {exc}") from exc
 
     # studies ---------------------------------------------------------------------------
 
@@ -179,7 +209,7 @@ class Store:
             marks = ",".join("?" * len(chunk))
             found.update(
                 r[0]
-                for r in self._db.execute(
+                for r in self._read(
                     f"SELECT pmid FROM studies WHERE deleted_at IS NULL AND pmid IN ({marks})",
                     chunk,
                 )
@@ -188,7 +218,7 @@ class Store:
 
     def studies(self) -> dict[str, Study]:
         """Every study in some query's latest successful search and not deleted, by PMID."""
-        rows = self._db.execute(
+        rows = self._read(
             "SELECT s.record FROM studies s WHERE s.deleted_at IS NULL "
             f"AND EXISTS (SELECT 1 FROM hits h WHERE h.pmid = s.pmid AND {_CURRENT}) "
             "ORDER BY s.pmid"
@@ -203,7 +233,7 @@ class Store:
         """Which query found which study: those in each query's latest successful search."""
         return [
             Hit(*row)
-            for row in self._db.execute(
+            for row in self._read(
                 "SELECT h.query_id, h.pmid, h.first_seen, h.last_seen FROM hits h "
                 f"WHERE {_CURRENT} ORDER BY h.query_id, h.pmid"
             )
@@ -267,7 +297,7 @@ class Store:
 
     def runs(self, query_id: str | None = None) -> list[Run]:
         sql = "SELECT * FROM runs" + (" WHERE query_id=?" if query_id else "") + " ORDER BY id"
-        rows = self._db.execute(sql, (query_id,) if query_id else ())
+        rows = self._read(sql, (query_id,) if query_id else ())
         return [
             Run(
                 id=r[0],
@@ -297,7 +327,7 @@ class Store:
 
     def counts(self) -> dict[str, int]:
         def one(sql: str) -> int:
-            return int(self._db.execute(sql).fetchone()[0])
+            return int(self._read(sql)[0][0])
 
         return {
             "studies": one(
