@@ -180,3 +180,26 @@ def test_live_refresh_needs_an_email(
 def test_missing_project_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "status", "--project", str(tmp_path / "nowhere"))
     assert code == 2 and "does not exist" in err
+
+
+def test_readers_never_create_a_store(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "status", "--sample", "--project", str(project))
+    assert code == 2 and "evidence refresh --sample" in err
+    assert not (project / ".evidence" / "sample.sqlite").exists()
+
+
+def test_build_waits_for_no_refresh(refreshed: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import fcntl
+
+    with (refreshed / ".evidence" / "refresh.lock").open("w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        code, _, err = run(capsys, "build", "--project", str(refreshed))
+    assert code == 4 and "another refresh is running" in err
+
+
+def test_export_marks_the_sample_as_such(
+    refreshed: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(capsys, "export", "--format", "csv", "--project", str(refreshed))
+    assert code == 0
+    assert {r["origin"] for r in csv.DictReader(io.StringIO(out))} == {"sample"}

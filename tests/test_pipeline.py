@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -162,5 +165,103 @@ def test_cli_exit_code_when_ncbi_fails(
     assert code == EXIT_NCBI
     err = capsys.readouterr().err
     assert "Error: headache: E-utilities kept failing after" in err
-    assert "stored studies and published reports are unchanged" in err
+    assert "the reports were not rebuilt" in err
     assert not (project / "reports").exists()
+
+
+def test_partial_failure_keeps_each_topic_consistent(
+    world: tuple[EutilsEmulator, Path, list[str], list[str]], no_network: None
+) -> None:
+    emu, project, headache, neuro = world
+    settings = Settings(project=project, email="dev@example.org", eutils_url=emu.url)
+    assert refresh(settings, fast_source(emu.url)).ok
+    reports = {p.name: p.read_bytes() for p in (project / "reports").iterdir()}
+    # PubMed moves on: both topics gain records, but the second topic's fetch keeps failing.
+    more = synthetic_articles(30, seed=8, first_pmid=35900000)
+    for pmid, xml in more.items():
+        emu.add_article(pmid, xml)
+    terms = {q.id: q.term for q in load_queries(project / "queries")}
+    emu.add_search(terms["headache"], headache + sorted(more)[:15])
+    emu.add_search(terms["neuropathic_pain"], neuro + sorted(more)[15:])
+    emu.inject("efetch", "http_500", times=1)  # the headache fetch recovers after a retry
+    result = refresh(
+        settings,
+        fast_source(emu.url),
+        progress=lambda m: (
+            emu.inject("efetch", "http_503", times=100)
+            if m.startswith("neuropathic_pain: search")
+            else None
+        ),
+    )
+    assert [o.ok for o in result.outcomes] == [True, False]
+    assert result.exit_code == EXIT_NCBI
+    with Store(settings.store_path("pubmed")) as store:
+        hits = {(h.query_id, h.pmid) for h in store.hits()}
+    assert {p for q, p in hits if q == "headache"} == set(headache) | set(sorted(more)[:15])
+    assert {p for q, p in hits if q == "neuropathic_pain"} == set(neuro)  # as it was
+    assert {p.name: p.read_bytes() for p in (project / "reports").iterdir()} == reports
+
+
+def test_a_topic_that_suddenly_halves_is_not_published(
+    world: tuple[EutilsEmulator, Path, list[str], list[str]], no_network: None
+) -> None:
+    emu, project, headache, _ = world
+    settings = Settings(project=project, email="dev@example.org", eutils_url=emu.url)
+    assert refresh(settings, fast_source(emu.url)).ok
+    term = next(q.term for q in load_queries(project / "queries") if q.id == "headache")
+    emu.add_search(term, headache[:100])  # a glitch: 100 of the 300 records
+    result = refresh(settings, fast_source(emu.url))
+    assert not result.ok
+    assert "returned 100 records for an unchanged query that found 300" in (
+        result.outcomes[0].error
+    )
+    with Store(settings.store_path("pubmed")) as store:
+        assert len([h for h in store.hits() if h.query_id == "headache"]) == 300
+    assert refresh(settings, fast_source(emu.url), allow_shrink=True).ok
+    with Store(settings.store_path("pubmed")) as store:
+        assert len([h for h in store.hits() if h.query_id == "headache"]) == 100
+
+
+def test_status_shows_a_refresh_that_only_failed(
+    project: Path, capsys: pytest.CaptureFixture[str], no_network: None
+) -> None:
+    with EutilsEmulator({}, rate_limit=None) as emu:
+        emu.inject("*", "http_503", times=1000)
+        code = main(
+            [
+                "refresh",
+                "--project",
+                str(project),
+                "--eutils-url",
+                emu.url,
+                "--email",
+                "dev@example.org",
+                "--quiet",
+                "--max-time",
+                "1",
+            ]
+        )
+    assert code == EXIT_NCBI
+    capsys.readouterr()
+    assert main(["status", "--json", "--project", str(project)]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["origin"] == "pubmed" and info["last_refreshed"] is None
+    assert info["queries"]["headache"]["last_run"]["status"] == "failed"
+    assert "HTTP 503" in info["queries"]["headache"]["last_run"]["error"]
+
+
+def test_export_into_a_closed_pipe_is_quiet(
+    world: tuple[EutilsEmulator, Path, list[str], list[str]], no_network: None
+) -> None:
+    emu, project, _, _ = world
+    assert cli(project, emu.url) == 0
+    # 500 rows are far more than a pipe holds, so `head` closes it while we still write.
+    proc = subprocess.run(
+        f"{sys.executable} -m evidence.cli export --format csv --project {project} | head -1",
+        shell=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.stdout.startswith("pmid,title,authors")
+    assert proc.stderr == ""

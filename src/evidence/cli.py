@@ -106,6 +106,11 @@ def _parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="give up talking to NCBI after this long, retries included (default: 900)",
     )
+    p.add_argument(
+        "--allow-shrink",
+        action="store_true",
+        help="accept a search that returns under half the records of the last run",
+    )
 
     p = commands.add_parser(
         "build",
@@ -149,6 +154,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("Error: interrupted; nothing half-written was kept", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # `evidence export ... | head`: the reader left; that is not an error of ours.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
 
 
 def _configure_logging(*, verbose: bool, quiet: bool) -> None:
@@ -181,7 +191,7 @@ def _run(args: argparse.Namespace) -> int:
 
     if args.command == "refresh":
         source = make_source(settings, sample=args.sample, progress=say)
-        result = refresh(settings, source, progress=say)
+        result = refresh(settings, source, progress=say, allow_shrink=args.allow_shrink)
         where = "the curated offline sample" if source.origin == ORIGIN_SAMPLE else "PubMed"
         for o in result.outcomes:
             if not o.ok:
@@ -196,8 +206,8 @@ def _run(args: argparse.Namespace) -> int:
                 )
             return EXIT_OK
         print(
-            "Error: the refresh did not complete; stored studies and published reports "
-            "are unchanged",
+            "Error: the refresh did not complete: the reports were not rebuilt, and each "
+            "failed topic keeps the studies of its last successful search",
             file=sys.stderr,
         )
         return result.exit_code or EXIT_FAILURE

@@ -19,7 +19,7 @@ import pandas as pd
 from evidence.citations import ama, ama_html, write_csv
 from evidence.classify import DESIGN_LABELS, LEVELS
 from evidence.curation import Curation, entries_from, load_curation
-from evidence.errors import ConfigError, EvidenceError, LockError, StoreError
+from evidence.errors import ConfigError, EutilsError, EvidenceError, LockError, StoreError
 from evidence.eutils import EutilsClient, RetryPolicy, SearchResult
 from evidence.pubmed import parse_article_set
 from evidence.queries import Query, load_queries
@@ -30,6 +30,7 @@ from evidence.store import Run, Store
 from evidence.tabulate import OTHER, Placed, counts_by_condition_and_design, evidence_table, place
 
 Progress = Callable[[str], None]
+SHRINK_FLOOR = 20  # below this many records, a topic halving is not suspicious
 
 
 def _quiet(_: str) -> None:
@@ -99,31 +100,54 @@ def make_source(settings: Settings, *, sample: bool, progress: Progress = _quiet
     return LiveSource(client, batch_size=settings.batch_size)
 
 
-def refresh(settings: Settings, source: Source, *, progress: Progress = _quiet) -> RefreshResult:
+def refresh(
+    settings: Settings,
+    source: Source,
+    *,
+    progress: Progress = _quiet,
+    allow_shrink: bool = False,
+) -> RefreshResult:
     """Search every query, store what is new, and rebuild the reports if all succeeded.
 
-    A query that fails is recorded as a failed run and stores no hits; studies stored by
-    earlier runs are never removed, and the reports are only rebuilt after a full success.
+    A query that fails is recorded as a failed run and keeps the studies of its last
+    successful search; stored records are never removed, and the reports are only rebuilt
+    after a full success. An unchanged query whose result falls to under half of its last
+    success fails too (a PubMed glitch must not empty a page), unless `allow_shrink`.
     """
     queries = load_queries(settings.queries_dir)
     load_curation(settings.curation_file)  # fail early, before any network, on a bad file
     with project_lock(settings), Store(settings.store_path(source.origin)) as store:
         if store.mark_interrupted():
             progress("an earlier refresh was interrupted; its stored records are kept")
-        outcomes = [_refresh_query(store, source, q, progress) for q in queries]
+        outcomes = [_refresh_query(store, source, q, progress, allow_shrink) for q in queries]
         result = RefreshResult(origin=source.origin, outcomes=outcomes)
         if result.ok:
-            result.reports = build(settings, origin=source.origin, store=store)
+            result.reports = _build(settings, origin=source.origin, store=store)
             progress(f"reports written to {settings.reports_dir}")
         return result
 
 
-def _refresh_query(store: Store, source: Source, query: Query, progress: Progress) -> QueryOutcome:
+def _refresh_query(
+    store: Store, source: Source, query: Query, progress: Progress, allow_shrink: bool
+) -> QueryOutcome:
+    previous = store.last_success(query.id)
     run_id = store.start_run(query.id, source.origin, query.term)
     outcome = QueryOutcome(query_id=query.id, ok=False)
     try:
         progress(f"{query.id}: searching")
         result = source.search(query)
+        if (
+            not allow_shrink
+            and previous is not None
+            and previous.term == query.term
+            and (previous.count or 0) >= SHRINK_FLOOR
+            and result.count < (previous.count or 0) / 2
+        ):
+            raise EutilsError(
+                f"PubMed returned {result.count} records for an unchanged query that found "
+                f"{previous.count} last time; keeping the previous studies (rerun with "
+                "--allow-shrink if that is right)"
+            )
         outcome.count = result.count
         outcome.warnings.extend(result.warnings)
         known = store.known_pmids(result.ids)
@@ -197,24 +221,28 @@ def _fetch_and_store(
 
 
 def resolve_origin(settings: Settings, sample: bool | None) -> str:
-    """The store to read: the sample if asked, else whichever was refreshed successfully last."""
+    """The store to read: the sample if asked, else whichever was refreshed last (a failed
+    run counts: `status` must be able to show it)."""
     if sample:
         return ORIGIN_SAMPLE
-    latest: tuple[str, str] | None = None
+    latest: tuple[int, str, str] | None = None
     for origin in (ORIGIN_PUBMED, ORIGIN_SAMPLE):
         path = settings.store_path(origin)
         if not path.exists():
             continue
-        with Store(path) as store:
-            run = store.last_success()
-        if run is not None and (latest is None or run.finished_at > latest[0]):
-            latest = (run.finished_at, origin)
+        with Store(path, create=False) as store:
+            runs = store.runs()
+        if runs:
+            last = runs[-1]
+            key = (1 if last.status == "ok" else 0, last.started_at, origin)
+            if latest is None or key[1] > latest[1]:
+                latest = key
     if latest is None:
         raise ConfigError(
             f"nothing has been refreshed in {settings.project} yet: run "
             "`evidence refresh --sample` (offline) or `evidence refresh` (PubMed) first"
         )
-    return latest[1]
+    return latest[2]
 
 
 def _curation(origin: str, settings: Settings) -> Curation:
@@ -236,7 +264,7 @@ class View:
     last_success: dict[str, Run]
 
     def table(self) -> pd.DataFrame:
-        return evidence_table(self.placed, self.queries)
+        return evidence_table(self.placed, self.queries, self.origin)
 
 
 def load_view(settings: Settings, origin: str, store: Store | None = None) -> View:
@@ -248,15 +276,21 @@ def load_view(settings: Settings, origin: str, store: Store | None = None) -> Vi
                 f"no {origin} data yet: run `evidence refresh"
                 f"{' --sample' if origin == ORIGIN_SAMPLE else ''}` first"
             )
-        with Store(settings.store_path(origin)) as own:
+        with Store(settings.store_path(origin), create=False) as own:
             return load_view(settings, origin, own)
     placed = place(store.studies(), store.hits(), queries, curation)
     successes = {q.id: r for q in queries if (r := store.last_success(q.id)) is not None}
     return View(origin, queries, placed, store.last_runs(), successes)
 
 
-def build(settings: Settings, *, origin: str, store: Store | None = None) -> list[Path]:
-    """Render every report from the store into reports/, atomically."""
+def build(settings: Settings, *, origin: str) -> list[Path]:
+    """Render every report from the store into reports/, atomically, under the project lock
+    (a build never publishes a store that a refresh is halfway through)."""
+    with project_lock(settings):
+        return _build(settings, origin=origin)
+
+
+def _build(settings: Settings, *, origin: str, store: Store | None = None) -> list[Path]:
     view = load_view(settings, origin, store)
     context = report_context(view)
     files = render_all(environment(settings.templates_dir), context)
@@ -269,7 +303,8 @@ def _data_date(view: View) -> date:
     stamps = [r.finished_at for r in view.last_success.values()]
     if not stamps:
         raise ConfigError("no successful refresh yet: nothing to report")
-    return date.fromisoformat(max(stamps)[:10])
+    # The page's date must hold for every topic on it: the oldest topic's last search.
+    return date.fromisoformat(min(stamps)[:10])
 
 
 def report_context(view: View) -> dict[str, Any]:
@@ -380,7 +415,12 @@ def export_csv(settings: Settings, out: TextIO, *, origin: str) -> int:
 
 def status(settings: Settings, *, origin: str) -> dict[str, Any]:
     """The last run per query, counts, and when the data was last refreshed."""
-    with Store(settings.store_path(origin)) as store:
+    if not settings.store_path(origin).exists():
+        raise ConfigError(
+            f"no {origin} data yet: run `evidence refresh"
+            f"{' --sample' if origin == ORIGIN_SAMPLE else ''}` first"
+        )
+    with Store(settings.store_path(origin), create=False) as store:
         view = load_view(settings, origin, store)
         counts = store.counts()
     runs = {}
