@@ -1,21 +1,49 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from evidence.classify import (
     LEVELS,
+    classify,
+    classify_conditions,
     classify_design,
     classify_route,
     condition_matches,
     extract_participants,
     level_for,
 )
-from evidence.queries import Condition
+from evidence.queries import Condition, Query
 from evidence.study import AbstractSection, MeshHeading, Study
+
+CRPS = Condition(
+    "crps",
+    "CRPS",
+    mesh=("Complex Regional Pain Syndromes",),
+    text=("complex regional pain syndrome*", "CRPS"),
+)
+PHN = Condition(
+    "phn", "Postherpetic neuralgia", mesh=("Neuralgia, Postherpetic",), text=("postherpetic", "PHN")
+)
+FIBROMYALGIA = Condition(
+    "fibromyalgia", "Fibromyalgia", mesh=("Fibromyalgia",), text=("fibromyalg*",)
+)
+PAIN = Query(
+    id="neuropathic_pain",
+    title="Ketamine for neuropathic pain",
+    path=Path("neuropathic-pain.toml"),
+    drug='"Ketamine"[Mesh]',
+    conditions=(CRPS, PHN, FIBROMYALGIA),
+)
 
 
 def study(
-    title: str = "", abstract: str = "", types: tuple[str, ...] = (), mesh: tuple[str, ...] = ()
+    title: str = "",
+    abstract: str = "",
+    types: tuple[str, ...] = (),
+    mesh: tuple[str, ...] = (),
+    keywords: tuple[str, ...] = (),
 ) -> Study:
     return Study(
         pmid="1",
@@ -23,6 +51,7 @@ def study(
         abstract=(AbstractSection("", abstract),) if abstract else (),
         publication_types=types,
         mesh=tuple(MeshHeading(m) for m in mesh),
+        keywords=keywords,
     )
 
 
@@ -57,6 +86,111 @@ def test_design(record: Study, design: str) -> None:
     assert classify_design(record) == design
 
 
+@pytest.mark.parametrize(
+    ("title", "types"),
+    [
+        (
+            "Erratum: Ketamine for treatment-resistant depression: a randomized controlled trial",
+            ("Published Erratum",),
+        ),
+        (
+            "Correction to: Intranasal esketamine in a 45-year-old woman with refractory migraine",
+            ("Published Erratum",),
+        ),
+        (
+            'Retraction notice to "Low-dose ketamine infusion for complex regional pain syndrome: '
+            'a double-blind, placebo-controlled trial"',
+            ("Retraction Notice",),
+        ),
+        (
+            "Retraction: Oral ketamine for postherpetic neuralgia: a randomised crossover trial",
+            ("Journal Article", "Retraction of Publication"),
+        ),
+        (
+            "Expression of Concern: A randomized controlled trial of ketamine for cluster headache",
+            ("Expression of Concern",),
+        ),
+        (
+            "Ketamine for migraine aura: a randomized trial too small to answer the question",
+            ("Letter", "Comment"),
+        ),
+        (
+            "Ketamine in the emergency department: time for a randomized controlled trial",
+            ("Editorial",),
+        ),
+        ("Ketamine nasal spray for depression: a retrospective look at the trials", ("News",)),
+        ("Ketamine clinics multiply before the randomized evidence", ("Newspaper Article",)),
+    ],
+)
+def test_notices_and_correspondence_are_not_studies(title: str, types: tuple[str, ...]) -> None:
+    record = study(title, "Patients were randomly assigned to ketamine or placebo.", types=types)
+    assert classify_design(record) == "other"
+
+
+def test_letters_reporting_a_case_are_case_reports() -> None:
+    title = "Intranasal ketamine for prolonged aura in a 34-year-old woman with hemiplegic migraine"
+    indexed = ("Humans", "Female", "Adult", "Ketamine", "Migraine with Aura")
+    assert classify_design(study(title, types=("Case Reports", "Letter"), mesh=indexed)) == (
+        "case_report"
+    )
+    # Before indexing a letter is typed only "Letter": the title tells.
+    assert classify_design(study(title, types=("Letter",))) == "case_report"
+    # Once indexed without "Case Reports", or when it comments on another article, it is not one.
+    assert classify_design(study(title, types=("Letter",), mesh=indexed)) == "other"
+    assert classify_design(study(title, types=("Letter", "Comment"))) == "other"
+
+
+def test_a_retracted_article_keeps_its_design() -> None:
+    # The retracted article itself ("Retracted Publication") is not a notice; it is flagged as
+    # retracted elsewhere.
+    record = study(
+        "Ketamine for complex regional pain syndrome: a randomized controlled trial",
+        types=("Journal Article", "Randomized Controlled Trial", "Retracted Publication"),
+    )
+    assert classify_design(record) == "rct"
+
+
+@pytest.mark.parametrize(
+    ("title", "abstract", "design"),
+    [
+        (
+            "Ketamine for complex regional pain syndrome: a systematic review",
+            "Ketamine has been studied in CRPS. We searched MEDLINE and Embase to 2014.",
+            "systematic_review",
+        ),
+        (
+            "Ketamine for chronic non-cancer pain: a meta-analysis of randomized controlled trials",
+            "",
+            "meta_analysis",
+        ),
+        (
+            "Systematic review and meta-analysis of ketamine as an analgesic adjuvant",
+            "",
+            "meta_analysis",
+        ),
+        (
+            "Ketamine for migraine and cluster headache",
+            "We performed a systematic review and meta-analysis of randomized trials.",
+            "meta_analysis",
+        ),
+        (
+            "Ketamine in neuropathic pain",
+            "Methods: Following PRISMA, MEDLINE, Embase and CENTRAL were searched.",
+            "systematic_review",
+        ),
+        # A narrative review citing other people's meta-analyses stays a review.
+        (
+            "Ketamine in pain medicine: an update",
+            "Several meta-analyses and systematic reviews have suggested a modest benefit.",
+            "review",
+        ),
+    ],
+)
+def test_syntheses_typed_only_review(title: str, abstract: str, design: str) -> None:
+    # Before 2019 PubMed had no "Systematic Review" publication type.
+    assert classify_design(study(title, abstract, types=("Journal Article", "Review"))) == design
+
+
 def test_levels_are_ordered_and_cover_every_design() -> None:
     assert [lv.rank for lv in LEVELS] == sorted(lv.rank for lv in LEVELS)
     assert level_for("rct").rank < level_for("retrospective").rank < level_for("review").rank
@@ -64,12 +198,7 @@ def test_levels_are_ordered_and_cover_every_design() -> None:
 
 
 def test_condition_matching_by_mesh_text_and_acronym() -> None:
-    crps = Condition(
-        "crps",
-        "CRPS",
-        mesh=("Complex Regional Pain Syndromes",),
-        text=("complex regional pain syndrome*", "CRPS"),
-    )
+    crps = CRPS
     assert condition_matches(study("X", mesh=("Complex Regional Pain Syndromes",)), crps)
     assert condition_matches(study("Ketamine in complex regional pain syndromes"), crps)
     assert condition_matches(study("Ketamine for CRPS type 1"), crps)
@@ -77,13 +206,110 @@ def test_condition_matching_by_mesh_text_and_acronym() -> None:
     assert not condition_matches(study("Ketamine for migraine"), crps)
 
 
+BACKGROUND = (
+    "Background: Ketamine has been used in CRPS, postherpetic neuralgia (PHN) and fibromyalgia. "
+    "Methods: Twenty patients with CRPS type 1 received a 4-day ketamine infusion."
+)
+
+
+def test_conditions_of_an_indexed_record_ignore_the_abstract() -> None:
+    record = study(
+        "Outpatient ketamine infusions for complex regional pain syndrome",
+        BACKGROUND,
+        types=("Journal Article",),
+        mesh=("Humans", "Ketamine", "Complex Regional Pain Syndromes", "Infusions, Intravenous"),
+    )
+    assert classify_conditions(record, PAIN) == ("crps",)
+    assert not condition_matches(record, PHN)
+    # Author keywords and MeSH descriptor names still count.
+    assert condition_matches(study("Ketamine", mesh=("Humans",), keywords=("PHN",)), PHN)
+    assert condition_matches(study("Ketamine", mesh=("Fibromyalgia, Juvenile",)), FIBROMYALGIA)
+
+
+def test_conditions_of_a_record_in_process_read_the_abstract() -> None:
+    # No MeSH headings yet: the abstract is all there is to go on.
+    record = study("Outpatient ketamine infusions for refractory pain", BACKGROUND)
+    assert classify_conditions(record, PAIN) == ("crps", "phn", "fibromyalgia")
+
+
 def test_participants_from_common_phrasings() -> None:
     assert extract_participants(study("", "A total of 1,012 adults were enrolled.")) == 1012
     assert extract_participants(study("", "Thirty... 34 patients were randomized.")) == 34
-    assert extract_participants(study("", "Ketamine (n = 20) or placebo (n = 20).")) == 20
+    # Group sizes and no total: unsure, so empty rather than guessed (or added up).
+    assert extract_participants(study("", "Ketamine (n = 20) or placebo (n = 20).")) is None
     # Two different group sizes and no total: unsure, so empty rather than guessed.
     assert extract_participants(study("", "Ketamine (n = 20) or placebo (n = 18).")) is None
     assert extract_participants(study("Ketamine for pain")) is None
+
+
+def test_participants_from_a_single_n() -> None:
+    record = Study(
+        pmid="1",
+        title="Intranasal ketamine for migraine aura",
+        abstract=(
+            AbstractSection("METHODS", "Adults with migraine with aura (n = 30) were studied."),
+            AbstractSection("RESULTS", "Aura severity fell after ketamine."),
+        ),
+    )
+    assert extract_participants(record) == 30
+
+
+@pytest.mark.parametrize(
+    ("abstract", "participants"),
+    [
+        ("A total of 12 trials with 500 patients were pooled.", None),
+        ("A total of 7 RCTs involving 329 participants met the inclusion criteria.", None),
+        # Where the people are counted too, theirs is the number taken.
+        ("Overall, 23 studies of 1,204 patients were included in the review.", 1204),
+        ("A total of 46 infusions in 18 patients were analysed.", 18),
+    ],
+)
+def test_participants_not_counted_from_trials_or_infusions(
+    abstract: str, participants: int | None
+) -> None:
+    assert extract_participants(study("", abstract)) == participants
+
+
+@pytest.mark.parametrize(
+    ("abstract", "participants"),
+    [
+        (
+            "A total of 120 patients were screened for eligibility, and 80 patients were "
+            "randomized to ketamine or midazolam.",
+            80,
+        ),
+        (
+            "A total of 212 patients were assessed for eligibility; 150 were randomized.",
+            150,
+        ),
+        ("Of 120 patients screened, 80 were randomized.", 80),
+        ("A total of 96 patients were eligible and 60 were enrolled.", 60),
+        ("We screened a total of 310 adults with chronic migraine.", None),
+    ],
+)
+def test_participants_are_not_the_screened(abstract: str, participants: int | None) -> None:
+    assert extract_participants(study("", abstract)) == participants
+
+
+@pytest.mark.parametrize(
+    ("title", "types"),
+    [
+        ("Ketamine for chronic pain: a meta-analysis", ("Meta-Analysis",)),
+        ("Ketamine for CRPS: a systematic review", ("Systematic Review",)),
+        ("Ketamine for neuropathic pain", ("Review",)),
+    ],
+)
+def test_syntheses_and_reviews_have_no_participants(title: str, types: tuple[str, ...]) -> None:
+    record = study(title, "A total of 1,012 adults were enrolled in 14 trials.", types=types)
+    assert extract_participants(record) == 1012
+    assert classify(record, PAIN).participants is None
+
+
+def test_a_study_keeps_its_participants() -> None:
+    record = study(
+        "Ketamine for CRPS", "34 patients were randomized.", types=("Randomized Controlled Trial",)
+    )
+    assert classify(record, PAIN).participants == 34
 
 
 def test_route() -> None:
@@ -91,3 +317,23 @@ def test_route() -> None:
     assert classify_route(study("Ketamine infusion for CRPS")) == "iv"
     assert classify_route(study("Oral and intravenous ketamine")) == "mixed"
     assert classify_route(study("Ketamine for pain")) == ""
+
+
+@pytest.mark.parametrize(
+    ("title", "route"),
+    [
+        ("A phase IV study of oral ketamine", "oral"),
+        ("Oral ketamine in type IV complex regional pain syndrome", "oral"),
+        ("Oral ketamine for DSM-IV major depression with chronic pain", "oral"),
+        ("Oral ketamine and grade III or IV mucositis pain", "oral"),
+        ("Oral ketamine for cancer pain. Level of evidence: IV", "oral"),
+        ("Oral ketamine: (i) pain, (ii) sleep, (iii) mood and (iv) function", "oral"),
+        ("IV ketamine for acute migraine in the emergency department", "iv"),
+        ("Ketamine 0.3 mg/kg i.v. over 15 minutes for renal colic", "iv"),
+        ("Oral versus IV ketamine for cancer pain", "mixed"),
+        ("Ketamine 4 mg/kg IM for agitation", "intramuscular"),
+        ("Ketamine 2 mg/kg i.m. before dental surgery", "intramuscular"),
+    ],
+)
+def test_route_abbreviations(title: str, route: str) -> None:
+    assert classify_route(study(title)) == route

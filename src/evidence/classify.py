@@ -83,6 +83,22 @@ _PT_RULES: tuple[tuple[frozenset[str], str], ...] = (
     ),
     (frozenset({"Clinical Trial Protocol"}), "protocol"),
 )
+# Notices about another article are never studies, whatever else they are typed or titled
+# ("Erratum: … a randomized controlled trial"). "Retraction Notice" is PubMed's current name for
+# the notice; "Retraction of Publication" is the older one, still on earlier records. The article
+# that was retracted ("Retracted Publication") stays a study: `Study.retracted` flags it.
+_NOTICE_PTS = frozenset(
+    {
+        "Published Erratum",
+        "Retraction Notice",
+        "Retraction of Publication",
+        "Expression of Concern",
+    }
+)
+# Correspondence and journalism are not studies either, unless an indexer also gave them a
+# study-design type: case reports, and some trials, are published as letters. Before indexing
+# ("in process", no MeSH yet) a letter that reports a case is typed only "Letter"; its title tells.
+_CORRESPONDENCE_PTS = frozenset({"Comment", "Letter", "Editorial", "News", "Newspaper Article"})
 _TRIAL_PTS = frozenset(
     {
         "Clinical Trial",
@@ -97,13 +113,47 @@ _TRIAL_PTS = frozenset(
 )
 
 
+_STUDY_PTS: frozenset[str] = frozenset().union(
+    *(names for names, _ in _PT_RULES), _TRIAL_PTS, {"Case Reports", "Observational Study"}
+)
+
+
 def _rx(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.I)
 
 
-_TEXT_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
+_CASE_REPORT = _rx(
+    r"case report|\ba case of\b|\bin a patient with\b|\ba (?:\d+-year-old|patient)\b"
+)
+_SYNTHESIS_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (_rx(r"meta-?analys[ie]s|pooled analysis of (?:randomi[sz]ed|trials)"), "meta_analysis"),
     (_rx(r"systematic (?:literature )?review|scoping review"), "systematic_review"),
+)
+# In the abstract of a record typed "Review", only the authors' own account of their method
+# counts: "we performed a systematic review and meta-analysis", "this meta-analysis", PRISMA.
+# A narrative review cites other people's meta-analyses ("several meta-analyses suggest").
+_SYNTHESIS_ABSTRACT_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (
+        _rx(
+            r"\b(?:we|authors)\s+(?:conducted|performed|undertook|carried out|did|report|present)"
+            r"\s+(?:a|an|this)\b[^.;]{0,50}?\bmeta-?analysis\b"
+            r"|\bthis\s+(?:[\w-]+\s+){0,4}?meta-?analysis\b"
+        ),
+        "meta_analysis",
+    ),
+    (
+        _rx(
+            r"\b(?:we|authors)\s+(?:conducted|performed|undertook|carried out|did|report|present)"
+            r"\s+(?:a|an|this)\b[^.;]{0,50}?\b(?:systematic|scoping) (?:literature )?review\b"
+            r"|\bthis\s+(?:[\w-]+\s+){0,3}?(?:systematic|scoping) (?:literature )?review\b"
+            r"|\bPRISMA\b"
+        ),
+        "systematic_review",
+    ),
+)
+
+_TEXT_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
+    *_SYNTHESIS_RULES,
     (_rx(r"\bprotocol for\b|study protocol|trial protocol"), "protocol"),
     (
         _rx(
@@ -125,10 +175,7 @@ _TEXT_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     ),
     (_rx(r"prospective|cohort|observational study|longitudinal"), "cohort_prospective"),
     (_rx(r"case series|consecutive (?:patients|cases)"), "case_series"),
-    (
-        _rx(r"case report|\ba case of\b|\bin a patient with\b|\ba (?:\d+-year-old|patient)\b"),
-        "case_report",
-    ),
+    (_CASE_REPORT, "case_report"),
     (_rx(r"guideline|consensus statement|recommendations? (?:of|from) the"), "guideline"),
     (_rx(r"\breview\b|an update\b|overview|state of the art|narrative"), "review"),
 )
@@ -145,7 +192,14 @@ _ANIMAL_MESH = frozenset(
 def classify_design(study: Study) -> str:
     """Study design code (see DESIGN_LABELS), from publication types, MeSH, then text."""
     types = set(study.publication_types)
+    if types & _NOTICE_PTS:
+        return "other"
     mesh = {m.descriptor for m in study.mesh}
+    if types & _CORRESPONDENCE_PTS and not types & _STUDY_PTS:
+        letter = not types & (_CORRESPONDENCE_PTS - {"Letter"})
+        if letter and not mesh and _CASE_REPORT.search(study.title):
+            return "case_report"
+        return "other"
     text = f"{study.title} {study.abstract_text}"
     if mesh & _ANIMAL_MESH and not mesh & _HUMAN_MESH:
         return "preclinical"
@@ -170,14 +224,26 @@ def classify_design(study: Study) -> str:
             return "retrospective"
         return "cohort_prospective"
     if "Review" in types:
-        return "review"
+        # PubMed had no "Systematic Review" type before 2019, and records still awaiting
+        # indexing carry only the publisher's "Review": the title, then the abstract, tell.
+        return (
+            _first_design(
+                (study.title, _SYNTHESIS_RULES), (study.abstract_text, _SYNTHESIS_ABSTRACT_RULES)
+            )
+            or "review"
+        )
     if not mesh and _ANIMAL.search(study.title):
         return "preclinical"
-    for source in (study.title, study.abstract_text):
-        for pattern, design in _TEXT_RULES:
-            if source and pattern.search(source):
+    return _first_design((study.title, _TEXT_RULES), (study.abstract_text, _TEXT_RULES)) or "other"
+
+
+def _first_design(*sources: tuple[str, tuple[tuple[re.Pattern[str], str], ...]]) -> str:
+    """The design of the first rule that matches, sources in order; '' when none does."""
+    for text, rules in sources:
+        for pattern, design in rules:
+            if text and pattern.search(text):
                 return design
-    return "other"
+    return ""
 
 
 # --- conditions ---------------------------------------------------------------------------
@@ -194,19 +260,21 @@ def _word_pattern(term: str) -> re.Pattern[str]:
 
 
 def condition_matches(study: Study, condition: Condition) -> bool:
-    """Whether a study is about a condition: one of its MeSH headings, or its words."""
+    """Whether a study is about a condition: its MeSH headings, or its words in the title,
+    keywords or MeSH descriptor names.
+
+    The abstract is read only for records with no MeSH headings yet (in process): an abstract
+    names conditions the study is not about ("ketamine has been used in CRPS, PHN and
+    fibromyalgia"), and once indexed, the MeSH headings say what it is about.
+    """
     descriptors = {m.descriptor.lower() for m in study.mesh}
     if any(m.lower() in descriptors for m in condition.mesh):
         return True
-    haystack = " ".join(
-        (
-            study.title,
-            study.abstract_text,
-            " ".join(study.keywords),
-            " ".join(m.descriptor for m in study.mesh),
-        )
-    )
-    return any(_word_pattern(t).search(haystack) for t in condition.text)
+    # Searched one by one, so that a phrase never runs from one field into the next.
+    fields = [study.title, *study.keywords, *(m.descriptor for m in study.mesh)]
+    if not study.mesh:
+        fields.append(study.abstract_text)
+    return any(_word_pattern(t).search(f) for t in condition.text for f in fields if f)
 
 
 def classify_conditions(study: Study, query: Query) -> tuple[str, ...]:
@@ -219,15 +287,37 @@ def classify_conditions(study: Study, query: Query) -> tuple[str, ...]:
 _NUM = r"(\d{1,3}(?:,\d{3})+|\d+)"
 _PEOPLE = (
     r"(?:patients|participants|subjects|adults|children|adolescents|volunteers|women|men"
-    r"|veterans|individuals|people|cases)"
+    r"|veterans|individuals|people|cases)\b"
 )
+# What else a number may count: in "12 trials with 500 patients", 12 counts trials.
+_NOT_PEOPLE = (
+    r"(?:trials?|stud(?:y|ies)|articles?|records?|reports?|RCTs?|papers?|publications?"
+    r"|reviews?|meta-analys[ie]s|cohorts?|cent(?:er|re)s?|sites?|hospitals?|institutions?"
+    r"|countries|databases?|groups?|arms?|infusions?|doses?|sessions?|visits?|episodes?"
+    r"|attacks?|procedures?|admissions?|encounters?|courses?|treatments?)\b"
+)
+# Up to three words between a number and the people it counts ("34 consecutive adult
+# patients"): words only, no other number and nothing else counted.
+_BETWEEN = rf"(?:(?!{_NOT_PEOPLE})[a-z][\w-]*,?\s+){{0,3}}"
 _PARTICIPANT_RULES = (
-    _rx(rf"\b(?:a total of|in total,?|overall,?)\s+{_NUM}\s+(?:\w+\s+){{0,3}}{_PEOPLE}"),
+    _rx(rf"\b(?:a total of|in total,?|overall,?)\s+{_NUM}\s+{_BETWEEN}{_PEOPLE}"),
     _rx(
-        rf"\b{_NUM}\s+(?:\w+\s+){{0,3}}{_PEOPLE}\s+(?:were|had been)\s+(?:randomi[sz]ed|enrolled"
+        rf"\b{_NUM}\s+{_BETWEEN}{_PEOPLE}\s+(?:were|had been)\s+(?:randomi[sz]ed|enrolled"
         rf"|included|recruited|treated|studied|analy[sz]ed)"
     ),
-    _rx(rf"\b(?:randomi[sz]ed|enrolled|included|recruited)\s+{_NUM}\s+(?:\w+\s+){{0,3}}{_PEOPLE}"),
+    _rx(rf"\b(?:randomi[sz]ed|enrolled|included|recruited)\s+{_NUM}\s+{_BETWEEN}{_PEOPLE}"),
+    # "Of 120 patients screened, 80 were randomized": the count that follows the screening.
+    _rx(rf"\b{_NUM}\s+(?:were|had been)\s+(?:randomi[sz]ed|enrolled)"),
+)
+# Counted before anyone took part: "120 patients were screened / assessed for eligibility /
+# eligible", "of 120 patients", "we screened 120 patients".
+_SCREENED_AFTER = _rx(
+    r"^\s*(?:\([^()]*\)\s*)?(?:(?:who\s+)?(?:were|was|had been)\s+)?"
+    r"(?:initially\s+|potentially\s+)?(?:screened|assessed for eligibility|eligible|identified"
+    r"|approached|invited|contacted)\b"
+)
+_SCREENED_BEFORE = _rx(
+    r"(?:(?:^|[.;:(])\s*(?:of|among)(?:\s+the|\s+these)?|\bscreened)\s+(?:a total of\s+)?$"
 )
 _N_EQUALS = _rx(rf"\bn\s*=\s*{_NUM}")
 
@@ -244,11 +334,16 @@ def extract_participants(study: Study) -> int | None:
     else:
         text = study.title
     for rule in _PARTICIPANT_RULES:
-        m = rule.search(text)
-        if m:
+        for m in rule.finditer(text):
+            if _SCREENED_BEFORE.search(text, 0, m.start()) or _SCREENED_AFTER.search(
+                text[m.end() :]
+            ):
+                continue
             return int(m.group(1).replace(",", ""))
-    counts = {int(v.replace(",", "")) for v in _N_EQUALS.findall(text)}
-    return counts.pop() if len(counts) == 1 else None
+    # A lone "n = 40" is the sample; several ("ketamine (n = 20) or placebo (n = 20)") are
+    # groups, and adding them up would be a guess.
+    counts = _N_EQUALS.findall(study.abstract_text or study.title)
+    return int(counts[0].replace(",", "")) if len(counts) == 1 else None
 
 
 _ROUTES: tuple[tuple[str, re.Pattern[str], frozenset[str]], ...] = (
@@ -259,10 +354,10 @@ _ROUTES: tuple[tuple[str, re.Pattern[str], frozenset[str]], ...] = (
     ),
     (
         "iv",
-        _rx(r"intravenous|\binfusions?\b|\bi\.?v\.?\b"),
+        _rx(r"intravenous|\binfusions?\b"),
         frozenset({"Infusions, Intravenous", "Administration, Intravenous"}),
     ),
-    ("intramuscular", _rx(r"intramuscular|\bi\.?m\.?\b"), frozenset({"Injections, Intramuscular"})),
+    ("intramuscular", _rx(r"intramuscular"), frozenset({"Injections, Intramuscular"})),
     ("subcutaneous", _rx(r"subcutaneous"), frozenset({"Injections, Subcutaneous"})),
     ("oral", _rx(r"\boral(?:ly)?\b"), frozenset({"Administration, Oral"})),
     (
@@ -273,14 +368,51 @@ _ROUTES: tuple[tuple[str, re.Pattern[str], frozenset[str]], ...] = (
 )
 
 
+def _abbreviation(forms: str, bare: str = "") -> re.Pattern[str]:
+    """A route's abbreviations, case-sensitive, but not alone in brackets ("(IV)", "(iv)")
+    where they number the items of a list; `bare` forms (lower-case "iv") not before ")" at all.
+    """
+    either = rf"(?<![\w.(-])(?:{forms})(?![\w-])|(?<=\()(?:{forms})(?![\w)-])"
+    return re.compile(rf"{either}|(?<![\w.(-])(?:{bare})(?![\w)-])" if bare else either)
+
+
+# "IV", "I.V.", "i.v." and "iv" as a route, but not the Roman numeral of "phase IV", "type IV",
+# "DSM-IV", "grade III/IV" or "level of evidence: IV", nor a list item "iv)".
+_ABBREVIATIONS = (
+    ("iv", _abbreviation(r"IV|I\.V\.?|i\.v\.?", bare="iv")),
+    ("intramuscular", _abbreviation(r"IM|I\.M\.?|i\.m\.?")),
+)
+_NUMERAL_BEFORE = _rx(
+    r"(?:\b(?:phase|type|grade|class|stage|level|schedule|part|factor|category|DSM|evidence)"
+    r"|\b(?:I|II|III)\b)[\s:/\u2013-]*(?:\b(?:and|or|to)\s+)?$"
+)
+
+
+def _abbreviated(pattern: re.Pattern[str], text: str) -> bool:
+    return any(
+        not _NUMERAL_BEFORE.search(text, max(0, m.start() - 30), m.start())
+        for m in pattern.finditer(text)
+    )
+
+
 def classify_route(study: Study) -> str:
     """Route of administration ('iv', 'intranasal', …, 'mixed'), or '' when not stated."""
     mesh = {m.descriptor for m in study.mesh}
     text = f"{study.title} {study.abstract_text}"
-    found = [name for name, pattern, headings in _ROUTES if mesh & headings or pattern.search(text)]
+    abbreviated = {name for name, pattern in _ABBREVIATIONS if _abbreviated(pattern, text)}
+    found = [
+        name
+        for name, pattern, headings in _ROUTES
+        if mesh & headings or name in abbreviated or pattern.search(text)
+    ]
     if len(found) > 1:
         return "mixed"
     return found[0] if found else ""
+
+
+# Designs whose counts are pooled from other studies, not the participants of one study; only a
+# reviewer's curation gives them a number.
+_NO_PARTICIPANTS = frozenset({"meta_analysis", "systematic_review", "review"})
 
 
 def classify(study: Study, query: Query) -> Tags:
@@ -290,7 +422,7 @@ def classify(study: Study, query: Query) -> Tags:
         design=design,
         evidence_level=level_for(design).rank,
         conditions=classify_conditions(study, query),
-        participants=extract_participants(study),
+        participants=None if design in _NO_PARTICIPANTS else extract_participants(study),
         route=classify_route(study),
     )
 
