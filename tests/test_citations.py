@@ -123,3 +123,39 @@ def test_csv_export_has_the_documented_columns_first() -> None:
     assert list(frame.columns)[: len(EXPORT_COLUMNS)] == EXPORT_COLUMNS
     assert "citation_html" not in frame.columns
     assert frame.loc[0, "topics"] == "a; b"
+
+
+def test_csv_cells_cannot_become_spreadsheet_formulas() -> None:
+    table = pd.DataFrame(
+        [
+            {c: "" for c in EXPORT_COLUMNS}
+            | {
+                "title": '=HYPERLINK("http://evil","x")',
+                "authors": "@SUM(1)",
+                "journal": "-2+3",
+                "topics": ["a"],
+                "conditions": [],
+                "publication_types": [],
+            }
+        ]
+    )
+    out = io.StringIO()
+    write_csv(table, out)
+    frame = pd.read_csv(io.StringIO(out.getvalue()), dtype=str, keep_default_na=False)
+    assert frame.loc[0, "title"] == '\'=HYPERLINK("http://evil","x")'
+    assert frame.loc[0, "authors"] == "'@SUM(1)" and frame.loc[0, "journal"] == "'-2+3"
+
+
+def test_ama_book_chapter() -> None:
+    s = Study(
+        pmid="1",
+        title="Ketamine",
+        kind="book",
+        chapter=True,
+        journal="StatPearls",
+        publisher="StatPearls Publishing",
+        year=2024,
+        authors=(person("Rosenbaum", "S"),),
+    )
+    assert ama(s) == "Rosenbaum S. Ketamine. In: StatPearls. StatPearls Publishing; 2024."
+    assert "In: <i>StatPearls.</i>" in str(ama_html(s))

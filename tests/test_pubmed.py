@@ -70,6 +70,7 @@ def test_book_article_and_delete_citation(varied: ArticleSet) -> None:
         "StatPearls",
     )
     assert book.pub_date == "2024 Jan"
+    assert book.publisher == "StatPearls Publishing" and book.chapter
     assert [a.short for a in book.authors] == ["Rosenbaum S"]
     assert varied.deleted == ("12345678",)
 

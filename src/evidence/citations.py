@@ -96,10 +96,13 @@ def _ama(study: Study, *, html: bool) -> str:
         parts.append(_sentence(title))
     journal = study.journal_abbrev or study.journal
     if study.kind == "book":
-        if journal:
-            parts.append(e(_sentence(journal)))
-        if study.year:
-            parts.append(f"{study.year}.")
+        # AMA: "Author. Chapter. In: *Book*. Publisher; Year." (a whole book: its title only)
+        book = study.journal
+        if study.chapter and book:
+            parts.append("In: " + (f"<i>{e(_sentence(book))}</i>" if html else _sentence(book)))
+        tail = "; ".join(p for p in (study.publisher, str(study.year or "")) if p)
+        if tail:
+            parts.append(e(_sentence(tail)))
     else:
         if journal:
             parts.append(f"<i>{e(_sentence(journal))}</i>" if html else _sentence(journal))
@@ -119,7 +122,16 @@ def write_csv(table: pd.DataFrame, out: TextIO) -> None:
     frame = table.reindex(columns=columns)
     for col in ("topics", "conditions", "publication_types"):
         frame[col] = frame[col].map(lambda v: "; ".join(v) if isinstance(v, (list, tuple)) else v)
+    for col in frame.columns:
+        frame[col] = frame[col].map(_inert_cell)
     frame.to_csv(out, index=False, lineterminator="\n")
+
+
+def _inert_cell(value: object) -> object:
+    """A text cell a spreadsheet will not run as a formula (=, +, -, @ lead a formula)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
 
 
 CSV_EXTRA_COLUMNS = ["evidence_level", "participants", "route", "citation", "pubmed_url", "origin"]

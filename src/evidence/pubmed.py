@@ -238,6 +238,7 @@ def _parse_book(book: Mapping[str, Any]) -> Study:
     ids = _article_ids(doc.get("ArticleIdList", []))
     ids.update(_article_ids(book.get("PubmedBookData", {}).get("ArticleIdList", [])))
     title_raw = doc.get("ArticleTitle") or info.get("BookTitle")
+    chapter = bool(doc.get("ArticleTitle"))
     authors: tuple[Author, ...] = ()
     complete = True
     for author_list in _as_list(doc.get("AuthorList", [])) + _as_list(info.get("AuthorList", [])):
@@ -253,7 +254,8 @@ def _parse_book(book: Mapping[str, Any]) -> Study:
         authors=authors,
         authors_complete=complete,
         journal=plain_text(info.get("BookTitle")),
-        journal_abbrev=plain_text(publisher.get("PublisherName")) if publisher else "",
+        publisher=plain_text(publisher.get("PublisherName")) if publisher else "",
+        chapter=chapter,
         year=year,
         pub_date=pub_date,
         doi=_doi_from_elocations(doc.get("ELocationID", [])) or ids.get("doi", ""),
@@ -318,7 +320,7 @@ def _pub_date(date: object) -> tuple[int | None, str]:
         m = _YEAR.search(medline)
         return (int(m.group(1)) if m else None), medline
     year = plain_text(date.get("Year"))
-    month = plain_text(date.get("Month"))
+    month = plain_text(date.get("Month")) or plain_text(date.get("Season"))
     if month.isdigit() and 1 <= int(month) <= 12:
         month = _MONTH_NAMES[int(month) - 1]
     parts = [p for p in (year, month, plain_text(date.get("Day"))) if p]

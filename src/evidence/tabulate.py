@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from evidence.citations import ama, ama_html
-from evidence.classify import DESIGN_LABELS, LEVELS, classify, level_for
+from evidence.classify import DESIGN_LABELS, LEVELS, classify
 from evidence.curation import Curation, apply
 from evidence.queries import Query
 from evidence.store import Hit
@@ -51,7 +51,9 @@ def _order(p: Placed) -> tuple[int, int, str]:
     return (p.tags.evidence_level, -(p.study.year or 0), p.study.pmid)
 
 
-def evidence_table(placed: Mapping[str, list[Placed]], queries: Sequence[Query]) -> pd.DataFrame:
+def evidence_table(
+    placed: Mapping[str, list[Placed]], queries: Sequence[Query], origin: str = "pubmed"
+) -> pd.DataFrame:
     """One row per study, deduplicated across queries, ordered by evidence level then year.
 
     A study found by several queries keeps every topic and condition; its design is the one
@@ -88,6 +90,7 @@ def evidence_table(placed: Mapping[str, list[Placed]], queries: Sequence[Query])
                 "note": t.note,
                 "retracted": s.retracted,
                 "first_seen": p.first_seen,
+                "origin": origin,
                 "citation": ama(s),
                 "citation_html": ama_html(s),
                 "pubmed_url": s.pubmed_url,
@@ -111,6 +114,7 @@ def evidence_table(placed: Mapping[str, list[Placed]], queries: Sequence[Query])
         "note",
         "retracted",
         "first_seen",
+        "origin",
         "citation",
         "citation_html",
         "pubmed_url",
@@ -130,32 +134,33 @@ def evidence_table(placed: Mapping[str, list[Placed]], queries: Sequence[Query])
 def counts_by_condition_and_design(
     placed: Mapping[str, list[Placed]], queries: Sequence[Query]
 ) -> pd.DataFrame:
-    """Studies per (topic, condition) by evidence level, with a total column.
+    """Studies per (topic, condition) and study design, with a total column.
 
-    The index is (topic title, condition label); a study counted under two conditions
-    counts once in each row.
+    The index is (topic title, condition label); the columns are the designs present, in
+    evidence-level order. A study counted under two conditions counts once in each row.
     """
     records = []
     for query in queries:
         labels = {c.id: c.label for c in query.conditions} | {OTHER: query.other_label}
         for p in placed.get(query.id, []):
-            level = level_for(p.tags.design)
+            design = DESIGN_LABELS.get(p.tags.design, p.tags.design)
             for cid in p.tags.conditions or (OTHER,):
                 records.append(
                     {
                         "topic": query.title,
                         "condition": labels[cid],
-                        "level": level.label,
+                        "design": design,
                         "order": (query.order, query.id, _cond_order(query, cid)),
                     }
                 )
-    level_labels = [lv.label for lv in LEVELS]
+    design_order = [DESIGN_LABELS[d] for lv in LEVELS for d in lv.designs]
     if not records:
-        return pd.DataFrame(columns=[*level_labels, "Total"])
+        return pd.DataFrame(columns=["Total"])
     frame = pd.DataFrame(records)
     order = frame.drop_duplicates(["topic", "condition"]).sort_values("order", kind="stable")
-    counts = pd.crosstab([frame["topic"], frame["condition"]], frame["level"])
-    counts = counts.reindex(columns=[c for c in level_labels if c in counts.columns])
+    counts = pd.crosstab([frame["topic"], frame["condition"]], frame["design"])
+    known = [c for c in design_order if c in counts.columns]
+    counts = counts.reindex(columns=known + [c for c in counts.columns if c not in known])
     counts = counts.reindex(pd.MultiIndex.from_frame(order[["topic", "condition"]]))
     counts["Total"] = counts.sum(axis=1)
     counts.columns.name = None
