@@ -117,3 +117,19 @@ def test_duplicate_ids_and_empty_folders_are_refused(tmp_path: Path) -> None:
     write(tmp_path, GOOD.replace('title = "T"', 'id = "same"\ntitle = "T"'), "two.toml")
     with pytest.raises(QueryError, match=r"already used by one\.toml"):
         load_queries(tmp_path / "queries")
+
+
+def test_a_condition_can_narrow_its_own_search(tmp_path: Path) -> None:
+    text = GOOD.replace('text = ["alpha"]', 'text = ["alpha"]\nterm = "alpha[tiab] AND pain[tiab]"')
+    q = load_query(write(tmp_path, text))
+    assert q.term == "(ketamine[tiab]) AND ((alpha[tiab] AND pain[tiab]))"
+    assert q.conditions[0].text == ("alpha",)  # still labels studies by its words
+
+
+def test_broad_headings_are_narrowed_in_the_repository_queries() -> None:
+    neuro = load_query(REPO_QUERIES / "neuropathic-pain.toml")
+    sci = neuro.condition("sci_pain")
+    assert sci is not None and "AND" in sci.term and "pain" in sci.term
+    headache = load_query(REPO_QUERIES / "headache.toml")
+    assert "headache*[tiab]" not in headache.term  # headache as an adverse event is not enough
+    assert "headache*[ti]" in headache.term

@@ -21,7 +21,7 @@ _DATE = re.compile(r"^(\d{4})(?:/(\d{2})(?:/(\d{2}))?)?$")
 
 _TOP_KEYS = {"id", "title", "description", "order", "search", "conditions", "other_label"}
 _SEARCH_KEYS = {"drug", "also", "term", "filters", "mindate", "maxdate"}
-_CONDITION_KEYS = {"id", "label", "mesh", "text", "search"}
+_CONDITION_KEYS = {"id", "label", "mesh", "text", "search", "term"}
 
 
 @dataclass(frozen=True)
@@ -33,10 +33,13 @@ class Condition:
     mesh: tuple[str, ...] = ()
     text: tuple[str, ...] = ()
     search: bool = True  # False: used to label studies, not OR-ed into the PubMed term
+    explicit_term: str = ""  # a hand-written search term, where MeSH OR words is too broad
 
     @property
     def term(self) -> str:
-        """This condition's part of the PubMed term: MeSH headings OR title/abstract words."""
+        """This condition's part of the PubMed term: its own term, or MeSH OR words."""
+        if self.explicit_term:
+            return f"({self.explicit_term})"
         parts = [f'"{m}"[Mesh]' for m in self.mesh] + [_tiab(t) for t in self.text]
         return "(" + " OR ".join(parts) + ")"
 
@@ -171,7 +174,8 @@ def _condition(path: Path, index: int, raw: object) -> Condition:
     searched = raw.get("search", True)
     if not isinstance(searched, bool):
         raise QueryError(f"{path}: {where}.search must be true or false")
-    return Condition(id=cid, label=label, mesh=mesh, text=text, search=searched)
+    term = _str(path, f"{where}.term", raw.get("term", ""))
+    return Condition(id=cid, label=label, mesh=mesh, text=text, search=searched, explicit_term=term)
 
 
 def _no_unknown(path: Path, prefix: str, data: dict[str, Any], allowed: set[str]) -> None:
