@@ -370,7 +370,8 @@ def test_hostile_text_never_reaches_the_outputs_unescaped(
     # bare ones open the <https://doi.org/...> link destinations.
     assert re.findall(r"(?<!\\)<(?!https://doi\.org/)", md) == []
     assert "\\<script\\>" in md
-    targets = re.findall(r"\]\(<?([^)>]*)>?\)", md)
+    # Link targets: "](" where the "]" is not backslash-escaped (escaped brackets are text).
+    targets = re.findall(r"(?<!\\)\]\(<?([^)>]*)>?\)", md)
     assert targets and all(ALLOWED_LINK.match(t) for t in targets), targets
 
 

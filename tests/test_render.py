@@ -28,7 +28,9 @@ def test_links_are_built_only_from_valid_identifiers() -> None:
 
 
 def test_markdown_escape_makes_links_and_html_inert() -> None:
-    assert md_escape("[x](javascript:1) <b>") == r"\[x\]\(javascript:1\) \<b\>"
+    assert md_escape("[x](javascript:1) <b>") == r"\[x\](javascript:1) \<b\>"
+    assert md_escape("# not a heading (really)") == r"\# not a heading (really)"
+    assert md_escape("2019. A year") == r"2019\. A year"
 
 
 def test_project_templates_override_the_packaged_ones(tmp_path: Path) -> None:

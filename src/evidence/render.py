@@ -24,7 +24,11 @@ OUTPUTS = ("research-studies.html", "index.html", "research-studies.md")
 _DOI = re.compile(r"^10\.\d{4,9}/\S+$")
 _PMID = re.compile(r"^\d{1,9}$")
 _PMCID = re.compile(r"^PMC\d{1,9}$")
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~])")
+# Characters that can start Markdown markup anywhere in a line; '(' and '!' need a ']' or '['
+# before them, which are escaped, and '#', '+', '-' matter only at the start of a line.
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|~])")
+_MD_LIST_NUMBER = re.compile(r"^(\d{1,9})(?=[.)](?:\s|$))")
+_MD_BLOCK_MARK = re.compile(r"^(?=(?:#{1,6}|[-+])(?:\s|$))")
 
 
 def pubmed_url(pmid: str) -> str:
@@ -47,7 +51,10 @@ def pmc_url(pmcid: str) -> str:
 
 def md_escape(value: object) -> str:
     """Text made inert in Markdown: no links, emphasis or raw HTML can be smuggled in."""
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(value).split()))
+    text = _MD_SPECIAL.sub(r"\\\1", " ".join(str(value).split()))
+    # '# x', '- x' and '2019. x' at the start of a line would become a heading or a list.
+    text = _MD_LIST_NUMBER.sub(lambda m: m.group(1) + "\\", text)
+    return _MD_BLOCK_MARK.sub(lambda _: "\\", text)
 
 
 def environment(project_templates: Path | None) -> jinja2.Environment:
