@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 import pytest
 
 from evidence.classify import (
+    DESIGN_LABELS,
     LEVELS,
     classify,
     classify_conditions,
@@ -337,3 +339,74 @@ def test_route() -> None:
 )
 def test_route_abbreviations(title: str, route: str) -> None:
     assert classify_route(study(title)) == route
+
+
+# --- accuracy on labelled sets ------------------------------------------------------------------
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+
+
+def labelled(name: str) -> list[tuple[Study, str]]:
+    records = tomllib.loads((FIXTURES / name).read_text(encoding="utf-8"))["record"]
+    return [
+        (
+            Study(
+                pmid="1",
+                title=r["title"],
+                abstract=(AbstractSection("", r["abstract"]),) if r.get("abstract") else (),
+                publication_types=tuple(r.get("types", ())),
+                mesh=tuple(MeshHeading(m) for m in r.get("mesh", ())),
+            ),
+            r["design"],
+        )
+        for r in records
+    ]
+
+
+def accuracy(pairs: list[tuple[Study, str]]) -> dict[str, tuple[int, int]]:
+    per: dict[str, tuple[int, int]] = {}
+    for study, label in pairs:
+        hit, total = per.get(label, (0, 0))
+        per[label] = (hit + (classify_design(study) == label), total + 1)
+    return per
+
+
+@pytest.mark.parametrize(
+    ("name", "size", "overall", "per_class"),
+    [("labelled-designs.toml", 60, 0.9, 0.6), ("labelled-designs-holdout.toml", 26, 0.8, 0.5)],
+)
+def test_classifier_accuracy_per_class(
+    name: str, size: int, overall: float, per_class: float
+) -> None:
+    pairs = labelled(name)
+    assert len(pairs) >= size
+    per = accuracy(pairs)
+    assert set(per) == set(DESIGN_LABELS)  # every class is represented
+    hits = sum(h for h, _ in per.values())
+    lines = [f"{name}: {hits}/{len(pairs)} = {hits / len(pairs):.1%}"]
+    lines += [f"  {label:<20} {h}/{t} = {h / t:.0%}" for label, (h, t) in sorted(per.items())]
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / f"classifier-accuracy-{name.removesuffix('.toml')}.txt").write_text(
+        "\n".join(lines) + "\n", encoding="utf-8"
+    )
+    print("\n".join(lines))
+    assert hits / len(pairs) >= overall
+    assert all(h / t >= per_class for h, t in per.values()), lines
+
+
+@pytest.mark.parametrize(
+    ("title", "agent"),
+    [
+        ("Intranasal esketamine for migraine", "esketamine"),
+        ("S(+)-ketamine in refractory CRPS", "esketamine"),
+        ("Spravato and chronic pain", "esketamine"),
+        ("Ketamine infusion for fibromyalgia", "ketamine"),
+        ("Racemic ketamine versus esketamine for neuropathic pain", "ketamine and esketamine"),
+        ("Magnesium for migraine", ""),
+    ],
+)
+def test_agent(title: str, agent: str) -> None:
+    from evidence.classify import classify_agent
+
+    assert classify_agent(study(title)) == agent

@@ -135,16 +135,17 @@ _SYNTHESIS_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
 _SYNTHESIS_ABSTRACT_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (
         _rx(
-            r"\b(?:we|authors)\s+(?:conducted|performed|undertook|carried out|did|report|present)"
-            r"\s+(?:a|an|this)\b[^.;]{0,50}?\bmeta-?analysis\b"
+            r"\b(?:we|authors)\s+(?:[\w,]+\s+){0,8}?(?:conducted|performed|undertook|carried out"
+            r"|did|report|present)\s+(?:a|an|this)\b[^.;]{0,50}?\bmeta-?analysis\b"
             r"|\bthis\s+(?:[\w-]+\s+){0,4}?meta-?analysis\b"
         ),
         "meta_analysis",
     ),
     (
         _rx(
-            r"\b(?:we|authors)\s+(?:conducted|performed|undertook|carried out|did|report|present)"
-            r"\s+(?:a|an|this)\b[^.;]{0,50}?\b(?:systematic|scoping) (?:literature )?review\b"
+            r"\b(?:we|authors)\s+(?:[\w,]+\s+){0,8}?(?:conducted|performed|undertook|carried out"
+            r"|did|report|present)\s+(?:a|an|this)\b[^.;]{0,50}?\b(?:systematic|scoping)"
+            r" (?:literature )?review\b|\bto (?:conduct|perform) a systematic review\b"
             r"|\bthis\s+(?:[\w-]+\s+){0,3}?(?:systematic|scoping) (?:literature )?review\b"
             r"|\bPRISMA\b"
         ),
@@ -152,12 +153,17 @@ _SYNTHESIS_ABSTRACT_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     ),
 )
 
+_PROTOCOL = _rx(r"\bprotocol for\b|study protocol|trial protocol")
+# "non-randomized" contains "randomized": the look-behind keeps it out of the RCT rules.
+_RANDOMIZED = r"(?<!non-)(?<!non)randomi[sz]ed"
+
 _TEXT_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
+    # A protocol for a trial or a review is a protocol, whatever it plans to be.
+    (_PROTOCOL, "protocol"),
     *_SYNTHESIS_RULES,
-    (_rx(r"\bprotocol for\b|study protocol|trial protocol"), "protocol"),
     (
         _rx(
-            r"randomi[sz]ed[\w ,-]{0,60}(?:trial|study)|randomly (?:assigned|allocated)"
+            _RANDOMIZED + r"[\w ,-]{0,60}(?:trial|study)|randomly (?:assigned|allocated)"
             r"|double[- ]blind|placebo[- ]controlled"
         ),
         "rct",
@@ -170,7 +176,10 @@ _TEXT_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
         "open_label_trial",
     ),
     (
-        _rx(r"retrospective|chart review|medical records? review|registry|database study"),
+        _rx(
+            r"retrospective|chart review|medical records? review|review of (?:the )?(?:medical "
+            r"|electronic health )?(?:records|charts)|registry|database study"
+        ),
         "retrospective",
     ),
     (_rx(r"prospective|cohort|observational study|longitudinal"), "cohort_prospective"),
@@ -207,11 +216,14 @@ def classify_design(study: Study) -> str:
         if types & names:
             return design
     if types & _TRIAL_PTS:
-        return "rct" if _rx(r"randomi[sz]ed|randomly").search(text) else "open_label_trial"
+        return "rct" if _rx(_RANDOMIZED + r"|randomly").search(text) else "open_label_trial"
     if "Case Reports" in types:
         return (
             "case_series"
-            if _rx(r"case series|\b(?:[3-9]|\d\d+) (?:patients|cases)\b").search(study.title)
+            if _rx(
+                r"case series|\b(?:[3-9]|\d\d+|three|four|five|six|seven|eight|nine|ten"
+                r"|eleven|twelve) (?:patients|cases)\b"
+            ).search(study.title)
             else "case_report"
         )
     if "Observational Study" in types or mesh & {
@@ -412,7 +424,31 @@ def classify_route(study: Study) -> str:
 
 # Designs whose counts are pooled from other studies, not the participants of one study; only a
 # reviewer's curation gives them a number.
-_NO_PARTICIPANTS = frozenset({"meta_analysis", "systematic_review", "review"})
+_NO_PARTICIPANTS = frozenset({"meta_analysis", "systematic_review", "review", "guideline"})
+
+_ESKETAMINE = re.compile(r"es-?ketamine|\bS\s*\(?\+?\)?-\s*ketamine|spravato|ketanest\s*S", re.I)
+_RACEMIC = re.compile(r"(?<![\w-])ketamine(?!\w)", re.I)
+_ESKETAMINE_MESH = frozenset({"esketamine"})
+
+
+def classify_agent(study: Study) -> str:
+    """'ketamine', 'esketamine', 'ketamine and esketamine', or '' when neither is named.
+
+    S-ketamine is a named agent of its own; 'ketamine' alone (including the MeSH heading,
+    which covers both) counts as racemic ketamine only where no S-form is named beside it in
+    a way that stands alone ("S-ketamine" contains "ketamine", so that is checked first).
+    """
+    text = f"{study.title} {study.abstract_text} {' '.join(study.keywords)}"
+    s_form = bool(_ESKETAMINE.search(text)) or any(
+        m.descriptor.lower() in _ESKETAMINE_MESH for m in study.mesh
+    )
+    racemic_text = _ESKETAMINE.sub(" ", text)
+    racemic = bool(_RACEMIC.search(racemic_text)) or (
+        not s_form and any(m.descriptor == "Ketamine" for m in study.mesh)
+    )
+    if s_form and racemic:
+        return "ketamine and esketamine"
+    return "esketamine" if s_form else "ketamine" if racemic else ""
 
 
 def classify(study: Study, query: Query) -> Tags:
@@ -424,6 +460,8 @@ def classify(study: Study, query: Query) -> Tags:
         conditions=classify_conditions(study, query),
         participants=None if design in _NO_PARTICIPANTS else extract_participants(study),
         route=classify_route(study),
+        agent=classify_agent(study),
+        preclinical=design == "preclinical",
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 RETRACTION_TYPES = frozenset({"Retracted Publication"})
@@ -112,6 +112,20 @@ class Study:
     def links(self, kinds: frozenset[str]) -> tuple[CommentCorrection, ...]:
         return tuple(c for c in self.comments_corrections if c.ref_type in kinds)
 
+    @property
+    def notices(self) -> tuple[tuple[str, str], ...]:
+        """What a reader must be told about this record: (label, notice PMID or '')."""
+        out: list[tuple[str, str]] = []
+        for kinds, label in (
+            (RETRACTION_LINKS, "Retraction notice"),
+            (CONCERN_LINKS, "Expression of concern"),
+            (ERRATUM_LINKS, "Erratum"),
+        ):
+            out.extend((label, c.pmid) for c in self.links(kinds))
+        if self.retracted and not self.links(RETRACTION_LINKS):
+            out.insert(0, ("Retracted publication", ""))
+        return tuple(out)
+
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), ensure_ascii=False, sort_keys=True)
 
@@ -145,6 +159,9 @@ class Tags:
     conditions: tuple[str, ...] = ()
     participants: int | None = None
     route: str = ""
+    agent: str = ""  # "ketamine", "esketamine", "ketamine and esketamine"
+    preclinical: bool = False  # animal or laboratory only: kept out of the clinical lists
     note: str = ""  # the reviewer's note (curation), shown beside the citation
     design_source: str = "auto"  # "auto" (classifier) or "curation" (a reviewer's coding)
-    extra: dict[str, str] = field(default_factory=dict)
+    decision: str = ""  # the reviewer's "include" / "exclude"; "" = not reviewed yet
+    reason: str = ""  # the reviewer's reason for excluding
