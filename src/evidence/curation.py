@@ -10,6 +10,11 @@ and from an optional `queries/curation.toml` in the project, which wins where bo
     participants = 30
     route = "intranasal"
     note = "Reduced aura severity but not duration versus midazolam."
+
+    [[study]]
+    pmid = "12345678"
+    decision = "exclude"                 # include | exclude; an exclusion needs a reason
+    reason = "Ketamine used only for anaesthesia induction"
 """
 
 from __future__ import annotations
@@ -36,7 +41,10 @@ _KEYS = {
     "note",
     "comparator",
     "source_url",
+    "decision",
+    "reason",
 }
+DECISIONS = ("include", "exclude")
 
 
 @dataclass(frozen=True)
@@ -49,6 +57,8 @@ class Entry:
     participants: int | None = None
     route: str = ""
     note: str = ""
+    decision: str = ""  # "include", "exclude", or "" (coded, no decision recorded)
+    reason: str = ""  # why excluded
 
 
 Curation = dict[str, Entry]
@@ -76,6 +86,12 @@ def entries_from(records: Iterable[Mapping[str, Any]], where: str) -> Curation:
             not isinstance(participants, int) or isinstance(participants, bool) or participants < 1
         ):
             raise QueryError(f"{at} (PMID {pmid}): participants must be a positive integer")
+        decision = str(raw.get("decision", ""))
+        if decision and decision not in DECISIONS:
+            raise QueryError(f"{at} (PMID {pmid}): decision must be 'include' or 'exclude'")
+        reason = str(raw.get("reason", "")).strip()
+        if decision == "exclude" and not reason:
+            raise QueryError(f"{at} (PMID {pmid}): an exclusion needs a 'reason'")
         conditions = raw.get("conditions", [])
         if not isinstance(conditions, list) or not all(isinstance(c, str) for c in conditions):
             raise QueryError(f"{at} (PMID {pmid}): conditions must be a list of condition ids")
@@ -86,6 +102,8 @@ def entries_from(records: Iterable[Mapping[str, Any]], where: str) -> Curation:
             participants=participants,
             route=str(raw.get("route", "")),
             note=str(raw.get("note", "")),
+            decision=decision,
+            reason=reason,
         )
     return out
 
@@ -125,4 +143,10 @@ def apply(tags: Tags, entry: Entry | None, query: Query) -> Tags:
         changes["route"] = entry.route
     if entry.note:
         changes["note"] = entry.note
+    # Any entry means a reviewer has looked at the study; a coding without an explicit
+    # decision keeps it in.
+    changes["decision"] = entry.decision or "include"
+    changes["reason"] = entry.reason
+    if entry.design:
+        changes["preclinical"] = entry.design == "preclinical"
     return dataclasses.replace(tags, **changes)

@@ -19,7 +19,18 @@ from evidence.errors import QueryError
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _DATE = re.compile(r"^(\d{4})(?:/(\d{2})(?:/(\d{2}))?)?$")
 
-_TOP_KEYS = {"id", "title", "description", "order", "search", "conditions", "other_label"}
+_TOP_KEYS = {
+    "id",
+    "title",
+    "description",
+    "order",
+    "search",
+    "conditions",
+    "other_label",
+    "sentinels",
+    "languages",
+}
+_LANGUAGE = re.compile(r"^[a-z]{3}$")
 _SEARCH_KEYS = {"drug", "also", "term", "filters", "mindate", "maxdate"}
 _CONDITION_KEYS = {"id", "label", "mesh", "text", "search", "term"}
 
@@ -61,6 +72,8 @@ class Query:
     mindate: str = ""
     maxdate: str = ""
     other_label: str = "Other or several conditions"
+    sentinels: tuple[str, ...] = ()  # PMIDs a sound search must find (landmark studies)
+    languages: tuple[str, ...] = ()  # PubMed language codes to include; () = every language
 
     @property
     def term(self) -> str:
@@ -153,6 +166,8 @@ def _build(path: Path, data: dict[str, Any]) -> Query:
         mindate=mindate,
         maxdate=maxdate,
         other_label=_str(path, "other_label", data.get("other_label", Query.other_label)),
+        sentinels=_pmids(path, "sentinels", data.get("sentinels", [])),
+        languages=_languages(path, data.get("languages", [])),
     )
     _check_balanced(path, query.term)
     return query
@@ -203,6 +218,24 @@ def _str_list(path: Path, key: str, value: object) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
         raise QueryError(f"{path}: {key} must be a list of non-empty strings")
     return tuple(v.strip() for v in value)
+
+
+def _pmids(path: Path, key: str, value: object) -> tuple[str, ...]:
+    items = _str_list(path, key, value)
+    bad = [p for p in items if not p.isdigit()]
+    if bad:
+        raise QueryError(f"{path}: {key}: {bad[0]!r} is not a PMID (digits only)")
+    return tuple(dict.fromkeys(items))
+
+
+def _languages(path: Path, value: object) -> tuple[str, ...]:
+    items = _str_list(path, "languages", value)
+    bad = [code for code in items if not _LANGUAGE.match(code)]
+    if bad:
+        raise QueryError(
+            f"{path}: languages: {bad[0]!r} is not a PubMed language code (e.g. 'eng', 'fre')"
+        )
+    return items
 
 
 def _date(path: Path, key: str, value: object) -> str:
