@@ -116,11 +116,9 @@ def _ama(study: Study, *, html: bool) -> str:
 
 def write_csv(table: pd.DataFrame, out: TextIO) -> None:
     """The evidence table as CSV with the documented export columns first."""
-    columns = EXPORT_COLUMNS + [
-        c for c in table.columns if c not in EXPORT_COLUMNS and c in CSV_EXTRA_COLUMNS
-    ]
+    columns = EXPORT_COLUMNS + [c for c in CSV_EXTRA_COLUMNS if c in table.columns]
     frame = table.reindex(columns=columns)
-    for col in ("topics", "conditions", "publication_types"):
+    for col in [c for c in ("topics", "conditions", "publication_types", "notices") if c in frame]:
         frame[col] = frame[col].map(lambda v: "; ".join(v) if isinstance(v, (list, tuple)) else v)
     for col in frame.columns:
         frame[col] = frame[col].map(_inert_cell)
@@ -134,4 +132,16 @@ def _inert_cell(value: object) -> object:
     return value
 
 
-CSV_EXTRA_COLUMNS = ["evidence_level", "participants", "route", "citation", "pubmed_url", "origin"]
+CSV_EXTRA_COLUMNS = [
+    "evidence_level",
+    "route",
+    "agent",
+    "participants",
+    "curation_decision",
+    "curation_note",
+    "notices",
+    "exclusion",
+    "citation",
+    "pubmed_url",
+    "origin",
+]

@@ -80,7 +80,9 @@ _MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _v1_to_v2}
 
 
 def now_iso() -> str:
-    return datetime.now(UTC).replace(microsecond=0).isoformat()
+    # Microseconds: two runs in the same second must still be ordered (first seen vs the
+    # previous refresh decides which studies are new).
+    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""pandas tables over the store: the evidence table and counts by condition and design."""
+"""pandas tables over the store: the evidence table, the evidence map (conditions by design)
+and the PRISMA-style flow (identified, duplicates, excluded, included)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,16 @@ from evidence.study import Study, Tags
 OTHER = "other"
 
 
+# Why a study found by a search is not among a topic's included studies, in the order the
+# rules apply: the reviewer's word first, then retraction, then the automatic criteria.
+EXCLUSIONS: dict[str, str] = {
+    "reviewer": "Excluded by the reviewer",
+    "retracted": "Retracted publications",
+    "preclinical": "Preclinical studies (animal or laboratory only)",
+    "language": "Not in the included languages",
+}
+
+
 @dataclass(frozen=True)
 class Placed:
     """A study as it stands in one topic."""
@@ -24,6 +35,30 @@ class Placed:
     study: Study
     tags: Tags
     first_seen: str
+    exclusion: str = ""  # a key of EXCLUSIONS, or "" when included
+    new: bool = False  # first seen by the latest refresh (and there was one before it)
+
+    @property
+    def included(self) -> bool:
+        return not self.exclusion
+
+
+def exclusion_for(study: Study, tags: Tags, query: Query) -> str:
+    """Why the study is left out of the topic's clinical evidence, or '' if it is in."""
+    if tags.decision == "exclude":
+        return "reviewer"
+    if study.retracted:
+        return "retracted"
+    if tags.preclinical:
+        return "preclinical"
+    if (
+        query.languages
+        and tags.decision != "include"
+        and study.languages
+        and not set(study.languages) & set(query.languages)
+    ):
+        return "language"
+    return ""
 
 
 def place(
@@ -31,17 +66,32 @@ def place(
     hits: Sequence[Hit],
     queries: Sequence[Query],
     curation: Curation,
+    new_since: Mapping[str, str] | None = None,
 ) -> dict[str, list[Placed]]:
-    """Each query's studies with their tags (classification, then curation), by query id."""
+    """Each query's studies with their tags (classification, then curation), by query id.
+
+    `new_since` gives, per query, when its previous successful refresh finished: studies
+    first seen after it are marked new. A query with no previous refresh marks none.
+    """
     by_id = {q.id: q for q in queries}
     out: dict[str, list[Placed]] = {q.id: [] for q in queries}
+    since = new_since or {}
     for hit in hits:
         query = by_id.get(hit.query_id)
         study = studies.get(hit.pmid)
         if query is None or study is None:
             continue  # a query file since removed, or a deleted record
         tags = apply(classify(study, query), curation.get(study.pmid), query)
-        out[query.id].append(Placed(study, tags, hit.first_seen))
+        previous = since.get(query.id, "")
+        out[query.id].append(
+            Placed(
+                study,
+                tags,
+                hit.first_seen,
+                exclusion=exclusion_for(study, tags, query),
+                new=bool(previous) and hit.first_seen > previous,
+            )
+        )
     for placed in out.values():
         placed.sort(key=_order)
     return out
@@ -87,8 +137,14 @@ def evidence_table(
                 "conditions": conditions,
                 "participants": t.participants,
                 "route": t.route,
-                "note": t.note,
+                "agent": t.agent,
+                "curation_decision": t.decision,
+                "curation_note": t.reason if t.decision == "exclude" and not t.note else t.note,
                 "retracted": s.retracted,
+                "notices": [
+                    f"{label} (PMID {pmid})" if pmid else label for label, pmid in s.notices
+                ],
+                "exclusion": p.exclusion,
                 "first_seen": p.first_seen,
                 "origin": origin,
                 "citation": ama(s),
@@ -111,8 +167,12 @@ def evidence_table(
         "conditions",
         "participants",
         "route",
-        "note",
+        "agent",
+        "curation_decision",
+        "curation_note",
         "retracted",
+        "notices",
+        "exclusion",
         "first_seen",
         "origin",
         "citation",
@@ -134,7 +194,7 @@ def evidence_table(
 def counts_by_condition_and_design(
     placed: Mapping[str, list[Placed]], queries: Sequence[Query]
 ) -> pd.DataFrame:
-    """Studies per (topic, condition) and study design, with a total column.
+    """Included studies per (topic, condition) and study design, with a total column.
 
     The index is (topic title, condition label); the columns are the designs present, in
     evidence-level order. A study counted under two conditions counts once in each row.
@@ -143,6 +203,8 @@ def counts_by_condition_and_design(
     for query in queries:
         labels = {c.id: c.label for c in query.conditions} | {OTHER: query.other_label}
         for p in placed.get(query.id, []):
+            if not p.included:
+                continue
             design = DESIGN_LABELS.get(p.tags.design, p.tags.design)
             for cid in p.tags.conditions or (OTHER,):
                 records.append(
@@ -172,3 +234,62 @@ def _cond_order(query: Query, cid: str) -> int:
         if c.id == cid:
             return i
     return len(query.conditions)
+
+
+@dataclass(frozen=True)
+class Flow:
+    """PRISMA-style counts for one topic, or for all topics together."""
+
+    identified: int  # records the search(es) matched
+    duplicates: int  # found by more than one topic (counted once in the total)
+    not_retrieved: int  # matched but not fetchable, or withdrawn from PubMed
+    excluded: dict[str, int]  # by EXCLUSIONS key
+    reasons: dict[str, int]  # the reviewer's reasons, with how many studies each
+    included: int
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "identified": self.identified,
+            "duplicates_removed": self.duplicates,
+            "not_retrieved": self.not_retrieved,
+            "excluded_automatically": {k: v for k, v in self.excluded.items() if k != "reviewer"},
+            "excluded_by_reviewer": self.excluded.get("reviewer", 0),
+            "reviewer_reasons": dict(self.reasons),
+            "included": self.included,
+        }
+
+
+def flow(
+    placed: Mapping[str, list[Placed]],
+    queries: Sequence[Query],
+    identified: Mapping[str, int],
+) -> dict[str, Flow]:
+    """Per topic (by query id) and for all topics ("all"): identified, then removed step by
+    step down to included. `identified` is each query's search count."""
+    out: dict[str, Flow] = {}
+    seen: dict[str, Placed] = {}
+    for q in queries:
+        members = placed.get(q.id, [])
+        out[q.id] = _flow(members, identified.get(q.id, len(members)), duplicates=0)
+        for p in members:
+            seen.setdefault(p.study.pmid, p)
+    total = sum(identified.get(q.id, len(placed.get(q.id, []))) for q in queries)
+    found = sum(len(placed.get(q.id, [])) for q in queries)
+    out["all"] = _flow(list(seen.values()), total - (found - len(seen)), found - len(seen))
+    return out
+
+
+def _flow(members: Sequence[Placed], identified: int, duplicates: int) -> Flow:
+    excluded = {key: sum(1 for p in members if p.exclusion == key) for key in EXCLUSIONS}
+    reasons: dict[str, int] = {}
+    for p in members:
+        if p.exclusion == "reviewer":
+            reasons[p.tags.reason] = reasons.get(p.tags.reason, 0) + 1
+    return Flow(
+        identified=identified + duplicates,
+        duplicates=duplicates,
+        not_retrieved=max(0, identified - len(members)),
+        excluded=excluded,
+        reasons=dict(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))),
+        included=sum(1 for p in members if p.included),
+    )
