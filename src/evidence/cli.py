@@ -24,6 +24,7 @@ from evidence.pipeline import (
     make_source,
     refresh,
     resolve_origin,
+    review,
     status,
 )
 from evidence.settings import ENV_EMAIL, ENV_EUTILS_URL, Settings, settings_from
@@ -36,7 +37,8 @@ EPILOG = """examples:
   evidence status --json
 
 exit codes: 0 success; 1 failure (store, disk); 2 bad configuration or usage; 3 NCBI
-unreachable or failing (nothing changed); 4 another refresh is running."""
+unreachable or failing (nothing changed); 4 another refresh is running; 5 (with --strict) a
+search missed one of its sentinel studies."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -111,6 +113,11 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="accept a search that returns under half the records of the last run",
     )
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit with code 5 when a query's search misses one of its sentinel studies",
+    )
 
     p = commands.add_parser(
         "build",
@@ -135,6 +142,17 @@ def _parser() -> argparse.ArgumentParser:
         parents=[common],
         help="last runs, counts, data date",
         epilog="example: evidence status --json",
+    )
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--sample", action="store_true", help="the offline sample's store")
+
+    p = commands.add_parser(
+        "review",
+        parents=[common],
+        help="list studies nobody has reviewed yet",
+        description="List studies with no entry in queries/curation.toml, newest first, so a "
+        "reviewer can code them (include/exclude with a reason, a note).",
+        epilog="example: evidence review --json",
     )
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--sample", action="store_true", help="the offline sample's store")
@@ -196,7 +214,14 @@ def _run(args: argparse.Namespace) -> int:
         for o in result.outcomes:
             if not o.ok:
                 print(f"Error: {o.query_id}: {o.error}", file=sys.stderr)
+        for qid, pmids in result.missing_sentinels.items():
+            # Loud even with --quiet: a search that misses a landmark study is not sound.
+            print(
+                f"Warning: {qid}: sentinel studies not found: {', '.join(pmids)}", file=sys.stderr
+            )
         if result.ok:
+            if args.strict and result.missing_sentinels:
+                return result.exit_code_for(strict=True)
             if not args.quiet:
                 studies = sum(o.count for o in result.outcomes)
                 new = sum(o.fetched for o in result.outcomes)
@@ -229,6 +254,16 @@ def _run(args: argparse.Namespace) -> int:
         else:
             _print_status(info, sys.stdout)
         return EXIT_OK
+    if args.command == "review":
+        rows = review(settings, origin=origin)
+        if args.json:
+            print(json.dumps(rows, indent=2, ensure_ascii=False))
+            return EXIT_OK
+        print(f"{len(rows)} studies not reviewed yet (add them to queries/curation.toml)")
+        for r in rows:
+            flag = " [new]" if r["new"] else ""
+            print(f"  PMID {r['pmid']} ({r['year'] or 'n.d.'}, {r['design']}){flag}: {r['title']}")
+        return EXIT_OK
     raise AssertionError(args.command)  # argparse only lets known commands through
 
 
@@ -248,7 +283,8 @@ def _print_status(info: dict[str, object], out: TextIO) -> None:
     source = "curated offline sample" if info["origin"] == ORIGIN_SAMPLE else "PubMed"
     print(f"Project: {info['project']} ({source})", file=out)
     print(
-        f"Studies: {info['studies']}   last refreshed: {info['last_refreshed'] or 'never'}",
+        f"Studies: {info['studies']} included, {info['unreviewed']} not reviewed yet"
+        f"   last refreshed: {info['last_refreshed'] or 'never'}",
         file=out,
     )
     queries = info["queries"]
@@ -267,6 +303,11 @@ def _print_status(info: dict[str, object], out: TextIO) -> None:
         else:
             line += f": {run['error']}"
         print(line, file=out)
+        if q["missing_sentinels"]:
+            print(
+                f"    WARNING: sentinel studies not found: {', '.join(q['missing_sentinels'])}",
+                file=out,
+            )
         for w in run["warnings"]:
             print(f"    warning: {w}", file=out)
 

@@ -8,6 +8,7 @@ EXIT_FAILURE = 1  # a run failed for another reason (store, templates, parsing)
 EXIT_USAGE = 2  # bad configuration, bad query file, unknown option
 EXIT_NCBI = 3  # NCBI unreachable or failing; nothing was changed
 EXIT_BUSY = 4  # another refresh holds the project's lock
+EXIT_SENTINEL = 5  # with --strict: a query's search missed one of its sentinel studies
 
 
 class EvidenceError(Exception):

@@ -19,7 +19,14 @@ import pandas as pd
 from evidence.citations import ama, ama_html, write_csv
 from evidence.classify import DESIGN_LABELS, LEVELS
 from evidence.curation import Curation, entries_from, load_curation
-from evidence.errors import ConfigError, EutilsError, EvidenceError, LockError, StoreError
+from evidence.errors import (
+    EXIT_SENTINEL,
+    ConfigError,
+    EutilsError,
+    EvidenceError,
+    LockError,
+    StoreError,
+)
 from evidence.eutils import EutilsClient, RetryPolicy, SearchResult
 from evidence.pubmed import parse_article_set
 from evidence.queries import Query, load_queries
@@ -27,7 +34,16 @@ from evidence.render import doi_url, environment, pmc_url, render_all, write_all
 from evidence.settings import Settings
 from evidence.sources import ORIGIN_PUBMED, ORIGIN_SAMPLE, LiveSource, SampleSource, Source
 from evidence.store import Run, Store
-from evidence.tabulate import OTHER, Placed, counts_by_condition_and_design, evidence_table, place
+from evidence.tabulate import (
+    EXCLUSIONS,
+    OTHER,
+    Flow,
+    Placed,
+    counts_by_condition_and_design,
+    evidence_table,
+    flow,
+    place,
+)
 
 Progress = Callable[[str], None]
 SHRINK_FLOOR = 20  # below this many records, a topic halving is not suspicious
@@ -47,6 +63,7 @@ class QueryOutcome:
     warnings: list[str] = field(default_factory=list)
     error: str = ""
     exit_code: int = 0
+    missing_sentinels: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -60,9 +77,19 @@ class RefreshResult:
         return all(o.ok for o in self.outcomes)
 
     @property
+    def missing_sentinels(self) -> dict[str, list[str]]:
+        return {o.query_id: o.missing_sentinels for o in self.outcomes if o.missing_sentinels}
+
+    def exit_code_for(self, *, strict: bool = False) -> int:
+        """0 when every query succeeded (and, with `strict`, found all its sentinels)."""
+        failed = next((o.exit_code for o in self.outcomes if not o.ok), 0)
+        if failed:
+            return failed
+        return EXIT_SENTINEL if strict and self.missing_sentinels else 0
+
+    @property
     def exit_code(self) -> int:
-        """0 when every query succeeded; else the code of the first failure."""
-        return next((o.exit_code for o in self.outcomes if not o.ok), 0)
+        return self.exit_code_for()
 
 
 @contextmanager
@@ -171,6 +198,13 @@ def _refresh_query(
             )
         outcome.fetched = len(got)
         found = [p for p in result.ids if p not in deleted and (p in known or p in got)]
+        present = set(found)
+        outcome.missing_sentinels = [p for p in query.sentinels if p not in present]
+        for pmid in outcome.missing_sentinels:
+            outcome.warnings.append(
+                f"sentinel PMID {pmid} (a landmark study in {query.path.name}) was not found: "
+                "the search may be missing studies"
+            )
         store.finish_run(
             run_id,
             query_id=query.id,
@@ -262,9 +296,33 @@ class View:
     placed: dict[str, list[Placed]]
     last_runs: dict[str, Run]
     last_success: dict[str, Run]
+    curation: Curation
 
     def table(self) -> pd.DataFrame:
         return evidence_table(self.placed, self.queries, self.origin)
+
+    def flows(self) -> dict[str, Flow]:
+        identified = {qid: run.count or 0 for qid, run in self.last_success.items()}
+        return flow(self.placed, self.queries, identified)
+
+    def missing_sentinels(self) -> dict[str, list[str]]:
+        """Per query, its sentinel PMIDs that are not among the studies its search found."""
+        out = {}
+        for q in self.queries:
+            present = {p.study.pmid for p in self.placed.get(q.id, [])}
+            missing = [p for p in q.sentinels if p not in present]
+            if missing and q.id in self.last_success:
+                out[q.id] = missing
+        return out
+
+    def unreviewed(self) -> list[Placed]:
+        """Studies no reviewer has coded yet, newest first seen first, once each."""
+        seen: dict[str, Placed] = {}
+        for q in self.queries:
+            for p in self.placed.get(q.id, []):
+                if p.study.pmid not in self.curation:
+                    seen.setdefault(p.study.pmid, p)
+        return sorted(seen.values(), key=lambda p: (p.first_seen, p.study.pmid), reverse=True)
 
 
 def load_view(settings: Settings, origin: str, store: Store | None = None) -> View:
@@ -278,9 +336,14 @@ def load_view(settings: Settings, origin: str, store: Store | None = None) -> Vi
             )
         with Store(settings.store_path(origin), create=False) as own:
             return load_view(settings, origin, own)
-    placed = place(store.studies(), store.hits(), queries, curation)
     successes = {q.id: r for q in queries if (r := store.last_success(q.id)) is not None}
-    return View(origin, queries, placed, store.last_runs(), successes)
+    previous: dict[str, str] = {}
+    for q in queries:
+        ok = [r for r in store.runs(q.id) if r.status == "ok"]
+        if len(ok) >= 2:
+            previous[q.id] = ok[-2].finished_at
+    placed = place(store.studies(), store.hits(), queries, curation, new_since=previous)
+    return View(origin, queries, placed, store.last_runs(), successes, curation)
 
 
 def build(settings: Settings, *, origin: str) -> list[Path]:
@@ -319,11 +382,14 @@ def report_context(view: View) -> dict[str, Any]:
             "title": snap["title"],
             "studies": int(snap["studies"]),
         }
+    flows = view.flows()
+    missing = view.missing_sentinels()
     topics = []
-    seen: set[str] = set()
+    included: set[str] = set()
     for q in view.queries:
-        entries = [_entry(q, p) for p in view.placed.get(q.id, [])]
-        seen.update(e["pmid"] for e in entries)
+        placed = view.placed.get(q.id, [])
+        entries = [_entry(q, p) for p in placed if p.included]
+        included.update(e["pmid"] for e in entries)
         conditions = []
         for c in (*q.conditions, None):
             cid = c.id if c else OTHER
@@ -342,6 +408,14 @@ def report_context(view: View) -> dict[str, Any]:
             }
             for lv in LEVELS
         ]
+        excluded = [
+            {
+                "key": key,
+                "label": label,
+                "entries": [_entry(q, p) for p in placed if p.exclusion == key],
+            }
+            for key, label in EXCLUSIONS.items()
+        ]
         run = view.last_success.get(q.id)
         topics.append(
             {
@@ -352,28 +426,53 @@ def report_context(view: View) -> dict[str, Any]:
                 "translation": run.translation if run else "",
                 "search_count": run.count or 0 if run else 0,
                 "searched_at": run.finished_at[:10] if run else "",
-                "warnings": list(run.warnings) if run else [],
+                "warnings": [w for w in (run.warnings if run else ()) if "sentinel" not in w],
                 "conditions": conditions,
                 "levels": [lv for lv in levels if lv["entries"]],
+                "excluded": [group for group in excluded if group["entries"]],
+                "new_count": sum(1 for e in entries if e["new"]),
+                "sentinels": list(q.sentinels),
+                "missing_sentinels": missing.get(q.id, []),
+                "languages": list(q.languages),
+                "flow": flows[q.id].as_dict(),
             }
         )
-    counts = counts_by_condition_and_design(view.placed, view.queries)
     return {
         "origin": view.origin,
         "sample": sample,
         "data_date": data_date.isoformat(),
         "data_date_text": f"{data_date:%B} {data_date.day}, {data_date.year}",
-        "total_studies": len(seen),
+        "total_studies": len(included),
         "topics": topics,
-        "counts": {
-            "columns": [str(c) for c in counts.columns],
-            "rows": [
-                {"topic": t, "condition": c, "values": [int(v) for v in row]}
-                for (t, c), row in zip(counts.index, counts.to_numpy(), strict=True)
-            ],
-        },
+        "evidence_map": _evidence_map(view),
+        "flow_all": flows["all"].as_dict(),
+        "exclusion_labels": EXCLUSIONS,
         "design_labels": DESIGN_LABELS,
     }
+
+
+def _evidence_map(view: View) -> dict[str, Any]:
+    """Conditions by design, each cell with the studies it counts (links into the list)."""
+    counts = counts_by_condition_and_design(view.placed, view.queries)
+    designs = [str(c) for c in counts.columns if c != "Total"]
+    label_to_code = {label: code for code, label in DESIGN_LABELS.items()}
+    rows = []
+    for q in view.queries:
+        entries = [_entry(q, p) for p in view.placed.get(q.id, []) if p.included]
+        labels = {c.id: c.label for c in q.conditions} | {OTHER: q.other_label}
+        for cid, label in labels.items():
+            members = [e for e in entries if cid in e["condition_ids"]]
+            if not members:
+                continue
+            cells = []
+            for design in designs:
+                code = label_to_code.get(design, design)
+                studies = [e for e in members if e["design"] == code]
+                cells.append({"design": design, "entries": studies})
+            rows.append(
+                {"topic": q.title, "condition": label, "cells": cells, "total": len(members)}
+            )
+    return {"columns": designs, "rows": rows}
 
 
 def _entry(query: Query, p: Placed) -> dict[str, Any]:
@@ -396,14 +495,31 @@ def _entry(query: Query, p: Placed) -> dict[str, Any]:
         "year": s.year,
         "condition_ids": t.conditions or (OTHER,),
         "condition_labels": [labels[c] for c in t.conditions if c in labels],
+        "route": ROUTE_LABELS.get(t.route, t.route),
+        "agent": t.agent,
         "note": t.note,
+        "reason": t.reason,
         "retracted": s.retracted,
+        "notices": [{"label": label, "pmid": pmid} for label, pmid in s.notices],
+        "new": p.new,
+        "languages": list(s.languages),
         "doi": s.doi,
         "doi_url": doi_url(s.doi),
         "pmcid": s.pmcid,
         "pmc_url": pmc_url(s.pmcid),
         "first_seen": p.first_seen,
     }
+
+
+ROUTE_LABELS = {
+    "iv": "intravenous",
+    "intranasal": "intranasal",
+    "intramuscular": "intramuscular",
+    "subcutaneous": "subcutaneous",
+    "oral": "oral",
+    "topical": "topical",
+    "mixed": "several routes",
+}
 
 
 def export_csv(settings: Settings, out: TextIO, *, origin: str) -> int:
@@ -424,26 +540,60 @@ def status(settings: Settings, *, origin: str) -> dict[str, Any]:
         view = load_view(settings, origin, store)
         counts = store.counts()
     runs = {}
+    flows = view.flows()
+    missing = view.missing_sentinels()
     for q in view.queries:
         last = view.last_runs.get(q.id)
         ok = view.last_success.get(q.id)
+        placed = view.placed.get(q.id, [])
         runs[q.id] = {
             "title": q.title,
-            "studies": len(view.placed.get(q.id, [])),
+            "studies": sum(1 for p in placed if p.included),
+            "new_studies": [p.study.pmid for p in placed if p.new],
             "last_run": _run_json(last) if last else None,
             "last_success": ok.finished_at if ok else None,
+            "sentinels": list(q.sentinels),
+            "missing_sentinels": missing.get(q.id, []),
+            "flow": flows[q.id].as_dict(),
         }
     successes = [r.finished_at for r in view.last_success.values()]
+    table = view.table()
     return {
         "project": str(settings.project),
         "origin": origin,
         "store": str(settings.store_path(origin)),
-        "studies": len(view.table()),
+        "studies": int((table["exclusion"] == "").sum()),
         "stored_records": counts["studies"],
         "deleted_records": counts["deleted"],
+        "unreviewed": len(view.unreviewed()),
         "last_refreshed": max(successes) if successes else None,
+        "flow": flows["all"].as_dict(),
         "queries": runs,
     }
+
+
+def review(settings: Settings, *, origin: str) -> list[dict[str, Any]]:
+    """Studies no reviewer has coded yet (not in queries/curation.toml), newest first."""
+    view = load_view(settings, origin)
+    titles = {q.id: q.title for q in view.queries}
+    topics: dict[str, list[str]] = {}
+    for q in view.queries:
+        for p in view.placed.get(q.id, []):
+            topics.setdefault(p.study.pmid, []).append(titles[q.id])
+    return [
+        {
+            "pmid": p.study.pmid,
+            "title": p.study.title,
+            "year": p.study.year,
+            "design": DESIGN_LABELS.get(p.tags.design, p.tags.design),
+            "topics": topics[p.study.pmid],
+            "first_seen": p.first_seen,
+            "new": p.new,
+            "exclusion": p.exclusion,
+            "url": p.study.pubmed_url,
+        }
+        for p in view.unreviewed()
+    ]
 
 
 def _run_json(run: Run) -> dict[str, Any]:
