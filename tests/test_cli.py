@@ -44,7 +44,8 @@ def test_refresh_sample_writes_every_report(refreshed: Path) -> None:
         assert "November 24, 2026" in text
     assert html.lstrip().startswith("<section")
     assert page.startswith("<!DOCTYPE html>") and '<html lang="en">' in page
-    assert "Studies by condition and design" in page
+    assert "Evidence map: conditions by study design" in page
+    assert "How the studies were selected" in page
     assert 'href="https://doi.org/10.1212/WNL.0b013e3182824e66"' in html
     # Every neuropathic syndrome is listed with its studies.
     for label in (

@@ -35,7 +35,8 @@ FAULTS: list[tuple[str, dict[str, object]]] = [
     ("timeout", {"seconds": 0.3}),
     ("drop_records", {"count": 2}),
 ]
-LINK = re.compile(r'href="https://pubmed\.ncbi\.nlm\.nih\.gov/(\d+)/"')
+# A study entry in the report (links to PubMed also appear in notices and warnings).
+LINK = re.compile(r'<li class="ev-study[^"]*" id="ev-[a-z_]+-(\d+)"')
 
 
 def source_for(url: str) -> LiveSource:
