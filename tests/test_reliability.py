@@ -29,7 +29,9 @@ from evidence.testing import EutilsEmulator, synthetic_article, synthetic_articl
 
 ALLOWED_LINK = re.compile(
     r"^(#ev-[a-z0-9_-]+|https://pubmed\.ncbi\.nlm\.nih\.gov/\d+/|https://doi\.org/10\.\S+"
-    r"|https://pmc\.ncbi\.nlm\.nih\.gov/articles/PMC\d+/)$"
+    r"|https://pmc\.ncbi\.nlm\.nih\.gov/articles/PMC\d+/"
+    # the report's own files beside it: the feed, the chart and the exports
+    r"|feed\.xml|studies-by-year\.svg|studies\.(?:ris|nbib|bib|csl\.json|json|csv))$"
 )
 
 
@@ -443,8 +445,8 @@ def test_an_output_in_the_way_changes_nothing(
     assert code == 1 and "research-studies.md" in err and err.count("\n") == 1
     after = {p.name: p.read_bytes() for p in (published / "reports").iterdir() if p.is_file()}
     assert after == before
-    assert sorted(p.name for p in (published / "reports").iterdir()) == [
-        "index.html",
-        "research-studies.html",
-        "research-studies.md",
-    ]
+    # Every earlier report is still there, the folder in the way too, and nothing else.
+    assert sorted(p.name for p in (published / "reports").iterdir()) == sorted(
+        [*before, "research-studies.md"]
+    )
+    assert "index.html" in before and "feed.xml" in before

@@ -86,4 +86,15 @@ def _minimal_context() -> dict[str, object]:
         "counts": {"columns": [], "rows": []},
         "origin": "pubmed",
         "design_labels": {},
+        "style": "ama",
+        "style_label": "AMA 11th edition",
+        "chart": {
+            "title": "T",
+            "summary": "S",
+            "svg": "<svg></svg>",
+            "file": "c.svg",
+            "years": [],
+            "levels": [],
+        },
+        "feed": {"id": "urn:x", "updated": "2026-01-01T00:00:00+00:00", "entries": []},
     }

@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 from evidence.cli import main
+from evidence.pipeline import CHART_FILE, EXPORT_FILES
 from evidence.render import OUTPUTS
 
 REPO = Path(__file__).resolve().parents[1]
@@ -17,9 +18,13 @@ def test_committed_reports_match_a_fresh_sample_build(tmp_path: Path, no_network
     if (REPO / "templates").is_dir():
         shutil.copytree(REPO / "templates", project / "templates")
     assert main(["refresh", "--sample", "--quiet", "--project", str(project)]) == 0
-    for name in OUTPUTS:
-        fresh = (project / "reports" / name).read_text(encoding="utf-8")
-        committed = (REPO / "reports" / name).read_text(encoding="utf-8")
+    written = sorted(p.name for p in (project / "reports").iterdir())
+    assert written == sorted([*OUTPUTS, CHART_FILE, *EXPORT_FILES.values()])
+    committed_names = sorted(p.name for p in (REPO / "reports").iterdir())
+    assert committed_names == written, "run `evidence refresh --sample` and commit reports/"
+    for name in written:
+        fresh = (project / "reports" / name).read_bytes()
+        committed = (REPO / "reports" / name).read_bytes()
         assert committed == fresh, (
             f"reports/{name} is out of date: run `evidence refresh --sample` and commit reports/"
         )

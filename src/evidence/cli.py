@@ -17,23 +17,26 @@ from pathlib import Path
 from typing import NoReturn, TextIO
 
 from evidence import __version__
+from evidence.citations import STYLES
 from evidence.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, EvidenceError, OutputError
 from evidence.pipeline import (
+    EXPORT_FILES,
     build,
-    export_csv,
+    export,
     make_source,
     refresh,
     resolve_origin,
     review,
     status,
 )
-from evidence.settings import ENV_EMAIL, ENV_EUTILS_URL, Settings, settings_from
+from evidence.settings import ENV_EMAIL, ENV_EUTILS_URL, ENV_STYLE, Settings, settings_from
 from evidence.sources import ORIGIN_SAMPLE
 
 EPILOG = """examples:
   evidence refresh --sample              offline: the curated sample shipped with evidence
   NCBI_EMAIL=you@example.org evidence refresh
   evidence export --format csv -o studies.csv
+  evidence export --format ris --style vancouver -o studies.ris
   evidence status --json
 
 exit codes: 0 success; 1 failure (store, disk); 2 bad configuration or usage; 3 NCBI
@@ -69,6 +72,12 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument(
         "-v", "--verbose", action="store_true", help="log each request (URLs without secrets)"
     )
+    styled = _Parser(add_help=False)
+    styled.add_argument(
+        "--style",
+        choices=STYLES,
+        help=f"citation style (default: ${ENV_STYLE}, `style` in evidence.toml, or ama)",
+    )
 
     parser = _Parser(
         prog="evidence",
@@ -83,7 +92,7 @@ def _parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser(
         "refresh",
-        parents=[common],
+        parents=[common, styled],
         help="search, store and rebuild reports",
         description="Run every query in queries/ against PubMed (or the "
         "offline sample), store what is new and rebuild reports/.",
@@ -121,7 +130,7 @@ def _parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser(
         "build",
-        parents=[common],
+        parents=[common, styled],
         help="rebuild reports from the store",
         epilog="example: evidence build --sample",
     )
@@ -129,11 +138,14 @@ def _parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser(
         "export",
-        parents=[common],
-        help="write the evidence table",
-        epilog="example: evidence export --format csv -o studies.csv",
+        parents=[common, styled],
+        help="write the studies for a spreadsheet, reference manager or CMS",
+        description="Write every study once: csv (the evidence table), ris (Zotero, EndNote, "
+        "Mendeley), bibtex, csl-json, nbib (MEDLINE, as PubMed exports it) or json (for a "
+        "headless CMS). `build` writes the same files into reports/.",
+        epilog="example: evidence export --format ris -o studies.ris",
     )
-    p.add_argument("--format", required=True, choices=["csv"], help="export format")
+    p.add_argument("--format", required=True, choices=list(EXPORT_FILES), help="export format")
     p.add_argument("-o", "--output", type=Path, metavar="FILE", help="write here (default: stdout)")
     p.add_argument("--sample", action="store_true", help="export the offline sample's store")
 
@@ -197,6 +209,7 @@ def _run(args: argparse.Namespace) -> int:
         email=getattr(args, "email", None),
         eutils_url=getattr(args, "eutils_url", None),
         max_time=getattr(args, "max_time", None),
+        style=getattr(args, "style", None),
         environ=os.environ,
     )
     if not settings.project.is_dir():
@@ -244,9 +257,9 @@ def _run(args: argparse.Namespace) -> int:
         return EXIT_OK
     if args.command == "export":
         if args.output is None:
-            export_csv(settings, sys.stdout, origin=origin)
+            export(settings, sys.stdout, origin=origin, fmt=args.format)
             return EXIT_OK
-        return _export_to_file(settings, args.output, origin)
+        return _export_to_file(settings, args.output, origin, args.format)
     if args.command == "status":
         info = status(settings, origin=origin)
         if args.json:
@@ -267,11 +280,11 @@ def _run(args: argparse.Namespace) -> int:
     raise AssertionError(args.command)  # argparse only lets known commands through
 
 
-def _export_to_file(settings: Settings, path: Path, origin: str) -> int:
+def _export_to_file(settings: Settings, path: Path, origin: str, fmt: str) -> int:
     tmp = path.with_name(f".{path.name}.tmp")
     try:
         with tmp.open("w", encoding="utf-8", newline="") as fh:
-            export_csv(settings, fh, origin=origin)
+            export(settings, fh, origin=origin, fmt=fmt)
         tmp.replace(path)
     except OSError as exc:
         tmp.unlink(missing_ok=True)

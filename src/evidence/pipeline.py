@@ -5,8 +5,12 @@ Also the read side used by the CLI: which store to read, the evidence table, the
 
 from __future__ import annotations
 
+import dataclasses
 import fcntl
+import io
+import json
 import os
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -15,8 +19,19 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import pandas as pd
+from markupsafe import escape
 
-from evidence.citations import ama, ama_html, write_csv
+from evidence.chart import inline_svg, studies_by_year_svg, year_counts
+from evidence.citations import (
+    STYLE_LABELS,
+    cite,
+    cite_html,
+    to_bibtex,
+    to_csl_json,
+    to_nbib,
+    to_ris,
+    write_csv,
+)
 from evidence.classify import DESIGN_LABELS, LEVELS
 from evidence.curation import Curation, entries_from, load_curation
 from evidence.errors import (
@@ -34,6 +49,7 @@ from evidence.render import doi_url, environment, pmc_url, render_all, write_all
 from evidence.settings import Settings
 from evidence.sources import ORIGIN_PUBMED, ORIGIN_SAMPLE, LiveSource, SampleSource, Source
 from evidence.store import Run, Store
+from evidence.study import Study
 from evidence.tabulate import (
     EXCLUSIONS,
     OTHER,
@@ -47,6 +63,18 @@ from evidence.tabulate import (
 
 Progress = Callable[[str], None]
 SHRINK_FLOOR = 20  # below this many records, a topic halving is not suspicious
+# `evidence export --format F` and the file of the same content written into reports/.
+EXPORT_FILES = {
+    "csv": "studies.csv",
+    "ris": "studies.ris",
+    "bibtex": "studies.bib",
+    "csl-json": "studies.csl.json",
+    "nbib": "studies.nbib",
+    "json": "studies.json",
+}
+CHART_FILE = "studies-by-year.svg"
+FEED_FILE = "feed.xml"
+FEED_ENTRIES = 50  # the newest studies a feed carries; readers keep what they have seen
 
 
 def _quiet(_: str) -> None:
@@ -298,8 +326,13 @@ class View:
     last_success: dict[str, Run]
     curation: Curation
 
-    def table(self) -> pd.DataFrame:
-        return evidence_table(self.placed, self.queries, self.origin)
+    def table(self, style: str = "ama") -> pd.DataFrame:
+        return evidence_table(self.placed, self.queries, self.origin, style)
+
+    def studies(self) -> list[Study]:
+        """Each study once, in the evidence table's order."""
+        by_pmid = {p.study.pmid: p.study for placed in self.placed.values() for p in placed}
+        return [by_pmid[str(pmid)] for pmid in self.table()["pmid"]]
 
     def flows(self) -> dict[str, Flow]:
         identified = {qid: run.count or 0 for qid, run in self.last_success.items()}
@@ -336,13 +369,20 @@ def load_view(settings: Settings, origin: str, store: Store | None = None) -> Vi
             )
         with Store(settings.store_path(origin), create=False) as own:
             return load_view(settings, origin, own)
+    hits = store.hits()
+    if origin == ORIGIN_SAMPLE:
+        # The sample is one fixed bibliography: every study entered it when it was compiled.
+        # Its stamps come from that date, not from the local refresh, so that two sample
+        # builds are byte-identical (the feed and exports carry first-seen dates).
+        compiled = f"{SampleSource().snapshot['compiled']}T00:00:00+00:00"
+        hits = [dataclasses.replace(h, first_seen=compiled) for h in hits]
     successes = {q.id: r for q in queries if (r := store.last_success(q.id)) is not None}
     previous: dict[str, str] = {}
     for q in queries:
         ok = [r for r in store.runs(q.id) if r.status == "ok"]
         if len(ok) >= 2:
             previous[q.id] = ok[-2].finished_at
-    placed = place(store.studies(), store.hits(), queries, curation, new_since=previous)
+    placed = place(store.studies(), hits, queries, curation, new_since=previous)
     return View(origin, queries, placed, store.last_runs(), successes, curation)
 
 
@@ -355,8 +395,11 @@ def build(settings: Settings, *, origin: str) -> list[Path]:
 
 def _build(settings: Settings, *, origin: str, store: Store | None = None) -> list[Path]:
     view = load_view(settings, origin, store)
-    context = report_context(view)
+    context = report_context(view, style=settings.style)
     files = render_all(environment(settings.templates_dir), context)
+    files[CHART_FILE] = context["chart"]["file_svg"]
+    for fmt, name in EXPORT_FILES.items():
+        files[name] = export_text(view, fmt, style=settings.style)
     return write_all(settings.reports_dir, files)
 
 
@@ -370,7 +413,7 @@ def _data_date(view: View) -> date:
     return date.fromisoformat(min(stamps)[:10])
 
 
-def report_context(view: View) -> dict[str, Any]:
+def report_context(view: View, *, style: str = "ama") -> dict[str, Any]:
     """The values the report templates see (documented in templates/README.md)."""
     data_date = _data_date(view)
     sample = None
@@ -388,7 +431,7 @@ def report_context(view: View) -> dict[str, Any]:
     included: set[str] = set()
     for q in view.queries:
         placed = view.placed.get(q.id, [])
-        entries = [_entry(q, p) for p in placed if p.included]
+        entries = [_entry(q, p, style) for p in placed if p.included]
         included.update(e["pmid"] for e in entries)
         conditions = []
         for c in (*q.conditions, None):
@@ -412,7 +455,7 @@ def report_context(view: View) -> dict[str, Any]:
             {
                 "key": key,
                 "label": label,
-                "entries": [_entry(q, p) for p in placed if p.exclusion == key],
+                "entries": [_entry(q, p, style) for p in placed if p.exclusion == key],
             }
             for key, label in EXCLUSIONS.items()
         ]
@@ -444,21 +487,25 @@ def report_context(view: View) -> dict[str, Any]:
         "data_date_text": f"{data_date:%B} {data_date.day}, {data_date.year}",
         "total_studies": len(included),
         "topics": topics,
-        "evidence_map": _evidence_map(view),
+        "evidence_map": _evidence_map(view, style),
         "flow_all": flows["all"].as_dict(),
         "exclusion_labels": EXCLUSIONS,
         "design_labels": DESIGN_LABELS,
+        "style": style,
+        "style_label": STYLE_LABELS[style],
+        "chart": _chart(view, sample is not None),
+        "feed": _feed(view, data_date),
     }
 
 
-def _evidence_map(view: View) -> dict[str, Any]:
+def _evidence_map(view: View, style: str) -> dict[str, Any]:
     """Conditions by design, each cell with the studies it counts (links into the list)."""
     counts = counts_by_condition_and_design(view.placed, view.queries)
     designs = [str(c) for c in counts.columns if c != "Total"]
     label_to_code = {label: code for code, label in DESIGN_LABELS.items()}
     rows = []
     for q in view.queries:
-        entries = [_entry(q, p) for p in view.placed.get(q.id, []) if p.included]
+        entries = [_entry(q, p, style) for p in view.placed.get(q.id, []) if p.included]
         labels = {c.id: c.label for c in q.conditions} | {OTHER: q.other_label}
         for cid, label in labels.items():
             members = [e for e in entries if cid in e["condition_ids"]]
@@ -475,7 +522,152 @@ def _evidence_map(view: View) -> dict[str, Any]:
     return {"columns": designs, "rows": rows}
 
 
-def _entry(query: Query, p: Placed) -> dict[str, Any]:
+def _chart(view: View, sample: bool) -> dict[str, Any]:
+    table = view.table()
+    labels = {lv.rank: lv.label for lv in LEVELS}
+    rows = [
+        (None if pd.isna(y) else int(y), labels.get(int(lv), str(lv)))
+        for y, lv in zip(table["year"], table["evidence_level"], strict=True)
+    ]
+    data = year_counts(rows, [lv.label for lv in LEVELS])
+    title = "Studies per year by evidence level" + (" (curated offline sample)" if sample else "")
+    svg = studies_by_year_svg(data, title=title)
+    return {
+        "file": CHART_FILE,
+        "file_svg": svg,
+        "svg": inline_svg(svg, labelled_by="ev-chart-title ev-chart-summary"),
+        "title": title,
+        "summary": data.summary(),
+        "years": list(data.years),
+        "levels": [
+            {"label": lv, "counts": list(data.counts[lv]), "total": sum(data.counts[lv])}
+            for lv in data.levels
+        ],
+    }
+
+
+def _feed(view: View, data_date: date) -> dict[str, Any]:
+    """The Atom feed: the newest studies first, one entry per study with a stable id."""
+    table = view.table()
+    studies = {s.pmid: s for s in view.studies()}
+    rows = sorted(
+        table.to_dict("records"),
+        key=lambda r: (str(r["first_seen"]), str(r["pmid"])),
+        reverse=True,
+    )[:FEED_ENTRIES]
+    entries = []
+    for r in rows:
+        study = studies[str(r["pmid"])]
+        entries.append(
+            {
+                "id": study.pubmed_url,
+                "pmid": study.pmid,
+                "title": study.title,
+                "updated": str(r["first_seen"]),
+                "published": str(r["first_seen"]),
+                "authors": [a.short for a in study.authors if a.short][:3],
+                "citation": str(r["citation"]),
+                "design_label": str(r["design_label"]),
+                "doi_url": doi_url(study.doi),
+            }
+        )
+    # Not "now": a feed rebuilt from the same data must not look changed to its readers.
+    updated = entries[0]["updated"] if entries else f"{data_date.isoformat()}T00:00:00+00:00"
+    key = view.origin + ":" + ",".join(q.id for q in view.queries)
+    return {
+        "id": uuid.uuid5(uuid.NAMESPACE_URL, f"evidence:{key}").urn,
+        "updated": updated,
+        "entries": entries,
+    }
+
+
+def export_text(view: View, fmt: str, *, style: str = "ama") -> str:
+    """One export of the view's studies as text; `fmt` is a key of EXPORT_FILES."""
+    note = _sample_note(view.origin)
+    if fmt == "csv":
+        out = io.StringIO()
+        write_csv(view.table(style), out)
+        return out.getvalue()
+    if fmt == "json":
+        return _json_text(cms_json(view, style=style))
+    studies = view.studies()
+    if fmt == "ris":
+        return to_ris(studies, note=note)
+    if fmt == "bibtex":
+        return to_bibtex(studies, note=note)
+    if fmt == "nbib":
+        return to_nbib(studies, note=note)
+    if fmt == "csl-json":
+        return _json_text(to_csl_json(studies, note=note))
+    raise ConfigError(f"unknown export format {fmt!r}; choose one of {', '.join(EXPORT_FILES)}")
+
+
+def _json_text(data: object) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def _sample_note(origin: str) -> str:
+    if origin != ORIGIN_SAMPLE:
+        return ""
+    return (
+        "From evidence's curated offline sample (a reviewer's bibliography), "
+        "not a live PubMed search."
+    )
+
+
+def cms_json(view: View, *, style: str = "ama") -> dict[str, Any]:
+    """The evidence table for a headless CMS: provenance, then one object per study."""
+    table = view.table(style)
+    studies = {s.pmid: s for s in view.studies()}
+    levels = {lv.rank: lv.label for lv in LEVELS}
+    records = []
+    for r in table.to_dict("records"):
+        s = studies[str(r["pmid"])]
+        records.append(
+            {
+                "pmid": s.pmid,
+                "title": s.title,
+                "title_html": s.title_html or str(escape(s.title)),
+                "authors": [a.short for a in s.authors if a.short],
+                "authors_complete": s.authors_complete,
+                "journal": s.journal or s.journal_abbrev,
+                "year": s.year,
+                "doi": s.doi or None,
+                "pmcid": s.pmcid or None,
+                "design": r["design"],
+                "design_label": r["design_label"],
+                "evidence_level": int(r["evidence_level"]),
+                "evidence_level_label": levels.get(int(r["evidence_level"]), ""),
+                "topics": list(r["topics"]),
+                "conditions": list(r["conditions"]),
+                "participants": None if pd.isna(r["participants"]) else int(r["participants"]),
+                "retracted": bool(r["retracted"]),
+                "note": r["curation_note"] or None,
+                "curation_decision": r["curation_decision"] or None,
+                "exclusion": r["exclusion"] or None,
+                "notices": list(r["notices"]),
+                "first_seen": r["first_seen"],
+                "citation": r["citation"],
+                "citation_html": str(r["citation_html"]),
+                "links": {
+                    "pubmed": s.pubmed_url,
+                    "doi": doi_url(s.doi) or None,
+                    "pmc": pmc_url(s.pmcid) or None,
+                },
+            }
+        )
+    sample = view.origin == ORIGIN_SAMPLE
+    return {
+        "origin": view.origin,
+        "sample": sample,
+        "notice": _sample_note(view.origin) or None,
+        "data_date": _data_date(view).isoformat(),
+        "citation_style": style,
+        "studies": records,
+    }
+
+
+def _entry(query: Query, p: Placed, style: str) -> dict[str, Any]:
     s, t = p.study, p.tags
     first = s.authors[0] if s.authors else None
     name = (first.collective_name or first.last_name) if first else "Anonymous"
@@ -486,8 +678,8 @@ def _entry(query: Query, p: Placed) -> dict[str, Any]:
         "pmid": s.pmid,
         "anchor": f"ev-{query.id}-{s.pmid}",
         "short": f"{name} {s.year}" if s.year else name,
-        "citation": ama(s),
-        "citation_html": ama_html(s),
+        "citation": cite(s, style),
+        "citation_html": cite_html(s, style),
         "design": t.design,
         "design_label": DESIGN_LABELS.get(t.design, t.design),
         "evidence_level": t.evidence_level,
@@ -524,9 +716,14 @@ ROUTE_LABELS = {
 
 def export_csv(settings: Settings, out: TextIO, *, origin: str) -> int:
     """Write the evidence table as CSV; returns the number of studies."""
-    table = load_view(settings, origin).table()
+    table = load_view(settings, origin).table(settings.style)
     write_csv(table, out)
     return len(table)
+
+
+def export(settings: Settings, out: TextIO, *, origin: str, fmt: str) -> None:
+    """Write one export (a key of EXPORT_FILES) of the studies in the store to `out`."""
+    out.write(export_text(load_view(settings, origin), fmt, style=settings.style))
 
 
 def status(settings: Settings, *, origin: str) -> dict[str, Any]:

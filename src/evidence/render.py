@@ -20,7 +20,7 @@ import jinja2
 
 from evidence.errors import OutputError, TemplateError
 
-OUTPUTS = ("research-studies.html", "index.html", "research-studies.md")
+OUTPUTS = ("research-studies.html", "index.html", "research-studies.md", "feed.xml")
 _DOI = re.compile(r"^10\.\d{4,9}/\S+$")
 _PMID = re.compile(r"^\d{1,9}$")
 _PMCID = re.compile(r"^PMC\d{1,9}$")
@@ -65,7 +65,7 @@ def environment(project_templates: Path | None) -> jinja2.Environment:
     loaders.append(jinja2.PackageLoader("evidence", "templates"))
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(loaders),
-        autoescape=lambda name: name is None or not name.endswith(".md"),
+        autoescape=lambda name: name is None or not name.endswith(".md"),  # HTML and XML
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,

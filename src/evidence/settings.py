@@ -1,17 +1,28 @@
-"""Explicit, immutable configuration, built once at the edge (flags > environment > defaults)."""
+"""Explicit, immutable configuration, built once at the edge.
+
+Precedence: command-line flags > environment > the project's evidence.toml > defaults.
+"""
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from evidence.citations import STYLES
+from evidence.errors import ConfigError
 from evidence.eutils import DEFAULT_BASE_URL, DEFAULT_TOOL
 
 ENV_EMAIL = "NCBI_EMAIL"
 ENV_API_KEY = "NCBI_API_KEY"
 ENV_EUTILS_URL = "EVIDENCE_EUTILS_URL"
+ENV_STYLE = "EVIDENCE_STYLE"
 STATE_DIR = ".evidence"
+CONFIG_FILE = "evidence.toml"
+# What evidence.toml may hold; anything else is refused so a typo cannot pass unnoticed.
+CONFIG_KEYS = {"style": "citation style of the reports and exports: " + ", ".join(STYLES)}
 
 
 @dataclass(frozen=True)
@@ -25,6 +36,7 @@ class Settings:
     tool: str = DEFAULT_TOOL
     batch_size: int = 200
     max_time: float = 900.0  # seconds a refresh may spend talking to E-utilities
+    style: str = "ama"  # citation style: one of evidence.citations.STYLES
 
     @property
     def queries_dir(self) -> Path:
@@ -53,7 +65,7 @@ class Settings:
     def __repr__(self) -> str:  # never show the key or the email in logs or tracebacks
         return (
             f"Settings(project={str(self.project)!r}, eutils_url={self.eutils_url!r}, "
-            f"email={'<set>' if self.email else '<unset>'}, "
+            f"style={self.style!r}, email={'<set>' if self.email else '<unset>'}, "
             f"api_key={'<set>' if self.api_key else '<unset>'})"
         )
 
@@ -64,13 +76,47 @@ def settings_from(
     email: str | None = None,
     eutils_url: str | None = None,
     max_time: float | None = None,
+    style: str | None = None,
     environ: Mapping[str, str],
 ) -> Settings:
-    """Settings from command-line values (None = not given) over the environment."""
+    """Settings from command-line values (None = not given) over the environment, over the
+    project's evidence.toml."""
+    root = (project or Path.cwd()).resolve()
+    config = load_project_config(root / CONFIG_FILE)
+    chosen_style = (style or environ.get(ENV_STYLE, "") or config.get("style") or "ama").strip()
+    if chosen_style not in STYLES:
+        raise ConfigError(
+            f"unknown citation style {chosen_style!r}: choose one of {', '.join(STYLES)}"
+        )
     return Settings(
-        project=(project or Path.cwd()).resolve(),
+        project=root,
         email=(email if email is not None else environ.get(ENV_EMAIL, "")).strip(),
         api_key=environ.get(ENV_API_KEY, "").strip(),
         eutils_url=(eutils_url or environ.get(ENV_EUTILS_URL, "") or DEFAULT_BASE_URL).strip(),
         max_time=max_time if max_time is not None else Settings.max_time,
+        style=chosen_style,
     )
+
+
+def load_project_config(path: Path) -> dict[str, Any]:
+    """The project's evidence.toml, validated (an absent file is an empty configuration)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    for key in data:
+        if key not in CONFIG_KEYS:
+            known = "; ".join(f"{k} ({v})" for k, v in CONFIG_KEYS.items())
+            raise ConfigError(f"{path}: unknown key {key!r}; known keys: {known}")
+    style = data.get("style")
+    if style is not None and style not in STYLES:
+        raise ConfigError(
+            f"{path}: style = {style!r} is not a citation style; choose one of {', '.join(STYLES)}"
+        )
+    return data

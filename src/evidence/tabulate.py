@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from evidence.citations import ama, ama_html
+from evidence.citations import cite, cite_html
 from evidence.classify import DESIGN_LABELS, LEVELS, classify
 from evidence.curation import Curation, apply
 from evidence.queries import Query
@@ -102,7 +102,10 @@ def _order(p: Placed) -> tuple[int, int, str]:
 
 
 def evidence_table(
-    placed: Mapping[str, list[Placed]], queries: Sequence[Query], origin: str = "pubmed"
+    placed: Mapping[str, list[Placed]],
+    queries: Sequence[Query],
+    origin: str = "pubmed",
+    style: str = "ama",
 ) -> pd.DataFrame:
     """One row per study, deduplicated across queries, ordered by evidence level then year.
 
@@ -147,8 +150,8 @@ def evidence_table(
                 "exclusion": p.exclusion,
                 "first_seen": p.first_seen,
                 "origin": origin,
-                "citation": ama(s),
-                "citation_html": ama_html(s),
+                "citation": cite(s, style),
+                "citation_html": cite_html(s, style),
                 "pubmed_url": s.pubmed_url,
             }
     columns = [

@@ -1,0 +1,129 @@
+"""The chart of the reports: studies per year, stacked by evidence level, as a static SVG.
+
+Drawn with matplotlib's object API (no pyplot, no global backend switch) and made
+reproducible: fixed hash salt for its element ids, text kept as text (searchable, readable by
+screen readers, no glyph paths), no creation date in the metadata.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import matplotlib as mpl
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+# Okabe-Ito colours: told apart with the common colour-vision deficiencies.
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
+_PROLOG = re.compile(r"\A.*?(?=<svg\b)", re.S)
+_METADATA = re.compile(r"\s*<metadata>.*?</metadata>", re.S)
+_SIZE = re.compile(r' (?:width|height)="[^"]*"')
+
+
+@dataclass(frozen=True)
+class YearCounts:
+    """Studies per year for each evidence level, in level order; the chart's data."""
+
+    years: tuple[int, ...]
+    levels: tuple[str, ...]
+    counts: Mapping[str, tuple[int, ...]]  # level label -> one count per year
+
+    @property
+    def total(self) -> int:
+        return sum(sum(c) for c in self.counts.values())
+
+    def summary(self) -> str:
+        """A text alternative: what the chart shows, in one or two sentences."""
+        if not self.years:
+            return "No studies with a publication year yet."
+        per_year = [sum(self.counts[lv][i] for lv in self.levels) for i in range(len(self.years))]
+        peak = max(per_year)
+        peak_years = [str(y) for y, n in zip(self.years, per_year, strict=True) if n == peak]
+        parts = [f"{lv}: {sum(self.counts[lv])}" for lv in self.levels if sum(self.counts[lv])]
+        return (
+            f"{self.total} studies published from {self.years[0]} to {self.years[-1]}; "
+            f"most in {', '.join(peak_years)} ({peak} {'study' if peak == 1 else 'studies'}). "
+            f"By evidence level: {'; '.join(parts)}."
+        )
+
+
+def year_counts(rows: Sequence[tuple[int | None, str]], levels: Sequence[str]) -> YearCounts:
+    """Count (year, level label) pairs; studies without a year are left out of the chart."""
+    dated = [(y, lv) for y, lv in rows if y is not None]
+    if not dated:
+        return YearCounts((), tuple(levels), {lv: () for lv in levels})
+    first, last = min(y for y, _ in dated), max(y for y, _ in dated)
+    years = tuple(range(first, last + 1))
+    present = [lv for lv in levels if any(lv == level for _, level in dated)]
+    counts = {
+        lv: tuple(sum(1 for y, level in dated if y == year and level == lv) for year in years)
+        for lv in present
+    }
+    return YearCounts(years, tuple(present), counts)
+
+
+def studies_by_year_svg(data: YearCounts, *, title: str) -> str:
+    """A standalone SVG file (with its XML prolog), byte-identical for the same data."""
+    # Passed inline: matplotlib types rc_context's keys as literals.
+    with mpl.rc_context(
+        {
+            "svg.hashsalt": "evidence-chart",
+            "svg.fonttype": "none",
+            "font.family": "sans-serif",
+            "font.sans-serif": ["DejaVu Sans"],
+            "font.size": 10,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+        }
+    ):
+        fig = Figure(figsize=(8, 3.6), layout="constrained")
+        ax = fig.add_subplot()
+        bottoms = [0] * len(data.years)
+        for i, level in enumerate(data.levels):
+            values = data.counts[level]
+            ax.bar(
+                data.years,
+                values,
+                bottom=bottoms,
+                label=level,
+                color=PALETTE[i % len(PALETTE)],
+                edgecolor="white",
+                linewidth=0.5,
+            )
+            bottoms = [b + v for b, v in zip(bottoms, values, strict=True)]
+        ax.set_title(title, loc="left", fontsize=11)
+        ax.set_ylabel("Studies")
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        if data.years:
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+            ax.set_xlim(data.years[0] - 0.7, data.years[-1] + 0.7)
+            ax.legend(
+                title="Evidence level",
+                fontsize=8,
+                title_fontsize=8,
+                frameon=False,
+                loc="upper left",
+                bbox_to_anchor=(1.0, 1.0),
+            )
+        out = io.StringIO()
+        fig.savefig(out, format="svg", metadata={"Date": None, "Creator": None})
+    return out.getvalue()
+
+
+def inline_svg(svg: str, *, labelled_by: str) -> str:
+    """The SVG for embedding in HTML: no XML prolog or DOCTYPE, announced as one image
+    labelled by the elements `labelled_by` (space-separated ids: its text alternative),
+    scaled to its container's width (a fixed width would overflow a phone screen)."""
+    body = _METADATA.sub("", _PROLOG.sub("", svg, count=1), count=1)
+    head, rest = body.split(">", 1)
+    head = _SIZE.sub("", head).replace(
+        "<svg ",
+        f'<svg role="img" aria-labelledby="{labelled_by}" class="ev-chart" '
+        'style="width:100%;height:auto" ',
+        1,
+    )
+    # matplotlib's one style rule is for "*": keep it to the chart when inlined in a page.
+    return head + ">" + rest.replace('<style type="text/css">*{', "<style>.ev-chart *{", 1)
