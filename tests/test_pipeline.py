@@ -8,6 +8,7 @@ import json
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,7 @@ from evidence.sources import LiveSource
 from evidence.store import Store
 from evidence.testing import EutilsEmulator, synthetic_articles
 
+TODAY = date.today().strftime("%Y/%m/%d")
 HEADACHE = 300
 NEURO = 250
 OVERLAP = 50
@@ -176,10 +178,11 @@ def test_partial_failure_keeps_each_topic_consistent(
     settings = Settings(project=project, email="dev@example.org", eutils_url=emu.url)
     assert refresh(settings, fast_source(emu.url)).ok
     reports = {p.name: p.read_bytes() for p in (project / "reports").iterdir()}
-    # PubMed moves on: both topics gain records, but the second topic's fetch keeps failing.
+    # PubMed moves on: both topics gain records (entered today, so the incremental windows
+    # see them), but the second topic's fetch keeps failing.
     more = synthetic_articles(30, seed=8, first_pmid=35900000)
     for pmid, xml in more.items():
-        emu.add_article(pmid, xml)
+        emu.add_article(pmid, xml, edat=TODAY)
     terms = {q.id: q.term for q in load_queries(project / "queries")}
     emu.add_search(terms["headache"], headache + sorted(more)[:15])
     emu.add_search(terms["neuropathic_pain"], neuro + sorted(more)[15:])
@@ -210,14 +213,15 @@ def test_a_topic_that_suddenly_halves_is_not_published(
     assert refresh(settings, fast_source(emu.url)).ok
     term = next(q.term for q in load_queries(project / "queries") if q.id == "headache")
     emu.add_search(term, headache[:100])  # a glitch: 100 of the 300 records
-    result = refresh(settings, fast_source(emu.url))
+    assert refresh(settings, fast_source(emu.url)).ok  # incremental: nothing new, none lost
+    result = refresh(settings, fast_source(emu.url), full=True)
     assert not result.ok
-    assert "returned 100 records for an unchanged query that found 300" in (
+    assert "returned 100 records for an unchanged query whose topic holds 300" in (
         result.outcomes[0].error
     )
     with Store(settings.store_path("pubmed")) as store:
         assert len([h for h in store.hits() if h.query_id == "headache"]) == 300
-    assert refresh(settings, fast_source(emu.url), allow_shrink=True).ok
+    assert refresh(settings, fast_source(emu.url), allow_shrink=True, full=True).ok
     with Store(settings.store_path("pubmed")) as store:
         assert len([h for h in store.hits() if h.query_id == "headache"]) == 100
 

@@ -165,7 +165,7 @@ def test_a_version_1_store_is_migrated_in_place(tmp_path: Path) -> None:
         assert {h.pmid for h in store.hits()} == {"1"}
         assert set(store.studies()) == {"1"}
     db = sqlite3.connect(path)
-    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
     db.close()
 
 
