@@ -39,7 +39,9 @@ FAULTS: list[tuple[str, dict[str, object]]] = [
     ("timeout", {"seconds": 0.3}),
     ("drop_records", {"count": 2}),
 ]
-LINK = re.compile(r'href="https://pubmed\.ncbi\.nlm\.nih\.gov/(\d+)/"')
+LINK = re.compile(
+    r'href="https://pubmed\.ncbi\.nlm\.nih\.gov/(\d+)/">PubMed record'
+)  # a study, not a change note
 
 
 def source_for(url: str) -> LiveSource:

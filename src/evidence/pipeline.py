@@ -28,7 +28,7 @@ from evidence.queries import Query, load_queries
 from evidence.render import doi_url, environment, pmc_url, render_all, write_all
 from evidence.settings import Settings
 from evidence.sources import ORIGIN_PUBMED, ORIGIN_SAMPLE, LiveSource, SampleSource, Source
-from evidence.store import Changes, Run, Store
+from evidence.store import CHANGE_KINDS, Changes, Run, Store
 from evidence.study import CORRECTION_LINKS, Study
 from evidence.tabulate import OTHER, Placed, counts_by_condition_and_design, evidence_table, place
 
@@ -230,9 +230,7 @@ def _refresh_query(store: Store, source: Source, query: Query, opts: _Options) -
         )
         outcome.new = len(changes.new)
         outcome.changes = changes
-        outcome.count = (
-            result.count if result.complete else len((topic_before | set(found)) - left)
-        )
+        outcome.count = result.count if result.complete else len((topic_before | set(found)) - left)
         store.finish_run(
             run_id,
             query_id=query.id,
@@ -488,6 +486,7 @@ def report_context(view: View) -> dict[str, Any]:
             for lv in LEVELS
         ]
         run = view.last_success.get(q.id)
+        by_pmid = {e["pmid"]: e for e in entries}
         topics.append(
             {
                 "id": q.id,
@@ -500,6 +499,7 @@ def report_context(view: View) -> dict[str, Any]:
                 "warnings": list(run.warnings) if run else [],
                 "conditions": conditions,
                 "levels": [lv for lv in levels if lv["entries"]],
+                "changes": _topic_changes(run, by_pmid) if run else None,
             }
         )
     counts = counts_by_condition_and_design(view.placed, view.queries)
@@ -518,7 +518,36 @@ def report_context(view: View) -> dict[str, Any]:
             ],
         },
         "design_labels": DESIGN_LABELS,
+        "changes": _all_changes(view),
     }
+
+
+def _topic_changes(run: Run, entries: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """A topic's last successful refresh and what it changed, studies as report entries
+    (those shown on the page; a study a reviewer excluded is not listed)."""
+    c = run.changes
+    out: dict[str, Any] = {
+        "refreshed_at": run.finished_at[:10],
+        "full": run.mode == "full",
+        "window_start": run.window_start,
+        "any": bool(c),
+        "deleted": list(c.deleted),
+    }
+    for kind in ("new", "changed", "retracted", "corrected"):
+        out[kind] = [entries[p] for p in getattr(c, kind) if p in entries]
+    return out
+
+
+def _all_changes(view: View) -> dict[str, list[str]]:
+    """Per change kind, the PMIDs the last successful refresh of each topic reported
+    (for feeds: new and newly retracted studies)."""
+    out: dict[str, list[str]] = {k: [] for k in CHANGE_KINDS}
+    for q in view.queries:
+        run = view.last_success.get(q.id)
+        if run is not None:
+            for kind, pmids in run.changes.to_dict().items():
+                out[kind].extend(p for p in pmids if p not in out[kind])
+    return out
 
 
 def _entry(query: Query, p: Placed) -> dict[str, Any]:
@@ -568,17 +597,29 @@ def status(settings: Settings, *, origin: str) -> dict[str, Any]:
     with Store(settings.store_path(origin), create=False) as store:
         view = load_view(settings, origin, store)
         counts = store.counts()
+        failures = {
+            q.id: fails[-1]
+            for q in view.queries
+            if (fails := [r for r in store.runs(q.id) if r.status in ("failed", "interrupted")])
+        }
     runs = {}
     for q in view.queries:
         last = view.last_runs.get(q.id)
         ok = view.last_success.get(q.id)
+        failure = failures.get(q.id)
         runs[q.id] = {
             "title": q.title,
             "studies": len(view.placed.get(q.id, [])),
             "last_run": _run_json(last) if last else None,
             "last_success": ok.finished_at if ok else None,
+            "last_failure": _run_json(failure) if failure else None,
+            "changes": ok.changes.to_dict() if ok else None,
+            "next_window": _next_window(settings, q, ok),
         }
     successes = [r.finished_at for r in view.last_success.values()]
+    failed = [r for r in failures.values()]
+    last_failure = max(failed, key=lambda r: r.id) if failed else None
+    changes = _all_changes(view)
     return {
         "project": str(settings.project),
         "origin": origin,
@@ -587,8 +628,20 @@ def status(settings: Settings, *, origin: str) -> dict[str, Any]:
         "stored_records": counts["studies"],
         "deleted_records": counts["deleted"],
         "last_refreshed": max(successes) if successes else None,
+        "last_success": max(successes) if successes else None,
+        "last_failure": _run_json(last_failure) if last_failure else None,
+        "new_studies": changes["new"],
+        "changes": changes,
         "queries": runs,
     }
+
+
+def _next_window(settings: Settings, query: Query, last: Run | None) -> dict[str, Any] | None:
+    """What the next refresh will ask PubMed for: None means the whole search (full)."""
+    if last is None or last.term != query.term or last.origin == ORIGIN_SAMPLE:
+        return None
+    since = date.fromisoformat(last.started_at[:10]) - timedelta(days=settings.overlap_days)
+    return {"datetypes": ["edat", "mdat"], "mindate": since.strftime("%Y/%m/%d")}
 
 
 def _run_json(run: Run) -> dict[str, Any]:
@@ -601,4 +654,7 @@ def _run_json(run: Run) -> dict[str, Any]:
         "translation": run.translation,
         "warnings": list(run.warnings),
         "error": run.error,
+        "mode": run.mode,
+        "window_start": run.window_start,
+        "fetched": run.fetched,
     }

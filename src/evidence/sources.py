@@ -118,9 +118,7 @@ class LiveSource:
 
     def _window(self, term: str, datetype: str, low: date, high: date) -> SearchResult:
         return self.client.esearch(
-            ESearch(
-                term=term, datetype=datetype, mindate=_ncbi_date(low), maxdate=_ncbi_date(high)
-            )
+            ESearch(term=term, datetype=datetype, mindate=_ncbi_date(low), maxdate=_ncbi_date(high))
         )
 
     @staticmethod

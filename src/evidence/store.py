@@ -410,9 +410,13 @@ class Store:
 
     def runs(self, query_id: str | None = None) -> list[Run]:
         sql = (
-            "SELECT id, query_id, origin, started_at, finished_at, status, term, translation, "
-            "count, new, fetched, warnings, error, mode, window_start, changes FROM runs"
-        ) + (" WHERE query_id=?" if query_id else "") + " ORDER BY id"
+            (
+                "SELECT id, query_id, origin, started_at, finished_at, status, term, translation, "
+                "count, new, fetched, warnings, error, mode, window_start, changes FROM runs"
+            )
+            + (" WHERE query_id=?" if query_id else "")
+            + " ORDER BY id"
+        )
         rows = self._read(sql, (query_id,) if query_id else ())
         return [
             Run(
