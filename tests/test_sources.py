@@ -29,9 +29,16 @@ def source(url: str, batch_size: int = 500) -> LiveSource:
     return LiveSource(client, batch_size=batch_size, today=lambda: date(2026, 11, 24))
 
 
-def query(**extra: str) -> Query:
+def query(mindate: str = "", maxdate: str = "") -> Query:
     return Query(
-        id="q", title="Q", path=Path("q.toml"), drug="", conditions=(), explicit_term=TERM, **extra
+        id="q",
+        title="Q",
+        path=Path("q.toml"),
+        drug="",
+        conditions=(),
+        explicit_term=TERM,
+        mindate=mindate,
+        maxdate=maxdate,
     )
 
 
