@@ -9,6 +9,7 @@ import io
 import json
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -255,7 +256,11 @@ def test_decisions_survive_refreshes_and_new_studies_are_marked(
     first = (project / "reports" / "research-studies.html").read_text(encoding="utf-8")
     assert "ev-new" not in first.split("</style>")[1]  # a first refresh marks nothing new
     (term,) = [q.term for q in load_queries(project / "queries")]
-    emu.add_article("41000007", article("41000007", "Ketamine for migraine: a randomized trial"))
+    # A record new to PubMed carries today's Entrez date (incremental runs ask for those).
+    today = datetime.now(UTC).strftime("%Y/%m/%d")
+    emu.add_article(
+        "41000007", article("41000007", "Ketamine for migraine: a randomized trial"), edat=today
+    )
     emu.add_search(term, [*sorted(RECORDS), "41000007"])
     assert refresh(project, emu.url) == 0
     html = (project / "reports" / "research-studies.html").read_text(encoding="utf-8")

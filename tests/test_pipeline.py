@@ -8,6 +8,7 @@ import json
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,7 @@ from evidence.sources import LiveSource
 from evidence.store import Store
 from evidence.testing import EutilsEmulator, synthetic_articles
 
+TODAY = date.today().strftime("%Y/%m/%d")
 HEADACHE = 300
 NEURO = 250
 OVERLAP = 50
@@ -176,10 +178,11 @@ def test_partial_failure_keeps_each_topic_consistent(
     settings = Settings(project=project, email="dev@example.org", eutils_url=emu.url)
     assert refresh(settings, fast_source(emu.url)).ok
     reports = {p.name: p.read_bytes() for p in (project / "reports").iterdir()}
-    # PubMed moves on: both topics gain records, but the second topic's fetch keeps failing.
+    # PubMed moves on: both topics gain records (entered today, so the incremental windows
+    # see them), but the second topic's fetch keeps failing.
     more = synthetic_articles(30, seed=8, first_pmid=35900000)
     for pmid, xml in more.items():
-        emu.add_article(pmid, xml)
+        emu.add_article(pmid, xml, edat=TODAY)
     terms = {q.id: q.term for q in load_queries(project / "queries")}
     emu.add_search(terms["headache"], headache + sorted(more)[:15])
     emu.add_search(terms["neuropathic_pain"], neuro + sorted(more)[15:])
@@ -210,14 +213,15 @@ def test_a_topic_that_suddenly_halves_is_not_published(
     assert refresh(settings, fast_source(emu.url)).ok
     term = next(q.term for q in load_queries(project / "queries") if q.id == "headache")
     emu.add_search(term, headache[:100])  # a glitch: 100 of the 300 records
-    result = refresh(settings, fast_source(emu.url))
+    assert refresh(settings, fast_source(emu.url)).ok  # incremental: nothing new, none lost
+    result = refresh(settings, fast_source(emu.url), full=True)
     assert not result.ok
-    assert "returned 100 records for an unchanged query that found 300" in (
+    assert "returned 100 records for an unchanged query whose topic holds 300" in (
         result.outcomes[0].error
     )
     with Store(settings.store_path("pubmed")) as store:
         assert len([h for h in store.hits() if h.query_id == "headache"]) == 300
-    assert refresh(settings, fast_source(emu.url), allow_shrink=True).ok
+    assert refresh(settings, fast_source(emu.url), allow_shrink=True, full=True).ok
     with Store(settings.store_path("pubmed")) as store:
         assert len([h for h in store.hits() if h.query_id == "headache"]) == 100
 
@@ -265,3 +269,101 @@ def test_export_into_a_closed_pipe_is_quiet(
     )
     assert proc.stdout.startswith("pmid,title,authors")
     assert proc.stderr == ""
+
+
+def retracted(xml: bytes) -> bytes:
+    """The record as PubMed revises it when it is retracted."""
+    return xml.replace(
+        b"<PublicationTypeList>",
+        b'<PublicationTypeList><PublicationType UI="D016441">Retracted Publication'
+        b"</PublicationType>",
+    )
+
+
+def test_incremental_refresh_asks_only_for_what_changed(
+    world: tuple[EutilsEmulator, Path, list[str], list[str]],
+    capsys: pytest.CaptureFixture[str],
+    no_network: None,
+) -> None:
+    emu, project, headache, _ = world
+    settings = Settings(project=project, email="dev@example.org", eutils_url=emu.url)
+    assert refresh(settings, fast_source(emu.url)).ok  # the first run is a full one
+
+    # Nothing changed at PubMed: two ESearch per query (EDAT and MDAT windows), no EFetch.
+    before = len(emu.requests)
+    assert refresh(settings, fast_source(emu.url)).ok
+    later = emu.requests[before:]
+    assert [r.endpoint for r in later] == ["esearch"] * 4
+    yesterday = (date.today() - timedelta(days=1)).strftime("%Y/%m/%d")
+    assert {(r.params["datetype"], r.params["mindate"]) for r in later} == {
+        ("edat", yesterday),
+        ("mdat", yesterday),
+    }
+
+    # PubMed moves on: a record entered today, one revised today (retracted), and one that
+    # the search no longer returns.
+    articles = synthetic_articles(1, seed=9, first_pmid=35990000)
+    new = next(iter(articles))
+    emu.add_article(new, articles[new], edat=TODAY)
+    revised = headache[5]
+    emu.add_article(revised, retracted(synthetic_articles_for(revised)), mdat=TODAY)
+    gone = headache[7]
+    terms = {q.id: q.term for q in load_queries(project / "queries")}
+    emu.add_search(terms["headache"], [p for p in headache if p != gone] + [new])
+    before = len(emu.requests)
+    result = refresh(settings, fast_source(emu.url))
+    assert result.ok
+    fetched = [r for r in emu.requests[before:] if r.endpoint == "efetch"]
+    assert sorted(p for r in fetched for p in r.params["id"].split(",")) == sorted([new, revised])
+    changes = result.outcomes[0].changes
+    assert changes.new == (new,) and changes.changed == (revised,)
+    assert changes.retracted == (revised,) and changes.deleted == ()
+    with Store(settings.store_path("pubmed")) as store:
+        assert gone in store.topic("headache")  # an incremental run never removes
+        assert store.stored_studies([revised])[revised].retracted
+
+    capsys.readouterr()
+    assert main(["status", "--json", "--project", str(project)]) == 0
+    info = json.loads(capsys.readouterr().out)
+    q = info["queries"]["headache"]
+    assert q["changes"]["new"] == [new] and q["changes"]["retracted"] == [revised]
+    assert q["last_run"]["mode"] == "incremental"
+    assert q["next_window"] == {"datetypes": ["edat", "mdat"], "mindate": yesterday}
+    html = (project / "reports" / "research-studies.html").read_text(encoding="utf-8")
+    assert "What changed in the last refresh" in html
+    assert f'href="#ev-headache-{revised}"' in html
+
+    # Only --full lets a study leave its topic.
+    assert cli(project, emu.url, "--full") == 0
+    with Store(settings.store_path("pubmed")) as store:
+        assert gone not in store.topic("headache")
+        last = store.last_success("headache")
+        assert last is not None and last.mode == "full" and last.changes.deleted == (gone,)
+    html = (project / "reports" / "research-studies.html").read_text(encoding="utf-8")
+    assert f'id="ev-headache-{gone}"' not in html  # no longer listed as a study
+    assert f'Removed: <a href="https://pubmed.ncbi.nlm.nih.gov/{gone}/">PMID {gone}</a>' in html
+
+
+def synthetic_articles_for(pmid: str) -> bytes:
+    """The world fixture's record for `pmid` (same seed and numbering)."""
+    articles = synthetic_articles(HEADACHE + NEURO - OVERLAP, seed=7, first_pmid=35000000)
+    return articles[pmid]
+
+
+def test_records_efetch_would_not_give_are_asked_for_next_run(
+    world: tuple[EutilsEmulator, Path, list[str], list[str]], no_network: None
+) -> None:
+    emu, project, headache, _ = world
+    settings = Settings(project=project, email="dev@example.org", eutils_url=emu.url)
+    emu.inject("efetch", "drop_records", times=3, count=2)  # both batches, then the retry
+    result = refresh(settings, fast_source(emu.url))
+    assert result.ok and "could not be fetched" in result.outcomes[0].warnings[0]
+    with Store(settings.store_path("pubmed")) as store:
+        pending = store.pending("headache")
+    assert len(pending) == 2
+    before = len(emu.requests)
+    assert refresh(settings, fast_source(emu.url)).ok  # incremental: the window misses them
+    asked = [r for r in emu.requests[before:] if r.endpoint == "efetch"]
+    assert sorted(p for r in asked for p in r.params["id"].split(",")) == pending
+    with Store(settings.store_path("pubmed")) as store:
+        assert store.pending("headache") == [] and set(headache) <= store.topic("headache")

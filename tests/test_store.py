@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from evidence.errors import StoreError
-from evidence.store import SCHEMA_VERSION, Store
+from evidence.store import SCHEMA_VERSION, Changes, Store
 from evidence.study import Author, Study
 
 
@@ -91,37 +91,48 @@ def test_a_file_that_is_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
         Store(path)
 
 
-def test_a_topic_holds_what_its_latest_search_returned(tmp_path: Path) -> None:
+def finish(store: Store, run: int, pmids: list[str], **extra: object) -> None:
+    store.finish_run(
+        run,
+        query_id="q",
+        pmids=pmids,
+        count=len(pmids),
+        new=0,
+        fetched=0,
+        translation="",
+        warnings=[],
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+def test_incremental_runs_add_and_only_a_full_run_removes(tmp_path: Path) -> None:
     with Store(tmp_path / "s.sqlite") as store:
-        store.save_studies([study("1"), study("2"), study("3")], "pubmed")
-        first = store.start_run("q", "pubmed", "t")
-        store.finish_run(
-            first,
-            query_id="q",
-            pmids=["1", "2"],
-            count=2,
-            new=2,
-            fetched=2,
-            translation="",
-            warnings=[],
-        )
+        store.save_studies([study(p) for p in "1234"], "pubmed")
+        finish(store, store.start_run("q", "pubmed", "t"), ["1", "2"])
         failed = store.start_run("q", "pubmed", "t")
         store.fail_run(failed, "NCBI down")
         assert {h.pmid for h in store.hits()} == {"1", "2"}  # a failure changes nothing
-        second = store.start_run("q", "pubmed", "t")
-        store.finish_run(
-            second,
-            query_id="q",
-            pmids=["2", "3"],
-            count=2,
-            new=1,
-            fetched=1,
-            translation="",
-            warnings=[],
-        )
-        assert {h.pmid for h in store.hits()} == {"2", "3"}
+        finish(store, store.start_run("q", "pubmed", "t"), ["3"], full=False, pending=["4"])
+        assert store.topic("q") == {"1", "2", "3"}  # an incremental window only adds
+        assert store.pending("q") == ["4"]
+        assert store.last_runs()["q"].mode == "incremental"
+        finish(store, store.start_run("q", "pubmed", "t"), ["2", "3"], full=True)
+        assert {h.pmid for h in store.hits()} == {"2", "3"}  # a full re-sync replaces
         assert set(store.studies()) == {"2", "3"}
+        assert store.pending("q") == []
         assert store.known_pmids(["1"]) == {"1"}  # the record itself is kept
+        finish(store, store.start_run("q", "pubmed", "t"), ["4"], full=False)
+        assert store.topic("q") == {"2", "3", "4"}
+
+
+def test_a_run_keeps_its_changes(tmp_path: Path) -> None:
+    changes = Changes(new=("3",), changed=("2",), retracted=("2",), deleted=("1",))
+    with Store(tmp_path / "s.sqlite") as store:
+        store.save_studies([study("2"), study("3")], "pubmed")
+        finish(store, store.start_run("q", "pubmed", "t"), ["2", "3"], changes=changes)
+        assert store.last_success("q").changes == changes  # type: ignore[union-attr]
+        assert Changes.from_dict(changes.to_dict()) == changes
+        assert not Changes() and changes
 
 
 def test_runs_cut_off_midway_are_marked_interrupted(tmp_path: Path) -> None:
@@ -164,8 +175,11 @@ def test_a_version_1_store_is_migrated_in_place(tmp_path: Path) -> None:
     with Store(path) as store:
         assert {h.pmid for h in store.hits()} == {"1"}
         assert set(store.studies()) == {"1"}
+        run = store.last_success("q")
+        assert run is not None and run.mode == "full" and not run.changes
+        assert store.pending("q") == []
     db = sqlite3.connect(path)
-    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
     db.close()
 
 

@@ -13,8 +13,11 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import NoReturn, TextIO
+from typing import Never, NoReturn, TextIO
+
+from tqdm import tqdm
 
 from evidence import __version__
 from evidence.citations import STYLES
@@ -44,6 +47,9 @@ unreachable or failing (nothing changed); 4 another refresh is running; 5 (with 
 search missed one of its sentinel studies."""
 
 
+progress_log = logging.getLogger("evidence.progress")
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         self.exit(EXIT_USAGE, f"Error: {message} (see `{self.prog} --help`)\n")
@@ -71,6 +77,12 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument("-q", "--quiet", action="store_true", help="print only errors")
     common.add_argument(
         "-v", "--verbose", action="store_true", help="log each request (URLs without secrets)"
+    )
+    common.add_argument(
+        "--log-format",
+        choices=["text", "json"],
+        default="text",
+        help="json: one JSON object per line on stderr, progress included (for log shippers)",
     )
     styled = _Parser(add_help=False)
     styled.add_argument(
@@ -120,7 +132,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--allow-shrink",
         action="store_true",
-        help="accept a search that returns under half the records of the last run",
+        help="accept a full search that returns under half the records of the topic",
+    )
+    p.add_argument(
+        "--full",
+        action="store_true",
+        help="search each whole topic again instead of what changed since the last run "
+        "(the only way a study PubMed no longer returns leaves a topic)",
     )
     p.add_argument(
         "--strict",
@@ -173,7 +191,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    _configure_logging(verbose=args.verbose, quiet=args.quiet)
+    _configure_logging(verbose=args.verbose, quiet=args.quiet, json_lines=args.log_format == "json")
     try:
         return _run(args)
     except EvidenceError as exc:
@@ -191,16 +209,33 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
 
 
-def _configure_logging(*, verbose: bool, quiet: bool) -> None:
+class _JsonFormatter(logging.Formatter):
+    """One JSON object per line: time (UTC), level, logger, message."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def _configure_logging(*, verbose: bool, quiet: bool, json_lines: bool = False) -> None:
     logger = logging.getLogger("evidence")
     for handler in list(logger.handlers):
         if getattr(handler, "_evidence_cli", False):
             logger.removeHandler(handler)
     handler = logging.StreamHandler(sys.stderr)
     handler._evidence_cli = True  # type: ignore[attr-defined]
-    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    if json_lines:
+        handler.setFormatter(_JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG if verbose else logging.ERROR if quiet else logging.WARNING)
+    default = logging.INFO if json_lines else logging.WARNING  # json: progress is logged
+    logger.setLevel(logging.DEBUG if verbose else logging.ERROR if quiet else default)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -216,13 +251,28 @@ def _run(args: argparse.Namespace) -> int:
         print(f"Error: project directory {settings.project} does not exist", file=sys.stderr)
         return EXIT_USAGE
 
+    json_lines = args.log_format == "json"
+    bars = _Bars(enabled=not args.quiet and not json_lines and sys.stderr.isatty())
+
     def say(message: str) -> None:
-        if not args.quiet:
-            print(message, file=sys.stderr)
+        if json_lines:
+            progress_log.info(message)
+        elif not args.quiet:
+            bars.write(message)
 
     if args.command == "refresh":
         source = make_source(settings, sample=args.sample, progress=say)
-        result = refresh(settings, source, progress=say, allow_shrink=args.allow_shrink)
+        try:
+            result = refresh(
+                settings,
+                source,
+                progress=say,
+                allow_shrink=args.allow_shrink,
+                full=args.full,
+                tick=bars.tick,
+            )
+        finally:
+            bars.close()
         where = "the curated offline sample" if source.origin == ORIGIN_SAMPLE else "PubMed"
         for o in result.outcomes:
             if not o.ok:
@@ -280,6 +330,40 @@ def _run(args: argparse.Namespace) -> int:
     raise AssertionError(args.command)  # argparse only lets known commands through
 
 
+class _Bars:
+    """A tqdm progress bar per query while records are fetched, on a terminal only: cron,
+    pipes and log files get plain lines (and with --quiet, none)."""
+
+    def __init__(self, *, enabled: bool) -> None:
+        self.enabled = enabled
+        self._bar: tqdm[Never] | None = None
+        self._label = ""
+
+    def tick(self, label: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        bar = self._bar
+        if bar is None or self._label != label:
+            self.close()
+            bar = tqdm(total=total, desc=label, unit="rec", file=sys.stderr, leave=False)
+            self._bar, self._label = bar, label
+        bar.total = max(total, done)
+        bar.update(done - bar.n)
+
+    def write(self, message: str) -> None:
+        if " records stored" in message and self.enabled:
+            return  # the bar shows it
+        if self._bar is not None:
+            tqdm.write(message, file=sys.stderr)
+        else:
+            print(message, file=sys.stderr)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+
 def _export_to_file(settings: Settings, path: Path, origin: str, fmt: str) -> int:
     tmp = path.with_name(f".{path.name}.tmp")
     try:
@@ -312,7 +396,7 @@ def _print_status(info: dict[str, object], out: TextIO) -> None:
             f", {q['studies']} studies"
         )
         if run["status"] == "ok":
-            line += f" ({run['count']} matched, {run['new']} new)"
+            line += f" ({run['mode']}, {run['count']} matched, {run['new']} new)"
         else:
             line += f": {run['error']}"
         print(line, file=out)
@@ -321,6 +405,20 @@ def _print_status(info: dict[str, object], out: TextIO) -> None:
                 f"    WARNING: sentinel studies not found: {', '.join(q['missing_sentinels'])}",
                 file=out,
             )
+        changes = q["changes"]
+        if changes:
+            print(
+                "    last change: "
+                + ", ".join(f"{len(changes[k])} {k}" for k in ("new", "changed", "retracted"))
+                + f", {len(changes['deleted'])} removed",
+                file=out,
+            )
+        window = q["next_window"]
+        print(
+            "    next run: "
+            + (f"entered or revised since {window['mindate']}" if window else "full search"),
+            file=out,
+        )
         for w in run["warnings"]:
             print(f"    warning: {w}", file=out)
 

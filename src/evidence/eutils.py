@@ -130,6 +130,9 @@ class SearchResult:
     query_key: str = ""
     translation: str = ""
     warnings: tuple[str, ...] = ()
+    complete: bool = True  # False: only the records entered or revised in a date window
+    revised: tuple[str, ...] = ()  # of `ids`, those whose record was revised in the window
+    requests: int = 0  # ESearch requests it took (date slices past the 9,999 limit)
 
 
 # --- rate limiting ------------------------------------------------------------------------

@@ -10,13 +10,15 @@ import fcntl
 import io
 import json
 import os
+import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, TextIO
+from queue import Full, Queue
+from typing import Any, TextIO, TypeVar
 
 import pandas as pd
 from markupsafe import escape
@@ -48,8 +50,8 @@ from evidence.queries import Query, load_queries
 from evidence.render import doi_url, environment, pmc_url, render_all, write_all
 from evidence.settings import Settings
 from evidence.sources import ORIGIN_PUBMED, ORIGIN_SAMPLE, LiveSource, SampleSource, Source
-from evidence.store import Run, Store
-from evidence.study import Study
+from evidence.store import CHANGE_KINDS, Changes, Run, Store
+from evidence.study import CORRECTION_LINKS, Study
 from evidence.tabulate import (
     EXCLUSIONS,
     OTHER,
@@ -62,6 +64,7 @@ from evidence.tabulate import (
 )
 
 Progress = Callable[[str], None]
+Tick = Callable[[str, int, int], None]  # (query id, records done, records to fetch)
 SHRINK_FLOOR = 20  # below this many records, a topic halving is not suspicious
 # `evidence export --format F` and the file of the same content written into reports/.
 EXPORT_FILES = {
@@ -92,6 +95,9 @@ class QueryOutcome:
     error: str = ""
     exit_code: int = 0
     missing_sentinels: list[str] = field(default_factory=list)
+    searches: int = 0  # ESearch requests (more than one past 9,999 records, or windowed)
+    window_start: str = ""  # an incremental run's first day; "" for a full run
+    changes: Changes = field(default_factory=Changes)
 
 
 @dataclass
@@ -161,20 +167,37 @@ def refresh(
     *,
     progress: Progress = _quiet,
     allow_shrink: bool = False,
+    full: bool = False,
+    tick: Tick | None = None,
 ) -> RefreshResult:
-    """Search every query, store what is new, and rebuild the reports if all succeeded.
+    """Search every query, store what is new or changed, and rebuild the reports if all
+    succeeded.
 
-    A query that fails is recorded as a failed run and keeps the studies of its last
-    successful search; stored records are never removed, and the reports are only rebuilt
-    after a full success. An unchanged query whose result falls to under half of its last
-    success fails too (a PubMed glitch must not empty a page), unless `allow_shrink`.
+    After a query's first success, later runs are incremental: they ask PubMed only for the
+    records entered (EDAT) or revised (MDAT) since the last successful run, less
+    `settings.overlap_days`, fetch those that are new or revised, and add them to the topic.
+    Only a `full` run (or a changed term) re-syncs a topic with the whole search, and so is
+    the only way, apart from DeleteCitation, for a study to leave it.
+
+    A query that fails is recorded as a failed run and changes nothing; the reports are only
+    rebuilt after a full success. A full search that falls to under half of the topic fails
+    too (a PubMed glitch must not empty a page), unless `allow_shrink`. `tick(label, done,
+    total)` reports fetch progress for progress bars.
     """
     queries = load_queries(settings.queries_dir)
     load_curation(settings.curation_file)  # fail early, before any network, on a bad file
     with project_lock(settings), Store(settings.store_path(source.origin)) as store:
         if store.mark_interrupted():
             progress("an earlier refresh was interrupted; its stored records are kept")
-        outcomes = [_refresh_query(store, source, q, progress, allow_shrink) for q in queries]
+        outcomes = [
+            _refresh_query(
+                store,
+                source,
+                q,
+                _Options(progress, allow_shrink, full, settings.overlap_days, tick),
+            )
+            for q in queries
+        ]
         result = RefreshResult(origin=source.origin, outcomes=outcomes)
         if result.ok:
             result.reports = _build(settings, origin=source.origin, store=store)
@@ -182,39 +205,62 @@ def refresh(
         return result
 
 
-def _refresh_query(
-    store: Store, source: Source, query: Query, progress: Progress, allow_shrink: bool
-) -> QueryOutcome:
+@dataclass(frozen=True)
+class _Options:
+    progress: Progress
+    allow_shrink: bool
+    full: bool
+    overlap_days: int
+    tick: Tick | None
+
+
+def _refresh_query(store: Store, source: Source, query: Query, opts: _Options) -> QueryOutcome:
+    progress = opts.progress
     previous = store.last_success(query.id)
+    since: date | None = None
+    if not opts.full and previous is not None and previous.term == query.term:
+        # PubMed's dates are days, and a record can surface a little after its date: the
+        # window starts `overlap_days` before the last successful run began.
+        since = date.fromisoformat(previous.started_at[:10]) - timedelta(days=opts.overlap_days)
     run_id = store.start_run(query.id, source.origin, query.term)
     outcome = QueryOutcome(query_id=query.id, ok=False)
     try:
-        progress(f"{query.id}: searching")
-        result = source.search(query)
+        progress(f"{query.id}: searching" + (f" from {since.isoformat()}" if since else ""))
+        result = source.search(query, since)
+        outcome.searches = result.requests
+        outcome.window_start = since.isoformat() if since and not result.complete else ""
+        topic_before = store.topic(query.id)
         if (
-            not allow_shrink
+            result.complete
+            and not opts.allow_shrink
             and previous is not None
             and previous.term == query.term
-            and (previous.count or 0) >= SHRINK_FLOOR
-            and result.count < (previous.count or 0) / 2
+            and len(topic_before) >= SHRINK_FLOOR
+            and result.count < len(topic_before) / 2
         ):
             raise EutilsError(
-                f"PubMed returned {result.count} records for an unchanged query that found "
-                f"{previous.count} last time; keeping the previous studies (rerun with "
+                f"PubMed returned {result.count} records for an unchanged query whose topic "
+                f"holds {len(topic_before)}; keeping the previous studies (rerun with "
                 "--allow-shrink if that is right)"
             )
-        outcome.count = result.count
         outcome.warnings.extend(result.warnings)
-        known = store.known_pmids(result.ids)
-        need = [p for p in result.ids if p not in known]
-        outcome.new = len(need)
+        # Records an earlier run could not fetch are asked for again by an incremental run;
+        # a full run asks for whatever its search returns.
+        candidates = list(result.ids)
+        if not result.complete:
+            candidates = list(dict.fromkeys(candidates + store.pending(query.id)))
+        known = store.known_pmids(candidates)
+        revised = set(result.revised)
+        need = [p for p in candidates if p not in known or p in revised]
+        before = store.stored_studies(p for p in need if p in known)
         progress(f"{query.id}: {result.count} found, {len(need)} to fetch")
-        got, deleted = _fetch_and_store(store, source, need, result, progress, query.id)
+        diff = _Diff(before)
+        got, deleted = _fetch_and_store(store, source, need, result, opts, query.id, diff)
         missing = [p for p in need if p not in got and p not in deleted]
         if missing:
             # EFetch sometimes answers with fewer records than asked for: ask once more.
             retry = SearchResult(count=len(missing), ids=tuple(missing))
-            again, gone = _fetch_and_store(store, source, missing, retry, progress, query.id)
+            again, gone = _fetch_and_store(store, source, missing, retry, opts, query.id, diff)
             got |= again
             deleted |= gone
             missing = [p for p in missing if p not in again and p not in gone]
@@ -225,8 +271,21 @@ def _refresh_query(
                 + ("…" if len(missing) > 10 else "")
             )
         outcome.fetched = len(got)
-        found = [p for p in result.ids if p not in deleted and (p in known or p in got)]
-        present = set(found)
+        found = [p for p in candidates if p not in deleted and (p in known or p in got)]
+        left = set(deleted) & (topic_before | set(candidates))
+        if result.complete:
+            left |= topic_before - set(found)
+        changes = Changes(
+            new=tuple(p for p in found if p not in topic_before),
+            changed=tuple(p for p in found if p in diff.changed),
+            retracted=tuple(p for p in found if p in diff.retracted),
+            corrected=tuple(p for p in found if p in diff.corrected),
+            deleted=tuple(sorted(left)),
+        )
+        outcome.new = len(changes.new)
+        outcome.changes = changes
+        outcome.count = result.count if result.complete else len((topic_before | set(found)) - left)
+        present = (topic_before | set(found)) - left
         outcome.missing_sentinels = [p for p in query.sentinels if p not in present]
         for pmid in outcome.missing_sentinels:
             outcome.warnings.append(
@@ -237,11 +296,15 @@ def _refresh_query(
             run_id,
             query_id=query.id,
             pmids=found,
-            count=result.count,
-            new=len(got),
+            count=outcome.count,
+            new=len(changes.new),
             fetched=len(got),
-            translation=result.translation,
+            translation=result.translation or (previous.translation if previous else ""),
             warnings=outcome.warnings,
+            full=result.complete,
+            window_start=outcome.window_start,
+            changes=changes,
+            pending=missing,
         )
         outcome.ok = True
         for w in outcome.warnings:
@@ -254,29 +317,108 @@ def _refresh_query(
     return outcome
 
 
+class _Diff:
+    """Re-fetched records compared with what the store held: changed, newly retracted,
+    newly corrected (an erratum or republication link that was not there)."""
+
+    def __init__(self, before: dict[str, Study]) -> None:
+        self.before = before
+        self.changed: set[str] = set()
+        self.retracted: set[str] = set()
+        self.corrected: set[str] = set()
+
+    def add(self, study: Study) -> None:
+        old = self.before.get(study.pmid)
+        if old is None or old.to_json() == study.to_json():
+            return
+        self.changed.add(study.pmid)
+        if study.retracted and not old.retracted:
+            self.retracted.add(study.pmid)
+        if set(study.links(CORRECTION_LINKS)) - set(old.links(CORRECTION_LINKS)):
+            self.corrected.add(study.pmid)
+
+
 def _fetch_and_store(
     store: Store,
     source: Source,
     pmids: Sequence[str],
     result: SearchResult,
-    progress: Progress,
+    opts: _Options,
     label: str,
+    diff: _Diff,
 ) -> tuple[set[str], set[str]]:
     got: set[str] = set()
     deleted: set[str] = set()
     if not pmids:
         return got, deleted
     wanted = set(pmids)
-    for chunk in source.fetch(pmids, result):
+    # One thread fetches the next batch while this one parses and stores the last, so the
+    # parsing and the disk work hide inside the waits the rate limit imposes anyway.
+    for chunk in prefetched(source.fetch(pmids, result)):
         parsed = parse_article_set(chunk)
         studies = [s for s in parsed.studies if s.pmid in wanted]
+        for study in studies:
+            diff.add(study)
         store.save_studies(studies, source.origin)
         got.update(s.pmid for s in studies)
         if parsed.deleted:
             store.mark_deleted(parsed.deleted)
             deleted.update(parsed.deleted)
-        progress(f"{label}: {len(got)}/{len(wanted)} records stored")
+        opts.progress(f"{label}: {len(got)}/{len(wanted)} records stored")
+        if opts.tick is not None:
+            opts.tick(label, len(got) + len(deleted), len(wanted))
     return got, deleted
+
+
+_T = TypeVar("_T")
+_DONE = object()
+
+
+def prefetched(items: Iterator[_T], depth: int = 2) -> Iterator[_T]:
+    """`items`, produced by a background thread up to `depth` ahead of the consumer.
+
+    An exception in the producer is raised here, in order; a consumer that stops early (an
+    error while storing) stops the producer after the item it is working on.
+    """
+    queue: Queue[object] = Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                queue.put(item, timeout=0.1)
+                return True
+            except Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not put(item):
+                    return
+            put(_DONE)
+        except BaseException as exc:  # handed to the consumer, which raises it
+            put(_Failure(exc))
+
+    worker = threading.Thread(target=produce, name="evidence-fetch", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = queue.get()
+            if item is _DONE:
+                return
+            if isinstance(item, _Failure):
+                raise item.exc
+            yield item  # type: ignore[misc]
+    finally:
+        stop.set()
+        worker.join(timeout=0.5)
+
+
+@dataclass(frozen=True)
+class _Failure:
+    exc: BaseException
 
 
 # --- the read side ---------------------------------------------------------------------------
@@ -460,6 +602,11 @@ def report_context(view: View, *, style: str = "ama") -> dict[str, Any]:
             for key, label in EXCLUSIONS.items()
         ]
         run = view.last_success.get(q.id)
+        # Changes link to every study listed on the page, excluded groups included (a study
+        # newly retracted moves to the retracted group).
+        by_pmid = {e["pmid"]: e for e in entries}
+        for group in excluded:
+            by_pmid.update((e["pmid"], e) for e in group["entries"])
         topics.append(
             {
                 "id": q.id,
@@ -478,6 +625,7 @@ def report_context(view: View, *, style: str = "ama") -> dict[str, Any]:
                 "missing_sentinels": missing.get(q.id, []),
                 "languages": list(q.languages),
                 "flow": flows[q.id].as_dict(),
+                "changes": _topic_changes(run, by_pmid) if run else None,
             }
         )
     return {
@@ -495,6 +643,7 @@ def report_context(view: View, *, style: str = "ama") -> dict[str, Any]:
         "style_label": STYLE_LABELS[style],
         "chart": _chart(view, sample is not None),
         "feed": _feed(view, data_date),
+        "changes": _all_changes(view),
     }
 
 
@@ -667,6 +816,34 @@ def cms_json(view: View, *, style: str = "ama") -> dict[str, Any]:
     }
 
 
+def _topic_changes(run: Run, entries: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """A topic's last successful refresh and what it changed, studies as report entries
+    (those shown on the page; a study a reviewer excluded is not listed)."""
+    c = run.changes
+    out: dict[str, Any] = {
+        "refreshed_at": run.finished_at[:10],
+        "full": run.mode == "full",
+        "window_start": run.window_start,
+        "any": bool(c),
+        "deleted": list(c.deleted),
+    }
+    for kind in ("new", "changed", "retracted", "corrected"):
+        out[kind] = [entries[p] for p in getattr(c, kind) if p in entries]
+    return out
+
+
+def _all_changes(view: View) -> dict[str, list[str]]:
+    """Per change kind, the PMIDs the last successful refresh of each topic reported
+    (for feeds: new and newly retracted studies)."""
+    out: dict[str, list[str]] = {k: [] for k in CHANGE_KINDS}
+    for q in view.queries:
+        run = view.last_success.get(q.id)
+        if run is not None:
+            for kind, pmids in run.changes.to_dict().items():
+                out[kind].extend(p for p in pmids if p not in out[kind])
+    return out
+
+
 def _entry(query: Query, p: Placed, style: str) -> dict[str, Any]:
     s, t = p.study, p.tags
     first = s.authors[0] if s.authors else None
@@ -736,6 +913,11 @@ def status(settings: Settings, *, origin: str) -> dict[str, Any]:
     with Store(settings.store_path(origin), create=False) as store:
         view = load_view(settings, origin, store)
         counts = store.counts()
+        failures = {
+            q.id: fails[-1]
+            for q in view.queries
+            if (fails := [r for r in store.runs(q.id) if r.status in ("failed", "interrupted")])
+        }
     runs = {}
     flows = view.flows()
     missing = view.missing_sentinels()
@@ -743,6 +925,7 @@ def status(settings: Settings, *, origin: str) -> dict[str, Any]:
         last = view.last_runs.get(q.id)
         ok = view.last_success.get(q.id)
         placed = view.placed.get(q.id, [])
+        failure = failures.get(q.id)
         runs[q.id] = {
             "title": q.title,
             "studies": sum(1 for p in placed if p.included),
@@ -752,9 +935,15 @@ def status(settings: Settings, *, origin: str) -> dict[str, Any]:
             "sentinels": list(q.sentinels),
             "missing_sentinels": missing.get(q.id, []),
             "flow": flows[q.id].as_dict(),
+            "last_failure": _run_json(failure) if failure else None,
+            "changes": ok.changes.to_dict() if ok else None,
+            "next_window": _next_window(settings, q, ok),
         }
     successes = [r.finished_at for r in view.last_success.values()]
     table = view.table()
+    failed = [r for r in failures.values()]
+    last_failure = max(failed, key=lambda r: r.id) if failed else None
+    changes = _all_changes(view)
     return {
         "project": str(settings.project),
         "origin": origin,
@@ -765,6 +954,10 @@ def status(settings: Settings, *, origin: str) -> dict[str, Any]:
         "unreviewed": len(view.unreviewed()),
         "last_refreshed": max(successes) if successes else None,
         "flow": flows["all"].as_dict(),
+        "last_success": max(successes) if successes else None,
+        "last_failure": _run_json(last_failure) if last_failure else None,
+        "new_studies": changes["new"],
+        "changes": changes,
         "queries": runs,
     }
 
@@ -793,6 +986,14 @@ def review(settings: Settings, *, origin: str) -> list[dict[str, Any]]:
     ]
 
 
+def _next_window(settings: Settings, query: Query, last: Run | None) -> dict[str, Any] | None:
+    """What the next refresh will ask PubMed for: None means the whole search (full)."""
+    if last is None or last.term != query.term or last.origin == ORIGIN_SAMPLE:
+        return None
+    since = date.fromisoformat(last.started_at[:10]) - timedelta(days=settings.overlap_days)
+    return {"datetypes": ["edat", "mdat"], "mindate": since.strftime("%Y/%m/%d")}
+
+
 def _run_json(run: Run) -> dict[str, Any]:
     return {
         "status": run.status,
@@ -803,4 +1004,7 @@ def _run_json(run: Run) -> dict[str, Any]:
         "translation": run.translation,
         "warnings": list(run.warnings),
         "error": run.error,
+        "mode": run.mode,
+        "window_start": run.window_start,
+        "fetched": run.fetched,
     }

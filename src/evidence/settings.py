@@ -37,6 +37,11 @@ class Settings:
     batch_size: int = 200
     max_time: float = 900.0  # seconds a refresh may spend talking to E-utilities
     style: str = "ama"  # citation style: one of evidence.citations.STYLES
+    # Days an incremental window reaches back before the day the last successful run began:
+    # PubMed's EDAT/MDAT are days (a record entered later that day was not seen yet), and
+    # records can surface a little after the date they carry. A record revised inside the
+    # overlap is fetched again; that is the price of never missing one.
+    overlap_days: int = 1
 
     @property
     def queries_dir(self) -> Path:

@@ -6,10 +6,12 @@ XML documents, so everything downstream (parser, store, tables, templates) is th
 
 from __future__ import annotations
 
+import calendar
 import re
 import tomllib
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 from importlib import resources
 from typing import Any, Protocol
 
@@ -26,29 +28,114 @@ class Source(Protocol):
 
     origin: str
 
-    def search(self, query: Query) -> SearchResult: ...
+    def search(self, query: Query, since: date | None = None) -> SearchResult:
+        """The query's records; with `since`, only those entered or revised from that day."""
+        ...
 
     def fetch(self, pmids: Sequence[str], result: SearchResult) -> Iterator[bytes]: ...
 
 
+_FIRST_DAY = date(1800, 1, 1)  # before any PubMed Entrez date
+
+
+def _day(text: str, *, end: bool = False) -> date:
+    """A query file's YYYY, YYYY/MM or YYYY/MM/DD as the first (or, with `end`, last) day."""
+    parts = [int(x) for x in text.replace("-", "/").split("/")]
+    year = parts[0]
+    month = parts[1] if len(parts) > 1 else (12 if end else 1)
+    last = calendar.monthrange(year, month)[1]
+    day = parts[2] if len(parts) > 2 else (last if end else 1)
+    return date(year, month, day)
+
+
+def _ncbi_date(day: date) -> str:
+    return f"{day.year:04d}/{day.month:02d}/{day.day:02d}"
+
+
 @dataclass
 class LiveSource:
-    """PubMed through E-utilities: ESearch with history, then EFetch in POSTed batches."""
+    """PubMed through E-utilities: ESearch with history, then EFetch in POSTed batches.
+
+    A search that matches more than ESearch can list (9,999 records) is split by date into
+    halves, recursively, and the slices merged (PMIDs kept once, in order).
+    """
 
     client: EutilsClient
     batch_size: int = 200
     origin: str = ORIGIN_PUBMED
+    today: Callable[[], date] = date.today
 
-    def search(self, query: Query) -> SearchResult:
-        result = self.client.esearch(
-            ESearch(term=query.term, datetype="pdat", mindate=query.mindate, maxdate=query.maxdate)
+    def search(self, query: Query, since: date | None = None) -> SearchResult:
+        if since is None:
+            if query.mindate or query.maxdate:
+                low = _day(query.mindate) if query.mindate else _FIRST_DAY
+                high = _day(query.maxdate, end=True) if query.maxdate else self._horizon()
+                return self._merge(self._sliced(query.term, "pdat", low, high))
+            first = self.client.esearch(ESearch(term=query.term))
+            if first.count <= len(first.ids):
+                return replace(first, requests=1)
+            slices = self._split(query.term, "edat", _FIRST_DAY, self._horizon())
+            return self._merge(slices, spent=1)
+        # Incremental: what was entered (EDAT) or revised (MDAT) since `since`. A publication
+        # date window of the query goes into the term, as ESearch takes one date type a call.
+        term = query.term
+        if query.mindate or query.maxdate:
+            term = f"({term}) AND ({query.mindate or '1800'}:{query.maxdate or '3000'}[dp])"
+        entered = self._merge(self._sliced(term, "edat", since, self._horizon()))
+        revised = self._merge(self._sliced(term, "mdat", since, self._horizon()))
+        ids = tuple(dict.fromkeys(entered.ids + revised.ids))
+        return SearchResult(
+            count=len(ids),
+            ids=ids,
+            translation=entered.translation or revised.translation,
+            warnings=tuple(dict.fromkeys(entered.warnings + revised.warnings)),
+            complete=False,
+            revised=revised.ids,
+            requests=entered.requests + revised.requests,
         )
-        if result.count > len(result.ids):
+
+    def _horizon(self) -> date:
+        return self.today() + timedelta(days=366)
+
+    def _sliced(self, term: str, datetype: str, low: date, high: date) -> list[SearchResult]:
+        """ESearch within [low, high] by `datetype`, split by date while over the limit."""
+        first = self._window(term, datetype, low, high)
+        if first.count <= len(first.ids):
+            return [first]
+        return [first, *self._split(term, datetype, low, high)]
+
+    def _split(self, term: str, datetype: str, low: date, high: date) -> list[SearchResult]:
+        if low >= high:
             raise EutilsError(
-                f"{query.path.name}: PubMed matched {result.count:,} records, more than the "
-                f"{ESEARCH_PAGE_LIMIT:,} ESearch can list; narrow search.mindate/maxdate"
+                f"PubMed matched more than {ESEARCH_PAGE_LIMIT:,} records with {datetype} "
+                f"{_ncbi_date(low)} alone, more than ESearch can list; narrow the query"
             )
-        return result
+        middle = low + (high - low) // 2
+        out: list[SearchResult] = []
+        for a, b in ((low, middle), (middle + timedelta(days=1), high)):
+            out.extend(self._sliced(term, datetype, a, b))
+        return out
+
+    def _window(self, term: str, datetype: str, low: date, high: date) -> SearchResult:
+        return self.client.esearch(
+            ESearch(term=term, datetype=datetype, mindate=_ncbi_date(low), maxdate=_ncbi_date(high))
+        )
+
+    @staticmethod
+    def _merge(results: list[SearchResult], spent: int = 0) -> SearchResult:
+        """One result from the requests of a sliced search (over-limit ones only counted)."""
+        kept = [r for r in results if r.count <= len(r.ids)]
+        requests = spent + len(results)
+        if len(kept) == 1 and len(results) == 1:
+            return replace(kept[0], requests=requests)
+        ids = tuple(dict.fromkeys(p for r in kept for p in r.ids))
+        return SearchResult(
+            count=len(ids),
+            ids=ids,
+            translation=next((r.translation for r in results if r.translation), ""),
+            warnings=tuple(dict.fromkeys(w for r in kept for w in r.warnings)),
+            requests=requests,
+        )
 
     def fetch(self, pmids: Sequence[str], result: SearchResult) -> Iterator[bytes]:
         """Yield one PubmedArticleSet document per batch of at most `batch_size` records."""
@@ -104,7 +191,8 @@ class SampleSource:
     def topics(self) -> set[str]:
         return {str(s["topic"]) for s in self.studies}
 
-    def search(self, query: Query) -> SearchResult:
+    def search(self, query: Query, since: date | None = None) -> SearchResult:
+        """The sample's studies of this topic; a snapshot has no dates, so always all."""
         ids = tuple(str(s["pmid"]) for s in self.studies if s.get("topic") == query.id)
         warnings: tuple[str, ...] = ()
         if not ids:

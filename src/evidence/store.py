@@ -18,7 +18,7 @@ from typing import Any
 from evidence.errors import StoreError
 from evidence.study import Study
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _SCHEMA = """
 CREATE TABLE studies (
@@ -50,17 +50,27 @@ CREATE TABLE runs (
     new INTEGER,
     fetched INTEGER,
     warnings TEXT NOT NULL DEFAULT '[]',
-    error TEXT NOT NULL DEFAULT ''
+    error TEXT NOT NULL DEFAULT '',
+    mode TEXT NOT NULL DEFAULT 'full',   -- 'full' (whole search) or 'incremental' (windows)
+    window_start TEXT NOT NULL DEFAULT '', -- an incremental run's EDAT/MDAT mindate
+    changes TEXT NOT NULL DEFAULT '{}'   -- the diff against the previous state, as JSON
+);
+CREATE TABLE pending (             -- records a run could not fetch: asked for again next run
+    query_id TEXT NOT NULL,
+    pmid TEXT NOT NULL,
+    PRIMARY KEY (query_id, pmid)
 );
 CREATE INDEX hits_pmid ON hits(pmid);
 CREATE INDEX runs_query ON runs(query_id, id);
 """
 
 
-# A hit is current when the query's latest successful run saw it: every refresh searches the
-# whole topic, so a record PubMed no longer returns drops out of the topic (its row is kept).
+# A hit is current when some successful run saw it since the query's latest successful *full*
+# run: incremental runs only add, and only a full re-sync drops a record PubMed no longer
+# returns from a topic (its row is kept).
 _CURRENT = (
-    "h.last_run = (SELECT MAX(r.id) FROM runs r WHERE r.query_id = h.query_id AND r.status = 'ok')"
+    "h.last_run >= COALESCE((SELECT MAX(r.id) FROM runs r WHERE r.query_id = h.query_id "
+    "AND r.status = 'ok' AND r.mode = 'full'), 0)"
 )
 
 
@@ -75,8 +85,25 @@ def _v1_to_v2(db: sqlite3.Connection) -> None:
     )
 
 
+def _v2_to_v3(db: sqlite3.Connection) -> None:
+    """Runs say whether they were full or incremental and what changed; unfetched records
+    wait in `pending`. Every earlier run searched the whole topic, so it counts as full."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(runs)")}
+    for name, kind in (
+        ("mode", "TEXT NOT NULL DEFAULT 'full'"),
+        ("window_start", "TEXT NOT NULL DEFAULT ''"),
+        ("changes", "TEXT NOT NULL DEFAULT '{}'"),
+    ):
+        if name not in columns:
+            db.execute(f"ALTER TABLE runs ADD COLUMN {name} {kind}")
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS pending (query_id TEXT NOT NULL, pmid TEXT NOT NULL, "
+        "PRIMARY KEY (query_id, pmid))"
+    )
+
+
 # What takes a store from version N to N+1.
-_MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _v1_to_v2}
+_MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3}
 
 
 def now_iso() -> str:
@@ -91,6 +118,32 @@ class Hit:
     pmid: str
     first_seen: str
     last_seen: str
+
+
+CHANGE_KINDS = ("new", "changed", "retracted", "corrected", "deleted")
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What one run changed in its topic: studies that entered it, records that changed when
+    re-fetched (among them newly retracted or corrected ones), and studies that left it
+    (DeleteCitation, or no longer returned by a full re-sync)."""
+
+    new: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
+    retracted: tuple[str, ...] = ()
+    corrected: tuple[str, ...] = ()
+    deleted: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, list[str]]:
+        return {k: list(getattr(self, k)) for k in CHANGE_KINDS}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Changes:
+        return cls(**{k: tuple(str(p) for p in data.get(k, ())) for k in CHANGE_KINDS})
+
+    def __bool__(self) -> bool:
+        return any(getattr(self, k) for k in CHANGE_KINDS)
 
 
 @dataclass(frozen=True)
@@ -108,6 +161,9 @@ class Run:
     fetched: int | None
     warnings: tuple[str, ...]
     error: str
+    mode: str = "full"
+    window_start: str = ""
+    changes: Changes = Changes()
 
 
 class Store:
@@ -218,6 +274,39 @@ class Store:
             )
         return found
 
+    def stored_studies(self, pmids: Iterable[str]) -> dict[str, Study]:
+        """The stored (not deleted) records among `pmids`, whichever topic holds them."""
+        wanted = list(pmids)
+        out: dict[str, Study] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for (record,) in self._read(
+                f"SELECT record FROM studies WHERE deleted_at IS NULL AND pmid IN ({marks})",
+                chunk,
+            ):
+                study = Study.from_json(record)
+                out[study.pmid] = study
+        return out
+
+    def topic(self, query_id: str) -> set[str]:
+        """The PMIDs a query's topic holds now (current hits, deleted records included)."""
+        return {
+            r[0]
+            for r in self._read(
+                f"SELECT h.pmid FROM hits h WHERE h.query_id = ? AND {_CURRENT}", (query_id,)
+            )
+        }
+
+    def pending(self, query_id: str) -> list[str]:
+        """Records an earlier run of this query could not fetch, to ask for again."""
+        return [
+            r[0]
+            for r in self._read(
+                "SELECT pmid FROM pending WHERE query_id = ? ORDER BY pmid", (query_id,)
+            )
+        ]
+
     def studies(self) -> dict[str, Study]:
         """Every study in some query's latest successful search and not deleted, by PMID."""
         rows = self._read(
@@ -264,10 +353,23 @@ class Store:
         fetched: int,
         translation: str,
         warnings: Iterable[str],
+        full: bool = True,
+        window_start: str = "",
+        changes: Changes = Changes(),
+        pending: Iterable[str] = (),
     ) -> None:
-        """Record a successful run and what it found, atomically."""
+        """Record a successful run and what it found, atomically.
+
+        `pmids` join the topic (or stay in it, seen again); a `full` run's topic becomes
+        exactly `pmids`. `pending` replaces the records still to be fetched next run.
+        """
         stamp = now_iso()
         with self.transaction() as db:
+            db.execute("DELETE FROM pending WHERE query_id = ?", (query_id,))
+            db.executemany(
+                "INSERT OR IGNORE INTO pending (query_id, pmid) VALUES (?, ?)",
+                [(query_id, p) for p in pending],
+            )
             db.executemany(
                 "INSERT INTO hits (query_id, pmid, first_seen, last_seen, last_run) "
                 "VALUES (?, ?, ?, ?, ?) ON CONFLICT(query_id, pmid) DO UPDATE SET "
@@ -276,8 +378,19 @@ class Store:
             )
             db.execute(
                 "UPDATE runs SET status='ok', finished_at=?, count=?, new=?, fetched=?, "
-                "translation=?, warnings=? WHERE id=?",
-                (stamp, count, new, fetched, translation, json.dumps(list(warnings)), run_id),
+                "translation=?, warnings=?, mode=?, window_start=?, changes=? WHERE id=?",
+                (
+                    stamp,
+                    count,
+                    new,
+                    fetched,
+                    translation,
+                    json.dumps(list(warnings)),
+                    "full" if full else "incremental",
+                    window_start,
+                    json.dumps(changes.to_dict()),
+                    run_id,
+                ),
             )
 
     def mark_interrupted(self) -> int:
@@ -298,7 +411,14 @@ class Store:
             )
 
     def runs(self, query_id: str | None = None) -> list[Run]:
-        sql = "SELECT * FROM runs" + (" WHERE query_id=?" if query_id else "") + " ORDER BY id"
+        sql = (
+            (
+                "SELECT id, query_id, origin, started_at, finished_at, status, term, translation, "
+                "count, new, fetched, warnings, error, mode, window_start, changes FROM runs"
+            )
+            + (" WHERE query_id=?" if query_id else "")
+            + " ORDER BY id"
+        )
         rows = self._read(sql, (query_id,) if query_id else ())
         return [
             Run(
@@ -315,6 +435,9 @@ class Store:
                 fetched=r[10],
                 warnings=tuple(json.loads(r[11])),
                 error=r[12],
+                mode=r[13],
+                window_start=r[14],
+                changes=Changes.from_dict(json.loads(r[15])),
             )
             for r in rows
         ]

@@ -14,6 +14,10 @@ from typing import Any
 
 RETRACTION_TYPES = frozenset({"Retracted Publication"})
 RETRACTION_LINKS = frozenset({"RetractionIn"})
+# Links PubMed adds to a record when a correction of it is published.
+CORRECTION_LINKS = frozenset(
+    {"ErratumIn", "CorrectedandRepublishedIn", "ExpressionOfConcernIn", "UpdateIn"}
+)
 CONCERN_LINKS = frozenset({"ExpressionOfConcernIn"})
 ERRATUM_LINKS = frozenset({"ErratumIn"})
 
