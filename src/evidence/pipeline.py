@@ -593,20 +593,19 @@ def report_context(view: View, *, style: str = "ama") -> dict[str, Any]:
             }
             for lv in LEVELS
         ]
+        left_out = {
+            key: [_entry(q, p, style) for p in placed if p.exclusion == key] for key in EXCLUSIONS
+        }
         excluded = [
-            {
-                "key": key,
-                "label": label,
-                "entries": [_entry(q, p, style) for p in placed if p.exclusion == key],
-            }
+            {"key": key, "label": label, "entries": left_out[key]}
             for key, label in EXCLUSIONS.items()
         ]
         run = view.last_success.get(q.id)
         # Changes link to every study listed on the page, excluded groups included (a study
         # newly retracted moves to the retracted group).
         by_pmid = {e["pmid"]: e for e in entries}
-        for group in excluded:
-            by_pmid.update((e["pmid"], e) for e in group["entries"])
+        for group_entries in left_out.values():
+            by_pmid.update((e["pmid"], e) for e in group_entries)
         topics.append(
             {
                 "id": q.id,
