@@ -16,6 +16,7 @@ from evidence.classify import (
     extract_participants,
     level_for,
 )
+from evidence.eutils import SearchResult
 from evidence.queries import Condition, Query
 from evidence.study import AbstractSection, MeshHeading, Study
 
@@ -410,3 +411,26 @@ def test_agent(title: str, agent: str) -> None:
     from evidence.classify import classify_agent
 
     assert classify_agent(study(title)) == agent
+
+
+def test_classifier_accuracy_on_the_real_sample_records() -> None:
+    """The 33 curated sample studies are real PubMed records, mostly with only a title and
+    no publication types: the hard case. Measured against the reviewer's coding."""
+    from evidence.pubmed import parse_article_set
+    from evidence.sources import SampleSource
+
+    sample = SampleSource()
+    coding = {str(s["pmid"]): str(s["design"]) for s in sample.studies}
+    body = next(iter(sample.fetch(list(coding), SearchResult(count=0, ids=()))))
+    pairs = [(s, coding[s.pmid]) for s in parse_article_set(body).studies]
+    per = accuracy(pairs)
+    hits = sum(h for h, _ in per.values())
+    lines = [
+        f"sample (real records, reviewer's coding): {hits}/{len(pairs)} = {hits / len(pairs):.1%}"
+    ]
+    lines += [f"  {label:<20} {h}/{t}" for label, (h, t) in sorted(per.items())]
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "classifier-accuracy-sample.txt").write_text("\n".join(lines) + "\n", "utf-8")
+    print("\n".join(lines))
+    assert len(pairs) == 33
+    assert hits / len(pairs) >= 0.75

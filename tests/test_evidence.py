@@ -205,7 +205,7 @@ def test_status_review_and_export(
         "identified": 6,
         "duplicates_removed": 0,
         "not_retrieved": 0,
-        "excluded_automatically": {"retracted": 1, "preclinical": 1, "language": 1},
+        "excluded_automatically": {"retracted": 1, "preclinical": 1, "language": 1, "notice": 0},
         "excluded_by_reviewer": 1,
         "reviewer_reasons": {"Ketamine given for anaesthesia, not for migraine": 1},
         "included": 2,

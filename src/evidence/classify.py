@@ -177,7 +177,8 @@ _TEXT_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     ),
     (
         _rx(
-            r"retrospective|chart review|medical records? review|review of (?:the )?(?:medical "
+            r"retrospective|chart review|single[- ]cent(?:er|re) review|institutional review"
+            r"|medical records? review|review of (?:the )?(?:medical "
             r"|electronic health )?(?:records|charts)|registry|database study"
         ),
         "retrospective",
@@ -196,6 +197,19 @@ _HUMAN_MESH = frozenset({"Humans", "Human"})
 _ANIMAL_MESH = frozenset(
     {"Animals", "Rats", "Mice", "Disease Models, Animal", "Rats, Sprague-Dawley", "Rats, Wistar"}
 )
+
+
+def is_notice(study: Study) -> bool:
+    """An erratum, retraction notice, comment, letter, editorial or news item that reports
+    no study of its own (PubMed's publication types say so)."""
+    types = set(study.publication_types)
+    if types & _NOTICE_PTS:
+        return True
+    return (
+        bool(types & _CORRESPONDENCE_PTS)
+        and not types & _STUDY_PTS
+        and (classify_design(study) == "other")
+    )
 
 
 def classify_design(study: Study) -> str:
@@ -424,7 +438,11 @@ def classify_route(study: Study) -> str:
 
 # Designs whose counts are pooled from other studies, not the participants of one study; only a
 # reviewer's curation gives them a number.
-_NO_PARTICIPANTS = frozenset({"meta_analysis", "systematic_review", "review", "guideline"})
+# Designs whose numbers are not participants of one clinical study: pooled counts, planned
+# sample sizes (protocols), animals.
+_NO_PARTICIPANTS = frozenset(
+    {"meta_analysis", "systematic_review", "review", "guideline", "protocol", "preclinical"}
+)
 
 _ESKETAMINE = re.compile(r"es-?ketamine|\bS\s*\(?\+?\)?-\s*ketamine|spravato|ketanest\s*S", re.I)
 _RACEMIC = re.compile(r"(?<![\w-])ketamine(?!\w)", re.I)

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 RETRACTION_TYPES = frozenset({"Retracted Publication"})
-RETRACTION_LINKS = frozenset({"RetractionIn"})
+# "RetractedandRepublishedIn": the article was retracted and a corrected version published.
+RETRACTION_LINKS = frozenset({"RetractionIn", "RetractedandRepublishedIn"})
 # Links PubMed adds to a record when a correction of it is published.
 CORRECTION_LINKS = frozenset(
     {"ErratumIn", "CorrectedandRepublishedIn", "ExpressionOfConcernIn", "UpdateIn"}
@@ -125,7 +126,8 @@ class Study:
             (CONCERN_LINKS, "Expression of concern"),
             (ERRATUM_LINKS, "Erratum"),
         ):
-            out.extend((label, c.pmid) for c in self.links(kinds))
+            # A PMID that is not digits cannot be linked; the notice is still shown.
+            out.extend((label, c.pmid if c.pmid.isdigit() else "") for c in self.links(kinds))
         if self.retracted and not self.links(RETRACTION_LINKS):
             out.insert(0, ("Retracted publication", ""))
         return tuple(out)

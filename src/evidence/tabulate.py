@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from evidence.citations import cite, cite_html
-from evidence.classify import DESIGN_LABELS, LEVELS, classify
+from evidence.classify import DESIGN_LABELS, LEVELS, classify, is_notice
 from evidence.curation import Curation, apply
 from evidence.queries import Query
 from evidence.store import Hit
@@ -25,6 +25,7 @@ EXCLUSIONS: dict[str, str] = {
     "retracted": "Retracted publications",
     "preclinical": "Preclinical studies (animal or laboratory only)",
     "language": "Not in the included languages",
+    "notice": "Notices, comments and letters (not studies)",
 }
 
 
@@ -48,15 +49,14 @@ def exclusion_for(study: Study, tags: Tags, query: Query) -> str:
     if tags.decision == "exclude":
         return "reviewer"
     if study.retracted:
-        return "retracted"
+        return "retracted"  # no reviewer's "include" overrides a retraction
+    if tags.decision == "include":
+        return ""  # the reviewer's word overrides every automatic criterion below
     if tags.preclinical:
         return "preclinical"
-    if (
-        query.languages
-        and tags.decision != "include"
-        and study.languages
-        and not set(study.languages) & set(query.languages)
-    ):
+    if is_notice(study):
+        return "notice"
+    if query.languages and study.languages and not set(study.languages) & set(query.languages):
         return "language"
     return ""
 
