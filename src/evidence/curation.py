@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,6 +45,7 @@ _KEYS = {
     "reason",
 }
 DECISIONS = ("include", "exclude")
+ROUTES = ("iv", "intranasal", "intramuscular", "subcutaneous", "oral", "topical", "mixed")
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,13 @@ def entries_from(records: Iterable[Mapping[str, Any]], where: str) -> Curation:
         pmid = str(raw.get("pmid", "")).strip()
         if not pmid.isdigit():
             raise QueryError(f"{at}: pmid must be a PubMed id (digits), got {pmid!r}")
+        if pmid in out:
+            raise QueryError(f"{at}: PMID {pmid} has two entries; keep one")
+        route = str(raw.get("route", ""))
+        if route and route not in ROUTES:
+            raise QueryError(
+                f"{at} (PMID {pmid}): unknown route {route!r} (one of: {', '.join(ROUTES)})"
+            )
         design = str(raw.get("design", ""))
         if design and design not in DESIGN_LABELS:
             raise QueryError(
@@ -108,18 +116,52 @@ def entries_from(records: Iterable[Mapping[str, Any]], where: str) -> Curation:
     return out
 
 
-def load_curation(path: Path) -> Curation:
-    """Load a project's curation file; a missing file is an empty curation."""
+def load_curation(path: Path, conditions: Collection[str] | None = None) -> Curation:
+    """Load a project's curation file; a missing file is an empty curation.
+
+    `conditions`, when given, are the condition ids the query files declare: a reviewer's
+    condition that names none of them is a typo, refused rather than silently ignored.
+    """
     if not path.exists():
         return {}
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise QueryError(f"{path}: not valid TOML: {exc}") from None
+    unknown = sorted(set(data) - {"study"})
+    if unknown:
+        raise QueryError(f"{path}: unknown key {unknown[0]!r} (decisions go in [[study]] tables)")
     studies = data.get("study", [])
     if not isinstance(studies, list):
         raise QueryError(f"{path}: 'study' must be an array of tables ([[study]])")
-    return entries_from(studies, str(path))
+    entries = entries_from(studies, str(path))
+    if conditions is not None:
+        for entry in entries.values():
+            bad = [c for c in entry.conditions if c not in conditions]
+            if bad:
+                raise QueryError(
+                    f"{path}: PMID {entry.pmid}: condition {bad[0]!r} is not declared in any "
+                    f"query file (one of: {', '.join(sorted(conditions))})"
+                )
+    return entries
+
+
+def merge(base: Curation, over: Curation) -> Curation:
+    """`over` laid on `base` field by field: a project's note on a sample study keeps the
+    sample reviewer's design, participants and conditions."""
+    out = dict(base)
+    for pmid, entry in over.items():
+        old = out.get(pmid)
+        if old is None:
+            out[pmid] = entry
+            continue
+        changes = {
+            f.name: getattr(entry, f.name)
+            for f in dataclasses.fields(entry)
+            if getattr(entry, f.name) not in ("", (), None)
+        }
+        out[pmid] = dataclasses.replace(old, **changes)
+    return out
 
 
 def apply(tags: Tags, entry: Entry | None, query: Query) -> Tags:

@@ -35,7 +35,7 @@ from evidence.citations import (
     write_csv,
 )
 from evidence.classify import DESIGN_LABELS, LEVELS
-from evidence.curation import Curation, entries_from, load_curation
+from evidence.curation import Curation, entries_from, load_curation, merge
 from evidence.errors import (
     EXIT_SENTINEL,
     ConfigError,
@@ -185,7 +185,8 @@ def refresh(
     total)` reports fetch progress for progress bars.
     """
     queries = load_queries(settings.queries_dir)
-    load_curation(settings.curation_file)  # fail early, before any network, on a bad file
+    # Fail early, before any network, on a bad curation file.
+    load_curation(settings.curation_file, {c.id for q in queries for c in q.conditions})
     with project_lock(settings), Store(settings.store_path(source.origin)) as store:
         if store.mark_interrupted():
             progress("an earlier refresh was interrupted; its stored records are kept")
@@ -361,9 +362,10 @@ def _fetch_and_store(
             diff.add(study)
         store.save_studies(studies, source.origin)
         got.update(s.pmid for s in studies)
-        if parsed.deleted:
-            store.mark_deleted(parsed.deleted)
-            deleted.update(parsed.deleted)
+        gone = set(parsed.deleted) & wanted  # only what was asked for may be withdrawn
+        if gone:
+            store.mark_deleted(sorted(gone))
+            deleted.update(gone)
         opts.progress(f"{label}: {len(got)}/{len(wanted)} records stored")
         if opts.tick is not None:
             opts.tick(label, len(got) + len(deleted), len(wanted))
@@ -449,12 +451,12 @@ def resolve_origin(settings: Settings, sample: bool | None) -> str:
     return latest[2]
 
 
-def _curation(origin: str, settings: Settings) -> Curation:
-    curation: Curation = {}
-    if origin == ORIGIN_SAMPLE:
-        curation.update(entries_from(SampleSource().studies, "packaged sample.toml"))
-    curation.update(load_curation(settings.curation_file))
-    return curation
+def _curation(origin: str, settings: Settings, queries: Sequence[Query]) -> Curation:
+    known = {c.id for q in queries for c in q.conditions}
+    project = load_curation(settings.curation_file, known)
+    if origin != ORIGIN_SAMPLE:
+        return project
+    return merge(entries_from(SampleSource().studies, "packaged sample.toml"), project)
 
 
 @dataclass(frozen=True)
@@ -502,7 +504,7 @@ class View:
 
 def load_view(settings: Settings, origin: str, store: Store | None = None) -> View:
     queries = load_queries(settings.queries_dir)
-    curation = _curation(origin, settings)
+    curation = _curation(origin, settings, queries)
     if store is None:
         if not settings.store_path(origin).exists():
             raise ConfigError(
@@ -672,6 +674,7 @@ def _evidence_map(view: View, style: str) -> dict[str, Any]:
 
 def _chart(view: View, sample: bool) -> dict[str, Any]:
     table = view.table()
+    table = table[table["exclusion"] == ""]  # the evidence: included studies only
     labels = {lv.rank: lv.label for lv in LEVELS}
     rows = [
         (None if pd.isna(y) else int(y), labels.get(int(lv), str(lv)))
