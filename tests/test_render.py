@@ -98,3 +98,13 @@ def _minimal_context() -> dict[str, object]:
         },
         "feed": {"id": "urn:x", "updated": "2026-01-01T00:00:00+00:00", "entries": []},
     }
+
+
+def test_leftovers_of_a_killed_build_are_cleared(tmp_path: Path) -> None:
+    out = tmp_path / "reports"
+    out.mkdir()
+    (out / ".a.html.x1y2.tmp").write_text("half written")
+    (out / ".a.html.previous").write_text("old backup")
+    (out / "notes.txt").write_text("not ours")
+    write_all(out, {"a.html": "new"})
+    assert sorted(p.name for p in out.iterdir()) == ["a.html", "notes.txt"]

@@ -460,7 +460,10 @@ def _read_capped(
     """The body, read in chunks; refused past `limit` bytes (a runaway or hostile answer),
     and abandoned past the deadline (a body trickling in under the per-read timeout)."""
     try:
-        declared = int(response.headers.get("Content-Length", "0"))
+        try:
+            declared = int(response.headers.get("Content-Length", "0"))
+        except ValueError:
+            declared = 0  # a malformed header: count the bytes as they come
         if declared > limit:
             raise EutilsError(
                 f"E-utilities answered with {declared:,} bytes, over the "

@@ -62,6 +62,13 @@ def _refuse_hostile_prolog(data: bytes) -> None:
         raise ParseError("the XML declares its own DTD subset or entities; refused as unsafe")
 
 
+def _refuse_internal_subset(
+    name: str, system_id: str | None, public_id: str | None, has_internal_subset: int
+) -> None:
+    if has_internal_subset:
+        raise ParseError("the XML declares its own DTD subset or entities; refused as unsafe")
+
+
 def read_entrez_xml(data: bytes) -> Any:
     """Parse any E-utilities XML answer with Bio.Entrez, offline.
 
@@ -71,6 +78,9 @@ def read_entrez_xml(data: bytes) -> Any:
     """
     _refuse_hostile_prolog(data)
     handler = _OfflineDataHandler(validate=True, escape=True, ignore_errors=True)
+    # The same rule inside the parser, which no comment or processing instruction before the
+    # DOCTYPE can get round: a document may name a DTD, never carry its own subset.
+    handler.parser.StartDoctypeDeclHandler = _refuse_internal_subset
     try:
         return handler.read(io.BytesIO(data))
     except ParseError:

@@ -11,7 +11,7 @@ import contextlib
 import os
 import re
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -89,6 +89,8 @@ def render_all(env: jinja2.Environment, context: Mapping[str, Any]) -> dict[str,
             raise TemplateError(f"{exc.filename or exc.name}:{exc.lineno}: {exc.message}") from exc
         except jinja2.TemplateError as exc:
             raise TemplateError(f"{name}: {_template_line(exc, name)}{exc}") from exc
+        except ValueError as exc:  # a filter refused a value (a link from a bad identifier)
+            raise TemplateError(f"{name}: {_template_line(exc, name)}{exc}") from exc
     return out
 
 
@@ -114,6 +116,7 @@ def write_all(directory: Path, files: Mapping[str, str]) -> list[Path]:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"{directory}: cannot create the reports folder: {_why(exc)}") from exc
+    _remove_leftovers(directory, files)
     staged: list[tuple[Path, Path]] = []
     backups: list[tuple[Path, Path]] = []
     switched: list[Path] = []
@@ -159,6 +162,14 @@ def write_all(directory: Path, files: Mapping[str, str]) -> list[Path]:
         for backup, _ in backups:
             with contextlib.suppress(FileNotFoundError):
                 backup.unlink()
+
+
+def _remove_leftovers(directory: Path, names: Iterable[str]) -> None:
+    """Temporaries and backups a build killed midway (kill -9) left behind."""
+    for name in names:
+        for leftover in (*directory.glob(f".{name}.*.tmp"), directory / f".{name}.previous"):
+            with contextlib.suppress(FileNotFoundError):
+                leftover.unlink()
 
 
 def _why(exc: OSError) -> str:
