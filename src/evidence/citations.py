@@ -470,14 +470,21 @@ def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
-_BIBTEX_SPECIAL = re.compile(r"([&%$#_{}])")
+_BIBTEX_ESCAPES = {
+    **{c: "\\" + c for c in "&%$#_{}"},
+    "\\": r"\textbackslash{}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+}
 
 
 def _bibtex_text(text: str) -> str:
-    """Text safe inside a braced BibTeX value: LaTeX specials escaped, UTF-8 kept."""
-    text = _one_line(text).replace("\\", r"\textbackslash{}")
-    text = _BIBTEX_SPECIAL.sub(r"\\\1", text)
-    return text.replace("~", r"\textasciitilde{}").replace("^", r"\textasciicircum{}")
+    """Text safe inside a braced BibTeX value: LaTeX specials escaped, UTF-8 kept, and "--"
+    kept as two hyphens (LaTeX would print an en dash: PubMed writes "ketamine--a trial")."""
+    escaped = "".join(_BIBTEX_ESCAPES.get(ch, ch) for ch in _one_line(text))
+    while "--" in escaped:
+        escaped = escaped.replace("--", "-{}-")
+    return escaped
 
 
 def to_bibtex(studies: Sequence[Study], *, note: str = "") -> str:
