@@ -203,3 +203,31 @@ def test_export_marks_the_sample_as_such(
     code, out, _ = run(capsys, "export", "--format", "csv", "--project", str(refreshed))
     assert code == 0
     assert {r["origin"] for r in csv.DictReader(io.StringIO(out))} == {"sample"}
+
+
+def test_style_flag_and_project_file_choose_the_citation_style(
+    refreshed: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(capsys, "export", "--format", "csv", "--project", str(refreshed))
+    assert code == 0 and "Neurology. 2013;80(7):642-647. doi:" in out  # AMA by default
+    (refreshed / "evidence.toml").write_text('style = "vancouver"\n', encoding="utf-8")
+    code, _, err = run(capsys, "build", "--project", str(refreshed))
+    assert code == 0, err
+    page = (refreshed / "reports" / "research-studies.html").read_text(encoding="utf-8")
+    assert "Citations in Vancouver (NLM) style." in page
+    assert "Neurology. 2013 Feb;80(7):642-7. doi:" in page  # month and short range (NLM)
+    code, out, _ = run(
+        capsys, "export", "--format", "json", "--style", "apa", "--project", str(refreshed)
+    )
+    data = json.loads(out)
+    assert code == 0 and data["citation_style"] == "apa"
+    assert any("Neurology, 80(7), 642\u2013647." in s["citation"] for s in data["studies"])
+
+
+def test_a_bad_project_file_is_a_one_line_usage_error(
+    refreshed: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (refreshed / "evidence.toml").write_text('style = "mla"\n', encoding="utf-8")
+    code, _, err = run(capsys, "build", "--project", str(refreshed))
+    assert code == 2 and err.startswith("Error: ") and err.count("\n") == 1
+    assert "evidence.toml: style = 'mla'" in err
