@@ -231,3 +231,40 @@ def test_a_bad_project_file_is_a_one_line_usage_error(
     code, _, err = run(capsys, "build", "--project", str(refreshed))
     assert code == 2 and err.startswith("Error: ") and err.count("\n") == 1
     assert "evidence.toml: style = 'mla'" in err
+
+
+def test_a_project_template_overrides_the_packaged_one(
+    refreshed: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The README's example: copy the fragment into templates/ and change its heading."""
+    packaged = Path(__file__).resolve().parents[1] / "src/evidence/templates"
+    text = (packaged / "research-studies.html").read_text(encoding="utf-8")
+    heading = '<h2 id="evidence-studies-title">Research studies</h2>'
+    assert heading in text
+    (refreshed / "templates").mkdir()
+    (refreshed / "templates" / "research-studies.html").write_text(
+        text.replace(heading, '<h2 id="evidence-studies-title">What the research says</h2>'),
+        encoding="utf-8",
+    )
+    code, _, err = run(capsys, "build", "--project", str(refreshed))
+    assert code == 0, err
+    reports = refreshed / "reports"
+    for name in ("research-studies.html", "index.html"):  # index.html includes the fragment
+        page = (reports / name).read_text(encoding="utf-8")
+        assert "What the research says</h2>" in page and heading not in page
+    # Templates the project does not override still come from the package.
+    assert "## Research studies" in (reports / "research-studies.md").read_text("utf-8")
+
+
+def test_a_broken_project_template_is_named_with_its_line(
+    refreshed: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (refreshed / "templates").mkdir()
+    (refreshed / "templates" / "feed.xml").write_text(
+        '<?xml version="1.0"?>\n<feed>\n{% for e in feed.entries %}\n', encoding="utf-8"
+    )
+    code, _, err = run(capsys, "build", "--project", str(refreshed))
+    assert code == 2 and err.count("\n") == 1
+    # The project's own file is named, so there is no doubt which copy is broken.
+    where = refreshed / "templates" / "feed.xml"
+    assert err.startswith(f"Error: {where}:3: Unexpected end of template.")
