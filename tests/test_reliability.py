@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import child_env
 from evidence.cli import main
 from evidence.errors import EXIT_BUSY, EXIT_NCBI, EXIT_USAGE, EutilsError, ParseError
 from evidence.eutils import EFetch, EutilsClient, RateLimiter, RetryPolicy
@@ -96,7 +97,10 @@ def test_concurrent_refreshes_never_corrupt_the_store(project: Path) -> None:
         str(project),
     ]
     for _ in range(3):
-        procs = [subprocess.Popen(command, stderr=subprocess.PIPE, text=True) for _ in range(3)]
+        procs = [
+            subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env=child_env())
+            for _ in range(3)
+        ]
         results = []
         for p in procs:
             with p:
@@ -140,7 +144,8 @@ def test_kill_9_midway_then_the_next_run_completes_without_refetching(project: P
                 emu.url,
                 "--email",
                 "dev@example.org",
-            ]
+            ],
+            env=child_env(),
         )
         # Let the first batch of 200 through, then stall the second so that the kill lands
         # after one batch was stored and before the run finished.
@@ -424,7 +429,7 @@ def test_a_full_disk_changes_nothing(published: Path) -> None:
         sys.exit(main(["build", "--project", {str(published)!r}]))
     """)
     proc = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, env=child_env()
     )
     assert proc.returncode == 1, proc.stderr
     assert proc.stderr.startswith("Error: ") and proc.stderr.count("\n") == 1
