@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 
+import feedparser
 import pytest
 
 from conftest import child_env
@@ -380,6 +381,16 @@ def test_hostile_text_never_reaches_the_outputs_unescaped(
     # Link targets: "](" where the "]" is not backslash-escaped (escaped brackets are text).
     targets = re.findall(r"(?<!\\)\]\(<?([^)>]*)>?\)", md)
     assert targets and all(ALLOWED_LINK.match(t) for t in targets), targets
+    # The feed is XML a reader parses: the text stays text there too.
+    feed = feedparser.parse((project / "reports" / "feed.xml").read_bytes())
+    assert not feed.bozo and len(feed.entries) == 2
+    assert all(
+        "<img src=x onerror=alert(1)>" in e.title and e.link.startswith("https://pubmed")
+        for e in feed.entries
+    )
+    # One record per study in the line-based exports: no text can start a tag line of its own.
+    ris = (project / "reports" / "studies.ris").read_text(encoding="utf-8")
+    assert ris.count("\nER  - ") == 2 and ris.count("TY  - ") == 2
 
 
 # --- bad input from people ----------------------------------------------------------------
