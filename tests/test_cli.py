@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -58,8 +59,8 @@ def test_refresh_sample_writes_every_report(refreshed: Path) -> None:
         "Trigeminal neuralgia",
         "Cancer-related neuropathic pain",
     ):
-        assert f"<strong>{label}</strong>" in html
-    assert '<a href="#ev-neuropathic_pain-22965960">Hardy et al 2012</a>' in html
+        assert re.search(f"<strong[^>]*>{re.escape(label)}</strong>", html)
+    assert re.search(r'<a href="#ev-neuropathic_pain-22965960"[^>]*>Hardy et al 2012</a>', html)
 
 
 def test_studies_are_grouped_by_evidence_level_in_order(refreshed: Path) -> None:
@@ -204,3 +205,68 @@ def test_export_marks_the_sample_as_such(
     code, out, _ = run(capsys, "export", "--format", "csv", "--project", str(refreshed))
     assert code == 0
     assert {r["origin"] for r in csv.DictReader(io.StringIO(out))} == {"sample"}
+
+
+def test_style_flag_and_project_file_choose_the_citation_style(
+    refreshed: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(capsys, "export", "--format", "csv", "--project", str(refreshed))
+    assert code == 0 and "Neurology. 2013;80(7):642-647. doi:" in out  # AMA by default
+    (refreshed / "evidence.toml").write_text('style = "vancouver"\n', encoding="utf-8")
+    code, _, err = run(capsys, "build", "--project", str(refreshed))
+    assert code == 0, err
+    page = (refreshed / "reports" / "research-studies.html").read_text(encoding="utf-8")
+    assert "Citations in Vancouver (NLM) style." in page
+    assert "Neurology. 2013 Feb;80(7):642-7. doi:" in page  # month and short range (NLM)
+    code, out, _ = run(
+        capsys, "export", "--format", "json", "--style", "apa", "--project", str(refreshed)
+    )
+    data = json.loads(out)
+    assert code == 0 and data["citation_style"] == "apa"
+    assert any("Neurology, 80(7), 642\u2013647." in s["citation"] for s in data["studies"])
+
+
+def test_a_bad_project_file_is_a_one_line_usage_error(
+    refreshed: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (refreshed / "evidence.toml").write_text('style = "mla"\n', encoding="utf-8")
+    code, _, err = run(capsys, "build", "--project", str(refreshed))
+    assert code == 2 and err.startswith("Error: ") and err.count("\n") == 1
+    assert "evidence.toml: style = 'mla'" in err
+
+
+def test_a_project_template_overrides_the_packaged_one(
+    refreshed: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The README's example: copy the fragment into templates/ and change its heading."""
+    packaged = Path(__file__).resolve().parents[1] / "src/evidence/templates"
+    text = (packaged / "research-studies.html").read_text(encoding="utf-8")
+    heading = '<h2 id="evidence-studies-title" style="{{ s.h2 }}">Research studies</h2>'
+    assert heading in text
+    (refreshed / "templates").mkdir()
+    (refreshed / "templates" / "research-studies.html").write_text(
+        text.replace(heading, '<h2 id="evidence-studies-title">What the research says</h2>'),
+        encoding="utf-8",
+    )
+    code, _, err = run(capsys, "build", "--project", str(refreshed))
+    assert code == 0, err
+    reports = refreshed / "reports"
+    for name in ("research-studies.html", "index.html"):  # index.html includes the fragment
+        page = (reports / name).read_text(encoding="utf-8")
+        assert "What the research says</h2>" in page and "Research studies</h2>" not in page
+    # Templates the project does not override still come from the package.
+    assert "## Research studies" in (reports / "research-studies.md").read_text("utf-8")
+
+
+def test_a_broken_project_template_is_named_with_its_line(
+    refreshed: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (refreshed / "templates").mkdir()
+    (refreshed / "templates" / "feed.xml").write_text(
+        '<?xml version="1.0"?>\n<feed>\n{% for e in feed.entries %}\n', encoding="utf-8"
+    )
+    code, _, err = run(capsys, "build", "--project", str(refreshed))
+    assert code == 2 and err.count("\n") == 1
+    # The project's own file is named, so there is no doubt which copy is broken.
+    where = refreshed / "templates" / "feed.xml"
+    assert err.startswith(f"Error: {where}:3: Unexpected end of template.")

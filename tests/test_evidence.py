@@ -148,12 +148,12 @@ def test_every_output_tells_the_clinician_what_to_trust(
     assert "Warning: headache: sentinel studies not found: 41000099" in err
 
     html = (project / "reports" / "research-studies.html").read_text(encoding="utf-8")
-    main_list = html[: html.index('<details class="ev-excluded">')]
+    main_list = html[: html.index('<details class="ev-excluded"')]
     # Included: only the two sound human RCTs in English.
     found = re.findall(r'<li class="ev-study[^"]*" id="ev-headache-(\d+)"', main_list)
     assert found == ["41000001", "41000006"]  # same level and year: by PMID
-    assert 'Erratum: <a href="https://pubmed.ncbi.nlm.nih.gov/41900002/">' in main_list
-    assert "Expression of concern: <a" in main_list
+    assert 'Erratum</span>: <a href="https://pubmed.ncbi.nlm.nih.gov/41900002/"' in main_list
+    assert "Expression of concern</span>: <a" in main_list
     assert "48 participants" in main_list and "Pain relief at 2 hours" in main_list
     assert "esketamine" in main_list  # the agent is named where it is not plain ketamine
     # Each exclusion is listed apart, never silently dropped.
@@ -166,7 +166,7 @@ def test_every_output_tells_the_clinician_what_to_trust(
         group = html[html.index(label) :]
         assert f'id="ev-headache-{pmid}"' in group[: group.index("</details>")]
     assert 'class="ev-study ev-retracted" id="ev-headache-41000002"' in html
-    assert 'Retraction notice: <a href="https://pubmed.ncbi.nlm.nih.gov/41900001/">' in html
+    assert 'Retraction notice</span>: <a href="https://pubmed.ncbi.nlm.nih.gov/41900001/"' in html
     assert "Excluded by the reviewer: Ketamine given for anaesthesia" in html
     assert "did not find 1 of its 2 landmark (sentinel) studies" in html
 
@@ -254,7 +254,7 @@ def test_decisions_survive_refreshes_and_new_studies_are_marked(
     emu, project = world
     assert refresh(project, emu.url) == 0
     first = (project / "reports" / "research-studies.html").read_text(encoding="utf-8")
-    assert "ev-new" not in first.split("</style>")[1]  # a first refresh marks nothing new
+    assert '<span class="ev-new"' not in first  # a first refresh marks nothing new
     (term,) = [q.term for q in load_queries(project / "queries")]
     # A record new to PubMed carries today's Entrez date (incremental runs ask for those).
     today = datetime.now(UTC).strftime("%Y/%m/%d")
@@ -264,10 +264,8 @@ def test_decisions_survive_refreshes_and_new_studies_are_marked(
     emu.add_search(term, [*sorted(RECORDS), "41000007"])
     assert refresh(project, emu.url) == 0
     html = (project / "reports" / "research-studies.html").read_text(encoding="utf-8")
-    entry = html[html.index('id="ev-headache-41000007"') - 80 :]
-    assert '<span class="ev-new">New</span>' in entry[:200]
     assert "1 study is new since the previous refresh" in html
-    assert re.findall(r'id="ev-headache-(\d+)">\n<span class="ev-new">', html) == ["41000007"]
+    assert re.findall(r'id="ev-headache-(\d+)"[^>]*>\n<span class="ev-new"', html) == ["41000007"]
     # The reviewer's decisions still apply after the second refresh.
     assert "Excluded by the reviewer: Ketamine given for anaesthesia" in html
     capsys.readouterr()

@@ -18,8 +18,10 @@ from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 
+import feedparser
 import pytest
 
+from conftest import child_env
 from evidence.cli import main
 from evidence.errors import EXIT_BUSY, EXIT_NCBI, EXIT_USAGE, EutilsError, ParseError
 from evidence.eutils import EFetch, EutilsClient, RateLimiter, RetryPolicy
@@ -96,7 +98,10 @@ def test_concurrent_refreshes_never_corrupt_the_store(project: Path) -> None:
         str(project),
     ]
     for _ in range(3):
-        procs = [subprocess.Popen(command, stderr=subprocess.PIPE, text=True) for _ in range(3)]
+        procs = [
+            subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env=child_env())
+            for _ in range(3)
+        ]
         results = []
         for p in procs:
             with p:
@@ -140,7 +145,8 @@ def test_kill_9_midway_then_the_next_run_completes_without_refetching(project: P
                 emu.url,
                 "--email",
                 "dev@example.org",
-            ]
+            ],
+            env=child_env(),
         )
         # Let the first batch of 200 through, then stall the second so that the kill lands
         # after one batch was stored and before the run finished.
@@ -387,6 +393,16 @@ def test_hostile_text_never_reaches_the_outputs_unescaped(
     # Link targets: "](" where the "]" is not backslash-escaped (escaped brackets are text).
     targets = re.findall(r"(?<!\\)\]\(<?([^)>]*)>?\)", md)
     assert targets and all(ALLOWED_LINK.match(t) for t in targets), targets
+    # The feed is XML a reader parses: the text stays text there too.
+    feed = feedparser.parse((project / "reports" / "feed.xml").read_bytes())
+    assert not feed.bozo and len(feed.entries) == 2
+    assert all(
+        "<img src=x onerror=alert(1)>" in e.title and e.link.startswith("https://pubmed")
+        for e in feed.entries
+    )
+    # One record per study in the line-based exports: no text can start a tag line of its own.
+    ris = (project / "reports" / "studies.ris").read_text(encoding="utf-8")
+    assert ris.count("\nER  - ") == 2 and ris.count("TY  - ") == 2
 
 
 # --- bad input from people ----------------------------------------------------------------
@@ -436,7 +452,7 @@ def test_a_full_disk_changes_nothing(published: Path) -> None:
         sys.exit(main(["build", "--project", {str(published)!r}]))
     """)
     proc = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, env=child_env()
     )
     assert proc.returncode == 1, proc.stderr
     assert proc.stderr.startswith("Error: ") and proc.stderr.count("\n") == 1

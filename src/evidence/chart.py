@@ -84,7 +84,7 @@ def studies_by_year_svg(data: YearCounts, *, title: str) -> str:
         bottoms = [0] * len(data.years)
         for i, level in enumerate(data.levels):
             values = data.counts[level]
-            ax.bar(
+            bars = ax.bar(
                 data.years,
                 values,
                 bottom=bottoms,
@@ -93,6 +93,9 @@ def studies_by_year_svg(data: YearCounts, *, title: str) -> str:
                 edgecolor="white",
                 linewidth=0.5,
             )
+            for year, value, bar in zip(data.years, values, bars, strict=True):
+                if value:  # named in the SVG ("ev-bar-<level>-<year>"), for tests and styling
+                    bar.set_gid(f"ev-bar-{i}-{year}")
             bottoms = [b + v for b, v in zip(bottoms, values, strict=True)]
         ax.set_title(title, loc="left", fontsize=11)
         ax.set_ylabel("Studies")

@@ -80,6 +80,27 @@ def _source(study: Study) -> str:
     return out
 
 
+# English names on purpose: calendar.month_name follows the process locale.
+_MONTH_NAMES = {
+    m[:3]: m
+    for m in (
+        *("January", "February", "March", "April", "May", "June", "July"),
+        *("August", "September", "October", "November", "December"),
+    )
+}
+
+
+def _ama_date(study: Study) -> str:
+    """'March 1, 2023', 'March 2023' or '2023' from PubMed's '2023 Mar 1' (AMA spells months)."""
+    words = study.pub_date.split()
+    if len(words) >= 2 and words[1] in _MONTH_NAMES and words[0].isdigit():
+        month = _MONTH_NAMES[words[1]]
+        if len(words) >= 3 and words[2].isdigit():
+            return f"{month} {int(words[2])}, {words[0]}"
+        return f"{month} {words[0]}"
+    return str(study.year or "")
+
+
 def ama(study: Study) -> str:
     """The AMA citation as plain text."""
     return _ama(study, html=False)
@@ -113,9 +134,14 @@ def _ama(study: Study, *, html: bool) -> str:
     else:
         if journal:
             parts.append(f"<i>{e(_sentence(journal))}</i>" if html else _sentence(journal))
-        source = _source(study)
-        if source:
-            parts.append(e(_sentence(source)))
+        online_only = not (study.volume or study.issue or study.pages or study.elocation)
+        if online_only and study.doi:
+            # AMA for an article known only by its DOI (online ahead of print).
+            parts.append(e(f"Published online {_ama_date(study)}."))
+        else:
+            source = _source(study)
+            if source:
+                parts.append(e(_sentence(source)))
     if study.doi:
         parts.append(e(f"doi:{study.doi}"))
     return " ".join(parts)
@@ -454,14 +480,21 @@ def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
-_BIBTEX_SPECIAL = re.compile(r"([&%$#_{}])")
+_BIBTEX_ESCAPES = {
+    **{c: "\\" + c for c in "&%$#_{}"},
+    "\\": r"\textbackslash{}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+}
 
 
 def _bibtex_text(text: str) -> str:
-    """Text safe inside a braced BibTeX value: LaTeX specials escaped, UTF-8 kept."""
-    text = _one_line(text).replace("\\", r"\textbackslash{}")
-    text = _BIBTEX_SPECIAL.sub(r"\\\1", text)
-    return text.replace("~", r"\textasciitilde{}").replace("^", r"\textasciicircum{}")
+    """Text safe inside a braced BibTeX value: LaTeX specials escaped, UTF-8 kept, and "--"
+    kept as two hyphens (LaTeX would print an en dash: PubMed writes "ketamine--a trial")."""
+    escaped = "".join(_BIBTEX_ESCAPES.get(ch, ch) for ch in _one_line(text))
+    while "--" in escaped:
+        escaped = escaped.replace("--", "-{}-")
+    return escaped
 
 
 def to_bibtex(studies: Sequence[Study], *, note: str = "") -> str:

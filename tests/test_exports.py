@@ -1,0 +1,303 @@
+"""Every export read back by an independent, well-kept parser: rispy (RIS), bibtexparser
+(BibTeX), Biopython's Bio.Medline (PubMed's MEDLINE/.nbib), citeproc-py (CSL-JSON, also
+rendered to a bibliography), the csv and json modules. Each record's PMID, DOI, title,
+authors and year must survive the round trip, for the whole sample and for awkward records."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import rispy
+from bibtexparser import middlewares
+from bibtexparser.entrypoint import parse_string
+from Bio import Medline
+from citeproc import (
+    Citation,
+    CitationItem,
+    CitationStylesBibliography,
+    CitationStylesStyle,
+    formatter,
+)
+from citeproc.source.json import CiteProcJSON
+
+from evidence.citations import to_bibtex, to_csl_json, to_nbib, to_ris
+from evidence.cli import main
+from evidence.pipeline import EXPORT_FILES, load_view
+from evidence.settings import settings_from
+from evidence.sources import ORIGIN_SAMPLE
+from evidence.study import Author, Study
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class Record:
+    """What must survive an export: the identity of one study."""
+
+    pmid: str
+    doi: str
+    title: str
+    surnames: tuple[str, ...]  # family names, or collective names
+    year: str
+
+
+def expected(studies: list[Study], fmt: str = "") -> list[Record]:
+    records = []
+    for s in studies:
+        surnames = tuple(a.collective_name or a.last_name for a in s.authors if a.short)
+        records.append(
+            Record(
+                s.pmid,
+                s.doi,
+                " ".join(s.title.split()),
+                tuple(sorted(surnames)) if fmt == "nbib" else surnames,
+                str(s.year or ""),
+            )
+        )
+    return records
+
+
+def _surname(name: str) -> str:
+    return name.split(",")[0].strip()
+
+
+def read_ris(text: str) -> list[Record]:
+    return [
+        Record(
+            e["accession_number"],
+            e.get("doi", ""),
+            e["title"],
+            tuple(_surname(a) for a in e.get("authors", [])),
+            e.get("year", ""),
+        )
+        for e in rispy.loads(text)
+    ]
+
+
+def read_bibtex(text: str) -> list[Record]:
+    library = parse_string(
+        text,
+        append_middleware=[
+            middlewares.LatexDecodingMiddleware(),
+            middlewares.SeparateCoAuthors(),
+        ],
+    )
+    assert library.failed_blocks == []
+    out = []
+    for e in library.entries:
+        f = {k: v.value for k, v in e.fields_dict.items()}
+        assert e.key == f"pmid{f['pmid']}"
+        out.append(
+            Record(
+                f["pmid"],
+                f.get("doi", ""),
+                f["title"],
+                tuple(_surname(a) for a in f.get("author", [])),
+                f.get("year", ""),
+            )
+        )
+    return out
+
+
+def read_nbib(text: str) -> list[Record]:
+    out = []
+    for r in Medline.parse(io.StringIO(text)):  # type: ignore[no-untyped-call]
+        dois = [v.removesuffix(" [doi]") for v in r.get("AID", []) if v.endswith(" [doi]")]
+        # Bio.Medline groups values by tag, so persons (AU) and groups (CN) come apart and
+        # their relative order is lost: compare them sorted.
+        people = [n.rsplit(" ", 1)[0] for n in r.get("AU", [])]
+        out.append(
+            Record(
+                r["PMID"],
+                dois[0] if dois else "",
+                r.get("TI") or r.get("BTI", ""),
+                tuple(sorted(people + r.get("CN", []))),
+                r.get("DP", "")[:4],
+            )
+        )
+    return out
+
+
+def read_csl_json(text: str) -> list[Record]:
+    source = CiteProcJSON(json.loads(text))
+    out = []
+    for key in source:
+        ref = source[key]
+        issued = ref.get("issued")
+        out.append(
+            Record(
+                str(ref["PMID"]),
+                str(ref.get("DOI", "")),
+                str(ref["title"]),
+                tuple(a.get("family") or a.get("literal") for a in ref.get("author", [])),
+                str(issued["year"]) if issued else "",
+            )
+        )
+    # A CSL processor must also be able to format every item.
+    style = CitationStylesStyle("harvard-cite-them-right", validate=False)
+    bibliography = CitationStylesBibliography(style, source, formatter.plain)
+    for key in source:
+        bibliography.register(Citation([CitationItem(key)]))
+    rendered = [str(item) for item in bibliography.bibliography()]
+    assert len(rendered) == len(out)
+    assert all(r.title.split()[0] in "\n".join(rendered) for r in out)
+    return out
+
+
+def read_json(text: str) -> list[Record]:
+    data = json.loads(text)
+    return [
+        Record(
+            s["pmid"],
+            s["doi"] or "",
+            s["title"],
+            tuple(a.rsplit(" ", 1)[0] if " " in a else a for a in s["authors"]),
+            str(s["year"] or ""),
+        )
+        for s in data["studies"]
+    ]
+
+
+def read_csv(text: str) -> list[Record]:
+    rows = list(csv.DictReader(io.StringIO(text)))
+    return [
+        Record(
+            r["pmid"],
+            r["doi"],
+            r["title"].removeprefix("'"),
+            tuple(
+                a.rsplit(" ", 1)[0]
+                for a in r["authors"].removeprefix("'").split("; ")
+                if a and a != "et al"  # an incomplete author list ends "; et al"
+            ),
+            r["year"],
+        )
+        for r in rows
+    ]
+
+
+READERS = {
+    "ris": read_ris,
+    "bibtex": read_bibtex,
+    "nbib": read_nbib,
+    "csl-json": read_csl_json,
+    "json": read_json,
+    "csv": read_csv,
+}
+
+
+@pytest.fixture(scope="module")
+def sample_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("exports") / "project"
+    shutil.copytree(REPO / "queries", root / "queries")
+    assert main(["refresh", "--sample", "--quiet", "--project", str(root)]) == 0
+    return root
+
+
+def test_every_format_has_a_reader() -> None:
+    assert set(READERS) == set(EXPORT_FILES)
+
+
+@pytest.mark.parametrize("fmt", sorted(EXPORT_FILES))
+def test_each_export_round_trips_every_sample_record(
+    sample_project: Path, fmt: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = settings_from(project=sample_project, environ={})
+    studies = load_view(settings, ORIGIN_SAMPLE).studies()
+    assert len(studies) == 33
+    want = expected(studies, fmt)
+    assert main(["export", "--format", fmt, "--sample", "--project", str(sample_project)]) == 0
+    printed = capsys.readouterr().out
+    assert READERS[fmt](printed) == want
+    # `build` wrote the same file into reports/.
+    written = (sample_project / "reports" / EXPORT_FILES[fmt]).read_text(encoding="utf-8")
+    assert written == printed
+
+
+def test_exports_say_the_sample_is_not_a_pubmed_search(sample_project: Path) -> None:
+    reports = sample_project / "reports"
+    for name in ("studies.ris", "studies.nbib", "studies.bib", "studies.csl.json"):
+        text = reports / name
+        assert text.read_text(encoding="utf-8").count("curated offline sample") >= 33, name
+    data = json.loads((reports / "studies.json").read_text(encoding="utf-8"))
+    assert data["sample"] is True and "not a live PubMed search" in data["notice"]
+    rows = list(csv.DictReader(io.StringIO((reports / "studies.csv").read_text("utf-8"))))
+    assert {r["origin"] for r in rows} == {"sample"}
+
+
+AWKWARD = [
+    Study(
+        pmid="31000001",
+        title="Ketamine & {braces}: 100% of #1 patients_x in Größe [sic] $5 ~ études",
+        authors=(
+            Author("Müller-Lüdenscheidt", "Hans-Jürgen", "HJ"),
+            Author(collective_name="The A & B Migraine Group"),
+            Author("O'Brien", "", "C"),
+        ),
+        journal="Revue Neurologique",
+        journal_abbrev="Rev Neurol (Paris)",
+        year=2019,
+        pub_date="2019 Nov-Dec",
+        volume="175",
+        issue="10",
+        pages="642-7",
+        doi="10.1016/j.neurol.2019.07.001",
+        languages=("fre",),
+    ),
+    Study(
+        pmid="31000002",
+        title="[Ketamine in chronic pain: a translated title that is long enough to be "
+        "wrapped across several lines of a MEDLINE record, which continue with six spaces]",
+        authors=tuple(Author(f"Surname{i}", "", "AB") for i in range(8)),
+        journal_abbrev="Schmerz",
+        year=2024,
+        pub_date="2024 Mar 1",
+        doi="10.1007/s00482-024-00001-x",
+    ),
+    Study(
+        pmid="31000003",
+        title="Ketamine",
+        kind="book",
+        chapter=True,
+        journal="StatPearls",
+        publisher="StatPearls Publishing",
+        year=2024,
+        authors=(Author("Rosenbaum", "Sara", "S"),),
+    ),
+    Study(pmid="31000004", title="No authors, no year, no DOI"),
+]
+
+
+@pytest.mark.parametrize(
+    ("fmt", "write"),
+    [
+        ("ris", lambda s: to_ris(s, note="n")),
+        ("bibtex", lambda s: to_bibtex(s, note="n")),
+        ("nbib", lambda s: to_nbib(s, note="n")),
+        ("csl-json", lambda s: json.dumps(to_csl_json(s, note="n"))),
+    ],
+)
+def test_awkward_records_round_trip(fmt: str, write: object) -> None:
+    assert callable(write)
+    assert READERS[fmt](write(AWKWARD)) == expected(AWKWARD, fmt)
+
+
+def test_nbib_wraps_long_lines_as_pubmed_does() -> None:
+    text = to_nbib(AWKWARD[1:2])
+    assert max(len(line) for line in text.splitlines()) <= 88
+    assert "\n      " in text  # continuation lines start with six spaces
+
+
+def test_unknown_export_format_is_a_usage_error(
+    sample_project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["export", "--format", "docx", "--project", str(sample_project)])
+    assert exc.value.code == 2
+    assert capsys.readouterr().err.startswith("Error: argument --format: invalid choice")
