@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -368,3 +369,21 @@ def test_records_efetch_would_not_give_are_asked_for_next_run(
     assert sorted(p for r in asked for p in r.params["id"].split(",")) == pending
     with Store(settings.store_path("pubmed")) as store:
         assert store.pending("headache") == [] and set(headache) <= store.topic("headache")
+
+
+@pytest.mark.slow
+def test_a_topic_past_10000_records_is_stored_whole(project: Path, no_network: None) -> None:
+    articles = synthetic_articles(10_500, seed=13, first_pmid=33000000)
+    (project / "queries" / "neuropathic-pain.toml").unlink()
+    term = load_queries(project / "queries")[0].term
+    settings = Settings(project=project, email="dev@example.org")
+    with EutilsEmulator(articles, rate_limit=None) as emu:
+        emu.add_search(term, sorted(articles))
+        result = refresh(settings, fast_source(emu.url))
+        efetch = emu.count("efetch")
+    assert result.ok and result.outcomes[0].count == 10_500
+    assert result.outcomes[0].searches > 1  # split by date
+    assert efetch == math.ceil(10_500 / 200)  # every record fetched once
+    with Store(settings.store_path("pubmed")) as store:
+        hits = [h.pmid for h in store.hits()]
+    assert len(hits) == len(set(hits)) == 10_500 and set(hits) == set(articles)
