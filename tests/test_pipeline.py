@@ -335,12 +335,24 @@ def test_incremental_refresh_asks_only_for_what_changed(
     assert "What changed in the last refresh" in html
     assert f'href="#ev-headache-{revised}"' in html
 
-    # Only --full lets a study leave its topic.
+    # Only --full lets a study leave its topic; it re-fetches what was revised (here an
+    # erratum), not the whole topic.
+    corrected = headache[9]
+    erratum = synthetic_articles_for(corrected).replace(
+        b"</MedlineCitation>",
+        b'<CommentsCorrectionsList><CommentsCorrections RefType="ErratumIn"><RefSource>J 2026'
+        b"</RefSource></CommentsCorrections></CommentsCorrectionsList></MedlineCitation>",
+    )
+    emu.add_article(corrected, erratum, mdat=TODAY)
+    before = len(emu.requests)
     assert cli(project, emu.url, "--full") == 0
+    fetched = [r for r in emu.requests[before:] if r.endpoint == "efetch"]
+    assert {p for r in fetched for p in r.params["id"].split(",")} == {new, revised, corrected}
     with Store(settings.store_path("pubmed")) as store:
         assert gone not in store.topic("headache")
         last = store.last_success("headache")
         assert last is not None and last.mode == "full" and last.changes.deleted == (gone,)
+        assert last.changes.corrected == (corrected,) and corrected in last.changes.changed
     html = (project / "reports" / "research-studies.html").read_text(encoding="utf-8")
     assert f'id="ev-headache-{gone}"' not in html  # no longer listed as a study
     assert f'Removed: <a href="https://pubmed.ncbi.nlm.nih.gov/{gone}/">PMID {gone}</a>' in html
