@@ -66,11 +66,23 @@ def one_refresh(url: str, rate: float, batch: int, n: int) -> dict[str, Any]:
 
         result = refresh(settings, LiveSource(client, batch_size=batch), progress=progress)
         assert result.ok and result.outcomes[0].fetched == n, result.outcomes
+        # The next night, with nothing new at PubMed: an incremental run.
+        nightly = EutilsClient(
+            email="bench@example.org",
+            base_url=url,
+            api_key=client.api_key,
+            limiter=RateLimiter(rate),
+        )
+        started = time.perf_counter()
+        again = refresh(settings, LiveSource(nightly, batch_size=batch))
+        assert again.ok and again.outcomes[0].fetched == 0, again.outcomes
         return {
             "requests": client.requests_sent,
             "searches": result.outcomes[0].searches,
             "seconds": marks["stored"] - marks["start"],
             "build": marks["built"] - marks["stored"],
+            "nightly_requests": nightly.requests_sent,
+            "nightly_seconds": time.perf_counter() - started,
         }
 
 
@@ -135,6 +147,11 @@ def main() -> None:
             )
             build = statistics.median(r["build"] for r in runs)
             print(f"  build of the reports after it: {build:.1f} s")
+            nightly = statistics.median(r["nightly_seconds"] for r in runs)
+            print(
+                f"  next night, nothing new: {runs[0]['nightly_requests']} requests "
+                f"(ESearch only), {nightly:.1f} s including the build"
+            )
             if not args.no_peer:
                 peer = entrez_peer(emulator.url, rate, n, 200)
                 print(
