@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from evidence.cli import main
+from evidence.cli import _Bars, main
 from evidence.sources import SampleSource
 
 SAMPLE_PMIDS = {str(s["pmid"]) for s in SampleSource().studies}
@@ -270,3 +270,54 @@ def test_a_broken_project_template_is_named_with_its_line(
     # The project's own file is named, so there is no doubt which copy is broken.
     where = refreshed / "templates" / "feed.xml"
     assert err.startswith(f"Error: {where}:3: Unexpected end of template.")
+
+
+def test_log_format_json_writes_one_object_a_line(
+    project: Path, capsys: pytest.CaptureFixture[str], no_network: None
+) -> None:
+    code, _, err = run(
+        capsys, "refresh", "--sample", "--project", str(project), "--log-format", "json"
+    )
+    assert code == 0
+    entries = [json.loads(line) for line in err.splitlines()]
+    assert entries and all(set(e) == {"time", "level", "logger", "message"} for e in entries)
+    assert "headache: searching" in [e["message"] for e in entries]
+    assert all(e["logger"] == "evidence.progress" and e["level"] == "info" for e in entries)
+
+
+def test_quiet_json_logging_prints_nothing_on_success(
+    project: Path, capsys: pytest.CaptureFixture[str], no_network: None
+) -> None:
+    code, out, err = run(
+        capsys, "refresh", "--sample", "--quiet", "--project", str(project), "--log-format", "json"
+    )
+    assert (code, out, err) == (0, "", "")
+
+
+def test_status_tells_the_next_window(refreshed: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "status", "--project", str(refreshed))
+    assert code == 0
+    assert "next run: full search" in out  # the sample is a snapshot: always all of it
+    code, out, _ = run(capsys, "status", "--json", "--project", str(refreshed))
+    info = json.loads(out)
+    assert info["last_failure"] is None and info["last_success"] == info["last_refreshed"]
+    assert set(info["new_studies"]) == SAMPLE_PMIDS - set(info["changes"]["deleted"])
+    assert info["queries"]["headache"]["next_window"] is None
+
+
+def test_progress_bar_counts_records_and_keeps_messages_readable(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    bars = _Bars(enabled=True)
+    bars.tick("headache", 200, 450)
+    bars.write("headache: 200/450 records stored")  # the bar shows this one
+    bars.write("headache: warning: slow")
+    bars.tick("headache", 450, 450)
+    bars.close()
+    err = capsys.readouterr().err
+    assert "headache: warning: slow" in err and "records stored" not in err
+    assert "200/450" in err  # tqdm redraws at most every 0.1 s: the first count shows
+    quiet = _Bars(enabled=False)
+    quiet.tick("headache", 1, 2)
+    quiet.close()
+    assert capsys.readouterr().err == ""

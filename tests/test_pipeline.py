@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import re
 import subprocess
 import sys
@@ -294,7 +295,11 @@ def test_incremental_refresh_asks_only_for_what_changed(
 
     # Nothing changed at PubMed: two ESearch per query (EDAT and MDAT windows), no EFetch.
     before = len(emu.requests)
-    assert refresh(settings, fast_source(emu.url)).ok
+    quiet = refresh(settings, fast_source(emu.url))
+    # An empty window is normal, not a warning (this world lacks the real sentinel PMIDs,
+    # whose warnings are expected).
+    assert quiet.ok
+    assert [w for o in quiet.outcomes for w in o.warnings if "sentinel" not in w] == []
     later = emu.requests[before:]
     assert [r.endpoint for r in later] == ["esearch"] * 4
     yesterday = (date.today() - timedelta(days=1)).strftime("%Y/%m/%d")
@@ -336,12 +341,24 @@ def test_incremental_refresh_asks_only_for_what_changed(
     assert "What changed in the last refresh" in html
     assert f'href="#ev-headache-{revised}"' in html
 
-    # Only --full lets a study leave its topic.
+    # Only --full lets a study leave its topic; it re-fetches what was revised (here an
+    # erratum), not the whole topic.
+    corrected = headache[9]
+    erratum = synthetic_articles_for(corrected).replace(
+        b"</MedlineCitation>",
+        b'<CommentsCorrectionsList><CommentsCorrections RefType="ErratumIn"><RefSource>J 2026'
+        b"</RefSource></CommentsCorrections></CommentsCorrectionsList></MedlineCitation>",
+    )
+    emu.add_article(corrected, erratum, mdat=TODAY)
+    before = len(emu.requests)
     assert cli(project, emu.url, "--full") == 0
+    fetched = [r for r in emu.requests[before:] if r.endpoint == "efetch"]
+    assert {p for r in fetched for p in r.params["id"].split(",")} == {new, revised, corrected}
     with Store(settings.store_path("pubmed")) as store:
         assert gone not in store.topic("headache")
         last = store.last_success("headache")
         assert last is not None and last.mode == "full" and last.changes.deleted == (gone,)
+        assert last.changes.corrected == (corrected,) and corrected in last.changes.changed
     html = (project / "reports" / "research-studies.html").read_text(encoding="utf-8")
     assert f'id="ev-headache-{gone}"' not in html  # no longer listed as a study
     assert re.search(
@@ -373,3 +390,21 @@ def test_records_efetch_would_not_give_are_asked_for_next_run(
     assert sorted(p for r in asked for p in r.params["id"].split(",")) == pending
     with Store(settings.store_path("pubmed")) as store:
         assert store.pending("headache") == [] and set(headache) <= store.topic("headache")
+
+
+@pytest.mark.slow
+def test_a_topic_past_10000_records_is_stored_whole(project: Path, no_network: None) -> None:
+    articles = synthetic_articles(10_500, seed=13, first_pmid=33000000)
+    (project / "queries" / "neuropathic-pain.toml").unlink()
+    term = load_queries(project / "queries")[0].term
+    settings = Settings(project=project, email="dev@example.org")
+    with EutilsEmulator(articles, rate_limit=None) as emu:
+        emu.add_search(term, sorted(articles))
+        result = refresh(settings, fast_source(emu.url))
+        efetch = emu.count("efetch")
+    assert result.ok and result.outcomes[0].count == 10_500
+    assert result.outcomes[0].searches > 1  # split by date
+    assert efetch == math.ceil(10_500 / 200)  # every record fetched once
+    with Store(settings.store_path("pubmed")) as store:
+        hits = [h.pmid for h in store.hits()]
+    assert len(hits) == len(set(hits)) == 10_500 and set(hits) == set(articles)

@@ -1,11 +1,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from importlib import resources
+from pathlib import Path
 
 import pytest
 
 from evidence.errors import ParseError
-from evidence.pubmed import ArticleSet, parse_article_set, read_entrez_xml, safe_markup
+from evidence.pubmed import (
+    ArticleSet,
+    iter_article_set,
+    parse_article_set,
+    parse_article_set_entrez,
+    read_entrez_xml,
+    safe_markup,
+)
+from evidence.testing import synthetic_article, synthetic_articles
 
 
 @pytest.fixture
@@ -121,3 +131,55 @@ def test_safe_markup_keeps_only_the_inline_list() -> None:
     assert safe_markup('<i onclick="x()">S</i>-<script>alert(1)</script>') == "<i>S</i>-alert(1)"
     assert safe_markup("<b>open") == "<b>open</b>"
     assert safe_markup("close</sup> &lt;b&gt;") == "close &lt;b&gt;"
+
+
+def _set_of(*articles: bytes) -> bytes:
+    return (
+        b'<?xml version="1.0" ?>\n<!DOCTYPE PubmedArticleSet PUBLIC "-//NLM//DTD PubMedArticle, '
+        b'1st January 2025//EN" "https://dtd.nlm.nih.gov/ncbi/pubmed/out/pubmed_250101.dtd">\n'
+        b"<PubmedArticleSet>\n" + b"\n".join(articles) + b"\n</PubmedArticleSet>\n"
+    )
+
+
+def _packaged_sample() -> bytes:
+    return (resources.files("evidence") / "data" / "sample" / "pubmed-sample.xml").read_bytes()
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["efetch-varied.xml", "packaged sample", "synthetic", "markup and entities"],
+)
+def test_streaming_parser_gives_what_bio_entrez_gives(
+    name: str, fixture_bytes: Callable[[str], bytes], no_network: None
+) -> None:
+    if name == "efetch-varied.xml":
+        body = fixture_bytes(name)
+    elif name == "packaged sample":
+        body = _packaged_sample()
+    elif name == "synthetic":
+        body = _set_of(*synthetic_articles(300, seed=11).values())
+    else:
+        body = _set_of(
+            synthetic_article("123", title="x").replace(
+                b"<ArticleTitle>x</ArticleTitle>",
+                b"<ArticleTitle>Na<sup>+</sup> &amp; K<sub>2</sub> in <i>E. coli</i> &lt;3 "
+                b'<b class="x">bold<u>nested</u></b> <mml:math xmlns:mml="http://www.w3.org/1998'
+                b'/Math/MathML"><mml:mi>x</mml:mi></mml:math> &#946; &#x3b3; &unknown;'
+                b"</ArticleTitle>",
+            )
+        )
+    streamed = parse_article_set(body)
+    reference = parse_article_set_entrez(body)
+    assert streamed == reference
+    assert len(streamed.studies) + len(streamed.deleted) > 0
+
+
+def test_streaming_parser_reads_a_file_one_record_at_a_time(tmp_path: Path) -> None:
+    path = tmp_path / "set.xml"
+    articles = list(synthetic_articles(50, seed=12).values())
+    articles[3] = articles[3].replace(b"<ArticleTitle>", b"<ArticleTitle>&undeclared;")
+    path.write_bytes(_set_of(*articles))
+    with path.open("rb") as fh:
+        streamed = list(iter_article_set(fh))
+    assert [s.pmid for s in streamed] == [str(30000000 + i) for i in range(50)]
+    assert tuple(streamed) == parse_article_set(path.read_bytes()).studies

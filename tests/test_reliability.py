@@ -199,12 +199,15 @@ def test_api_key_and_email_never_leave_the_process(
     emu.inject("*", "http_429", times=1, retry_after=0)
     base = ["refresh", "--project", str(project), "--eutils-url", emu.url, "--verbose"]
     assert main(base) == 0
+    emu.inject("*", "http_503", times=1)  # JSON log lines carry retries and requests too
+    assert main([*base, "--full", "--log-format", "json"]) == 0
     emu.inject("*", "http_500", times=1000)
     assert main([*base, "--max-time", "2"]) == EXIT_NCBI
     assert main(["status", "--json", "--verbose", "--project", str(project)]) == 0
     assert main(["export", "--format", "csv", "--project", str(project)]) == 0
     out, err = capsys.readouterr()
     assert "esearch.fcgi" in err  # --verbose did log the requests
+    assert '"logger": "evidence.eutils"' in err  # in JSON lines too
     assert all(r.params.get("api_key") == "SECRETKEY123" for r in emu.requests)
     places = [out, err] + [
         p.read_bytes().decode("utf-8", "replace") for p in (project / "reports").iterdir()

@@ -44,8 +44,8 @@ def query(mindate: str = "", maxdate: str = "") -> Query:
 
 @pytest.fixture(scope="module")
 def big() -> dict[str, bytes]:
-    """12,500 records whose Entrez dates spread over 2000-2024."""
-    return synthetic_articles(12_500, seed=3, first_pmid=32000000)
+    """25,000 records (the issue's example topic) whose Entrez dates spread over 2000-2024."""
+    return synthetic_articles(25_000, seed=3, first_pmid=32000000)
 
 
 def test_a_search_past_10000_records_is_split_by_date_and_fetched_whole(

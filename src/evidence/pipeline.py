@@ -14,7 +14,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
 from queue import Full, Queue
@@ -177,7 +177,8 @@ def refresh(
     records entered (EDAT) or revised (MDAT) since the last successful run, less
     `settings.overlap_days`, fetch those that are new or revised, and add them to the topic.
     Only a `full` run (or a changed term) re-syncs a topic with the whole search, and so is
-    the only way, apart from DeleteCitation, for a study to leave it.
+    the only way, apart from DeleteCitation, for a study to leave it; it fetches the records
+    it lacks and those revised since the last run (one more ESearch, on MDAT and EDAT).
 
     A query that fails is recorded as a failed run and changes nothing; the reports are only
     rebuilt after a full success. A full search that falls to under half of the topic fails
@@ -218,16 +219,27 @@ class _Options:
 def _refresh_query(store: Store, source: Source, query: Query, opts: _Options) -> QueryOutcome:
     progress = opts.progress
     previous = store.last_success(query.id)
-    since: date | None = None
-    if not opts.full and previous is not None and previous.term == query.term:
+    window: date | None = None
+    if previous is not None and previous.term == query.term:
         # PubMed's dates are days, and a record can surface a little after its date: the
         # window starts `overlap_days` before the last successful run began.
-        since = date.fromisoformat(previous.started_at[:10]) - timedelta(days=opts.overlap_days)
+        window = date.fromisoformat(previous.started_at[:10]) - timedelta(days=opts.overlap_days)
+    since = None if opts.full else window
     run_id = store.start_run(query.id, source.origin, query.term)
     outcome = QueryOutcome(query_id=query.id, ok=False)
     try:
         progress(f"{query.id}: searching" + (f" from {since.isoformat()}" if since else ""))
         result = source.search(query, since)
+        if since is None and window is not None and result.complete:
+            # A full re-sync still re-fetches what was revised since the last run (the
+            # whole search says which records belong, not which changed).
+            changed = source.search(query, window)
+            if not changed.complete:
+                result = replace(
+                    result,
+                    revised=changed.revised,
+                    requests=result.requests + changed.requests,
+                )
         outcome.searches = result.requests
         outcome.window_start = since.isoformat() if since and not result.complete else ""
         topic_before = store.topic(query.id)

@@ -1,4 +1,11 @@
-"""PubMed XML to `Study` records, through Biopython's Bio.Entrez parser, never the network.
+"""PubMed XML to `Study` records, never through the network.
+
+Article sets (EFetch answers, the bulk of the bytes) are read by a streaming parser over the
+standard library's expat-based `xml.etree.ElementTree.iterparse`: one record at a time, each
+dropped once converted, several times faster than Bio.Entrez, which builds the whole document
+as nested dictionaries first. The small E-utilities answers (ESearch, EPost) still go through
+Bio.Entrez (`read_entrez_xml`); `parse_article_set_entrez` keeps the Bio.Entrez route for
+articles too, so tests can prove both give the same `Study` records.
 
 Bio.Entrez resolves the DTD named in a document's DOCTYPE from the DTDs it ships, and would
 download any it lacks. NCBI publishes a new PubMed DTD every year, so `read_entrez_xml` maps an
@@ -12,9 +19,11 @@ import html
 import io
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import IO, Any
+from xml.etree import ElementTree
+from xml.etree.ElementTree import Element
 
 from Bio.Entrez import Parser as EntrezParser
 
@@ -110,8 +119,9 @@ class ArticleSet:
     deleted: tuple[str, ...]  # PMIDs of DeleteCitation entries
 
 
-def parse_article_set(data: bytes) -> ArticleSet:
-    """Parse a PubmedArticleSet document into Study records and deleted PMIDs."""
+def parse_article_set_entrez(data: bytes) -> ArticleSet:
+    """Parse a PubmedArticleSet document with Bio.Entrez (the reference for the streaming
+    parser, and the peer in benchmarks)."""
     record = read_entrez_xml(data)
     if not isinstance(record, Mapping) or not (
         {"PubmedArticle", "PubmedBookArticle", "DeleteCitation"} & set(record)
@@ -388,3 +398,337 @@ def _corrections(items: Iterable[Any]) -> tuple[CommentCorrection, ...]:
             )
         )
     return tuple(out)
+
+
+# --- streaming article sets ---------------------------------------------------------------
+
+_DOCTYPE_ID = re.compile(rb"<!DOCTYPE\s+\w+\s+(?:PUBLIC\s+\"[^\"]*\"\s+|SYSTEM\s+)\"([^\"]*)\"")
+_NCBI_DTD_HOSTS = (
+    "https://dtd.nlm.nih.gov/",
+    "https://www.ncbi.nlm.nih.gov/",
+    "https://eutils.ncbi.nlm.nih.gov/",
+)
+_PREDEFINED = rb"amp|lt|gt|quot|apos|#\d+|#x[0-9a-fA-F]+"
+# NCBI uses only XML's own entities and character references. Any other named entity would
+# need a DTD: it is skipped (as Bio.Entrez does), never looked up.
+_OTHER_ENTITY = re.compile(rb"&(?!(?:" + _PREDEFINED + rb");)[A-Za-z_][\w.-]*;")
+_RECORDS = frozenset({"PubmedArticle", "PubmedBookArticle", "DeleteCitation"})
+
+
+def _check_doctype(prolog: bytes) -> None:
+    """Only NCBI's own DTDs, named over https, as Bio.Entrez accepts them (nothing is read)."""
+    m = _DOCTYPE_ID.search(prolog)
+    if not m:
+        return
+    url = m.group(1).decode("ascii", "replace")
+    name = url.rsplit("/", 1)[-1]
+    known = _PUBMED_DTD.match(name) or os.path.exists(
+        os.path.join(EntrezParser.DataHandler.global_dtd_dir, name)
+    )
+    if not url.startswith(_NCBI_DTD_HOSTS) or not known:
+        raise ParseError(f"the XML names a DTD this installation does not have: {name}")
+
+
+def iter_article_set(data: bytes | IO[bytes]) -> Iterator[Study | DeletedCitation]:
+    """Stream a PubmedArticleSet: each PubmedArticle or PubmedBookArticle as a `Study`, each
+    DeleteCitation as `DeletedCitation`s, in document order. Memory stays at one record.
+
+    Raises ParseError for what is not a well-formed PubmedArticleSet (an HTML page, a body cut
+    off midway, a hostile prolog, a DTD that is not NCBI's).
+    """
+    if isinstance(data, bytes | bytearray):
+        head = bytes(data[:65536])
+        stream: io.BufferedIOBase = io.BytesIO(
+            _OTHER_ENTITY.sub(b"", data) if b"&" in data else data
+        )
+    else:
+        head = data.read(65536)
+        stream = io.BufferedReader(_Chained(head, data), buffer_size=1 << 16)
+    _refuse_hostile_prolog(head)
+    root = _ROOT_START.search(head)
+    _check_doctype(head[: root.start()] if root else head)
+    depth = 0
+    seen_root = False
+    try:
+        for event, element in ElementTree.iterparse(stream, events=("start", "end")):
+            if event == "start":
+                depth += 1
+                if depth == 1:
+                    if element.tag != "PubmedArticleSet":
+                        raise ParseError("expected a PubmedArticleSet document")
+                    seen_root = True
+                    root_element = element
+                continue
+            depth -= 1
+            if depth != 1:
+                continue
+            tag = element.tag
+            if tag == "PubmedArticle":
+                yield _study_from_article(element)
+            elif tag == "PubmedBookArticle":
+                yield _study_from_book(element)
+            elif tag == "DeleteCitation":
+                for pmid in element.iter("PMID"):
+                    yield DeletedCitation(_leaf(pmid))
+            root_element.remove(element)  # the record is done: let it go
+    except ElementTree.ParseError as exc:
+        if not seen_root:
+            raise ParseError(f"the answer is not XML ({_first_line(head)})") from exc
+        raise ParseError(f"the XML is corrupted or cut off: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class DeletedCitation:
+    """A DeleteCitation entry: PubMed withdrew this PMID."""
+
+    pmid: str
+
+
+def parse_article_set(data: bytes) -> ArticleSet:
+    """Parse a PubmedArticleSet document (one EFetch answer) into Study records and deleted
+    PMIDs, with the streaming parser."""
+    studies: list[Study] = []
+    deleted: list[str] = []
+    for item in iter_article_set(data):
+        if isinstance(item, Study):
+            studies.append(item)
+        else:
+            deleted.append(item.pmid)
+    if not studies and not deleted:
+        raise ParseError("expected a PubmedArticleSet document")
+    return ArticleSet(studies=tuple(studies), deleted=tuple(deleted))
+
+
+class _Chained(io.RawIOBase):
+    """`head` (already read to check the prolog) followed by the rest of `rest`, line by
+    line with entities outside XML's own skipped (an entity never spans lines)."""
+
+    def __init__(self, head: bytes, rest: IO[bytes]) -> None:
+        lines = head.splitlines(keepends=True)
+        # The last line of `head` may be cut midway: complete it from `rest` first.
+        self._pending = b"".join(lines[:-1]) + (lines[-1] + rest.readline() if lines else b"")
+        self._pending = _OTHER_ENTITY.sub(b"", self._pending)
+        self._rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._pending:
+            line = self._rest.readline()
+            if not line:
+                return 0
+            self._pending = _OTHER_ENTITY.sub(b"", line) if b"&" in line else line
+        n = min(len(buffer), len(self._pending))
+        buffer[:n] = self._pending[:n]
+        self._pending = self._pending[n:]
+        return n
+
+
+# Element helpers: text as Bio.Entrez gives it (escaped, PubMed's inline markup kept), so
+# plain_text and safe_markup treat both parsers' values alike.
+
+
+def _leaf(element: Element | None) -> str:
+    """Plain text of an element (markup removed, whitespace normalized)."""
+    if element is None:
+        return ""
+    if len(element) == 0:
+        return " ".join((element.text or "").split())
+    return " ".join("".join(element.itertext()).split())
+
+
+def _escaped(element: Element | None) -> str:
+    """The element's content escaped, PubMed's harmless inline tags kept (for safe_markup)."""
+    if element is None:
+        return ""
+    parts = [html.escape(element.text or "", quote=False)]
+    for child in element:
+        name = child.tag.rsplit("}", 1)[-1]
+        keep = name.lower() in _SAFE_TAGS
+        if keep:
+            parts.append(f"<{name}>")
+        parts.append(_escaped(child))
+        if keep:
+            parts.append(f"</{name}>")
+        parts.append(html.escape(child.tail or "", quote=False))
+    return "".join(parts)
+
+
+def _date_fields(element: Element | None) -> dict[str, str]:
+    if element is None:
+        return {}
+    return {child.tag: html.escape(_leaf(child), quote=False) for child in element}
+
+
+def _ids(id_list: Element | None) -> dict[str, str]:
+    ids: dict[str, str] = {}
+    if id_list is not None:
+        for item in id_list.findall("ArticleId"):
+            kind = item.get("IdType", "")
+            if kind and kind not in ids:
+                ids[kind] = _leaf(item)
+    return ids
+
+
+def _doi_in(elocations: list[Element]) -> str:
+    for loc in elocations:
+        if loc.get("EIdType") == "doi" and loc.get("ValidYN") != "N":
+            return _leaf(loc)
+    return ""
+
+
+def _pii_in(elocations: list[Element]) -> str:
+    for loc in elocations:
+        if loc.get("EIdType") == "pii":
+            return _leaf(loc)
+    return ""
+
+
+def _authors_of(author_list: Element | None) -> tuple[Author, ...]:
+    authors: list[Author] = []
+    if author_list is None:
+        return ()
+    for a in author_list.findall("Author"):
+        if a.get("ValidYN") == "N":
+            continue
+        author = Author(
+            last_name=_leaf(a.find("LastName")),
+            fore_name=_leaf(a.find("ForeName")),
+            initials=_leaf(a.find("Initials")),
+            collective_name=_leaf(a.find("CollectiveName")),
+        )
+        if author.last_name or author.collective_name:
+            authors.append(author)
+    return tuple(authors)
+
+
+def _abstract_of(abstract: Element | None) -> tuple[AbstractSection, ...]:
+    if abstract is None:
+        return ()
+    return tuple(
+        AbstractSection(label=t.get("Label", ""), text=_leaf(t))
+        for t in abstract.findall("AbstractText")
+        if _leaf(t)
+    )
+
+
+def _study_from_article(article: Element) -> Study:
+    citation = article.find("MedlineCitation")
+    if citation is None:
+        raise ParseError("a PubmedArticle has no MedlineCitation")
+    art = citation.find("Article")
+    art = art if art is not None else Element("Article")
+    journal = art.find("Journal")
+    journal = journal if journal is not None else Element("Journal")
+    issue = journal.find("JournalIssue")
+    pmid = _leaf(citation.find("PMID"))
+    if not pmid.isdigit():
+        raise ParseError(f"a PubmedArticle has no valid PMID ({pmid!r})")
+    ids = _ids(article.find("PubmedData/ArticleIdList"))
+    elocations = art.findall("ELocationID")
+    pages = _leaf(art.find("Pagination/MedlinePgn"))
+    if not pages:
+        pages = "-".join(
+            p
+            for p in (
+                _leaf(art.find("Pagination/StartPage")),
+                _leaf(art.find("Pagination/EndPage")),
+            )
+            if p
+        )
+    year, pub_date = _pub_date(_date_fields(issue.find("PubDate") if issue is not None else None))
+    if year is None:
+        year, _ = _pub_date(_date_fields(art.find("ArticleDate")))
+    author_list = art.find("AuthorList")
+    title = art.find("ArticleTitle")
+    vernacular = art.find("VernacularTitle")
+    mesh: list[MeshHeading] = []
+    for h in citation.findall("MeshHeadingList/MeshHeading"):
+        descriptor = h.find("DescriptorName")
+        qualifiers = h.findall("QualifierName")
+        mesh.append(
+            MeshHeading(
+                descriptor=_leaf(descriptor),
+                major=(descriptor is not None and descriptor.get("MajorTopicYN") == "Y")
+                or any(q.get("MajorTopicYN") == "Y" for q in qualifiers),
+                qualifiers=tuple(_leaf(q) for q in qualifiers),
+            )
+        )
+    return Study(
+        pmid=pmid,
+        title=_leaf(title) or _leaf(vernacular),
+        title_html=safe_markup(_escaped(title)) or safe_markup(_escaped(vernacular)),
+        authors=_authors_of(author_list),
+        authors_complete=author_list is None or author_list.get("CompleteYN") != "N",
+        journal=_leaf(journal.find("Title")),
+        journal_abbrev=_leaf(journal.find("ISOAbbreviation"))
+        or _leaf(citation.find("MedlineJournalInfo/MedlineTA")),
+        year=year,
+        pub_date=pub_date,
+        volume=_leaf(issue.find("Volume")) if issue is not None else "",
+        issue=_leaf(issue.find("Issue")) if issue is not None else "",
+        pages=pages,
+        elocation=_pii_in(elocations),
+        doi=_doi_in(elocations) or ids.get("doi", ""),
+        pmcid=ids.get("pmc", ""),
+        abstract=_abstract_of(art.find("Abstract")),
+        publication_types=tuple(
+            _leaf(p) for p in art.findall("PublicationTypeList/PublicationType")
+        ),
+        mesh=tuple(mesh),
+        keywords=tuple(_leaf(k) for k in citation.findall("KeywordList/Keyword")),
+        languages=tuple(_leaf(lang) for lang in art.findall("Language")),
+        comments_corrections=tuple(
+            CommentCorrection(
+                ref_type=c.get("RefType", ""),
+                ref_source=_leaf(c.find("RefSource")),
+                pmid=_leaf(c.find("PMID")),
+            )
+            for c in citation.findall("CommentsCorrectionsList/CommentsCorrections")
+        ),
+        kind="article",
+        date_revised=_ymd(_date_fields(citation.find("DateRevised"))),
+    )
+
+
+def _study_from_book(book: Element) -> Study:
+    doc = book.find("BookDocument")
+    doc = doc if doc is not None else Element("BookDocument")
+    info = doc.find("Book")
+    info = info if info is not None else Element("Book")
+    pmid = _leaf(doc.find("PMID"))
+    if not pmid.isdigit():
+        raise ParseError(f"a PubmedBookArticle has no valid PMID ({pmid!r})")
+    ids = _ids(doc.find("ArticleIdList"))
+    ids.update(_ids(book.find("PubmedBookData/ArticleIdList")))
+    article_title = doc.find("ArticleTitle")
+    chapter = bool(_escaped(article_title))
+    title_raw = article_title if chapter else info.find("BookTitle")
+    authors: tuple[Author, ...] = ()
+    complete = True
+    for author_list in doc.findall("AuthorList") + info.findall("AuthorList"):
+        if author_list.get("Type", "") in ("", "authors") and not authors:
+            authors = _authors_of(author_list)
+            complete = author_list.get("CompleteYN") != "N"
+    year, pub_date = _pub_date(_date_fields(info.find("PubDate")))
+    publisher = info.find("Publisher")
+    return Study(
+        pmid=pmid,
+        title=_leaf(title_raw),
+        title_html=safe_markup(_escaped(title_raw)),
+        authors=authors,
+        authors_complete=complete,
+        journal=_leaf(info.find("BookTitle")),
+        publisher=_leaf(publisher.find("PublisherName")) if publisher is not None else "",
+        chapter=chapter,
+        year=year,
+        pub_date=pub_date,
+        doi=_doi_in(doc.findall("ELocationID")) or ids.get("doi", ""),
+        pmcid=ids.get("pmc", ""),
+        abstract=_abstract_of(doc.find("Abstract")),
+        publication_types=tuple(_leaf(p) for p in doc.findall("PublicationType")),
+        keywords=tuple(_leaf(k) for k in doc.findall("KeywordList/Keyword")),
+        languages=tuple(_leaf(lang) for lang in doc.findall("Language")),
+        kind="book",
+    )

@@ -48,6 +48,10 @@ def _day(text: str, *, end: bool = False) -> date:
     return date(year, month, day)
 
 
+def _nothing_found(warning: str) -> bool:
+    return warning.endswith("No items found.")
+
+
 def _ncbi_date(day: date) -> str:
     return f"{day.year:04d}/{day.month:02d}/{day.day:02d}"
 
@@ -88,7 +92,12 @@ class LiveSource:
             count=len(ids),
             ids=ids,
             translation=entered.translation or revised.translation,
-            warnings=tuple(dict.fromkeys(entered.warnings + revised.warnings)),
+            # A quiet night's empty window is the normal case, not something to warn about.
+            warnings=tuple(
+                w
+                for w in dict.fromkeys(entered.warnings + revised.warnings)
+                if not _nothing_found(w)
+            ),
             complete=False,
             revised=revised.ids,
             requests=entered.requests + revised.requests,
@@ -133,7 +142,12 @@ class LiveSource:
             count=len(ids),
             ids=ids,
             translation=next((r.translation for r in results if r.translation), ""),
-            warnings=tuple(dict.fromkeys(w for r in kept for w in r.warnings)),
+            # Date slices that happen to be empty are no news when the whole search is not.
+            warnings=tuple(
+                w
+                for w in dict.fromkeys(w for r in kept for w in r.warnings)
+                if not (ids and _nothing_found(w))
+            ),
             requests=requests,
         )
 

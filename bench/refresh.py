@@ -1,0 +1,167 @@
+"""A refresh of N records against the E-utilities emulator at NCBI's rate limits: requests
+and wall time against the rate-limit floor, and a plain Bio.Entrez loop as the peer.
+
+    PYTHONPATH=src python bench/refresh.py [--records 10000] [--runs 3] [--batch 200]
+
+The floor is requests / allowed rate: the time the rate limit alone imposes. The emulator runs
+in its own process and enforces 3 requests/s (10 with an API key), answering 429 above that.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import math
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import EmulatorProcess, machine
+
+from evidence.eutils import EutilsClient, RateLimiter
+from evidence.pipeline import refresh
+from evidence.settings import Settings
+from evidence.sources import LiveSource
+
+TERM = '"Ketamine"[Mesh] AND bench[sb]'
+QUERY = f"""id = "bench"
+title = "Benchmark"
+[search]
+drug = "unused: term overrides"
+term = '''{TERM}'''
+[[conditions]]
+id = "migraine"
+label = "Migraine"
+text = ["migraine*"]
+"""
+
+
+def one_refresh(url: str, rate: float, batch: int, n: int) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as folder:
+        project = Path(folder)
+        (project / "queries").mkdir()
+        (project / "queries" / "bench.toml").write_text(QUERY, encoding="utf-8")
+        settings = Settings(project=project, email="bench@example.org", batch_size=batch)
+        client = EutilsClient(
+            email="bench@example.org",
+            base_url=url,
+            api_key="bench-key" if rate > 3 else "",
+            limiter=RateLimiter(rate),  # fresh, as a new process would have
+        )
+        marks: dict[str, float] = {}
+
+        def progress(message: str) -> None:
+            now = time.perf_counter()
+            if message.startswith("bench: searching"):
+                marks["start"] = now
+            elif "records stored" in message:
+                marks["stored"] = now
+            elif message.startswith("reports written"):
+                marks["built"] = now
+
+        result = refresh(settings, LiveSource(client, batch_size=batch), progress=progress)
+        assert result.ok and result.outcomes[0].fetched == n, result.outcomes
+        # The next night, with nothing new at PubMed: an incremental run.
+        nightly = EutilsClient(
+            email="bench@example.org",
+            base_url=url,
+            api_key=client.api_key,
+            limiter=RateLimiter(rate),
+        )
+        started = time.perf_counter()
+        again = refresh(settings, LiveSource(nightly, batch_size=batch))
+        assert again.ok and again.outcomes[0].fetched == 0, again.outcomes
+        return {
+            "requests": client.requests_sent,
+            "searches": result.outcomes[0].searches,
+            "seconds": marks["stored"] - marks["start"],
+            "build": marks["built"] - marks["stored"],
+            "nightly_requests": nightly.requests_sent,
+            "nightly_seconds": time.perf_counter() - started,
+        }
+
+
+def entrez_peer(url: str, rate: float, n: int, batch: int) -> dict[str, Any]:
+    """What a plain Bio.Entrez script does: esearch, then efetch by id list in batches and
+    Entrez.read each answer, one after another."""
+    # Bio.Entrez is not annotated: hold it as Any rather than loosen the type checks.
+    Entrez: Any = importlib.import_module("Bio.Entrez")
+
+    real_build = Entrez._build_request
+
+    def to_emulator(cgi: str, *args: Any, **kwargs: Any) -> Any:
+        return real_build(
+            cgi.replace("https://eutils.ncbi.nlm.nih.gov/entrez/eutils/", url), *args, **kwargs
+        )
+
+    Entrez._build_request = to_emulator
+    Entrez.email = "bench@example.org"
+    Entrez.api_key = "bench-key" if rate > 3 else None
+    requests = 0
+    started = time.perf_counter()
+    try:
+        handle = Entrez.esearch(db="pubmed", term=TERM, retmax=n)
+        ids = Entrez.read(handle)["IdList"]
+        handle.close()
+        requests += 1
+        records = 0
+        for start in range(0, len(ids), batch):
+            handle = Entrez.efetch(db="pubmed", id=ids[start : start + batch], retmode="xml")
+            records += len(Entrez.read(handle)["PubmedArticle"])
+            handle.close()
+            requests += 1
+    finally:
+        Entrez._build_request = real_build
+    return {"requests": requests, "seconds": time.perf_counter() - started, "records": records}
+
+
+def main() -> None:
+    options = argparse.ArgumentParser(description=__doc__)
+    options.add_argument("--records", type=int, default=10000)
+    options.add_argument("--runs", type=int, default=3)
+    options.add_argument("--batch", type=int, default=200)
+    options.add_argument("--rates", default="3,10")
+    options.add_argument("--no-peer", action="store_true")
+    args = options.parse_args()
+    n = args.records
+    print(f"machine: {machine()}; {n:,} records, EFetch batch {args.batch}, {args.runs} runs")
+    emulator = EmulatorProcess(n, TERM)
+    try:
+        for rate in (float(r) for r in args.rates.split(",")):
+            runs = [one_refresh(emulator.url, rate, args.batch, n) for _ in range(args.runs)]
+            requests = runs[0]["requests"]
+            searches = runs[0]["searches"]
+            target = searches + math.ceil(n / args.batch)
+            seconds = statistics.median(r["seconds"] for r in runs)
+            floor = requests / rate
+            print(
+                f"\nevidence at {rate:g} requests/s: {requests} requests ({searches} ESearch "
+                f"+ {requests - searches} EFetch; target <= {target}), "
+                f"{seconds:.1f} s median, floor {floor:.1f} s -> {seconds / floor:.2f} x floor"
+                f" (target <= {1.3 if rate <= 3 else 1.6})"
+            )
+            build = statistics.median(r["build"] for r in runs)
+            print(f"  build of the reports after it: {build:.1f} s")
+            nightly = statistics.median(r["nightly_seconds"] for r in runs)
+            print(
+                f"  next night, nothing new: {runs[0]['nightly_requests']} requests "
+                f"(ESearch only), {nightly:.1f} s including the build"
+            )
+            if not args.no_peer:
+                peer = entrez_peer(emulator.url, rate, n, 200)
+                print(
+                    f"  peer, plain Bio.Entrez loop (batch 200): {peer['requests']} requests, "
+                    f"{peer['seconds']:.1f} s -> {peer['seconds'] / floor:.2f} x evidence's floor,"
+                    f" {peer['records']:,} of {n:,} records (ESearch lists at most 9,999)"
+                )
+    finally:
+        emulator.stop()
+
+
+if __name__ == "__main__":
+    main()
