@@ -301,3 +301,31 @@ def test_sentinels_must_be_pmids(project: Path, capsys: pytest.CaptureFixture[st
     )
     assert main(["refresh", "--sample", "--project", str(project)]) == EXIT_USAGE
     assert "sentinels: 'Afridi 2013' is not a PMID" in capsys.readouterr().err
+
+
+def test_every_export_and_the_feed_flag_retractions_and_exclusions(
+    world: tuple[EutilsEmulator, Path],
+) -> None:
+    import feedparser
+    import rispy
+    from bibtexparser.entrypoint import parse_string
+
+    emu, project = world
+    assert refresh(project, emu.url) == 0
+    reports = project / "reports"
+    ris = {
+        r["accession_number"]: r
+        for r in rispy.loads((reports / "studies.ris").read_text(encoding="utf-8"))
+    }
+    assert ris["41000002"]["notes"][0].startswith("RETRACTED; Retraction notice (PMID 41900001)")
+    assert "Erratum (PMID 41900002)" in ris["41000006"]["notes"][0]
+    bib = parse_string((reports / "studies.bib").read_text(encoding="utf-8"))
+    notes = {e.key: e.fields_dict["note"].value for e in bib.entries if "note" in e.fields_dict}
+    assert notes["pmid41000002"].startswith("RETRACTED")
+    csl = {i["PMID"]: i for i in json.loads((reports / "studies.csl.json").read_text("utf-8"))}
+    assert csl["41000002"]["note"].startswith("RETRACTED")
+    feed = {e.id: e for e in feedparser.parse(str(reports / "feed.xml")).entries}
+    retracted = feed["https://pubmed.ncbi.nlm.nih.gov/41000002/"]
+    assert retracted.title.startswith("Retracted: ")
+    rat = feed["https://pubmed.ncbi.nlm.nih.gov/41000003/"]
+    assert "Not counted: Preclinical studies" in rat.summary

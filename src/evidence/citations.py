@@ -426,6 +426,15 @@ def _ris_type(study: Study) -> str:
     return "JOUR"
 
 
+def record_notes(study: Study, note: str = "") -> str:
+    """What a reference manager must carry with the record: a retraction, an erratum, an
+    expression of concern, and the export's own note (the offline sample's label)."""
+    flags = [f"{label} (PMID {pmid})" if pmid else label for label, pmid in study.notices]
+    if study.retracted:
+        flags.insert(0, "RETRACTED")
+    return "; ".join([*flags, *([note] if note else [])])
+
+
 def to_ris(studies: Sequence[Study], *, note: str = "") -> str:
     """RIS (Zotero, EndNote, Mendeley): one TY…ER record per study."""
     out: list[str] = []
@@ -466,8 +475,8 @@ def to_ris(studies: Sequence[Study], *, note: str = "") -> str:
         tags += [("KW", k) for k in s.keywords]
         if s.abstract_text:
             tags.append(("AB", s.abstract_text))
-        if note:
-            tags.append(("N1", note))
+        if record_notes(s, note):
+            tags.append(("N1", record_notes(s, note)))
         for tag, value in tags:
             if value:
                 out.append(f"{tag}  - {_one_line(value)}")
@@ -536,7 +545,7 @@ def to_bibtex(studies: Sequence[Study], *, note: str = "") -> str:
             ("pmid", s.pmid),
             ("pmcid", s.pmcid),
             ("url", s.pubmed_url),
-            ("note", _bibtex_text(note)),
+            ("note", _bibtex_text(record_notes(s, note))),
         ]
         body = ",\n".join(f"  {k} = {{{v}}}" for k, v in fields if v)
         out.append(f"@{kind}{{pmid{s.pmid},\n{body}\n}}\n")
@@ -582,7 +591,7 @@ def to_csl_json(studies: Sequence[Study], *, note: str = "") -> list[dict[str, o
             "PMCID": s.pmcid,
             "language": s.languages[0] if s.languages else "",
             "abstract": s.abstract_text,
-            "note": note,
+            "note": record_notes(s, note),
         }
         item.update({k: v for k, v in optional.items() if v})
         items.append(item)

@@ -710,27 +710,38 @@ def _chart(view: View, sample: bool) -> dict[str, Any]:
 
 
 def _feed(view: View, data_date: date) -> dict[str, Any]:
-    """The Atom feed: the newest studies first, one entry per study with a stable id."""
+    """The Atom feed: new and newly retracted studies first, one entry per study with a
+    stable id. A study found retracted by a refresh is re-dated to that refresh, so readers
+    see its entry as updated; retracted and excluded studies say so in title and summary."""
     table = view.table()
     studies = {s.pmid: s for s in view.studies()}
-    rows = sorted(
-        table.to_dict("records"),
-        key=lambda r: (str(r["first_seen"]), str(r["pmid"])),
-        reverse=True,
-    )[:FEED_ENTRIES]
+    retracted_at: dict[str, str] = {}
+    for q in view.queries:
+        run = view.last_success.get(q.id)
+        if run is not None:
+            for pmid in run.changes.retracted:
+                retracted_at[pmid] = run.finished_at
+    records = table.to_dict("records")
+    for r in records:
+        r["updated"] = retracted_at.get(str(r["pmid"]), str(r["first_seen"]))
+    rows = sorted(records, key=lambda r: (r["updated"], str(r["pmid"])), reverse=True)
     entries = []
-    for r in rows:
+    for r in rows[:FEED_ENTRIES]:
         study = studies[str(r["pmid"])]
+        flags = [f"{label} (PMID {pmid})" if pmid else label for label, pmid in study.notices]
+        if r["exclusion"] and r["exclusion"] != "retracted":
+            flags.append(f"Not counted: {EXCLUSIONS[str(r['exclusion'])]}")
         entries.append(
             {
                 "id": study.pubmed_url,
                 "pmid": study.pmid,
-                "title": study.title,
-                "updated": str(r["first_seen"]),
+                "title": ("Retracted: " if study.retracted else "") + study.title,
+                "updated": r["updated"],
                 "published": str(r["first_seen"]),
                 "authors": [a.short for a in study.authors if a.short][:3],
                 "citation": str(r["citation"]),
                 "design_label": str(r["design_label"]),
+                "flags": flags,
                 "doi_url": doi_url(study.doi),
             }
         )
