@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import io
 
 import pandas as pd
@@ -269,11 +270,16 @@ def test_online_article_known_only_by_its_doi() -> None:
         issue="",
         pages="",
         doi="10.7759/cureus.35638",
+        pub_model="Electronic",
     )
     assert cite(s, "ama") == (
         "Afridi SK. Intranasal ketamine in migraine with prolonged aura. Cureus. "
         "Published online March 1, 2023. doi:10.7759/cureus.35638"
     )
+    # A record that only lacks a volume (PubMed did not say it is online-only, as in the
+    # offline sample) is not claimed to be published online.
+    unknown = dataclasses.replace(s, pub_model="")
+    assert "Published online" not in cite(unknown, "ama")
     assert cite(s, "vancouver") == (
         "Afridi SK. Intranasal ketamine in migraine with prolonged aura. Cureus. "
         "2023 Mar 1. doi:10.7759/cureus.35638."

@@ -135,7 +135,9 @@ def _ama(study: Study, *, html: bool) -> str:
         if journal:
             parts.append(f"<i>{e(_sentence(journal))}</i>" if html else _sentence(journal))
         online_only = not (study.volume or study.issue or study.pages or study.elocation)
-        if online_only and study.doi:
+        # Only where PubMed says the article was published electronically: a record that
+        # merely lacks a volume (as the offline sample may) is not claimed to be online-only.
+        if online_only and study.doi and "Electronic" in study.pub_model:
             # AMA for an article known only by its DOI (online ahead of print).
             parts.append(e(f"Published online {_ama_date(study)}."))
         else:

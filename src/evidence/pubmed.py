@@ -245,6 +245,7 @@ def _parse_article(article: Mapping[str, Any]) -> Study:
         languages=tuple(plain_text(lang) for lang in art.get("Language", [])),
         comments_corrections=_corrections(citation.get("CommentsCorrectionsList", [])),
         kind="article",
+        pub_model=_attr(art, "PubModel"),
         date_revised=_ymd(citation.get("DateRevised")),
     )
 
@@ -688,6 +689,7 @@ def _study_from_article(article: Element) -> Study:
             for c in citation.findall("CommentsCorrectionsList/CommentsCorrections")
         ),
         kind="article",
+        pub_model=art.get("PubModel", ""),
         date_revised=_ymd(_date_fields(citation.find("DateRevised"))),
     )
 

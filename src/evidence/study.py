@@ -94,6 +94,7 @@ class Study:
     languages: tuple[str, ...] = ()
     comments_corrections: tuple[CommentCorrection, ...] = ()
     kind: str = "article"  # "article" (PubmedArticle) or "book" (PubmedBookArticle)
+    pub_model: str = ""  # Article/@PubModel: Print, Print-Electronic, Electronic, …; "" unknown
     publisher: str = ""  # books: the publisher's name (the book title is in `journal`)
     chapter: bool = False  # books: the record is a chapter/section, not the whole book
     date_revised: str = ""  # YYYY-MM-DD, from DateRevised, where present
