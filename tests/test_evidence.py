@@ -17,7 +17,7 @@ import pytest
 from evidence.cli import main
 from evidence.errors import EXIT_SENTINEL, EXIT_USAGE
 from evidence.queries import load_queries
-from evidence.testing import EutilsEmulator, synthetic_article
+from evidence.testing import EutilsEmulator, refresh_args, synthetic_article
 
 RCT_TYPES = (
     '<PublicationType UI="D016428">Journal Article</PublicationType>'
@@ -123,19 +123,7 @@ def world(project: Path) -> Iterator[tuple[EutilsEmulator, Path]]:
 
 
 def refresh(project: Path, url: str, *extra: str) -> int:
-    return main(
-        [
-            "refresh",
-            "--project",
-            str(project),
-            "--eutils-url",
-            url,
-            "--email",
-            "dev@example.org",
-            "--quiet",
-            *extra,
-        ]
-    )
+    return main(refresh_args(project, url, *extra))
 
 
 def test_every_output_tells_the_clinician_what_to_trust(

@@ -11,7 +11,7 @@ import pytest
 from evidence.cli import main
 from evidence.queries import load_queries
 from evidence.sources import SampleSource
-from evidence.testing import EutilsEmulator, synthetic_article
+from evidence.testing import EutilsEmulator, refresh_args, synthetic_article
 
 
 def parse(path: Path) -> feedparser.FeedParserDict:
@@ -70,15 +70,4 @@ def test_new_studies_come_first_and_ids_stay_stable(
 
 
 def refresh(project: Path, url: str) -> int:
-    return main(
-        [
-            "refresh",
-            "--project",
-            str(project),
-            "--eutils-url",
-            url,
-            "--email",
-            "dev@example.org",
-            "--quiet",
-        ]
-    )
+    return main(refresh_args(project, url))

@@ -24,7 +24,7 @@ from evidence.queries import load_queries
 from evidence.settings import Settings
 from evidence.sources import LiveSource
 from evidence.store import Store
-from evidence.testing import EutilsEmulator, synthetic_articles
+from evidence.testing import EutilsEmulator, refresh_args, synthetic_articles
 
 TODAY = date.today().strftime("%Y/%m/%d")
 HEADACHE = 300
@@ -46,19 +46,7 @@ def world(project: Path) -> Iterator[tuple[EutilsEmulator, Path, list[str], list
 
 
 def cli(project: Path, url: str, *extra: str) -> int:
-    return main(
-        [
-            "refresh",
-            "--project",
-            str(project),
-            "--eutils-url",
-            url,
-            "--email",
-            "dev@example.org",
-            "--quiet",
-            *extra,
-        ]
-    )
+    return main(refresh_args(project, url, *extra))
 
 
 def test_live_refresh_stores_and_renders_every_record(

@@ -27,7 +27,7 @@ from evidence.errors import EXIT_BUSY, EXIT_NCBI, EXIT_USAGE, EutilsError, Parse
 from evidence.eutils import EFetch, EutilsClient, RateLimiter, RetryPolicy
 from evidence.pubmed import read_entrez_xml
 from evidence.queries import load_queries
-from evidence.testing import EutilsEmulator, synthetic_article, synthetic_articles
+from evidence.testing import EutilsEmulator, refresh_args, synthetic_article, synthetic_articles
 
 ALLOWED_LINK = re.compile(
     r"^(#ev-[a-z0-9_-]+|https://pubmed\.ncbi\.nlm\.nih\.gov/\d+/|https://doi\.org/10\.\S+"
@@ -53,21 +53,7 @@ def live(project: Path) -> Iterator[tuple[EutilsEmulator, Path]]:
 
 
 def refresh_cli(project: Path, url: str, *extra: str) -> int:
-    return main(
-        [
-            "refresh",
-            "--project",
-            str(project),
-            "--eutils-url",
-            url,
-            "--email",
-            "dev@example.org",
-            "--quiet",
-            "--max-time",
-            "5",
-            *extra,
-        ]
-    )
+    return main(refresh_args(project, url, "--max-time", "5", *extra))
 
 
 # --- one at a time ------------------------------------------------------------------------

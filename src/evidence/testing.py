@@ -34,6 +34,7 @@ from collections import deque
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from types import NoneType, TracebackType
 from typing import Any, Final, Self
 from urllib.parse import parse_qsl, urlsplit
@@ -1126,3 +1127,18 @@ def synthetic_articles(n: int, *, seed: int = 0, first_pmid: int = 30000000) -> 
         )
         for i in range(n)
     }
+
+
+def refresh_args(project: Path, url: str, *extra: str, email: str = "dev@example.org") -> list[str]:
+    """`evidence refresh` arguments for a project against an emulator (or mirror) URL."""
+    return [
+        "refresh",
+        "--project",
+        str(project),
+        "--eutils-url",
+        url,
+        "--email",
+        email,
+        "--quiet",
+        *extra,
+    ]
