@@ -12,7 +12,7 @@ import json
 import os
 import threading
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -481,9 +481,15 @@ class View:
     last_runs: dict[str, Run]
     last_success: dict[str, Run]
     curation: Curation
+    # One evidence table per citation style: a build reads it for the page, the chart, the
+    # feed and six exports, and each costs a citation per study.
+    _tables: dict[str, pd.DataFrame] = field(default_factory=dict, compare=False, repr=False)
 
     def table(self, style: str = "ama") -> pd.DataFrame:
-        return evidence_table(self.placed, self.queries, self.origin, style)
+        """The evidence table (a copy: callers may filter or add columns)."""
+        if style not in self._tables:
+            self._tables[style] = evidence_table(self.placed, self.queries, self.origin, style)
+        return self._tables[style].copy()
 
     def studies(self) -> list[Study]:
         """Each study once, in the evidence table's order."""
@@ -585,9 +591,11 @@ def report_context(view: View, *, style: str = "ama") -> dict[str, Any]:
     missing = view.missing_sentinels()
     topics = []
     included: set[str] = set()
+    included_entries: dict[str, list[dict[str, Any]]] = {}
     for q in view.queries:
         placed = view.placed.get(q.id, [])
         entries = [_entry(q, p, style) for p in placed if p.included]
+        included_entries[q.id] = entries
         included.update(e["pmid"] for e in entries)
         conditions = []
         for c in (*q.conditions, None):
@@ -648,7 +656,7 @@ def report_context(view: View, *, style: str = "ama") -> dict[str, Any]:
         "data_date_text": f"{data_date:%B} {data_date.day}, {data_date.year}",
         "total_studies": len(included),
         "topics": topics,
-        "evidence_map": _evidence_map(view, style),
+        "evidence_map": _evidence_map(view, included_entries),
         "flow_all": flows["all"].as_dict(),
         "exclusion_labels": EXCLUSIONS,
         "design_labels": DESIGN_LABELS,
@@ -660,14 +668,15 @@ def report_context(view: View, *, style: str = "ama") -> dict[str, Any]:
     }
 
 
-def _evidence_map(view: View, style: str) -> dict[str, Any]:
-    """Conditions by design, each cell with the studies it counts (links into the list)."""
+def _evidence_map(view: View, included: Mapping[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    """Conditions by design, each cell with the studies it counts (links into the list);
+    `included` holds each topic's report entries of included studies, already built."""
     counts = counts_by_condition_and_design(view.placed, view.queries)
     designs = [str(c) for c in counts.columns if c != "Total"]
     label_to_code = {label: code for code, label in DESIGN_LABELS.items()}
     rows = []
     for q in view.queries:
-        entries = [_entry(q, p, style) for p in view.placed.get(q.id, []) if p.included]
+        entries = included.get(q.id, [])
         labels = {c.id: c.label for c in q.conditions} | {OTHER: q.other_label}
         for cid, label in labels.items():
             members = [e for e in entries if cid in e["condition_ids"]]

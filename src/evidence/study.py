@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 RETRACTION_TYPES = frozenset({"Retracted Publication"})
@@ -109,7 +110,9 @@ class Study:
             f"{s.label}: {s.text}" if s.label else s.text for s in self.abstract
         ).strip()
 
-    @property
+    # Cached (frozen dataclasses allow it: the value is written to the instance's __dict__,
+    # not through __setattr__): every output asks, for every study.
+    @cached_property
     def retracted(self) -> bool:
         return bool(RETRACTION_TYPES.intersection(self.publication_types)) or any(
             c.ref_type in RETRACTION_LINKS for c in self.comments_corrections
@@ -118,7 +121,7 @@ class Study:
     def links(self, kinds: frozenset[str]) -> tuple[CommentCorrection, ...]:
         return tuple(c for c in self.comments_corrections if c.ref_type in kinds)
 
-    @property
+    @cached_property
     def notices(self) -> tuple[tuple[str, str], ...]:
         """What a reader must be told about this record: (label, notice PMID or '')."""
         out: list[tuple[str, str]] = []
