@@ -141,20 +141,7 @@ def test_cli_exit_code_when_ncbi_fails(
     with EutilsEmulator({}, rate_limit=None) as emu:
         url = emu.url
     # The emulator is stopped: nothing listens there any more. --max-time bounds the retries.
-    code = main(
-        [
-            "refresh",
-            "--project",
-            str(project),
-            "--eutils-url",
-            url,
-            "--email",
-            "dev@example.org",
-            "--quiet",
-            "--max-time",
-            "2",
-        ]
-    )
+    code = main(refresh_args(project, url, "--max-time", "2"))
     assert code == EXIT_NCBI
     err = capsys.readouterr().err
     assert "Error: headache: E-utilities kept failing after" in err
@@ -222,20 +209,7 @@ def test_status_shows_a_refresh_that_only_failed(
 ) -> None:
     with EutilsEmulator({}, rate_limit=None) as emu:
         emu.inject("*", "http_503", times=1000)
-        code = main(
-            [
-                "refresh",
-                "--project",
-                str(project),
-                "--eutils-url",
-                emu.url,
-                "--email",
-                "dev@example.org",
-                "--quiet",
-                "--max-time",
-                "1",
-            ]
-        )
+        code = main(refresh_args(project, emu.url, "--max-time", "1"))
     assert code == EXIT_NCBI
     capsys.readouterr()
     assert main(["status", "--json", "--project", str(project)]) == 0
