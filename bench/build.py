@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import EPILOG, PROLOG, articles, machine
 
-from evidence.pipeline import build
+from evidence.build import build
 from evidence.pubmed import parse_article_set
 from evidence.queries import load_queries
 from evidence.settings import Settings

@@ -20,10 +20,13 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+# The Bio.Entrez route is the tests' reference parser, not part of the package.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from common import machine, median_of, write_set
 
-from evidence.pubmed import iter_article_set, parse_article_set_entrez
+from entrez_reference import parse_article_set_entrez
+from evidence.pubmed import iter_article_set
 
 
 def bare_iterparse(path: Path) -> int:

@@ -23,8 +23,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import EmulatorProcess, machine
 
-from evidence.eutils import EutilsClient, RateLimiter
-from evidence.pipeline import refresh
+from evidence.eutils import EutilsClient
+from evidence.pacing import RateLimiter
+from evidence.refresh import Event, refresh
 from evidence.settings import Settings
 from evidence.sources import LiveSource
 
@@ -55,16 +56,16 @@ def one_refresh(url: str, rate: float, batch: int, n: int) -> dict[str, Any]:
         )
         marks: dict[str, float] = {}
 
-        def progress(message: str) -> None:
+        def on_event(event: Event) -> None:
             now = time.perf_counter()
-            if message.startswith("bench: searching"):
+            if event.message.startswith("bench: searching"):
                 marks["start"] = now
-            elif "records stored" in message:
+            elif event.kind == "fetched":
                 marks["stored"] = now
-            elif message.startswith("reports written"):
+            elif event.message.startswith("reports written"):
                 marks["built"] = now
 
-        result = refresh(settings, LiveSource(client, batch_size=batch), progress=progress)
+        result = refresh(settings, LiveSource(client, batch_size=batch), on_event=on_event)
         assert result.ok and result.outcomes[0].fetched == n, result.outcomes
         # The next night, with nothing new at PubMed: an incremental run.
         nightly = EutilsClient(

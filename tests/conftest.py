@@ -52,6 +52,17 @@ def project(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
+def sample_project(project: Path) -> Path:
+    """A project whose store holds the offline sample (refreshed, no reports built)."""
+    from evidence.refresh import refresh
+    from evidence.settings import Settings
+    from evidence.sources import SampleSource
+
+    assert refresh(Settings(project=project), SampleSource(), build=False).ok
+    return project
+
+
+@pytest.fixture
 def no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Fail any attempt to open a connection to anything but loopback."""
     import socket

@@ -13,10 +13,10 @@ import pytest
 
 from conftest import ARTIFACTS
 from evidence.cli import main
-from evidence.pipeline import load_view
-from evidence.render import doi_url, pmc_url
 from evidence.settings import settings_from
 from evidence.sources import ORIGIN_SAMPLE
+from evidence.study import doi_url, pmc_url
+from evidence.view import load_view
 
 WIDTHS = (1280, 375)
 # A host theme that restyles every element the fragment uses, as careless CMS themes do.

@@ -1,20 +1,16 @@
 from __future__ import annotations
 
 import dataclasses
-import io
 
-import pandas as pd
 import pytest
 
 from evidence.citations import (
-    EXPORT_COLUMNS,
     STYLES,
     ama,
     ama_html,
     cite,
     cite_html,
     expand_pages,
-    write_csv,
 )
 from evidence.study import Author, Study
 
@@ -113,48 +109,6 @@ def test_html_citation_escapes_text_and_keeps_safe_markup() -> None:
     assert "&lt;b&gt;Evil&lt;/b&gt; A." in html
     assert "CO<sub>2</sub> &amp; co." in html
     assert "<i>J &lt;i&gt;.</i>" in html
-
-
-def test_csv_export_has_the_documented_columns_first() -> None:
-    table = pd.DataFrame(
-        [
-            {c: "" for c in EXPORT_COLUMNS}
-            | {
-                "topics": ["a", "b"],
-                "conditions": ["a:x"],
-                "publication_types": ["RCT"],
-                "citation": "C",
-                "citation_html": "<i>C</i>",
-            }
-        ]
-    )
-    out = io.StringIO()
-    write_csv(table, out)
-    frame = pd.read_csv(io.StringIO(out.getvalue()), dtype=str, keep_default_na=False)
-    assert list(frame.columns)[: len(EXPORT_COLUMNS)] == EXPORT_COLUMNS
-    assert "citation_html" not in frame.columns
-    assert frame.loc[0, "topics"] == "a; b"
-
-
-def test_csv_cells_cannot_become_spreadsheet_formulas() -> None:
-    table = pd.DataFrame(
-        [
-            {c: "" for c in EXPORT_COLUMNS}
-            | {
-                "title": '=HYPERLINK("http://evil","x")',
-                "authors": "@SUM(1)",
-                "journal": "-2+3",
-                "topics": ["a"],
-                "conditions": [],
-                "publication_types": [],
-            }
-        ]
-    )
-    out = io.StringIO()
-    write_csv(table, out)
-    frame = pd.read_csv(io.StringIO(out.getvalue()), dtype=str, keep_default_na=False)
-    assert frame.loc[0, "title"] == '\'=HYPERLINK("http://evil","x")'
-    assert frame.loc[0, "authors"] == "'@SUM(1)" and frame.loc[0, "journal"] == "'-2+3"
 
 
 def test_ama_book_chapter() -> None:

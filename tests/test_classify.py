@@ -11,7 +11,6 @@ from evidence.classify import (
     classify,
     classify_conditions,
     classify_design,
-    classify_route,
     condition_matches,
     extract_participants,
     level_for,
@@ -313,33 +312,6 @@ def test_a_study_keeps_its_participants() -> None:
         "Ketamine for CRPS", "34 patients were randomized.", types=("Randomized Controlled Trial",)
     )
     assert classify(record, PAIN).participants == 34
-
-
-def test_route() -> None:
-    assert classify_route(study("Intranasal ketamine for migraine aura")) == "intranasal"
-    assert classify_route(study("Ketamine infusion for CRPS")) == "iv"
-    assert classify_route(study("Oral and intravenous ketamine")) == "mixed"
-    assert classify_route(study("Ketamine for pain")) == ""
-
-
-@pytest.mark.parametrize(
-    ("title", "route"),
-    [
-        ("A phase IV study of oral ketamine", "oral"),
-        ("Oral ketamine in type IV complex regional pain syndrome", "oral"),
-        ("Oral ketamine for DSM-IV major depression with chronic pain", "oral"),
-        ("Oral ketamine and grade III or IV mucositis pain", "oral"),
-        ("Oral ketamine for cancer pain. Level of evidence: IV", "oral"),
-        ("Oral ketamine: (i) pain, (ii) sleep, (iii) mood and (iv) function", "oral"),
-        ("IV ketamine for acute migraine in the emergency department", "iv"),
-        ("Ketamine 0.3 mg/kg i.v. over 15 minutes for renal colic", "iv"),
-        ("Oral versus IV ketamine for cancer pain", "mixed"),
-        ("Ketamine 4 mg/kg IM for agitation", "intramuscular"),
-        ("Ketamine 2 mg/kg i.m. before dental surgery", "intramuscular"),
-    ],
-)
-def test_route_abbreviations(title: str, route: str) -> None:
-    assert classify_route(study(title)) == route
 
 
 # --- accuracy on labelled sets ------------------------------------------------------------------

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from evidence.cli import _Bars, main
+from evidence.cli import _Reporter, main
+from evidence.refresh import Event
 from evidence.sources import SampleSource
 
 SAMPLE_PMIDS = {str(s["pmid"]) for s in SampleSource().studies}
@@ -308,16 +309,20 @@ def test_status_tells_the_next_window(refreshed: Path, capsys: pytest.CaptureFix
 def test_progress_bar_counts_records_and_keeps_messages_readable(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    bars = _Bars(enabled=True)
-    bars.tick("headache", 200, 450)
-    bars.write("headache: 200/450 records stored")  # the bar shows this one
-    bars.write("headache: warning: slow")
-    bars.tick("headache", 450, 450)
-    bars.close()
+    terminal = _Reporter(quiet=False, json_lines=False, terminal=True)
+    terminal(Event("fetched", "headache: 200/450 records stored", "headache", 200, 450))
+    terminal(Event("warning", "headache: warning: slow"))
+    terminal(Event("fetched", "headache: 450/450 records stored", "headache", 450, 450))
+    terminal.close()
     err = capsys.readouterr().err
-    assert "headache: warning: slow" in err and "records stored" not in err
+    assert "headache: warning: slow" in err and "records stored" not in err  # the bar shows it
     assert "200/450" in err  # tqdm redraws at most every 0.1 s: the first count shows
-    quiet = _Bars(enabled=False)
-    quiet.tick("headache", 1, 2)
+    # Not a terminal (cron, a pipe): the same events as plain lines, no bar.
+    piped = _Reporter(quiet=False, json_lines=False, terminal=False)
+    piped(Event("fetched", "headache: 200/450 records stored", "headache", 200, 450))
+    piped.close()
+    assert capsys.readouterr().err == "headache: 200/450 records stored\n"
+    quiet = _Reporter(quiet=True, json_lines=False, terminal=True)
+    quiet(Event("fetched", "headache: 1/2 records stored", "headache", 1, 2))
     quiet.close()
     assert capsys.readouterr().err == ""

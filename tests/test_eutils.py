@@ -7,15 +7,8 @@ from collections.abc import Iterator
 import pytest
 
 from evidence.errors import ConfigError, EutilsError
-from evidence.eutils import (
-    EFetch,
-    EPost,
-    ESearch,
-    EutilsClient,
-    RateLimiter,
-    RetryPolicy,
-    redact,
-)
+from evidence.eutils import EFetch, EPost, ESearch, EutilsClient, redact
+from evidence.pacing import RateLimiter, RetryPolicy
 from evidence.pubmed import parse_article_set
 from evidence.testing import EutilsEmulator, synthetic_articles
 
@@ -64,23 +57,6 @@ def test_urls_are_redacted() -> None:
     assert "SECRET" not in shown and "me@x.org" not in shown and "me%40x.org" not in shown
     many = client.url_for(EFetch(ids=tuple(str(i) for i in range(200))))
     assert many.endswith("id=0%2C1%2C2%2C...%28200+ids%29")
-
-
-def test_rate_limiter_spaces_calls() -> None:
-    now = [0.0]
-    slept: list[float] = []
-
-    def sleep(seconds: float) -> None:
-        slept.append(seconds)
-        now[0] += seconds
-
-    limiter = RateLimiter(2.0, margin=0.0, clock=lambda: now[0], sleep=sleep)
-    for _ in range(5):
-        limiter.acquire()
-    assert now[0] == pytest.approx(2.0)  # 5 calls at 2/s: the 5th starts 2 s after the 1st
-    limiter.defer(3.0)
-    limiter.acquire()
-    assert now[0] == pytest.approx(5.0)
 
 
 def test_email_is_required_and_url_must_be_http() -> None:

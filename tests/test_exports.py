@@ -12,6 +12,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import rispy
 from bibtexparser import middlewares
@@ -26,12 +27,23 @@ from citeproc import (
 )
 from citeproc.source.json import CiteProcJSON
 
-from evidence.citations import to_bibtex, to_csl_json, to_nbib, to_ris
 from evidence.cli import main
-from evidence.pipeline import EXPORT_FILES, load_view
-from evidence.settings import settings_from
+from evidence.errors import ConfigError, OutputError
+from evidence.exports import (
+    CSV_COLUMNS,
+    EXPORT_FILES,
+    export,
+    export_text,
+    to_bibtex,
+    to_csl_json,
+    to_nbib,
+    to_ris,
+    write_csv,
+)
+from evidence.settings import Settings, settings_from
 from evidence.sources import ORIGIN_SAMPLE
 from evidence.study import Author, Study
+from evidence.view import load_view
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -301,3 +313,73 @@ def test_unknown_export_format_is_a_usage_error(
         main(["export", "--format", "docx", "--project", str(sample_project)])
     assert exc.value.code == 2
     assert capsys.readouterr().err.startswith("Error: argument --format: invalid choice")
+
+
+DOCUMENTED = CSV_COLUMNS[: CSV_COLUMNS.index("first_seen") + 1]
+
+
+def test_csv_export_has_the_documented_columns_first() -> None:
+    table = pd.DataFrame(
+        [
+            {c: "" for c in DOCUMENTED}
+            | {
+                "topics": ["a", "b"],
+                "conditions": ["a:x"],
+                "publication_types": ["RCT"],
+                "citation": "C",
+                "citation_html": "<i>C</i>",
+            }
+        ]
+    )
+    out = io.StringIO()
+    write_csv(table, out)
+    frame = pd.read_csv(io.StringIO(out.getvalue()), dtype=str, keep_default_na=False)
+    assert list(frame.columns)[: len(DOCUMENTED)] == DOCUMENTED
+    assert "citation_html" not in frame.columns
+    assert frame.loc[0, "topics"] == "a; b"
+
+
+def test_csv_cells_cannot_become_spreadsheet_formulas() -> None:
+    table = pd.DataFrame(
+        [
+            {c: "" for c in DOCUMENTED}
+            | {
+                "title": '=HYPERLINK("http://evil","x")',
+                "authors": "@SUM(1)",
+                "journal": "-2+3",
+                "topics": ["a"],
+                "conditions": [],
+                "publication_types": [],
+            }
+        ]
+    )
+    out = io.StringIO()
+    write_csv(table, out)
+    frame = pd.read_csv(io.StringIO(out.getvalue()), dtype=str, keep_default_na=False)
+    assert frame.loc[0, "title"] == '\'=HYPERLINK("http://evil","x")'
+    assert frame.loc[0, "authors"] == "'@SUM(1)" and frame.loc[0, "journal"] == "'-2+3"
+
+
+def test_export_to_a_path_is_atomic(sample_project: Path) -> None:
+    view = load_view(Settings(project=sample_project), ORIGIN_SAMPLE)
+    target = sample_project / "out" / "studies.ris"
+    target.parent.mkdir()
+    target.write_text("an earlier export\n", encoding="utf-8")
+    export(view, "ris", path=target)
+    assert target.read_text(encoding="utf-8") == export_text(view, "ris")
+    assert [p.name for p in target.parent.iterdir()] == ["studies.ris"]  # no temporary left
+    # A rename that fails (here: a folder stands where the file would go) leaves no temporary
+    # and nothing half-written, and says which file.
+    blocked = target.parent / "studies.csv"
+    (blocked / "inside").mkdir(parents=True)
+    with pytest.raises(OutputError, match=r"studies\.csv: cannot write the export"):
+        export(view, "csv", path=blocked)
+    assert sorted(p.name for p in target.parent.iterdir()) == ["studies.csv", "studies.ris"]
+    assert [p.name for p in blocked.iterdir()] == ["inside"]
+    assert target.read_text(encoding="utf-8") == export_text(view, "ris")  # kept whole
+
+
+def test_an_unknown_format_is_a_configuration_error(sample_project: Path) -> None:
+    view = load_view(Settings(project=sample_project), ORIGIN_SAMPLE)
+    with pytest.raises(ConfigError, match="unknown export format 'docx'"):
+        export_text(view, "docx")

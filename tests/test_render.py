@@ -5,15 +5,8 @@ from pathlib import Path
 import pytest
 
 from evidence.errors import OutputError, TemplateError
-from evidence.render import (
-    doi_url,
-    environment,
-    md_escape,
-    pmc_url,
-    pubmed_url,
-    render_all,
-    write_all,
-)
+from evidence.render import environment, md_escape, render_all, write_all
+from evidence.study import doi_url, pmc_url, pubmed_url
 
 
 def test_links_are_built_only_from_valid_identifiers() -> None:

@@ -6,8 +6,9 @@ import shutil
 from pathlib import Path
 
 from evidence.cli import main
-from evidence.pipeline import CHART_FILE, EXPORT_FILES
+from evidence.exports import EXPORT_FILES
 from evidence.render import OUTPUTS
+from evidence.report import CHART_FILE
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -1,4 +1,5 @@
-"""Soak: 200 consecutive refreshes against the emulator with random faults (fixed seed).
+"""Soak: 200 consecutive refreshes (in CI; EVIDENCE_SOAK_RUNS sets another count) against
+the emulator with random faults (fixed seed).
 
 PubMed's answer changes between runs (new records entered today, records that drop out of a
 search), each run is incremental or, now and then, a full re-sync, and each meets 0-3
@@ -11,22 +12,25 @@ exactly the emulator's records.
 
 from __future__ import annotations
 
+import os
 import random
 import re
 import time
 from datetime import date
 from pathlib import Path
 
-from evidence.eutils import EutilsClient, RateLimiter, RetryPolicy
-from evidence.pipeline import refresh
+from evidence.eutils import EutilsClient
+from evidence.pacing import RateLimiter, RetryPolicy
 from evidence.queries import load_queries
+from evidence.refresh import refresh
 from evidence.settings import Settings
 from evidence.sources import LiveSource
 from evidence.store import Store
 from evidence.testing import EutilsEmulator, synthetic_articles
 
 SEED = 20261124
-RUNS = 200
+# The full soak runs in CI; elsewhere a shorter one, unless EVIDENCE_SOAK_RUNS says otherwise.
+RUNS = int(os.environ.get("EVIDENCE_SOAK_RUNS") or (200 if os.environ.get("CI") else 60))
 FAULTS: list[tuple[str, dict[str, object]]] = [
     ("http_429", {"retry_after": 0}),
     ("http_500", {}),

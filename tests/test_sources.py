@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from evidence.errors import EutilsError
-from evidence.eutils import EutilsClient, RateLimiter, RetryPolicy
+from evidence.eutils import EutilsClient
+from evidence.pacing import RateLimiter, RetryPolicy
 from evidence.queries import Query
 from evidence.sources import LiveSource
 from evidence.testing import EutilsEmulator, synthetic_articles

@@ -1,4 +1,4 @@
-"""Citation strings (AMA, Vancouver/NLM, APA 7) and the CSV export of the evidence table.
+"""Citation strings: AMA, Vancouver/NLM and APA 7, as text and as safe HTML.
 
 The formatters are written here rather than run through CSL styles (citeproc-py): PubMed's
 records need rules the CSL processors get wrong or lack, such as MedlineDate ranges kept as
@@ -11,31 +11,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from typing import TextIO
 
-import pandas as pd
 from markupsafe import Markup, escape
 
-from evidence.study import Author, Study
+from evidence.study import MONTH_NAMES, Author, Study
 
 AMA_MAX_AUTHORS = 6  # AMA: list all up to 6; more than 6, the first 3 then "et al"
 AMA_SHOWN_WHEN_TRUNCATED = 3
-
-EXPORT_COLUMNS = [
-    "pmid",
-    "title",
-    "authors",
-    "journal",
-    "year",
-    "doi",
-    "pmcid",
-    "publication_types",
-    "design",
-    "topics",
-    "conditions",
-    "retracted",
-    "first_seen",
-]
 
 
 def ama_authors(authors: Sequence[Author], complete: bool = True) -> str:
@@ -65,36 +47,32 @@ def _sentence(text: str) -> str:
     return text if not text or text[-1] in ".?!" else text + "."
 
 
+def volume_issue(
+    study: Study, volume: Callable[[str], str] = str, text: Callable[[str], str] = str
+) -> str:
+    """'80(7)', '80', '(7)' or '': the one place a volume and issue are joined (`volume`
+    dresses the volume, as APA's italics do; `text` the rest, as HTML escaping does)."""
+    issue = text(f"({study.issue})") if study.issue else ""
+    return (volume(study.volume) if study.volume else "") + issue
+
+
+def locator(lead: str, study: Study, pages: str) -> str:
+    """'2013;80(7):642-647': `lead` (year or date), volume and issue, then pages, as AMA, NLM
+    and MEDLINE print them."""
+    vi = volume_issue(study)
+    return lead + (f";{vi}" if vi else "") + (f":{pages}" if pages else "")
+
+
 def _source(study: Study) -> str:
     """'2013;80(7):642-647' and friends, without the journal."""
-    out = str(study.year or "")
-    if study.volume:
-        out += f";{study.volume}"
-        if study.issue:
-            out += f"({study.issue})"
-    elif study.issue:
-        out += f";({study.issue})"
-    pages = expand_pages(study.pages) or study.elocation
-    if pages:
-        out += f":{pages}"
-    return out
-
-
-# English names on purpose: calendar.month_name follows the process locale.
-_MONTH_NAMES = {
-    m[:3]: m
-    for m in (
-        *("January", "February", "March", "April", "May", "June", "July"),
-        *("August", "September", "October", "November", "December"),
-    )
-}
+    return locator(str(study.year or ""), study, expand_pages(study.pages) or study.elocation)
 
 
 def _ama_date(study: Study) -> str:
     """'March 1, 2023', 'March 2023' or '2023' from PubMed's '2023 Mar 1' (AMA spells months)."""
     words = study.pub_date.split()
-    if len(words) >= 2 and words[1] in _MONTH_NAMES and words[0].isdigit():
-        month = _MONTH_NAMES[words[1]]
+    if len(words) >= 2 and words[1] in MONTH_NAMES and words[0].isdigit():
+        month = MONTH_NAMES[words[1]]
         if len(words) >= 3 and words[2].isdigit():
             return f"{month} {int(words[2])}, {words[0]}"
         return f"{month} {words[0]}"
@@ -147,39 +125,6 @@ def _ama(study: Study, *, html: bool) -> str:
     if study.doi:
         parts.append(e(f"doi:{study.doi}"))
     return " ".join(parts)
-
-
-def write_csv(table: pd.DataFrame, out: TextIO) -> None:
-    """The evidence table as CSV with the documented export columns first."""
-    columns = EXPORT_COLUMNS + [c for c in CSV_EXTRA_COLUMNS if c in table.columns]
-    frame = table.reindex(columns=columns)
-    for col in [c for c in ("topics", "conditions", "publication_types", "notices") if c in frame]:
-        frame[col] = frame[col].map(lambda v: "; ".join(v) if isinstance(v, (list, tuple)) else v)
-    for col in frame.columns:
-        frame[col] = frame[col].map(_inert_cell)
-    frame.to_csv(out, index=False, lineterminator="\n")
-
-
-def _inert_cell(value: object) -> object:
-    """A text cell a spreadsheet will not run as a formula (=, +, -, @ lead a formula)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
-CSV_EXTRA_COLUMNS = [
-    "evidence_level",
-    "route",
-    "agent",
-    "participants",
-    "curation_decision",
-    "curation_note",
-    "notices",
-    "exclusion",
-    "citation",
-    "pubmed_url",
-    "origin",
-]
 
 
 # --- citation styles -------------------------------------------------------------------------
@@ -281,16 +226,7 @@ def _vancouver(study: Study, html: bool) -> str:
         journal = study.journal_abbrev or study.journal
         if journal:
             parts.append(e(_sentence(journal)))
-        source = date
-        if study.volume:
-            source += f";{study.volume}"
-            if study.issue:
-                source += f"({study.issue})"
-        elif study.issue:
-            source += f";({study.issue})"
-        pages = study.pages.strip() or study.elocation
-        if pages:
-            source += f":{pages}"
+        source = locator(date, study, study.pages.strip() or study.elocation)
         if source:
             parts.append(e(_sentence(source)))
     if study.doi:
@@ -361,12 +297,9 @@ def _apa(study: Study, html: bool) -> str:
     else:
         journal = study.journal or study.journal_abbrev
         source = italic(journal) if journal else ""
-        if study.volume:
-            source += (", " if source else "") + italic(study.volume)
-            if study.issue:
-                source += e(f"({study.issue})")
-        elif study.issue:
-            source += e(f", ({study.issue})")
+        vi = volume_issue(study, italic, e)
+        if vi:
+            source += (", " if source else "") + vi
         pages = study.pages.strip()
         if pages:
             source += e(f", {_apa_pages(pages)}")
@@ -384,297 +317,3 @@ _FORMATTERS: dict[str, Callable[[Study, bool], str]] = {
     "vancouver": _vancouver,
     "apa": _apa,
 }
-
-
-# --- reference-manager exports ---------------------------------------------------------------
-# Each takes the studies in report order and an optional `note` (the offline sample's label,
-# carried into every record so an imported reference never passes for a PubMed search).
-
-_MONTHS = {
-    m: i
-    for i, m in enumerate(
-        ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], 1
-    )
-}
-
-
-def _date_parts(study: Study) -> list[int]:
-    """[year, month, day] as far as PubDate says; a MedlineDate range gives its first month."""
-    if study.year is None:
-        return []
-    parts = [study.year]
-    words = study.pub_date.split()
-    if len(words) >= 2 and words[1][:3] in _MONTHS:
-        parts.append(_MONTHS[words[1][:3]])
-        if len(words) >= 3 and words[2].isdigit() and "-" not in words[1]:
-            parts.append(int(words[2]))
-    return parts
-
-
-def _page_range(pages: str) -> tuple[str, str]:
-    """('642', '647') from '642-7'; a single page or an odd form stays as the start."""
-    full = expand_pages(pages)
-    start, _, end = full.partition("-")
-    return start.strip(), end.strip()
-
-
-def _given(author: Author) -> str:
-    return author.fore_name or author.initials
-
-
-def _ris_type(study: Study) -> str:
-    if study.kind == "book":
-        return "CHAP" if study.chapter else "BOOK"
-    return "JOUR"
-
-
-def record_notes(study: Study, note: str = "") -> str:
-    """What a reference manager must carry with the record: a retraction, an erratum, an
-    expression of concern, and the export's own note (the offline sample's label)."""
-    flags = [f"{label} (PMID {pmid})" if pmid else label for label, pmid in study.notices]
-    if study.retracted:
-        flags.insert(0, "RETRACTED")
-    return "; ".join([*flags, *([note] if note else [])])
-
-
-def to_ris(studies: Sequence[Study], *, note: str = "") -> str:
-    """RIS (Zotero, EndNote, Mendeley): one TY…ER record per study."""
-    out: list[str] = []
-    for s in studies:
-        tags: list[tuple[str, str]] = [("TY", _ris_type(s))]
-        for a in s.authors:
-            name = a.collective_name or (
-                f"{a.last_name}, {_given(a)}" if _given(a) else a.last_name
-            )
-            if name:
-                tags.append(("AU", name))
-        tags.append(("TI", s.title))
-        if s.kind == "book":
-            if s.chapter and s.journal:
-                tags.append(("T2", s.journal))
-            if s.publisher:
-                tags.append(("PB", s.publisher))
-        else:
-            if s.journal or s.journal_abbrev:
-                tags.append(("T2", s.journal or s.journal_abbrev))
-            if s.journal_abbrev:
-                tags.append(("J2", s.journal_abbrev))
-        if s.year:
-            tags.append(("PY", str(s.year)))
-        date = _date_parts(s)
-        if date:
-            tags.append(("DA", "/".join(f"{p:02d}" if i else str(p) for i, p in enumerate(date))))
-        tags += [("VL", s.volume), ("IS", s.issue)]
-        if s.pages:
-            start, end = _page_range(s.pages)
-            tags += [("SP", start), ("EP", end)]
-        elif s.elocation:
-            tags.append(("SP", s.elocation))
-        tags += [("DO", s.doi), ("AN", s.pmid), ("DB", "PubMed"), ("UR", s.pubmed_url)]
-        if s.pmcid:
-            tags.append(("C2", s.pmcid))
-        tags += [("LA", lang) for lang in s.languages]
-        tags += [("KW", k) for k in s.keywords]
-        if s.abstract_text:
-            tags.append(("AB", s.abstract_text))
-        if record_notes(s, note):
-            tags.append(("N1", record_notes(s, note)))
-        for tag, value in tags:
-            if value:
-                out.append(f"{tag}  - {_one_line(value)}")
-        out.append("ER  - ")
-        out.append("")
-    return "\n".join(out)
-
-
-def _one_line(text: str) -> str:
-    return " ".join(str(text).split())
-
-
-_BIBTEX_ESCAPES = {
-    **{c: "\\" + c for c in "&%$#_{}"},
-    "\\": r"\textbackslash{}",
-    "~": r"\textasciitilde{}",
-    "^": r"\textasciicircum{}",
-}
-
-
-def _bibtex_text(text: str) -> str:
-    """Text safe inside a braced BibTeX value: LaTeX specials escaped, UTF-8 kept, and "--"
-    kept as two hyphens (LaTeX would print an en dash: PubMed writes "ketamine--a trial")."""
-    escaped = "".join(_BIBTEX_ESCAPES.get(ch, ch) for ch in _one_line(text))
-    while "--" in escaped:
-        escaped = escaped.replace("--", "-{}-")
-    return escaped
-
-
-def to_bibtex(studies: Sequence[Study], *, note: str = "") -> str:
-    """BibTeX: @article (or @incollection/@book) keyed by PMID."""
-    out: list[str] = []
-    if note:
-        out.append(f"@comment{{{_bibtex_text(note)}}}\n")
-    for s in studies:
-        names = []
-        for a in s.authors:
-            if a.collective_name:
-                names.append("{" + _bibtex_text(a.collective_name) + "}")
-            elif a.last_name:
-                given = _given(a)
-                names.append(_bibtex_text(f"{a.last_name}, {given}" if given else a.last_name))
-        fields: list[tuple[str, str]] = [("author", " and ".join(names))]
-        # Double braces keep the title's capitals as PubMed prints them (drug names, acronyms).
-        fields.append(("title", "{" + _bibtex_text(s.title) + "}"))
-        if s.kind == "book":
-            kind = "incollection" if s.chapter else "book"
-            if s.chapter:
-                fields.append(("booktitle", _bibtex_text(s.journal)))
-            fields.append(("publisher", _bibtex_text(s.publisher)))
-        else:
-            kind = "article"
-            fields.append(("journal", _bibtex_text(s.journal or s.journal_abbrev)))
-        fields += [
-            ("year", str(s.year or "")),
-            ("volume", _bibtex_text(s.volume)),
-            ("number", _bibtex_text(s.issue)),
-        ]
-        if s.pages:
-            start, end = _page_range(s.pages)
-            fields.append(("pages", f"{start}--{end}" if end else start))
-        elif s.elocation:
-            fields.append(("pages", _bibtex_text(s.elocation)))
-        fields += [
-            ("doi", _bibtex_text(s.doi)),
-            ("pmid", s.pmid),
-            ("pmcid", s.pmcid),
-            ("url", s.pubmed_url),
-            ("note", _bibtex_text(record_notes(s, note))),
-        ]
-        body = ",\n".join(f"  {k} = {{{v}}}" for k, v in fields if v)
-        out.append(f"@{kind}{{pmid{s.pmid},\n{body}\n}}\n")
-    return "\n".join(out)
-
-
-def to_csl_json(studies: Sequence[Study], *, note: str = "") -> list[dict[str, object]]:
-    """CSL-JSON items (what citeproc processors, Zotero and pandoc read)."""
-    items: list[dict[str, object]] = []
-    for s in studies:
-        item: dict[str, object] = {
-            "id": f"pmid{s.pmid}",
-            "type": ("chapter" if s.chapter else "book") if s.kind == "book" else "article-journal",
-            "title": s.title,
-            "author": [
-                {"literal": a.collective_name}
-                if a.collective_name
-                else {"family": a.last_name, "given": _given(a)}
-                for a in s.authors
-                if a.short
-            ],
-            "PMID": s.pmid,
-            "URL": s.pubmed_url,
-        }
-        if s.kind == "book":
-            if s.chapter and s.journal:
-                item["container-title"] = s.journal
-            if s.publisher:
-                item["publisher"] = s.publisher
-        else:
-            if s.journal or s.journal_abbrev:
-                item["container-title"] = s.journal or s.journal_abbrev
-            if s.journal_abbrev:
-                item["container-title-short"] = s.journal_abbrev
-        date = _date_parts(s)
-        if date:
-            item["issued"] = {"date-parts": [date]}
-        optional = {
-            "volume": s.volume,
-            "issue": s.issue,
-            "page": expand_pages(s.pages) if s.pages else s.elocation,
-            "DOI": s.doi,
-            "PMCID": s.pmcid,
-            "language": s.languages[0] if s.languages else "",
-            "abstract": s.abstract_text,
-            "note": record_notes(s, note),
-        }
-        item.update({k: v for k, v in optional.items() if v})
-        items.append(item)
-    return items
-
-
-_NBIB_WIDTH = 88  # PubMed wraps MEDLINE lines near here, continuing with six spaces
-
-
-def to_nbib(studies: Sequence[Study], *, note: str = "") -> str:
-    """MEDLINE/.nbib, the format of PubMed's own "Send to: Citation manager" file."""
-    records: list[str] = []
-    for s in studies:
-        tags: list[tuple[str, str]] = [("PMID", s.pmid)]
-        tags += [("LA", lang) for lang in s.languages]
-        tags.append(("DP", s.pub_date or str(s.year or "")))
-        tags.append(("TI" if s.kind != "book" or s.chapter else "BTI", s.title))
-        if s.kind == "book" and s.chapter and s.journal:
-            tags.append(("BTI", s.journal))
-        if s.pages:
-            tags.append(("PG", s.pages))
-        if s.elocation:
-            tags.append(("LID", f"{s.elocation} [pii]"))
-        if s.doi:
-            tags.append(("LID", f"{s.doi} [doi]"))
-        if s.abstract_text:
-            tags.append(("AB", s.abstract_text))
-        for a in s.authors:
-            if a.collective_name:
-                tags.append(("CN", a.collective_name))
-            elif a.last_name:
-                if a.fore_name:
-                    tags.append(("FAU", f"{a.last_name}, {a.fore_name}"))
-                tags.append(("AU", a.short))
-        tags += [("PT", pt) for pt in s.publication_types]
-        if s.kind == "book":
-            tags.append(("PB", s.publisher))
-        else:
-            tags += [
-                ("TA", s.journal_abbrev),
-                ("JT", s.journal),
-                ("VI", s.volume),
-                ("IP", s.issue),
-            ]
-        tags += [("MH", ("*" if m.major else "") + m.descriptor) for m in s.mesh]
-        tags += [("OT", k) for k in s.keywords]
-        if s.pmcid:
-            tags.append(("PMC", s.pmcid))
-        if s.doi:
-            tags.append(("AID", f"{s.doi} [doi]"))
-        if note:
-            tags.append(("GN", note))
-        tags.append(("SO", _nbib_source(s)))
-        lines = [_nbib_line(tag, value) for tag, value in tags if value]
-        records.append("\n".join(lines) + "\n")
-    return "\n".join(records)
-
-
-def _nbib_source(s: Study) -> str:
-    journal = s.journal_abbrev or s.journal
-    text = f"{journal}. {s.pub_date or s.year or ''}"
-    if s.volume:
-        text += f";{s.volume}"
-        if s.issue:
-            text += f"({s.issue})"
-    if s.pages or s.elocation:
-        text += f":{s.pages or s.elocation}"
-    text += "."
-    if s.doi:
-        text += f" doi: {s.doi}."
-    return text
-
-
-def _nbib_line(tag: str, value: str) -> str:
-    words = _one_line(value).split(" ")
-    lines: list[str] = []
-    start = current = f"{tag:<4}- "
-    for word in words:
-        if len(current) + len(word) > _NBIB_WIDTH and current not in (start, "      "):
-            lines.append(current.rstrip())
-            current = "      "
-        current += word + " "
-    lines.append(current.rstrip())
-    return "\n".join(lines)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from evidence.queries import Condition, Query
+from evidence.routes import classify_route
 from evidence.study import Study, Tags
 
 
@@ -370,70 +371,6 @@ def extract_participants(study: Study) -> int | None:
     # groups, and adding them up would be a guess.
     counts = _N_EQUALS.findall(study.abstract_text or study.title)
     return int(counts[0].replace(",", "")) if len(counts) == 1 else None
-
-
-_ROUTES: tuple[tuple[str, re.Pattern[str], frozenset[str]], ...] = (
-    (
-        "intranasal",
-        _rx(r"intranasal|nasal spray|\bnasal\b"),
-        frozenset({"Administration, Intranasal"}),
-    ),
-    (
-        "iv",
-        _rx(r"intravenous|\binfusions?\b"),
-        frozenset({"Infusions, Intravenous", "Administration, Intravenous"}),
-    ),
-    ("intramuscular", _rx(r"intramuscular"), frozenset({"Injections, Intramuscular"})),
-    ("subcutaneous", _rx(r"subcutaneous"), frozenset({"Injections, Subcutaneous"})),
-    ("oral", _rx(r"\boral(?:ly)?\b"), frozenset({"Administration, Oral"})),
-    (
-        "topical",
-        _rx(r"topical|\bcream\b|\bgel\b|ointment"),
-        frozenset({"Administration, Topical", "Administration, Cutaneous"}),
-    ),
-)
-
-
-def _abbreviation(forms: str, bare: str = "") -> re.Pattern[str]:
-    """A route's abbreviations, case-sensitive, but not alone in brackets ("(IV)", "(iv)")
-    where they number the items of a list; `bare` forms (lower-case "iv") not before ")" at all.
-    """
-    either = rf"(?<![\w.(-])(?:{forms})(?![\w-])|(?<=\()(?:{forms})(?![\w)-])"
-    return re.compile(rf"{either}|(?<![\w.(-])(?:{bare})(?![\w)-])" if bare else either)
-
-
-# "IV", "I.V.", "i.v." and "iv" as a route, but not the Roman numeral of "phase IV", "type IV",
-# "DSM-IV", "grade III/IV" or "level of evidence: IV", nor a list item "iv)".
-_ABBREVIATIONS = (
-    ("iv", _abbreviation(r"IV|I\.V\.?|i\.v\.?", bare="iv")),
-    ("intramuscular", _abbreviation(r"IM|I\.M\.?|i\.m\.?")),
-)
-_NUMERAL_BEFORE = _rx(
-    r"(?:\b(?:phase|type|grade|class|stage|level|schedule|part|factor|category|DSM|evidence)"
-    r"|\b(?:I|II|III)\b)[\s:/\u2013-]*(?:\b(?:and|or|to)\s+)?$"
-)
-
-
-def _abbreviated(pattern: re.Pattern[str], text: str) -> bool:
-    return any(
-        not _NUMERAL_BEFORE.search(text, max(0, m.start() - 30), m.start())
-        for m in pattern.finditer(text)
-    )
-
-
-def classify_route(study: Study) -> str:
-    """Route of administration ('iv', 'intranasal', …, 'mixed'), or '' when not stated."""
-    mesh = {m.descriptor for m in study.mesh}
-    text = f"{study.title} {study.abstract_text}"
-    abbreviated = {name for name, pattern in _ABBREVIATIONS if _abbreviated(pattern, text)}
-    found = [
-        name
-        for name, pattern, headings in _ROUTES
-        if mesh & headings or name in abbreviated or pattern.search(text)
-    ]
-    if len(found) > 1:
-        return "mixed"
-    return found[0] if found else ""
 
 
 # Designs whose counts are pooled from other studies, not the participants of one study; only a

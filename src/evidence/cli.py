@@ -1,4 +1,4 @@
-"""The `evidence` command: a thin layer over evidence.pipeline.
+"""The `evidence` command: a thin layer over the library.
 
 Each command builds Settings, calls one library function and prints. Library errors become one
 `Error: …` line and the exit code their class carries (see evidence.errors); a traceback only
@@ -12,7 +12,7 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Never, NoReturn, TextIO
@@ -20,20 +20,15 @@ from typing import Never, NoReturn, TextIO
 from tqdm import tqdm
 
 from evidence import __version__
+from evidence.build import build
 from evidence.citations import STYLES
-from evidence.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, EvidenceError, OutputError
-from evidence.pipeline import (
-    EXPORT_FILES,
-    build,
-    export,
-    make_source,
-    refresh,
-    resolve_origin,
-    review,
-    status,
-)
+from evidence.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, EvidenceError
+from evidence.exports import EXPORT_FILES, export
+from evidence.refresh import Event, make_source, refresh
 from evidence.settings import ENV_EMAIL, ENV_EUTILS_URL, ENV_STYLE, Settings, settings_from
 from evidence.sources import ORIGIN_SAMPLE
+from evidence.status import review, status
+from evidence.view import load_view, resolve_origin
 
 EPILOG = """examples:
   evidence refresh --sample              offline: the curated sample shipped with evidence
@@ -145,6 +140,7 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="exit with code 5 when a query's search misses one of its sentinel studies",
     )
+    p.set_defaults(run=_refresh)
 
     p = commands.add_parser(
         "build",
@@ -153,6 +149,7 @@ def _parser() -> argparse.ArgumentParser:
         epilog="example: evidence build --sample",
     )
     p.add_argument("--sample", action="store_true", help="build from the offline sample's store")
+    p.set_defaults(run=_build)
 
     p = commands.add_parser(
         "export",
@@ -166,6 +163,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--format", required=True, choices=list(EXPORT_FILES), help="export format")
     p.add_argument("-o", "--output", type=Path, metavar="FILE", help="write here (default: stdout)")
     p.add_argument("--sample", action="store_true", help="export the offline sample's store")
+    p.set_defaults(run=_export)
 
     p = commands.add_parser(
         "status",
@@ -175,6 +173,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--sample", action="store_true", help="the offline sample's store")
+    p.set_defaults(run=_status)
 
     p = commands.add_parser(
         "review",
@@ -186,6 +185,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--sample", action="store_true", help="the offline sample's store")
+    p.set_defaults(run=_review)
     return parser
 
 
@@ -193,7 +193,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     _configure_logging(verbose=args.verbose, quiet=args.quiet, json_lines=args.log_format == "json")
     try:
-        return _run(args)
+        settings = settings_from(
+            project=args.project,
+            email=getattr(args, "email", None),
+            eutils_url=getattr(args, "eutils_url", None),
+            max_time=getattr(args, "max_time", None),
+            style=getattr(args, "style", None),
+            environ=os.environ,
+        )
+        command: Callable[[Settings, argparse.Namespace], int] = args.run
+        return command(settings, args)
     except EvidenceError as exc:
         if args.debug:
             raise
@@ -238,96 +247,107 @@ def _configure_logging(*, verbose: bool, quiet: bool, json_lines: bool = False) 
     logger.setLevel(logging.DEBUG if verbose else logging.ERROR if quiet else default)
 
 
-def _run(args: argparse.Namespace) -> int:
-    settings = settings_from(
-        project=args.project,
-        email=getattr(args, "email", None),
-        eutils_url=getattr(args, "eutils_url", None),
-        max_time=getattr(args, "max_time", None),
-        style=getattr(args, "style", None),
-        environ=os.environ,
-    )
-    if not settings.project.is_dir():
-        print(f"Error: project directory {settings.project} does not exist", file=sys.stderr)
-        return EXIT_USAGE
-
-    json_lines = args.log_format == "json"
-    bars = _Bars(enabled=not args.quiet and not json_lines and sys.stderr.isatty())
-
-    def say(message: str) -> None:
-        if json_lines:
-            progress_log.info(message)
-        elif not args.quiet:
-            bars.write(message)
-
-    if args.command == "refresh":
-        source = make_source(settings, sample=args.sample, progress=say)
-        try:
-            result = refresh(
-                settings,
-                source,
-                progress=say,
-                allow_shrink=args.allow_shrink,
-                full=args.full,
-                tick=bars.tick,
-            )
-        finally:
-            bars.close()
-        where = "the curated offline sample" if source.origin == ORIGIN_SAMPLE else "PubMed"
-        for o in result.outcomes:
-            if not o.ok:
-                print(f"Error: {o.query_id}: {o.error}", file=sys.stderr)
-        for qid, pmids in result.missing_sentinels.items():
-            # Loud even with --quiet: a search that misses a landmark study is not sound.
-            print(
-                f"Warning: {qid}: sentinel studies not found: {', '.join(pmids)}", file=sys.stderr
-            )
-        if result.ok:
-            if args.strict and result.missing_sentinels:
-                return result.exit_code_for(strict=True)
-            if not args.quiet:
-                studies = sum(o.count for o in result.outcomes)
-                new = sum(o.fetched for o in result.outcomes)
-                print(
-                    f"Refreshed {len(result.outcomes)} queries from {where}: {studies} "
-                    f"matches, {new} records fetched; reports in {settings.reports_dir}"
-                )
-            return EXIT_OK
+def _refresh(settings: Settings, args: argparse.Namespace) -> int:
+    reporter = _Reporter.for_args(args)
+    source = make_source(settings, sample=args.sample, on_event=reporter)
+    try:
+        result = refresh(
+            settings, source, on_event=reporter, allow_shrink=args.allow_shrink, full=args.full
+        )
+    finally:
+        reporter.close()
+    where = "the curated offline sample" if source.origin == ORIGIN_SAMPLE else "PubMed"
+    for o in result.outcomes:
+        if not o.ok:
+            print(f"Error: {o.query_id}: {o.error}", file=sys.stderr)
+    for qid, pmids in result.missing_sentinels.items():
+        # Loud even with --quiet: a search that misses a landmark study is not sound.
+        print(f"Warning: {qid}: sentinel studies not found: {', '.join(pmids)}", file=sys.stderr)
+    if not result.ok:
         print(
             "Error: the refresh did not complete: the reports were not rebuilt, and each "
             "failed topic keeps the studies of its last successful search",
             file=sys.stderr,
         )
         return result.exit_code or EXIT_FAILURE
+    if not args.quiet and not (args.strict and result.missing_sentinels):
+        studies = sum(o.count for o in result.outcomes)
+        new = sum(o.fetched for o in result.outcomes)
+        print(
+            f"Refreshed {len(result.outcomes)} queries from {where}: {studies} "
+            f"matches, {new} records fetched; reports in {settings.reports_dir}"
+        )
+    return result.exit_code_for(strict=args.strict)
 
+
+def _build(settings: Settings, args: argparse.Namespace) -> int:
     origin = resolve_origin(settings, args.sample or None)
-    if args.command == "build":
-        written = build(settings, origin=origin)
-        say(f"Built {len(written)} reports from the {origin} store in {settings.reports_dir}")
+    written = build(settings, origin=origin)
+    _Reporter.for_args(args).say(
+        f"Built {len(written)} reports from the {origin} store in {settings.reports_dir}"
+    )
+    return EXIT_OK
+
+
+def _export(settings: Settings, args: argparse.Namespace) -> int:
+    view = load_view(settings, resolve_origin(settings, args.sample or None))
+    if args.output is None:
+        export(view, args.format, out=sys.stdout)
+    else:
+        export(view, args.format, path=args.output)
+    return EXIT_OK
+
+
+def _status(settings: Settings, args: argparse.Namespace) -> int:
+    info = status(settings, origin=resolve_origin(settings, args.sample or None))
+    if args.json:
+        print(json.dumps(info, indent=2, ensure_ascii=False))
+    else:
+        _print_status(info, sys.stdout)
+    return EXIT_OK
+
+
+def _review(settings: Settings, args: argparse.Namespace) -> int:
+    rows = review(settings, origin=resolve_origin(settings, args.sample or None))
+    if args.json:
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
         return EXIT_OK
-    if args.command == "export":
-        if args.output is None:
-            export(settings, sys.stdout, origin=origin, fmt=args.format)
-            return EXIT_OK
-        return _export_to_file(settings, args.output, origin, args.format)
-    if args.command == "status":
-        info = status(settings, origin=origin)
-        if args.json:
-            print(json.dumps(info, indent=2, ensure_ascii=False))
+    print(f"{len(rows)} studies not reviewed yet (add them to queries/curation.toml)")
+    for r in rows:
+        flag = " [new]" if r["new"] else ""
+        print(f"  PMID {r['pmid']} ({r['year'] or 'n.d.'}, {r['design']}){flag}: {r['title']}")
+    return EXIT_OK
+
+
+class _Reporter:
+    """Where a command's progress goes: JSON log lines, plain lines on stderr, or (on a
+    terminal) a tqdm bar per query while records are fetched; with --quiet, nowhere."""
+
+    def __init__(self, *, quiet: bool, json_lines: bool, terminal: bool) -> None:
+        self.json_lines = json_lines
+        self.quiet = quiet
+        self.bars = _Bars(enabled=not quiet and not json_lines and terminal)
+
+    @classmethod
+    def for_args(cls, args: argparse.Namespace) -> _Reporter:
+        return cls(
+            quiet=args.quiet, json_lines=args.log_format == "json", terminal=sys.stderr.isatty()
+        )
+
+    def __call__(self, event: Event) -> None:
+        if event.kind == "fetched" and self.bars.enabled:
+            self.bars.tick(event.query_id, event.done, event.total)  # the bar shows it
         else:
-            _print_status(info, sys.stdout)
-        return EXIT_OK
-    if args.command == "review":
-        rows = review(settings, origin=origin)
-        if args.json:
-            print(json.dumps(rows, indent=2, ensure_ascii=False))
-            return EXIT_OK
-        print(f"{len(rows)} studies not reviewed yet (add them to queries/curation.toml)")
-        for r in rows:
-            flag = " [new]" if r["new"] else ""
-            print(f"  PMID {r['pmid']} ({r['year'] or 'n.d.'}, {r['design']}){flag}: {r['title']}")
-        return EXIT_OK
-    raise AssertionError(args.command)  # argparse only lets known commands through
+            self.say(event.message)
+
+    def say(self, message: str) -> None:
+        if self.json_lines:
+            progress_log.info(message)
+        elif not self.quiet:
+            self.bars.write(message)
+
+    def close(self) -> None:
+        self.bars.close()
 
 
 class _Bars:
@@ -351,8 +371,6 @@ class _Bars:
         bar.update(done - bar.n)
 
     def write(self, message: str) -> None:
-        if " records stored" in message and self.enabled:
-            return  # the bar shows it
         if self._bar is not None:
             tqdm.write(message, file=sys.stderr)
         else:
@@ -362,18 +380,6 @@ class _Bars:
         if self._bar is not None:
             self._bar.close()
             self._bar = None
-
-
-def _export_to_file(settings: Settings, path: Path, origin: str, fmt: str) -> int:
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        with tmp.open("w", encoding="utf-8", newline="") as fh:
-            export(settings, fh, origin=origin, fmt=fmt)
-        tmp.replace(path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise OutputError(f"{path}: cannot write the export: {exc.strerror or exc}") from exc
-    return EXIT_OK
 
 
 def _print_status(info: dict[str, object], out: TextIO) -> None:

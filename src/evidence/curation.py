@@ -20,7 +20,6 @@ and from an optional `queries/curation.toml` in the project, which wins where bo
 from __future__ import annotations
 
 import dataclasses
-import tomllib
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +28,8 @@ from typing import Any
 from evidence.classify import DESIGN_LABELS, known_conditions, level_for
 from evidence.errors import QueryError
 from evidence.queries import Query
+from evidence.routes import ROUTE_LABELS
+from evidence.settings import read_toml
 from evidence.study import Tags
 
 _KEYS = {
@@ -45,7 +46,7 @@ _KEYS = {
     "reason",
 }
 DECISIONS = ("include", "exclude")
-ROUTES = ("iv", "intranasal", "intramuscular", "subcutaneous", "oral", "topical", "mixed")
+ROUTES = tuple(ROUTE_LABELS)
 
 
 @dataclass(frozen=True)
@@ -122,12 +123,9 @@ def load_curation(path: Path, conditions: Collection[str] | None = None) -> Cura
     `conditions`, when given, are the condition ids the query files declare: a reviewer's
     condition that names none of them is a typo, refused rather than silently ignored.
     """
-    if not path.exists():
+    data = read_toml(path, QueryError)
+    if data is None:
         return {}
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise QueryError(f"{path}: not valid TOML: {exc}") from None
     unknown = sorted(set(data) - {"study"})
     if unknown:
         raise QueryError(f"{path}: unknown key {unknown[0]!r} (decisions go in [[study]] tables)")

@@ -7,12 +7,9 @@ a process-wide rate limit, timeouts, bounded retries with backoff, and a total t
 
 from __future__ import annotations
 
-import html
 import json
 import logging
 import random
-import re
-import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -22,16 +19,27 @@ from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
 
 import requests
 
+from evidence.entrez_xml import (
+    check_article_set,
+    esearch_notes,
+    esearch_record,
+    ncbi_error,
+    read_entrez_xml,
+)
+from evidence.entrez_xml import plain_text as _plain
 from evidence.errors import ConfigError, EutilsError, ParseError, TransientEutilsError
-from evidence.pubmed import plain_text as _plain
-from evidence.pubmed import read_entrez_xml
+from evidence.pacing import (
+    RATE_WITH_KEY,
+    RATE_WITHOUT_KEY,
+    RateLimiter,
+    RetryPolicy,
+    process_limiter,
+)
 
 log = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
 DEFAULT_TOOL = "evidence"
-RATE_WITHOUT_KEY = 3.0
-RATE_WITH_KEY = 10.0
 ESEARCH_PAGE_LIMIT = 9999  # PubMed's ESearch cannot page past this many records
 SECRET_PARAMS = frozenset({"api_key", "email"})
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -135,63 +143,6 @@ class SearchResult:
     requests: int = 0  # ESearch requests it took (date slices past the 9,999 limit)
 
 
-# --- rate limiting ------------------------------------------------------------------------
-
-
-class RateLimiter:
-    """Spaces calls at least 1/rate seconds apart, across all threads that share it."""
-
-    def __init__(
-        self,
-        rate: float,
-        *,
-        margin: float = 0.02,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        if rate <= 0:
-            raise ConfigError("the request rate must be positive")
-        # Exactly 1/rate apart puts rate+1 requests right on the edge of NCBI's one-second
-        # window, where scheduling jitter tips them over; a small margin keeps them inside.
-        self.interval = 1.0 / rate + margin
-        self._clock = clock
-        self._sleep = sleep
-        self._lock = threading.Lock()
-        self._next = 0.0
-
-    def acquire(self, deadline: float | None = None) -> bool:
-        """Wait for this caller's slot; False (without waiting) if it comes after `deadline`."""
-        with self._lock:
-            now = self._clock()
-            slot = max(now, self._next)
-            if deadline is not None and slot > deadline:
-                return False
-            self._next = slot + self.interval
-        if slot > now:
-            self._sleep(slot - now)
-        return True
-
-    def defer(self, seconds: float) -> None:
-        """Push every caller's next slot back (after a 429 or a Retry-After)."""
-        with self._lock:
-            self._next = max(self._next, self._clock() + seconds)
-
-
-# NCBI's limit is per user (API key or IP), so every client in this process must share one
-# limiter per host and rate. Created on first use, never at import.
-_limiters: dict[tuple[str, float], RateLimiter] = {}
-_limiters_lock = threading.Lock()
-
-
-def process_limiter(base_url: str, rate: float) -> RateLimiter:
-    """The process-wide limiter for this E-utilities host at this rate."""
-    key = (urlsplit(base_url).netloc, rate)
-    with _limiters_lock:
-        if key not in _limiters:
-            _limiters[key] = RateLimiter(rate)
-        return _limiters[key]
-
-
 # --- the client ---------------------------------------------------------------------------
 
 
@@ -208,19 +159,6 @@ def redact(url: str) -> str:
         if k not in SECRET_PARAMS
     ]
     return urlunsplit(parts._replace(query="&".join(f"{k}={v}" for k, v in kept)))
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How hard to try: attempts per request, backoff, timeouts and a total budget."""
-
-    attempts: int = 6
-    backoff: float = 1.0  # first wait; doubles each attempt, with jitter
-    max_wait: float = 60.0
-    connect_timeout: float = 10.0
-    read_timeout: float = 120.0
-    total: float = 900.0  # seconds for the whole client's life (one refresh)
-    max_bytes: int = 256 * 1024 * 1024  # an answer larger than this is refused
 
 
 @dataclass
@@ -378,11 +316,11 @@ class EutilsClient:
         parsed: dict[str, Any] = {}
 
         def check(body: bytes) -> None:
-            parsed["record"] = _esearch_record(body)
+            parsed["record"] = esearch_record(body)
 
         self.send(request, check=check)
         record = parsed["record"]
-        notes = _esearch_notes(record)
+        notes = esearch_notes(record)
         return SearchResult(
             count=int(str(record["Count"])),
             ids=tuple(str(i) for i in record.get("IdList", [])),
@@ -394,7 +332,7 @@ class EutilsClient:
 
     def efetch(self, request: EFetch) -> bytes:
         """Fetch PubMed XML; the body is checked to be a complete PubmedArticleSet."""
-        return self.send(request, check=_check_article_set)
+        return self.send(request, check=check_article_set)
 
     def epost(self, request: EPost) -> tuple[str, str]:
         """Post PMIDs to the history server; returns (webenv, query_key)."""
@@ -408,45 +346,6 @@ class EutilsClient:
 
         self.send(request, check=check)
         return str(parsed["record"]["WebEnv"]), str(parsed["record"]["QueryKey"])
-
-
-def ncbi_error(what: str, message: str) -> EutilsError:
-    """An ERROR element's text as an exception: NCBI signals a passing backend failure only
-    by its wording, so this is the one place that reads it."""
-    lower = message.lower()
-    kind = TransientEutilsError if any(w in lower for w in _TRANSIENT) else EutilsError
-    return kind(f"{what} failed: {message or 'error answer'}")
-
-
-def _esearch_record(body: bytes) -> Any:
-    record = read_entrez_xml(body)
-    if not isinstance(record, Mapping):
-        raise ParseError("expected an eSearchResult document")
-    if record.get("ERROR"):
-        raise ncbi_error("ESearch", _plain(record["ERROR"]))
-    if "Count" not in record:
-        raise ParseError("the eSearchResult has no Count")
-    errors = record.get("ErrorList") or {}
-    if int(str(record["Count"])) == 0 and isinstance(errors, Mapping) and any(errors.values()):
-        # Zero results *because* part of the term failed is an error answer, not an empty set.
-        notes = "; ".join(_esearch_notes({"ErrorList": errors}))
-        raise EutilsError(f"PubMed could not run the term ({notes}); check the query file")
-    return record
-
-
-def _esearch_notes(record: Mapping[str, Any]) -> tuple[str, ...]:
-    notes: list[str] = []
-    for section in ("ErrorList", "WarningList"):
-        block = record.get(section) or {}
-        if isinstance(block, Mapping):
-            for kind, values in block.items():
-                for v in values if isinstance(values, list) else [values]:
-                    if _plain(v):
-                        notes.append(f"{kind}: {_plain(v)}")
-    return tuple(notes)
-
-
-_ERROR_ELEMENT = re.compile(rb"<ERROR>(.*?)</ERROR>", re.S)
 
 
 def _read_capped(
@@ -485,30 +384,6 @@ def _read_capped(
         return b"".join(chunks)
     finally:
         response.close()
-
-
-def _check_article_set(body: bytes) -> None:
-    head = body[:4096]
-    if b"<eFetchResult" in head or b"<ERROR>" in head:
-        # NCBI's error answer names efetch.dtd, which Biopython does not ship: read the
-        # message from the bytes instead of parsing (parsing never fetches a DTD).
-        m = _ERROR_ELEMENT.search(body)
-        message = _plain(html.escape(m.group(1).decode("utf-8", "replace"))) if m else ""
-        raise ncbi_error("EFetch", message)
-    if b"<PubmedArticleSet" not in head or not body.rstrip().endswith(b"</PubmedArticleSet>"):
-        raise ParseError(f"not a complete PubmedArticleSet ({len(body)} bytes)")
-
-
-_TRANSIENT = (
-    "backend failed",
-    "temporarily",
-    "try again",
-    "unavailable",
-    "timeout",
-    "timed out",
-    "busy",
-    "internal error",
-)
 
 
 def _retry_after(value: str | None) -> float | None:

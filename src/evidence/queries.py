@@ -9,12 +9,12 @@ labelling of each study's conditions.
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from evidence.errors import QueryError
+from evidence.settings import read_toml
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _DATE = re.compile(r"^(\d{4})(?:/(\d{2})(?:/(\d{2}))?)?$")
@@ -115,12 +115,9 @@ def load_queries(directory: Path) -> list[Query]:
 
 def load_query(path: Path) -> Query:
     """Load and validate one query file."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise QueryError(f"{path}: not valid TOML: {exc}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise QueryError(f"{path}: cannot read: {exc}") from None
+    data = read_toml(path, QueryError)
+    if data is None:
+        raise QueryError(f"{path}: no such query file")
     return _build(path, data)
 
 

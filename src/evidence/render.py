@@ -11,42 +11,23 @@ import contextlib
 import os
 import re
 import tempfile
+import threading
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import jinja2
+import jinja2.bccache
 
 from evidence.errors import OutputError, TemplateError
+from evidence.study import doi_url, pmc_url, pubmed_url
 
 OUTPUTS = ("research-studies.html", "index.html", "research-studies.md", "feed.xml")
-_DOI = re.compile(r"^10\.\d{4,9}/\S+$")
-_PMID = re.compile(r"^\d{1,9}$")
-_PMCID = re.compile(r"^PMC\d{1,9}$")
 # Characters that can start Markdown markup anywhere in a line; '(' and '!' need a ']' or '['
 # before them, which are escaped, and '#', '+', '-' matter only at the start of a line.
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|~])")
 _MD_LIST_NUMBER = re.compile(r"^(\d{1,9})(?=[.)](?:\s|$))")
 _MD_BLOCK_MARK = re.compile(r"^(?=(?:#{1,6}|[-+])(?:\s|$))")
-
-
-def pubmed_url(pmid: str) -> str:
-    """The canonical PubMed link, only ever for a valid PMID."""
-    if not _PMID.match(pmid):
-        raise ValueError(f"not a PMID: {pmid!r}")
-    return f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/"
-
-
-def doi_url(doi: str) -> str:
-    """https://doi.org/<doi> for a well-formed DOI, else '' (no link is better than a bad one)."""
-    if not _DOI.match(doi):
-        return ""
-    return "https://doi.org/" + quote(doi, safe="/:;()._-")
-
-
-def pmc_url(pmcid: str) -> str:
-    return f"https://pmc.ncbi.nlm.nih.gov/articles/{pmcid}/" if _PMCID.match(pmcid) else ""
 
 
 def md_escape(value: object) -> str:
@@ -55,6 +36,30 @@ def md_escape(value: object) -> str:
     # '# x', '- x' and '2019. x' at the start of a line would become a heading or a list.
     text = _MD_LIST_NUMBER.sub(lambda m: m.group(1) + "\\", text)
     return _MD_BLOCK_MARK.sub(lambda _: "\\", text)
+
+
+class _CompiledTemplates(jinja2.BytecodeCache):
+    """Compiled templates kept for the life of the process: a refresh loop or a test suite
+    builds many times, and compiling the templates cost a third of a small build. Jinja checks
+    each entry against its template's source, so an edited template is compiled anew."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+        self._lock = threading.Lock()
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        with self._lock:
+            code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        code = bucket.bytecode_to_string()
+        with self._lock:
+            self._code[bucket.key] = code
+
+
+_COMPILED = _CompiledTemplates()
 
 
 def environment(project_templates: Path | None) -> jinja2.Environment:
@@ -70,6 +75,7 @@ def environment(project_templates: Path | None) -> jinja2.Environment:
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
+        bytecode_cache=_COMPILED,
     )
     env.filters["md"] = md_escape
     env.filters["doi_url"] = doi_url

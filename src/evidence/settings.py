@@ -87,6 +87,8 @@ def settings_from(
     """Settings from command-line values (None = not given) over the environment, over the
     project's evidence.toml."""
     root = (project or Path.cwd()).resolve()
+    if not root.is_dir():
+        raise ConfigError(f"project directory {root} does not exist")
     config = load_project_config(root / CONFIG_FILE)
     chosen_style = (style or environ.get(ENV_STYLE, "") or config.get("style") or "ama").strip()
     if chosen_style not in STYLES:
@@ -103,18 +105,27 @@ def settings_from(
     )
 
 
-def load_project_config(path: Path) -> dict[str, Any]:
-    """The project's evidence.toml, validated (an absent file is an empty configuration)."""
+def read_toml(path: Path, error: type[ConfigError] = ConfigError) -> dict[str, Any] | None:
+    """One of the project's TOML files (evidence.toml, a query file, the curation file) as a
+    table; None when the file does not exist. A file that cannot be read, is not UTF-8 or is
+    not TOML raises `error` in one line naming the file."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        return {}
+        return None
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+        raise error(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise error(f"{path}: cannot read: not UTF-8 text ({exc.reason})") from None
     try:
-        data = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+        raise error(f"{path}: not valid TOML: {exc}") from None
+
+
+def load_project_config(path: Path) -> dict[str, Any]:
+    """The project's evidence.toml, validated (an absent file is an empty configuration)."""
+    data = read_toml(path) or {}
     for key in data:
         if key not in CONFIG_KEYS:
             known = "; ".join(f"{k} ({v})" for k, v in CONFIG_KEYS.items())

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
+from urllib.parse import quote
 
 RETRACTION_TYPES = frozenset({"Retracted Publication"})
 # "RetractedandRepublishedIn": the article was retracted and a corrected version published.
@@ -22,6 +24,40 @@ CORRECTION_LINKS = frozenset(
 )
 CONCERN_LINKS = frozenset({"ExpressionOfConcernIn"})
 ERRATUM_LINKS = frozenset({"ErratumIn"})
+
+# PubMed's month abbreviations, in order; English on purpose (calendar follows the locale).
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+MONTH_NUMBERS = {m: i for i, m in enumerate(MONTHS, 1)}
+MONTH_NAMES = {
+    m[:3]: m
+    for m in (
+        *("January", "February", "March", "April", "May", "June", "July"),
+        *("August", "September", "October", "November", "December"),
+    )
+}
+
+_DOI = re.compile(r"^10\.\d{4,9}/\S+$")
+_PMID = re.compile(r"^\d{1,9}$")
+_PMCID = re.compile(r"^PMC\d{1,9}$")
+
+
+def pubmed_url(pmid: str) -> str:
+    """The canonical PubMed link, only ever for a valid PMID."""
+    if not _PMID.match(pmid):
+        raise ValueError(f"not a PMID: {pmid!r}")
+    return f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/"
+
+
+def doi_url(doi: str) -> str:
+    """https://doi.org/<doi> for a well-formed DOI, else '' (no link is better than a bad one)."""
+    if not _DOI.match(doi):
+        return ""
+    return "https://doi.org/" + quote(doi, safe="/:;()._-")
+
+
+def pmc_url(pmcid: str) -> str:
+    """The PMC article link for a well-formed PMCID, else ''."""
+    return f"https://pmc.ncbi.nlm.nih.gov/articles/{pmcid}/" if _PMCID.match(pmcid) else ""
 
 
 @dataclass(frozen=True)
@@ -102,7 +138,7 @@ class Study:
 
     @property
     def pubmed_url(self) -> str:
-        return f"https://pubmed.ncbi.nlm.nih.gov/{self.pmid}/"
+        return pubmed_url(self.pmid)
 
     @property
     def abstract_text(self) -> str:

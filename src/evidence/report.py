@@ -1,0 +1,262 @@
+"""The values the report templates see: page, fragment and Markdown, the feed and the chart.
+
+Each is a function of one `View`, in the view's citation style, so every output of a build
+agrees (documented in templates/README.md).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+import pandas as pd
+
+from evidence.chart import inline_svg, studies_by_year_svg, year_counts
+from evidence.citations import STYLE_LABELS, cite, cite_html
+from evidence.classify import DESIGN_LABELS, LEVELS
+from evidence.queries import Query
+from evidence.routes import ROUTE_LABELS
+from evidence.store import Run
+from evidence.study import doi_url, pmc_url
+from evidence.tabulate import EXCLUSIONS, OTHER, Placed, counts_by_condition_and_design
+from evidence.view import View
+
+CHART_FILE = "studies-by-year.svg"
+FEED_ENTRIES = 50  # the newest studies a feed carries; readers keep what they have seen
+
+
+def report_context(view: View) -> dict[str, Any]:
+    """The values the report templates see (documented in templates/README.md)."""
+    style = view.style
+    data_date = view.data_date()
+    sample = view.sample.as_dict() if view.sample is not None else None
+    flows = view.flows()
+    missing = view.missing_sentinels()
+    topics = []
+    included: set[str] = set()
+    included_entries: dict[str, list[dict[str, Any]]] = {}
+    for q in view.queries:
+        placed = view.placed.get(q.id, [])
+        entries = [_entry(q, p, style) for p in placed if p.included]
+        included_entries[q.id] = entries
+        included.update(e["pmid"] for e in entries)
+        conditions = []
+        for c in (*q.conditions, None):
+            cid = c.id if c else OTHER
+            members = [e for e in entries if cid in e["condition_ids"]]
+            if c is None and not members:
+                continue
+            members.sort(key=lambda e: (-(e["year"] or 0), e["short"]))
+            conditions.append(
+                {"id": cid, "label": c.label if c else q.other_label, "entries": members}
+            )
+        levels = [
+            {
+                "key": lv.key,
+                "label": lv.label,
+                "entries": [e for e in entries if e["evidence_level"] == lv.rank],
+            }
+            for lv in LEVELS
+        ]
+        left_out = {
+            key: [_entry(q, p, style) for p in placed if p.exclusion == key] for key in EXCLUSIONS
+        }
+        excluded = [
+            {"key": key, "label": label, "entries": left_out[key]}
+            for key, label in EXCLUSIONS.items()
+        ]
+        run = view.last_success.get(q.id)
+        # Changes link to every study listed on the page, excluded groups included (a study
+        # newly retracted moves to the retracted group).
+        by_pmid = {e["pmid"]: e for e in entries}
+        for group_entries in left_out.values():
+            by_pmid.update((e["pmid"], e) for e in group_entries)
+        topics.append(
+            {
+                "id": q.id,
+                "title": q.title,
+                "description": q.description,
+                "term": q.term,
+                "translation": run.translation if run else "",
+                "search_count": run.count or 0 if run else 0,
+                "searched_at": run.finished_at[:10] if run else "",
+                "warnings": [w for w in (run.warnings if run else ()) if "sentinel" not in w],
+                "conditions": conditions,
+                "levels": [lv for lv in levels if lv["entries"]],
+                "excluded": [group for group in excluded if group["entries"]],
+                "new_count": sum(1 for e in entries if e["new"]),
+                "sentinels": list(q.sentinels),
+                "missing_sentinels": missing.get(q.id, []),
+                "languages": list(q.languages),
+                "flow": flows[q.id].as_dict(),
+                "changes": _topic_changes(run, by_pmid) if run else None,
+            }
+        )
+    return {
+        "origin": view.origin,
+        "sample": sample,
+        "data_date": data_date.isoformat(),
+        "data_date_text": f"{data_date:%B} {data_date.day}, {data_date.year}",
+        "total_studies": len(included),
+        "topics": topics,
+        "evidence_map": _evidence_map(view, included_entries),
+        "flow_all": flows["all"].as_dict(),
+        "exclusion_labels": EXCLUSIONS,
+        "design_labels": DESIGN_LABELS,
+        "style": style,
+        "style_label": STYLE_LABELS[style],
+        "chart": _chart(view),
+        "feed": _feed(view, data_date),
+        "changes": view.changes(),
+    }
+
+
+def _evidence_map(view: View, included: Mapping[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    """Conditions by design, each cell with the studies it counts (links into the list);
+    `included` holds each topic's report entries of included studies, already built."""
+    counts = counts_by_condition_and_design(view.placed, view.queries)
+    designs = [str(c) for c in counts.columns if c != "Total"]
+    label_to_code = {label: code for code, label in DESIGN_LABELS.items()}
+    rows = []
+    for q in view.queries:
+        entries = included.get(q.id, [])
+        labels = {c.id: c.label for c in q.conditions} | {OTHER: q.other_label}
+        for cid, label in labels.items():
+            members = [e for e in entries if cid in e["condition_ids"]]
+            if not members:
+                continue
+            cells = []
+            for design in designs:
+                code = label_to_code.get(design, design)
+                studies = [e for e in members if e["design"] == code]
+                cells.append({"design": design, "entries": studies})
+            rows.append(
+                {"topic": q.title, "condition": label, "cells": cells, "total": len(members)}
+            )
+    return {"columns": designs, "rows": rows}
+
+
+def _chart(view: View) -> dict[str, Any]:
+    table = view.table()
+    table = table[table["exclusion"] == ""]  # the evidence: included studies only
+    labels = {lv.rank: lv.label for lv in LEVELS}
+    rows = [
+        (None if pd.isna(y) else int(y), labels.get(int(lv), str(lv)))
+        for y, lv in zip(table["year"], table["evidence_level"], strict=True)
+    ]
+    data = year_counts(rows, [lv.label for lv in LEVELS])
+    sample = view.sample is not None
+    title = "Studies per year by evidence level" + (" (curated offline sample)" if sample else "")
+    svg = studies_by_year_svg(data, title=title)
+    return {
+        "file": CHART_FILE,
+        "file_svg": svg,
+        "svg": inline_svg(svg, labelled_by="ev-chart-title ev-chart-summary"),
+        "title": title,
+        "summary": data.summary(),
+        "years": list(data.years),
+        "levels": [
+            {"label": lv, "counts": list(data.counts[lv]), "total": sum(data.counts[lv])}
+            for lv in data.levels
+        ],
+    }
+
+
+def _feed(view: View, data_date: date) -> dict[str, Any]:
+    """The Atom feed: new and newly retracted studies first, one entry per study with a
+    stable id. A study found retracted by a refresh is re-dated to that refresh, so readers
+    see its entry as updated; retracted and excluded studies say so in title and summary."""
+    table = view.table()
+    studies = {s.pmid: s for s in view.studies()}
+    retracted_at: dict[str, str] = {}
+    for q in view.queries:
+        run = view.last_success.get(q.id)
+        if run is not None:
+            for pmid in run.changes.retracted:
+                retracted_at[pmid] = run.finished_at
+    records = table.to_dict("records")
+    for r in records:
+        r["updated"] = retracted_at.get(str(r["pmid"]), str(r["first_seen"]))
+    rows = sorted(records, key=lambda r: (r["updated"], str(r["pmid"])), reverse=True)
+    entries = []
+    for r in rows[:FEED_ENTRIES]:
+        study = studies[str(r["pmid"])]
+        flags = [f"{label} (PMID {pmid})" if pmid else label for label, pmid in study.notices]
+        if r["exclusion"] and r["exclusion"] != "retracted":
+            flags.append(f"Not counted: {EXCLUSIONS[str(r['exclusion'])]}")
+        entries.append(
+            {
+                "id": study.pubmed_url,
+                "pmid": study.pmid,
+                "title": ("Retracted: " if study.retracted else "") + study.title,
+                "updated": r["updated"],
+                "published": str(r["first_seen"]),
+                "authors": [a.short for a in study.authors if a.short][:3],
+                "citation": str(r["citation"]),
+                "design_label": str(r["design_label"]),
+                "flags": flags,
+                "doi_url": doi_url(study.doi),
+            }
+        )
+    # Not "now": a feed rebuilt from the same data must not look changed to its readers.
+    updated = entries[0]["updated"] if entries else f"{data_date.isoformat()}T00:00:00+00:00"
+    key = view.origin + ":" + ",".join(q.id for q in view.queries)
+    return {
+        "id": uuid.uuid5(uuid.NAMESPACE_URL, f"evidence:{key}").urn,
+        "updated": updated,
+        "entries": entries,
+    }
+
+
+def _topic_changes(run: Run, entries: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """A topic's last successful refresh and what it changed, studies as report entries
+    (those shown on the page; a study a reviewer excluded is not listed)."""
+    c = run.changes
+    out: dict[str, Any] = {
+        "refreshed_at": run.finished_at[:10],
+        "full": run.mode == "full",
+        "window_start": run.window_start,
+        "any": bool(c),
+        "deleted": list(c.deleted),
+    }
+    for kind in ("new", "changed", "retracted", "corrected"):
+        out[kind] = [entries[p] for p in getattr(c, kind) if p in entries]
+    return out
+
+
+def _entry(query: Query, p: Placed, style: str) -> dict[str, Any]:
+    s, t = p.study, p.tags
+    first = s.authors[0] if s.authors else None
+    name = (first.collective_name or first.last_name) if first else "Anonymous"
+    if len(s.authors) > 1 or not s.authors_complete:
+        name += " et al"
+    labels = {c.id: c.label for c in query.conditions}
+    return {
+        "pmid": s.pmid,
+        "anchor": f"ev-{query.id}-{s.pmid}",
+        "short": f"{name} {s.year}" if s.year else name,
+        "citation": cite(s, style),
+        "citation_html": cite_html(s, style),
+        "design": t.design,
+        "design_label": DESIGN_LABELS.get(t.design, t.design),
+        "evidence_level": t.evidence_level,
+        "participants": t.participants,
+        "year": s.year,
+        "condition_ids": t.conditions or (OTHER,),
+        "condition_labels": [labels[c] for c in t.conditions if c in labels],
+        "route": ROUTE_LABELS.get(t.route, t.route),
+        "agent": t.agent,
+        "note": t.note,
+        "reason": t.reason,
+        "retracted": s.retracted,
+        "notices": [{"label": label, "pmid": pmid} for label, pmid in s.notices],
+        "new": p.new,
+        "languages": list(s.languages),
+        "doi": s.doi,
+        "doi_url": doi_url(s.doi),
+        "pmcid": s.pmcid,
+        "pmc_url": pmc_url(s.pmcid),
+        "first_seen": p.first_seen,
+    }

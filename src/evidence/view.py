@@ -1,0 +1,228 @@
+"""The read side's one input: a `View` of the store, loaded once per build.
+
+Everything that renders or reports (report context, feed, chart, exports, status, review) is a
+function of a View: the project's queries and curation, the citation style, where the data
+came from, and the studies placed in their topics. A refresh hands the View it built to the
+build, so no file is read twice in one run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import pandas as pd
+
+from evidence.curation import Curation, entries_from, load_curation, merge
+from evidence.errors import ConfigError
+from evidence.queries import Query, load_queries
+from evidence.settings import Settings
+from evidence.sources import ORIGIN_PUBMED, ORIGIN_SAMPLE, SampleSource
+from evidence.store import CHANGE_KINDS, Run, Store
+from evidence.study import Study
+from evidence.tabulate import Flow, Placed, evidence_table, flow, place
+
+SAMPLE_NOTE = (
+    "From evidence's curated offline sample (a reviewer's bibliography), not a live PubMed search."
+)
+
+
+@dataclass(frozen=True)
+class SampleInfo:
+    """What the packaged sample says of itself: shown wherever its studies are."""
+
+    notice: str
+    compiled: str
+    title: str
+    studies: int
+
+    @classmethod
+    def from_source(cls, source: SampleSource) -> SampleInfo:
+        snap = source.snapshot
+        return cls(
+            notice=str(snap["notice"]),
+            compiled=str(snap["compiled"]),
+            title=str(snap["title"]),
+            studies=int(snap["studies"]),
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class View:
+    """What the store holds, placed in the project's topics, with the build's choices."""
+
+    origin: str
+    style: str
+    queries: list[Query]
+    placed: dict[str, list[Placed]]
+    last_runs: dict[str, Run]
+    last_success: dict[str, Run]
+    curation: Curation
+    sample: SampleInfo | None = None
+    # The evidence table: a build reads it for the page, the chart, the feed and six exports,
+    # and each costs a citation per study, so it is made once, in the view's one style.
+    _table: list[pd.DataFrame] = field(default_factory=list, compare=False, repr=False)
+
+    @property
+    def note(self) -> str:
+        """The label every exported record of the sample carries ('' for PubMed data)."""
+        return SAMPLE_NOTE if self.origin == ORIGIN_SAMPLE else ""
+
+    def table(self) -> pd.DataFrame:
+        """The evidence table in the view's style (a copy: callers may filter or add columns)."""
+        if not self._table:
+            self._table.append(evidence_table(self.placed, self.queries, self.origin, self.style))
+        return self._table[0].copy()
+
+    def studies(self) -> list[Study]:
+        """Each study once, in the evidence table's order."""
+        by_pmid = {p.study.pmid: p.study for placed in self.placed.values() for p in placed}
+        return [by_pmid[str(pmid)] for pmid in self.table()["pmid"]]
+
+    def data_date(self) -> date:
+        """The date the reports can vouch for: the sample's compilation, or the oldest topic's
+        last successful search (the page's date must hold for every topic on it)."""
+        if self.sample is not None:
+            return date.fromisoformat(self.sample.compiled)
+        stamps = [r.finished_at for r in self.last_success.values()]
+        if not stamps:
+            raise ConfigError("no successful refresh yet: nothing to report")
+        return date.fromisoformat(min(stamps)[:10])
+
+    def flows(self) -> dict[str, Flow]:
+        identified = {qid: run.count or 0 for qid, run in self.last_success.items()}
+        return flow(self.placed, self.queries, identified)
+
+    def missing_sentinels(self) -> dict[str, list[str]]:
+        """Per query, its sentinel PMIDs that are not among the studies its search found."""
+        out = {}
+        for q in self.queries:
+            present = {p.study.pmid for p in self.placed.get(q.id, [])}
+            missing = [p for p in q.sentinels if p not in present]
+            if missing and q.id in self.last_success:
+                out[q.id] = missing
+        return out
+
+    def changes(self) -> dict[str, list[str]]:
+        """Per change kind, the PMIDs the last successful refresh of each topic reported
+        (for feeds and status: new and newly retracted studies)."""
+        out: dict[str, list[str]] = {k: [] for k in CHANGE_KINDS}
+        for q in self.queries:
+            run = self.last_success.get(q.id)
+            if run is not None:
+                for kind, pmids in run.changes.to_dict().items():
+                    out[kind].extend(p for p in pmids if p not in out[kind])
+        return out
+
+    def included_count(self) -> int:
+        """Studies counted as evidence, each once (as the evidence table places them: by the
+        first topic that holds them)."""
+        first: dict[str, Placed] = {}
+        for q in self.queries:
+            for p in self.placed.get(q.id, []):
+                first.setdefault(p.study.pmid, p)
+        return sum(1 for p in first.values() if p.included)
+
+    def unreviewed(self) -> list[Placed]:
+        """Studies no reviewer has coded yet, newest first seen first, once each."""
+        seen: dict[str, Placed] = {}
+        for q in self.queries:
+            for p in self.placed.get(q.id, []):
+                if p.study.pmid not in self.curation:
+                    seen.setdefault(p.study.pmid, p)
+        return sorted(seen.values(), key=lambda p: (p.first_seen, p.study.pmid), reverse=True)
+
+
+def project_curation(
+    settings: Settings, queries: Sequence[Query], sample: SampleSource | None = None
+) -> Curation:
+    """The reviewer's decisions, validated against the queries' conditions; for the sample,
+    laid over the sample's own coding."""
+    known = {c.id for q in queries for c in q.conditions}
+    project = load_curation(settings.curation_file, known)
+    if sample is None:
+        return project
+    return merge(entries_from(sample.studies, "packaged sample.toml"), project)
+
+
+def open_store(settings: Settings, origin: str) -> Store:
+    """The store of `origin` for reading; ConfigError (with what to run) if there is none."""
+    if not settings.store_path(origin).exists():
+        raise ConfigError(
+            f"no {origin} data yet: run `evidence refresh"
+            f"{' --sample' if origin == ORIGIN_SAMPLE else ''}` first"
+        )
+    return Store(settings.store_path(origin), create=False)
+
+
+def resolve_origin(settings: Settings, sample: bool | None) -> str:
+    """The store to read: the sample if asked, else whichever was refreshed last (a failed
+    run counts: `status` must be able to show it)."""
+    if sample:
+        return ORIGIN_SAMPLE
+    latest: tuple[str, str] | None = None
+    for origin in (ORIGIN_PUBMED, ORIGIN_SAMPLE):
+        path = settings.store_path(origin)
+        if not path.exists():
+            continue
+        with Store(path, create=False) as store:
+            runs = store.runs()
+        if runs and (latest is None or runs[-1].started_at > latest[0]):
+            latest = (runs[-1].started_at, origin)
+    if latest is None:
+        raise ConfigError(
+            f"nothing has been refreshed in {settings.project} yet: run "
+            "`evidence refresh --sample` (offline) or `evidence refresh` (PubMed) first"
+        )
+    return latest[1]
+
+
+def load_view(
+    settings: Settings,
+    origin: str,
+    store: Store | None = None,
+    *,
+    queries: list[Query] | None = None,
+    curation: Curation | None = None,
+) -> View:
+    """Load everything a build reads, once. A refresh passes the store it holds open and the
+    queries and curation it already loaded."""
+    if store is None:
+        with open_store(settings, origin) as own:
+            return load_view(settings, origin, own, queries=queries, curation=curation)
+    if queries is None:
+        queries = load_queries(settings.queries_dir)
+    sample = SampleSource() if origin == ORIGIN_SAMPLE else None
+    if curation is None:
+        curation = project_curation(settings, queries, sample)
+    hits = store.hits()
+    info = SampleInfo.from_source(sample) if sample is not None else None
+    if info is not None:
+        # The sample is one fixed bibliography: every study entered it when it was compiled.
+        # Its stamps come from that date, not from the local refresh, so that two sample
+        # builds are byte-identical (the feed and exports carry first-seen dates).
+        compiled = f"{info.compiled}T00:00:00+00:00"
+        hits = [dataclasses.replace(h, first_seen=compiled) for h in hits]
+    successes = {q.id: r for q in queries if (r := store.last_success(q.id)) is not None}
+    previous: dict[str, str] = {}
+    for q in queries:
+        ok = [r for r in store.runs(q.id) if r.status == "ok"]
+        if len(ok) >= 2:
+            previous[q.id] = ok[-2].finished_at
+    placed = place(store.studies(), hits, queries, curation, new_since=previous)
+    return View(
+        origin=origin,
+        style=settings.style,
+        queries=queries,
+        placed=placed,
+        last_runs=store.last_runs(),
+        last_success=successes,
+        curation=curation,
+        sample=info,
+    )
