@@ -11,6 +11,7 @@ import io
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import matplotlib as mpl
 from matplotlib.figure import Figure
@@ -67,6 +68,17 @@ def year_counts(rows: Sequence[tuple[int | None, str]], levels: Sequence[str]) -
 
 def studies_by_year_svg(data: YearCounts, *, title: str) -> str:
     """A standalone SVG file (with its XML prolog), byte-identical for the same data."""
+    counts = tuple(data.counts[level] for level in data.levels)
+    return _svg(data.years, data.levels, counts, title)
+
+
+# Drawing is most of a small build's time, and the same data makes the same bytes: a build
+# whose chart data did not change (a quiet night, another citation style) draws nothing.
+@lru_cache(maxsize=8)
+def _svg(
+    years: tuple[int, ...], levels: tuple[str, ...], counts: tuple[tuple[int, ...], ...], title: str
+) -> str:
+    data = YearCounts(years, levels, dict(zip(levels, counts, strict=True)))
     # Passed inline: matplotlib types rc_context's keys as literals.
     with mpl.rc_context(
         {
