@@ -79,3 +79,10 @@ def test_a_notice_pmid_that_is_not_digits_is_shown_unlinked() -> None:
     )
     assert s.notices == (("Retraction notice", "7"), ("Erratum", ""))
     assert s.retracted
+
+
+def test_a_curation_file_that_is_not_utf8_is_one_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "curation.toml"
+    path.write_bytes(b'[[study]]\npmid = "1"\nnote = "caf\xe9"\n')  # Latin-1, not UTF-8
+    with pytest.raises(QueryError, match=r"curation\.toml: cannot read: not UTF-8 text"):
+        load_curation(path)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from evidence.errors import ConfigError
-from evidence.settings import settings_from
+from evidence.errors import ConfigError, QueryError
+from evidence.settings import read_toml, settings_from
 
 
 def test_style_defaults_to_ama(tmp_path: Path) -> None:
@@ -41,3 +41,26 @@ def test_a_bad_project_file_is_refused_with_its_name(
 def test_an_unknown_style_from_the_environment_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="unknown citation style 'chicago'"):
         settings_from(project=tmp_path, environ={"EVIDENCE_STYLE": "chicago"})
+
+
+def test_a_missing_project_directory_is_a_configuration_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"project directory .*nowhere does not exist"):
+        settings_from(project=tmp_path / "nowhere", environ={})
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"style = \n", "not valid TOML"),
+        (b'style = "\xe9"\n', "cannot read: not UTF-8 text"),
+    ],
+)
+def test_every_project_toml_file_is_read_the_same_way(
+    tmp_path: Path, content: bytes, message: str
+) -> None:
+    """evidence.toml, query files and the curation file: one reader, one kind of error."""
+    path = tmp_path / "some.toml"
+    path.write_bytes(content)
+    with pytest.raises(QueryError, match=rf"some\.toml: {message}"):
+        read_toml(path, QueryError)
+    assert read_toml(tmp_path / "absent.toml") is None

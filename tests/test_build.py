@@ -1,0 +1,54 @@
+"""A build: every file of reports/ from one View, in one citation style, published together."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from evidence.build import build, build_files, publish
+from evidence.errors import LockError
+from evidence.exports import EXPORT_FILES
+from evidence.lock import project_lock
+from evidence.render import OUTPUTS
+from evidence.report import CHART_FILE
+from evidence.settings import Settings, settings_from
+from evidence.sources import ORIGIN_SAMPLE
+from evidence.view import load_view
+
+# One sample study, its pages as each style prints them (PubMed stores "181-9").
+PAGES = {"ama": ":181-189.", "vancouver": ":181-9.", "apa": ", 181\u2013189."}
+
+
+@pytest.mark.parametrize("style", ["ama", "vancouver", "apa"])
+def test_every_output_of_one_build_uses_the_views_style(sample_project: Path, style: str) -> None:
+    settings = settings_from(project=sample_project, style=style, environ={})
+    files = build_files(load_view(settings, ORIGIN_SAMPLE))
+    assert set(files) == {*OUTPUTS, CHART_FILE, *EXPORT_FILES.values()}
+    others = [p for s, p in PAGES.items() if s != style]
+    for name in ("research-studies.html", "index.html", "research-studies.md", "feed.xml"):
+        assert PAGES[style] in files[name], name
+        assert not any(p in files[name] for p in others), name
+    assert PAGES[style] in files["studies.csv"]
+    cms = json.loads(files["studies.json"])
+    assert cms["citation_style"] == style
+    nicolodi = next(s for s in cms["studies"] if "Nicolodi" in s["citation"])
+    assert PAGES[style] in nicolodi["citation"]
+
+
+def test_publish_writes_the_files_of_a_build(sample_project: Path) -> None:
+    settings = settings_from(project=sample_project, environ={})
+    view = load_view(settings, ORIGIN_SAMPLE)
+    written = publish(settings, view)
+    assert {p.name for p in written} == set(build_files(view))
+    for path in written:
+        assert path.read_text(encoding="utf-8") == build_files(view)[path.name]
+
+
+def test_a_build_waits_for_no_refresh_it_fails_at_once(sample_project: Path) -> None:
+    settings = Settings(project=sample_project)
+    with project_lock(settings), pytest.raises(LockError, match="another refresh is running"):
+        build(settings, origin=ORIGIN_SAMPLE)
+    assert not (sample_project / "reports").exists()
+    assert len(build(settings, origin=ORIGIN_SAMPLE)) == len(OUTPUTS) + 1 + len(EXPORT_FILES)

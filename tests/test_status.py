@@ -1,0 +1,52 @@
+"""`evidence status` and `evidence review` as library calls (evidence.status)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from evidence.settings import Settings
+from evidence.sources import ORIGIN_SAMPLE
+from evidence.status import review, review_rows, status
+from evidence.store import Store
+from evidence.study import Study
+from evidence.view import load_view
+
+
+def test_status_counts_runs_and_the_flow(sample_project: Path) -> None:
+    settings = Settings(project=sample_project)
+    info = status(settings, origin=ORIGIN_SAMPLE)
+    view = load_view(settings, ORIGIN_SAMPLE)
+    assert info["origin"] == ORIGIN_SAMPLE and info["studies"] == view.included_count()
+    assert info["stored_records"] == len(view.studies()) and info["deleted_records"] == 0
+    assert set(info["queries"]) == {q.id for q in view.queries}
+    for qid, q in info["queries"].items():
+        assert q["last_run"]["status"] == "ok" and q["last_failure"] is None
+        assert q["next_window"] is None  # the sample has no dates: every run is whole
+        assert q["studies"] == sum(1 for p in view.placed[qid] if p.included)
+    assert info["flow"]["included"] == info["studies"]
+    assert info["unreviewed"] == 0
+
+
+def test_review_lists_what_no_reviewer_coded_newest_first(sample_project: Path) -> None:
+    settings = Settings(project=sample_project)
+    assert review(settings, origin=ORIGIN_SAMPLE) == []  # the sample is fully coded
+    # A record with no entry in the sample's coding nor in queries/curation.toml.
+    with Store(settings.store_path(ORIGIN_SAMPLE)) as store:
+        stored = store.studies()
+        first = next(iter(stored))
+        store.save_studies([Study(pmid="99000001", title="An uncoded study")], ORIGIN_SAMPLE)
+        store.finish_run(
+            store.start_run("headache", ORIGIN_SAMPLE, "t"),
+            query_id="headache",
+            pmids=[*store.topic("headache"), "99000001"],
+            count=0,
+            new=1,
+            fetched=1,
+            translation="",
+            warnings=[],
+            full=True,
+        )
+    rows = review_rows(load_view(settings, ORIGIN_SAMPLE))
+    assert [r["pmid"] for r in rows] == ["99000001"] and first != "99000001"
+    assert rows[0]["topics"] == ["Ketamine for migraine and other headache disorders"]
+    assert rows[0]["url"] == "https://pubmed.ncbi.nlm.nih.gov/99000001/"

@@ -1,0 +1,63 @@
+"""The plain Study record and its identifiers (evidence.study)."""
+
+from __future__ import annotations
+
+import pytest
+
+from evidence.study import (
+    MONTH_NAMES,
+    MONTH_NUMBERS,
+    MONTHS,
+    AbstractSection,
+    Author,
+    CommentCorrection,
+    MeshHeading,
+    Study,
+    doi_url,
+    pmc_url,
+    pubmed_url,
+)
+
+
+def test_links_are_built_only_from_valid_identifiers() -> None:
+    assert pubmed_url("123") == "https://pubmed.ncbi.nlm.nih.gov/123/"
+    with pytest.raises(ValueError, match="not a PMID"):
+        pubmed_url("12a")
+    assert doi_url("10.1000/x y") == ""  # no link is better than a bad one
+    assert doi_url("10.1000/a(b)<c>") == "https://doi.org/10.1000/a(b)%3Cc%3E"
+    assert pmc_url("PMC123") == "https://pmc.ncbi.nlm.nih.gov/articles/PMC123/"
+    assert pmc_url("123") == ""
+    assert Study(pmid="42", title="t").pubmed_url == pubmed_url("42")
+
+
+def test_one_month_table() -> None:
+    assert MONTHS[0] == "Jan" and MONTH_NUMBERS["Dec"] == 12 and MONTH_NAMES["Sep"] == "September"
+    assert list(MONTH_NAMES) == list(MONTHS)
+
+
+def test_notices_and_retraction() -> None:
+    retracted = Study(
+        pmid="1",
+        title="t",
+        comments_corrections=(
+            CommentCorrection("RetractionIn", "J 2020", "99"),
+            CommentCorrection("ErratumIn", "J 2019", "x1"),
+        ),
+    )
+    assert retracted.retracted
+    assert retracted.notices == (("Retraction notice", "99"), ("Erratum", ""))
+    typed = Study(pmid="2", title="t", publication_types=("Retracted Publication",))
+    assert typed.retracted and typed.notices == (("Retracted publication", ""),)
+
+
+def test_a_study_round_trips_through_json() -> None:
+    study = Study(
+        pmid="7",
+        title="Ketamine",
+        authors=(Author(last_name="Ab", fore_name="Cd", initials="C"),),
+        abstract=(AbstractSection("METHODS", "We randomized 40 patients."),),
+        mesh=(MeshHeading("Ketamine", True, ("therapeutic use",)),),
+        keywords=("pain",),
+    )
+    assert Study.from_json(study.to_json()) == study
+    assert study.abstract_text == "METHODS: We randomized 40 patients."

@@ -1,0 +1,77 @@
+"""The View: what a build reads, loaded once (evidence.view)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from evidence.errors import ConfigError
+from evidence.settings import Settings, settings_from
+from evidence.sources import ORIGIN_PUBMED, ORIGIN_SAMPLE, SampleSource
+from evidence.store import Store
+from evidence.view import SAMPLE_NOTE, load_view, open_store, resolve_origin
+
+
+def test_a_view_of_the_sample_says_what_it_is(sample_project: Path) -> None:
+    view = load_view(Settings(project=sample_project), ORIGIN_SAMPLE)
+    snapshot = SampleSource().snapshot
+    assert view.sample is not None and view.sample.studies == int(snapshot["studies"])
+    assert view.note == SAMPLE_NOTE
+    assert view.data_date() == date.fromisoformat(str(snapshot["compiled"]))
+    assert len(view.studies()) == view.sample.studies == len(view.table())
+    assert [s.pmid for s in view.studies()] == [str(p) for p in view.table()["pmid"]]
+
+
+def test_the_table_is_made_once_in_the_views_style_and_handed_out_as_copies(
+    sample_project: Path,
+) -> None:
+    view = load_view(settings_from(project=sample_project, style="apa", environ={}), "sample")
+    first = view.table()
+    first["citation"] = "changed by a caller"
+    again = view.table()
+    assert (again["citation"] != "changed by a caller").all()
+    assert again["citation"].str.contains(r"\(\d{4}\)\.").all()  # APA: "(2019)."
+
+
+def test_counts_agree_with_the_evidence_table(sample_project: Path) -> None:
+    view = load_view(Settings(project=sample_project), ORIGIN_SAMPLE)
+    table = view.table()
+    assert view.included_count() == int((table["exclusion"] == "").sum())
+    # The first refresh found every study; it marks none New (there was no run before it).
+    assert set(view.changes()["new"]) == {s.pmid for s in view.studies()}
+    assert not any(p.new for placed in view.placed.values() for p in placed)
+    assert view.unreviewed() == []  # the sample's reviewer coded every study
+
+
+def test_a_refresh_passes_what_it_loaded_instead_of_reading_files_again(
+    sample_project: Path,
+) -> None:
+    settings = Settings(project=sample_project)
+    view = load_view(settings, ORIGIN_SAMPLE)
+    (sample_project / "queries" / "headache.toml").write_text("broken = [", encoding="utf-8")
+    with Store(settings.store_path(ORIGIN_SAMPLE)) as store:
+        again = load_view(
+            settings, ORIGIN_SAMPLE, store, queries=view.queries, curation=view.curation
+        )
+    assert again.table().equals(view.table())
+    with pytest.raises(ConfigError, match=r"headache\.toml: not valid TOML"):
+        load_view(settings, ORIGIN_SAMPLE)
+
+
+def test_nothing_refreshed_yet_says_what_to_run(project: Path) -> None:
+    settings = Settings(project=project)
+    with pytest.raises(ConfigError, match=r"refresh --sample.*or `evidence refresh`"):
+        resolve_origin(settings, None)
+    with pytest.raises(ConfigError, match=r"no pubmed data yet: run `evidence refresh` first"):
+        open_store(settings, ORIGIN_PUBMED)
+    with pytest.raises(ConfigError, match=r"no sample data yet: run `evidence refresh --sample`"):
+        load_view(settings, ORIGIN_SAMPLE)
+    assert not settings.state_dir.exists() or not any(settings.state_dir.glob("*.sqlite"))
+
+
+def test_the_store_refreshed_last_is_the_one_read(sample_project: Path) -> None:
+    settings = Settings(project=sample_project)
+    assert resolve_origin(settings, None) == ORIGIN_SAMPLE
+    assert resolve_origin(settings, True) == ORIGIN_SAMPLE
