@@ -1,6 +1,6 @@
 """Build the offline sample that `evidence` ships, from the reviewer's curated bibliography.
 
-Reads shared/data/sample-bibliography.csv and writes, into src/evidence/data/sample/:
+Reads data/sample-bibliography.csv and writes, into src/evidence/data/sample/:
 
 - pubmed-sample.xml: one PubmedArticle per CSV row in PubMed's EFetch XML shape, holding only
   the bibliographic cells that were seen printed for that study (nothing is filled in);
@@ -27,7 +27,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_CSV = REPO_ROOT.parent / "shared" / "data" / "sample-bibliography.csv"
+# The bibliography is part of the repository, so a plain clone can rebuild the sample; the
+# generated files name it by this repository-relative path.
+CSV_IN_REPO = "data/sample-bibliography.csv"
+DEFAULT_CSV = REPO_ROOT / CSV_IN_REPO
 DEFAULT_OUT = REPO_ROOT / "src" / "evidence" / "data" / "sample"
 
 XML_NAME = "pubmed-sample.xml"
@@ -37,7 +40,7 @@ README_NAME = "README.md"
 TOPICS = ("headache", "neuropathic_pain")
 SNAPSHOT_TITLE = "Curated offline sample: ketamine for headache disorders and neuropathic pain"
 ORIGIN = (
-    "shared/data/sample-bibliography.csv — a reviewer's curated bibliography; "
+    f"{CSV_IN_REPO} — a reviewer's curated bibliography; "
     "each PMID was seen printed next to its study"
 )
 DOCTYPE = (
@@ -242,7 +245,7 @@ def render_xml(rows: Sequence[dict[str, str]]) -> str:
     ET.indent(root, space="  ")
     comment = (
         f"<!-- evidence offline sample: a reviewer's curated bibliography ({len(rows)} studies) "
-        "rebuilt in PubMed's XML shape from shared/data/sample-bibliography.csv. "
+        f"rebuilt in PubMed's XML shape from {CSV_IN_REPO}. "
         "NOT an NCBI/PubMed response. Fields not seen printed for a study are left out. -->"
     )
     body = ET.tostring(root, encoding="unicode")
@@ -268,7 +271,7 @@ def render_toml(rows: Sequence[dict[str, str]], compiled: str) -> str:
     )
     lines = [
         "# evidence offline sample: the manifest and the reviewer's coding for the bundled sample.",
-        "# Built from a reviewer's curated bibliography (shared/data/sample-bibliography.csv),",
+        f"# Built from a reviewer's curated bibliography ({CSV_IN_REPO}),",
         "# NOT from an NCBI/PubMed answer; the [[study]] values are the reviewer's curation notes,",
         "# not PubMed data. Generated file: regenerate with `python tools/build_sample.py`.",
         "",
@@ -307,7 +310,7 @@ def render_readme(count: int) -> str:
 
 A curated offline sample of {count} studies of ketamine for headache disorders and neuropathic
 pain, so `evidence` can build reports without network access. It is a reviewer's curated
-bibliography (shared/data/sample-bibliography.csv), NOT an NCBI/PubMed response or search result.
+bibliography ({CSV_IN_REPO}), NOT an NCBI/PubMed response or search result.
 
 - `{XML_NAME}`: one record per study in PubMed's EFetch XML shape, holding only the
   fields seen printed for that study (no abstracts; absent fields are left out, not filled in).
