@@ -60,6 +60,12 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _port(text: str) -> int:
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}")
+    return int(text)
+
+
 def _parser() -> argparse.ArgumentParser:
     common = _Parser(add_help=False)
     common.add_argument(
@@ -178,13 +184,27 @@ def _parser() -> argparse.ArgumentParser:
     p = commands.add_parser(
         "review",
         parents=[common],
-        help="list studies nobody has reviewed yet",
-        description="List studies with no entry in queries/curation.toml, newest first, so a "
-        "reviewer can code them (include/exclude with a reason, a note).",
-        epilog="example: evidence review --json",
+        help="screen the studies nobody has reviewed yet (list them, or --serve the app)",
+        description="List studies with no entry in queries/curation.toml, most useful first "
+        "(evidence level, then new, then newest), so a reviewer can code them (include or "
+        "exclude with a reason, a note). With --serve, screen them in the browser: a local "
+        "app that writes each decision to queries/curation.toml at once.",
+        epilog="examples:\n  evidence review --json\n  evidence review --serve --port 8765",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--sample", action="store_true", help="the offline sample's store")
+    p.add_argument(
+        "--serve",
+        action="store_true",
+        help="start the review app on 127.0.0.1 and print its address (Ctrl-C stops it)",
+    )
+    p.add_argument(
+        "--port",
+        type=_port,
+        default=0,
+        help="port for --serve (default: any free port)",
+    )
     p.set_defaults(run=_review)
     return parser
 
@@ -308,7 +328,10 @@ def _status(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _review(settings: Settings, args: argparse.Namespace) -> int:
-    rows = review(settings, origin=resolve_origin(settings, args.sample or None))
+    origin = resolve_origin(settings, args.sample or None)
+    if args.serve:
+        return _serve(settings, origin, args.port)
+    rows = review(settings, origin=origin)
     if args.json:
         print(json.dumps(rows, indent=2, ensure_ascii=False))
         return EXIT_OK
@@ -316,6 +339,20 @@ def _review(settings: Settings, args: argparse.Namespace) -> int:
     for r in rows:
         flag = " [new]" if r["new"] else ""
         print(f"  PMID {r['pmid']} ({r['year'] or 'n.d.'}, {r['design']}){flag}: {r['title']}")
+    return EXIT_OK
+
+
+def _serve(settings: Settings, origin: str, port: int) -> int:
+    from evidence.review_app import serve  # Flask loads only for the app
+
+    def ready(url: str) -> None:
+        print(f"Screening {settings.project} at {url}\n(open it in a browser; Ctrl-C stops)")
+        sys.stdout.flush()
+
+    try:
+        serve(settings, origin, port=port, on_ready=ready)
+    except KeyboardInterrupt:
+        print("Stopped; every decision is in queries/curation.toml", file=sys.stderr)
     return EXIT_OK
 
 

@@ -15,6 +15,10 @@ and from an optional `queries/curation.toml` in the project, which wins where bo
     pmid = "12345678"
     decision = "exclude"                 # include | exclude; an exclusion needs a reason
     reason = "Ketamine used only for anaesthesia induction"
+
+An optional top-level `reasons = [...]`, before the first [[study]], is the project's pick
+list of exclusion reasons (the review app offers it; free text stays possible).
+`evidence review --serve` writes this file (see evidence.curation_file).
 """
 
 from __future__ import annotations
@@ -44,8 +48,18 @@ _KEYS = {
     "source_url",
     "decision",
     "reason",
+    "featured",
 }
 DECISIONS = ("include", "exclude")
+# Offered when the project keeps no `reasons` list of its own: the usual screening reasons.
+DEFAULT_REASONS = (
+    "Not about the topic",
+    "Not the intervention of interest",
+    "Wrong population",
+    "Wrong study design",
+    "No outcome of interest",
+    "Duplicate publication",
+)
 ROUTES = tuple(ROUTE_LABELS)
 
 
@@ -61,6 +75,7 @@ class Entry:
     note: str = ""
     decision: str = ""  # "include", "exclude", or "" (coded, no decision recorded)
     reason: str = ""  # why excluded
+    featured: bool = False  # picked for the short embed
 
 
 Curation = dict[str, Entry]
@@ -104,6 +119,9 @@ def entries_from(records: Iterable[Mapping[str, Any]], where: str) -> Curation:
         conditions = raw.get("conditions", [])
         if not isinstance(conditions, list) or not all(isinstance(c, str) for c in conditions):
             raise QueryError(f"{at} (PMID {pmid}): conditions must be a list of condition ids")
+        featured = raw.get("featured", False)
+        if not isinstance(featured, bool):
+            raise QueryError(f"{at} (PMID {pmid}): featured must be true or false")
         out[pmid] = Entry(
             pmid=pmid,
             design=design,
@@ -113,6 +131,7 @@ def entries_from(records: Iterable[Mapping[str, Any]], where: str) -> Curation:
             note=str(raw.get("note", "")),
             decision=decision,
             reason=reason,
+            featured=featured,
         )
     return out
 
@@ -124,24 +143,40 @@ def load_curation(path: Path, conditions: Collection[str] | None = None) -> Cura
     condition that names none of them is a typo, refused rather than silently ignored.
     """
     data = read_toml(path, QueryError)
-    if data is None:
-        return {}
-    unknown = sorted(set(data) - {"study"})
+    return validate(data or {}, str(path), conditions)
+
+
+def validate(
+    data: Mapping[str, Any], where: str, conditions: Collection[str] | None = None
+) -> Curation:
+    """The entries of a parsed curation file, every key and value checked."""
+    unknown = sorted(set(data) - {"study", "reasons"})
     if unknown:
-        raise QueryError(f"{path}: unknown key {unknown[0]!r} (decisions go in [[study]] tables)")
+        raise QueryError(f"{where}: unknown key {unknown[0]!r} (decisions go in [[study]] tables)")
+    reasons_of(data, where)
     studies = data.get("study", [])
     if not isinstance(studies, list):
-        raise QueryError(f"{path}: 'study' must be an array of tables ([[study]])")
-    entries = entries_from(studies, str(path))
+        raise QueryError(f"{where}: 'study' must be an array of tables ([[study]])")
+    entries = entries_from(studies, where)
     if conditions is not None:
         for entry in entries.values():
             bad = [c for c in entry.conditions if c not in conditions]
             if bad:
                 raise QueryError(
-                    f"{path}: PMID {entry.pmid}: condition {bad[0]!r} is not declared in any "
+                    f"{where}: PMID {entry.pmid}: condition {bad[0]!r} is not declared in any "
                     f"query file (one of: {', '.join(sorted(conditions))})"
                 )
     return entries
+
+
+def reasons_of(data: Mapping[str, Any], where: str) -> tuple[str, ...]:
+    """The project's pick list of exclusion reasons (`reasons = [...]`), else the usual ones."""
+    reasons = data.get("reasons")
+    if reasons is None:
+        return DEFAULT_REASONS
+    if not isinstance(reasons, list) or not all(isinstance(r, str) and r.strip() for r in reasons):
+        raise QueryError(f"{where}: 'reasons' must be a list of exclusion reasons (text)")
+    return tuple(r.strip() for r in reasons)
 
 
 def merge(base: Curation, over: Curation) -> Curation:
@@ -156,7 +191,7 @@ def merge(base: Curation, over: Curation) -> Curation:
         changes = {
             f.name: getattr(entry, f.name)
             for f in dataclasses.fields(entry)
-            if getattr(entry, f.name) not in ("", (), None)
+            if getattr(entry, f.name) not in ("", (), None, False)
         }
         out[pmid] = dataclasses.replace(old, **changes)
     return out

@@ -188,3 +188,11 @@ def _fsync_dir(directory: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def render_page(env: jinja2.Environment, name: str, context: Mapping[str, Any]) -> str:
+    """One page of the review app (packaged templates, escaped like the reports)."""
+    try:
+        return env.get_template(name).render(**context)
+    except jinja2.TemplateError as exc:
+        raise TemplateError(f"{name}: {_template_line(exc, name)}{exc}") from exc
