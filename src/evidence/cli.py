@@ -443,6 +443,8 @@ def _print_status(info: dict[str, object], out: TextIO) -> None:
         else:
             line += f": {run['error']}"
         print(line, file=out)
+        screening = q["screening"]
+        print(f"    screened: {screening['screened']:,} of {screening['studies']:,}", file=out)
         if q["missing_sentinels"]:
             print(
                 f"    WARNING: sentinel studies not found: {', '.join(q['missing_sentinels'])}",

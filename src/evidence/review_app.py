@@ -21,8 +21,8 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from flask import Flask, abort, redirect, request
-from werkzeug.wrappers import Response
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.wrappers import Response
 
 from evidence.build import build
 from evidence.classify import DESIGN_LABELS, LEVELS

@@ -8,6 +8,7 @@ from typing import Any
 
 from evidence.classify import DESIGN_LABELS
 from evidence.queries import Query
+from evidence.screening import candidates, progress, queue
 from evidence.settings import Settings
 from evidence.sources import ORIGIN_SAMPLE
 from evidence.store import Run
@@ -25,6 +26,7 @@ def status(settings: Settings, *, origin: str) -> dict[str, Any]:
             if (fails := [r for r in store.runs(q.id) if r.status in ("failed", "interrupted")])
         }
     runs = {}
+    screened = progress(view, view.curation)
     flows = view.flows()
     missing = view.missing_sentinels()
     for q in view.queries:
@@ -44,6 +46,7 @@ def status(settings: Settings, *, origin: str) -> dict[str, Any]:
             "last_failure": _run_json(failure) if failure else None,
             "changes": ok.changes.to_dict() if ok else None,
             "next_window": _next_window(settings, q, ok),
+            "screening": screened[q.id],
         }
     successes = [r.finished_at for r in view.last_success.values()]
     failed = [r for r in failures.values()]
@@ -73,25 +76,23 @@ def review(settings: Settings, *, origin: str) -> list[dict[str, Any]]:
 
 
 def review_rows(view: View) -> list[dict[str, Any]]:
-    """The view's unreviewed studies, newest first, once each with every topic it is in."""
+    """The view's unreviewed studies in the review app's order (evidence level, then new,
+    then newest), once each with every topic it is in."""
     titles = {q.id: q.title for q in view.queries}
-    topics: dict[str, list[str]] = {}
-    for q in view.queries:
-        for p in view.placed.get(q.id, []):
-            topics.setdefault(p.study.pmid, []).append(titles[q.id])
     return [
         {
-            "pmid": p.study.pmid,
-            "title": p.study.title,
-            "year": p.study.year,
-            "design": DESIGN_LABELS.get(p.tags.design, p.tags.design),
-            "topics": topics[p.study.pmid],
-            "first_seen": p.first_seen,
-            "new": p.new,
-            "exclusion": p.exclusion,
-            "url": p.study.pubmed_url,
+            "pmid": c.pmid,
+            "title": c.placed.study.title,
+            "year": c.placed.study.year,
+            "design": DESIGN_LABELS.get(c.placed.tags.design, c.placed.tags.design),
+            "evidence_level": c.level,
+            "topics": [titles[t] for t in c.topics],
+            "first_seen": c.placed.first_seen,
+            "new": c.placed.new,
+            "exclusion": c.placed.exclusion,
+            "url": c.placed.study.pubmed_url,
         }
-        for p in view.unreviewed()
+        for c in queue(candidates(view), view.curation)
     ]
 
 
