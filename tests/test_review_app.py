@@ -8,6 +8,7 @@ from __future__ import annotations
 import http.client
 import re
 import shutil
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -259,3 +260,39 @@ def test_the_page_loads_nothing_from_elsewhere(app: str) -> None:
     assert "default-src 'none'" in (response.getheader("Content-Security-Policy") or "")
     assert response.getheader("Referrer-Policy") == "same-origin"
     assert not re.search(r'(src|href)="(https?:)?//', body.split("<main", 1)[0])
+
+
+# --- the app beside a refresh ---------------------------------------------------------------
+
+
+def test_a_refresh_neither_blocks_the_app_nor_loses_a_decision(
+    project: Path, tmp_path: Path
+) -> None:
+    from evidence.curation_file import Decision
+    from evidence.lock import project_lock
+    from evidence.review_app import Screening
+    from evidence.screening import Filters
+
+    project = Path(shutil.copytree(project, tmp_path / "own"))  # this test refreshes it
+    screening = Screening(Settings(project=project), "pubmed")
+    extra = {"41000009": article("41000009", 2024, "Ketamine for cluster headache", rct=True)}
+    (term,) = [q.term for q in load_queries(project / "queries")]
+    with EutilsEmulator(RECORDS | extra, rate_limit=None) as emu:
+        emu.add_search(term, sorted(RECORDS | extra))
+        with project_lock(Settings(project=project)):  # as a refresh holds it
+            screening.file.record(Decision("41000003", "exclude", reason="Not migraine"))
+            _, waiting, _ = screening.queue(Filters())
+        assert "41000003" not in {c.pmid for c in waiting}
+        assert main(refresh_args(project, emu.url, "--full")) == 0
+    # The refresh read the decision: the reports carry it.
+    html = (project / "reports" / "research-studies.html").read_text(encoding="utf-8")
+    assert "Excluded by the reviewer: Not migraine" in html
+    # The app picks up the refreshed store (in the background) and keeps the decision.
+    for _ in range(600):
+        _, waiting, decided = screening.queue(Filters())
+        if "41000009" in {c.pmid for c in waiting}:
+            break
+        threading.Event().wait(0.1)
+    new = [c for c in waiting if c.pmid == "41000009"]
+    assert new and new[0].placed.new  # marked as found by the last refresh
+    assert "41000003" in decided and "41000003" not in {c.pmid for c in waiting}

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hmac
 import logging
 import secrets
+import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -56,6 +57,7 @@ class Screening:
         self._runs: object = None
         self._view: View | None = None
         self._candidates: list[Candidate] = []
+        self._reloading = False
         sample = SampleSource() if origin == ORIGIN_SAMPLE else None
         # The sample ships its reviewer's coding: those studies count as screened.
         self._coded = set(entries_from(sample.studies, "sample")) if sample else set()
@@ -63,15 +65,35 @@ class Screening:
         self.file: CurationFile = CurationFile(settings.curation_file, known)
 
     def view(self) -> View:
-        """The View of the store, loaded again only when a refresh has run since."""
+        """The View of the store. After a refresh it is loaded again in the background (a
+        large store takes seconds to grade) while the app keeps serving the one it has."""
         with open_store(self.settings, self.origin) as store:
             runs = tuple(sorted((k, r.id, r.status) for k, r in store.last_runs().items()))
+        with self._lock:
+            view = self._view
+            if view is not None and (runs == self._runs or self._reloading):
+                return view
+            self._reloading = True
+        if view is None:  # the first load: nothing to serve meanwhile, errors are the caller's
+            self._load(runs, quiet=False)
+            assert self._view is not None
+            return self._view
+        threading.Thread(target=self._load, args=(runs,), daemon=True).start()
+        return view
+
+    def _load(self, runs: object, *, quiet: bool = True) -> None:
+        try:
+            view = load_view(self.settings, self.origin)
+            found = candidates(view)
             with self._lock:
-                if self._view is None or runs != self._runs:
-                    self._view = load_view(self.settings, self.origin, store)
-                    self._candidates = candidates(self._view)
-                    self._runs = runs
-                return self._view
+                self._view, self._candidates, self._runs = view, found, runs
+        except EvidenceError as exc:
+            if not quiet:
+                raise
+            log.warning("could not reload the store: %s", exc)  # keep serving the last view
+        finally:
+            with self._lock:
+                self._reloading = False
 
     def decided(self) -> set[str]:
         return self._coded | set(self.file.entries())
@@ -296,12 +318,25 @@ def serve(settings: Settings, origin: str, *, port: int = 0, on_ready: Any = pri
 def _server(settings: Settings, origin: str, port: int) -> tuple[BaseWSGIServer, str]:
     token, csrf = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
     app = create_app(Screening(settings, origin), token=token, csrf=csrf)
+    # Bound here, not by Werkzeug: it would exit the process on a busy port.
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     try:
-        server = make_server("127.0.0.1", port, app, threaded=True, request_handler=_QuietHandler)
+        listener.bind(("127.0.0.1", port))
     except OSError as exc:
+        listener.close()
         raise ConfigError(
             f"cannot listen on 127.0.0.1:{port} ({exc.strerror or exc}); pick another --port"
         ) from exc
-    bound = server.server_port
+    listener.listen(64)
+    server = make_server(
+        "127.0.0.1",
+        port,
+        app,
+        threaded=True,
+        request_handler=_QuietHandler,
+        fd=listener.fileno(),
+    )
+    listener.close()  # the server holds its own duplicate
+    bound = server.port
     app.config["ALLOWED_HOSTS"] = {f"127.0.0.1:{bound}", f"localhost:{bound}"}
     return server, f"http://127.0.0.1:{bound}/?t={token}"
