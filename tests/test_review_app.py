@@ -296,3 +296,40 @@ def test_a_refresh_neither_blocks_the_app_nor_loses_a_decision(
     new = [c for c in waiting if c.pmid == "41000009"]
     assert new and new[0].placed.new  # marked as found by the last refresh
     assert "41000003" in decided and "41000003" not in {c.pmid for c in waiting}
+
+
+def test_the_rebuild_button_builds_the_reports_or_says_a_refresh_runs(
+    app: str, project: Path
+) -> None:
+    from evidence.lock import project_lock
+
+    token = app.split("t=", 1)[1]
+    origin = {"Origin": f"http://{urlsplit(app).netloc}"}
+    csrf = re.search(r'name="csrf" value="([^"]+)"', request(app, path=f"/?t={token}")[1])
+    assert csrf is not None
+    decide = {"csrf": csrf.group(1), "pmid": "41000004", "decision": "exclude"}
+    decide["reason"] = "Not migraine"
+    assert request(app, "POST", f"/decide?t={token}", origin, decide)[0] == 303
+    with project_lock(Settings(project=project)):  # a refresh is running
+        assert (
+            request(app, "POST", f"/rebuild?t={token}", origin, {"csrf": csrf.group(1)})[0] == 303
+        )
+        assert "A refresh is running" in request(app, path=f"/?t={token}")[1]
+    assert request(app, "POST", f"/rebuild?t={token}", origin, {"csrf": csrf.group(1)})[0] == 303
+    assert "Rebuilt 11 reports" in request(app, path=f"/?t={token}")[1]
+    html = (project / "reports" / "research-studies.html").read_text(encoding="utf-8")
+    assert "Excluded by the reviewer: Not migraine" in html
+
+
+def test_a_broken_hand_edit_is_reported_and_nothing_is_written(app: str, project: Path) -> None:
+    token = app.split("t=", 1)[1]
+    origin = {"Origin": f"http://{urlsplit(app).netloc}"}
+    csrf = re.search(r'name="csrf" value="([^"]+)"', request(app, path=f"/?t={token}")[1])
+    assert csrf is not None
+    broken = HAND + '[[study]]\npmid = "41000004"\nroute = "iv drip"\n'
+    (project / "queries" / "curation.toml").write_text(broken, encoding="utf-8")
+    status, text = request(app, path=f"/?t={token}")
+    assert status == 409 and "unknown route 'iv drip'" in text
+    form = {"csrf": csrf.group(1), "pmid": "41000002", "decision": "include"}
+    assert request(app, "POST", f"/decide?t={token}", origin, form)[0] == 303
+    assert (project / "queries" / "curation.toml").read_text(encoding="utf-8") == broken

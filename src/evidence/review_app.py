@@ -139,6 +139,9 @@ def create_app(screening: Screening, *, token: str, csrf: str) -> Flask:
 
     @app.errorhandler(EvidenceError)
     def failed(exc: EvidenceError) -> Response:
+        if request.method == "GET":  # e.g. a hand edit broke curation.toml: say so, no loop
+            text = f"Error: {exc}\nFix it, then reload this page. Nothing was written.\n"
+            return Response(text, status=409, mimetype="text/plain")
         state["notice"] = f"Not saved: {exc}"
         return _back(token, _filters())
 
