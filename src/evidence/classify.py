@@ -406,6 +406,12 @@ def classify_agent(study: Study) -> str:
     return "esketamine" if s_form else "ketamine" if racemic else ""
 
 
+def participants_for(study: Study, design: str) -> int | None:
+    """The participants of a study of this design, or None where no number applies (pooled
+    counts, planned sample sizes, animals) or none is found."""
+    return None if design in _NO_PARTICIPANTS else extract_participants(study)
+
+
 def classify(study: Study, query: Query) -> Tags:
     """All automatic tags of a study within one topic."""
     design = classify_design(study)
@@ -413,7 +419,7 @@ def classify(study: Study, query: Query) -> Tags:
         design=design,
         evidence_level=level_for(design).rank,
         conditions=classify_conditions(study, query),
-        participants=None if design in _NO_PARTICIPANTS else extract_participants(study),
+        participants=participants_for(study, design),
         route=classify_route(study),
         agent=classify_agent(study),
         preclinical=design == "preclinical",
