@@ -130,7 +130,9 @@ _LAB_MESH = frozenset(
 
 def _lab_heading(descriptor: str) -> bool:
     """Cell lines are indexed by name ("HeLa Cells", "MCF-7 Cells", "HEK293 Cells")."""
-    return descriptor in _LAB_MESH or bool(re.fullmatch(r"[\w-]*\d[\w-]* Cells", descriptor))
+    return descriptor in _LAB_MESH or bool(
+        re.fullmatch(r"(?:[\w-]*\d[\w-]*|[A-Z][a-z]*[A-Z][\w-]*)(?: \w+)? Cells", descriptor)
+    )
 
 
 # --- the record's own words ----------------------------------------------------------------
@@ -144,7 +146,7 @@ _METHOD_LABELS = _rx(
 )
 _BACKGROUND_LABELS = _rx(r"^(?:background|introduction|context|rationale|purpose|importance)\b")
 
-_WORDS = r"(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\d+)"
+_WORDS = r"(?<![\w-])(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\d+)"
 _HUMAN_CASE = _rx(
     r"\b(?:a|an)\s+(?:\d+|[a-z]+(?:-[a-z]+)?)[- ](?:year|month|week|day)s?[- ]old\b"
     r"|\b(?:in|of) a (?:young |pregnant |elderly )?(?:patient|man|woman|boy|girl|child|"
@@ -152,11 +154,13 @@ _HUMAN_CASE = _rx(
 )
 _CASE_SERIES = _rx(
     rf"\bcase series\b|\bseries of {_WORDS} (?:patients|cases)\b|\bconsecutive (?:patients|cases)\b"
-    rf"|\breport of {_WORDS} cases\b|\b(?:we|authors) (?:report|describe|present)\s+{_WORDS}"
-    rf" (?:patients|cases)\b|\b(?:two|three|four|five|six) (?:patients|cases) (?:with|of|who)\b"
+    rf"|\breport of {_WORDS} cases\b|(?<![\w-])(?:two|three|four|five|six) patients\b"
+    rf"|\b(?:we|authors) (?:report|describe|present)\s+{_WORDS} (?:patients|cases)\b"
 )
 _CASE_REPORT = _rx(
-    r"\bcase report\b|\ba (?:rare |unique |unusual |novel )?case of\b|\bin a patient with\b"
+    r"\bcase reports?\b|\b(?:this|our) case\b|\bcase (?:presentation|description|summary)\b"
+    r"|\bwe (?:report|describe|present)\b[^.]{0,60}\b(?:man|woman|boy|girl|patient)\b"
+    r"|\ba (?:rare |unique |unusual |novel )?case of\b|\bin a patient with\b"
     r"|\bwe (?:report|describe|present) (?:a|an|the case of)\b|\ba patient (?:with|who)\b"
 )
 _RETROSPECTIVE = _rx(
@@ -165,6 +169,10 @@ _RETROSPECTIVE = _rx(
     r"|\bwe (?:retrospectively )?reviewed\b|\breview of (?:the )?(?:medical |clinical |hospital )?"
     r"(?:records|charts|\d+ (?:patients|adults|children|cases))\b|\bregistry[- ]based\b"
     r"|\bdata (?:from|of) (?:the )?[\w -]{0,40}\bregistry\b"
+    # "From January 2008 to June 2012, 74 patients were diagnosed…": a series looked back on.
+    r"|\b(?:from|between) (?:\w+ )?(?:19|20)\d\d,? (?:to|and|through) (?:\w+ )?(?:19|20)\d\d\b"
+    r"[^.]{0,80}?\b(?:were|was|had been) (?:treated|diagnosed|admitted|operated|identified"
+    r"|collected|analy[sz]ed)\b"
 )
 # Laboratory work: what is handled at the bench, and animals (never "companion dog" or the
 # like in a patient's history: animal words count in the title, lab words anywhere).
@@ -186,6 +194,22 @@ _LAB_WORDS = _rx(
 _PEOPLE_STUDIED = _rx(
     r"\b(?:patients|participants|subjects|volunteers|respondents|women|men|children"
     r"|adults|individuals|cases)\b"
+)
+
+# How a review describes itself ("In this review, we…", "…are discussed"); a case report
+# "with a review of the literature" stays a case report.
+_REVIEW_SELF = _rx(
+    r"\b(?:this|the present|our) (?:\w+ )?review\b|\bwe (?:review|summari[sz]e|discuss|highlight"
+    r"|focus on|present (?:a|an) (?:\w+ )?review)\b|\b(?:is|are) (?:reviewed|discussed"
+    r"|summari[sz]ed|highlighted)\b|\brecent (?:advances|progress|developments|findings)\b"
+    r"|\bcurrent (?:knowledge|understanding)\b|\bliterature review\b|\bthis (?:article|paper"
+    r"|chapter) (?:reviews|summari[sz]es|discusses|describes)\b|\bgene of the month\b"
+)
+_TITLE_CASES = _rx(rf"{_WORDS} (?:cases|patients)\b")
+_GROUP_STUDIED = _rx(
+    r"\b(?:\d+|[a-z]+-?[a-z]+) (?:[\w-]+ ){0,4}?(?:patients|subjects|participants|individuals"
+    r"|adults|children|women|men|volunteers|respondents)\b(?! (?:were )?(?:randomi|assigned))"
+    r"|\b(?:healthy )?controls\b"
 )
 
 _TEXT_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -289,21 +313,27 @@ def _text_call(
 
 
 def _preclinical(study: Study, mesh: set[str], method: str) -> DesignCall | None:
-    """Animal or laboratory work, from the MeSH check tags where there are any, else words."""
+    """Animal or laboratory work: from the MeSH check tags where there are any (animals without
+    humans; bench headings, animals or bench words and no age group, as cells and tissue get
+    none), else from words (animals in the title; bench words with no people studied)."""
     if "Animals" in mesh and "Humans" not in mesh:
         return DesignCall("preclinical", 'MeSH "Animals" without "Humans"')
-    lab = sorted(d for d in mesh if _lab_heading(d))
-    if mesh and lab and not mesh & _AGE_GROUPS:
-        return DesignCall("preclinical", f'MeSH "{lab[0]}" and no age group')
+    text = f"{study.title} {method}"
+    words = sorted({w.group(0).lower() for w in _LAB_WORDS.finditer(text)})
     if mesh:
+        if mesh & _AGE_GROUPS:
+            return None
+        lab = sorted(d for d in mesh if _lab_heading(d) or d == "Animals")
+        if lab:
+            return DesignCall("preclinical", f'MeSH "{lab[0]}" and no age group')
+        if words:
+            return DesignCall("preclinical", f'text says "{words[0]}" and MeSH no age group')
         return None
-    title = study.title
-    m = _ANIMAL_WORD.search(title)
-    if m and not _HUMAN_CASE.search(title) and not _PEOPLE_STUDIED.search(title):
+    m = _ANIMAL_WORD.search(study.title)
+    if m and not _HUMAN_CASE.search(study.title) and not _PEOPLE_STUDIED.search(study.title):
         return DesignCall("preclinical", f'title says "{m.group(0)}"')
-    words = {w.group(0).lower() for w in _LAB_WORDS.finditer(f"{title} {method}")}
-    if len(words) >= 2 and not _PEOPLE_STUDIED.search(f"{title} {method}"):
-        return DesignCall("preclinical", "text says " + ", ".join(f'"{w}"' for w in sorted(words)))
+    if words and (len(words) >= 3 or not _PEOPLE_STUDIED.search(text)):
+        return DesignCall("preclinical", "text says " + ", ".join(f'"{w}"' for w in words))
     return None
 
 
@@ -340,6 +370,11 @@ def design_call(study: Study) -> DesignCall:
             or _text_call((("abstract", study.abstract_text),), _SYNTHESIS_ABSTRACT_RULES)
             or DesignCall("review", 'publication type "Review"')
         )
+    if not types & STUDY_TYPES and not any(h in mesh for h, _ in _MESH_DESIGNS):
+        whole = f"{study.title} {study.abstract_text}"
+        review = _REVIEW_SELF.search(whole)
+        if review and not _CASE_REPORT.search(whole):
+            return DesignCall("review", f'text says "{review.group(0)}"')
     lab = _preclinical(study, mesh, method)
     if lab:
         return lab
@@ -382,9 +417,18 @@ def _observational(study: Study, types: set[str], mesh: set[str], method: str) -
 
 def _from_text(study: Study, method: str) -> DesignCall:
     """Records with no design in their indexing (or none yet): the title, then the method."""
-    return _text_call((("title", study.title), ("abstract", method)), _TEXT_RULES) or DesignCall(
-        "other", "no design in the indexing or the text"
-    )
+    call = _text_call((("title", study.title), ("abstract", method)), _TEXT_RULES)
+    if call:
+        return call
+    m = _TITLE_CASES.search(study.title)
+    if m:
+        return DesignCall("case_series", f'title says "{m.group(0)}"')
+    # An original study of people that names no design and no follow-up: a one-time look at
+    # a group (or groups) of them, which is what a cross-sectional study is.
+    m = _GROUP_STUDIED.search(method)
+    if m:
+        return DesignCall("cross_sectional", f'abstract studies "{m.group(0)}" at one time')
+    return DesignCall("other", "no design in the indexing or the text")
 
 
 def is_notice(study: Study) -> bool:

@@ -75,11 +75,12 @@ _RULES = (
     # "Of 120 patients screened, 80 were randomized": the count that follows the screening.
     _rx(rf"\b{_NUM}\s+(?:were|had been)\s+(?:randomi[sz]ed|enrolled)\b"),
     # "patients (n = 40)": the people named right before it, nothing after that says otherwise.
-    _rx(
+    _N_EQUALS := _rx(
         rf"\b{_PEOPLE}[^.;()\d]{{0,30}}\(\s*n\s*=\s*{_NUM}\s*\)"
         r"(?!\s*(?:still|survived|died|were alive))"
     ),
 )
+_ANY_N_EQUALS = _rx(r"\bn\s*=\s*\d")
 # Counted before anyone took part: "120 patients were screened / assessed for eligibility /
 # eligible", "of 120 patients", "we screened 120 patients".
 _SCREENED_AFTER = _rx(
@@ -88,7 +89,33 @@ _SCREENED_AFTER = _rx(
     r"|invited|contacted)\b"
 )
 _SCREENED_BEFORE = _rx(
-    r"(?:(?:^|[.;:(])\s*(?:of|among)(?:\s+the|\s+these)?|\bscreened)\s+(?:a total of\s+)?$"
+    r"(?:(?:^|[.;:(])\s*(?:of|among)(?:\s+the|\s+these)?|\bscreened)\s+(?:a total of\s+)?"
+    r"(?:of\s+)?$"
+)
+_POPULATION = _rx(
+    rf"(?:\b(?:of|in|from|among|on|compared|studied|evaluated"
+    rf"|examined|analy[sz]ed|describes?|reports?|describe|present|cases of|we identified)\s+"
+    rf"(?:a (?:\w+ )?(?:series|total|cohort|sample|group) of\s+)?|(?:19|20)\d\d,\s+)"
+    rf"{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}"
+)
+_POPULATION_VERB = _rx(
+    rf"\b{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}\s+(?:were\s+)?(?:diagnosed|admitted|operated"
+    rf"|underwent|received|treated)\b"
+)
+# "7 RCTs involving 329 participants": the people of other studies.
+_COUNTED_BEFORE = _rx(rf"\d[\d,]*\s+{_NOT_PEOPLE}[^.;]{{0,40}}$")
+_YEAR_BEFORE = _rx(
+    r"(?:\b(?:in|since|from|to|and|until|between|during|of|january|february|march|april|may"
+    r"|june|july|august|september|october|november|december)\s+|[-/])$"
+)
+# "31 colorectal cancer patients and 47 age-matched controls": both groups took part.
+_AND_CONTROLS = _rx(
+    rf"^[^.;]{{0,80}}?\band\s+{_NUM}\s+(?:[\w-]+\s+){{0,3}}?(?:controls|control subjects"
+    rf"|healthy (?:subjects|volunteers|individuals|people|adults|children|women|men))\b"
+)
+_METHOD_ONLY = _rx(
+    r"^(?:(?:materials?|patients?|subjects?|participants?|study)\s*(?:and|&)\s*)?(?:methods?"
+    r"|design|study design|setting|patients?|participants?|subjects?|interventions?|population)\b"
 )
 _METHOD_OR_RESULT = _rx(
     r"^(?:(?:materials?|patients?|subjects?|participants?)\s*(?:and|&)\s*)?(?:methods?"
@@ -118,20 +145,62 @@ def _number(text: str) -> int | None:
     return total + current or None
 
 
-def extract_participants(study: Study) -> int | None:
-    """Number of people enrolled, randomised or included, or None when unsure."""
-    if not study.abstract:
-        return None
+def _population_texts(study: Study) -> list[str]:
+    """Where the study's own population is described: the METHODS (PATIENTS, DESIGN…) and
+    RESULTS sections of a structured abstract, then the whole abstract."""
     chosen = [s.text for s in study.abstract if _METHOD_OR_RESULT.match(s.label.strip())]
-    texts = [" ".join(chosen), study.abstract_text] if chosen else [study.abstract_text]
+    return [" ".join(chosen), study.abstract_text] if chosen else [study.abstract_text]
+
+
+def _first(rules: tuple[re.Pattern[str], ...], texts: list[str]) -> int | None:
     for text in texts:
-        for rule in _RULES:
+        for rule in rules:
+            if rule is _N_EQUALS and len(_ANY_N_EQUALS.findall(text)) != 1:
+                continue  # "(n = 22) … (n = 14)": groups, and adding them up is a guess
             for m in rule.finditer(text):
                 if _SCREENED_BEFORE.search(text, 0, m.start()) or _SCREENED_AFTER.search(
                     text[m.end() :]
                 ):
                     continue
                 value = _number(m.group("n"))
-                if value and value < 10_000_000:
-                    return value
+                if value and value < 10_000_000 and not _is_year(text, m.start("n"), value):
+                    return value + _controls(text, m.end())
+    return None
+
+
+def _controls(text: str, end: int) -> int:
+    """The controls named right after the cases, in the same sentence, else 0."""
+    m = _AND_CONTROLS.search(text[end:])
+    return (_number(m.group("n")) or 0) if m else 0
+
+
+def _is_year(text: str, start: int, value: int) -> bool:
+    return 1900 <= value <= 2100 and bool(_YEAR_BEFORE.search(text, 0, start))
+
+
+def extract_participants(study: Study) -> int | None:
+    """Number of people enrolled, randomised or included, or None when unsure: first the
+    phrasings that say so, then the group the methods describe ("a series of 45 patients",
+    "tissue samples from 126 patients", "74 patients were diagnosed")."""
+    if not study.abstract:
+        return None
+    texts = _population_texts(study)
+    found = _first(_RULES, texts)
+    if found is not None:
+        return found
+    # The group described: only its first mention, and only where the study's own method is
+    # told (a later "2 patients underwent reoperation" counts a subgroup).
+    sections = [s.text for s in study.abstract if _METHOD_ONLY.match(s.label.strip())]
+    method = " ".join(sections) if len(texts) > 1 else study.abstract_text
+    matches = [m for m in (_POPULATION.search(method), _POPULATION_VERB.search(method)) if m]
+    m = min(matches, key=lambda m: m.start(), default=None)
+    if (
+        m
+        and not _SCREENED_AFTER.search(method[m.end() :])
+        and not _SCREENED_BEFORE.search(method, 0, m.start("n"))
+        and not _COUNTED_BEFORE.search(method, 0, m.start())
+    ):
+        value = _number(m.group("n"))
+        if value and not _is_year(method, m.start("n"), value):
+            return value + _controls(method, m.end())
     return None
