@@ -205,9 +205,17 @@ _REVIEW_SELF = _rx(
     r"|\bcurrent (?:knowledge|understanding)\b|\bliterature review\b|\bthis (?:article|paper"
     r"|chapter) (?:reviews|summari[sz]es|discusses|describes)\b|\bgene of the month\b"
 )
+_BENCH_METHODS = _rx(
+    r"\bPCR\b|\bFISH\b|\bimmunohistochemi\w+|\bsequenc(?:ing|ed)\b|\bmicroarrays?\b"
+    r"|\bmethylation\b|\bgene expression\b|\bexpression (?:levels?|profil\w+)\b|\btissues?\b"
+    r"|\bspecimens?\b|\bwestern blot\w*|\bcell lines?\b|\bin vitro\b|\bcDNA\b|\bmRNA\b"
+    r"|\bgenotyp\w+|\bpolymorphisms?\b|\bmutations?\b|\bantigens?\b|\bassays?\b"
+)
 _TITLE_CASES = _rx(rf"{_WORDS} (?:cases|patients)\b")
 _GROUP_STUDIED = _rx(
-    r"\b(?:\d+|[a-z]+-?[a-z]+) (?:[\w-]+ ){0,4}?(?:patients|subjects|participants|individuals"
+    r"(?<![\w.,-])(?:\d+|(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|"
+    r"eleven|twelve|\w+teen)(?:-\w+)?) (?:[\w-]+ ){0,4}?(?:patients|subjects|participants"
+    r"|individuals"
     r"|adults|children|women|men|volunteers|respondents)\b(?! (?:were )?(?:randomi|assigned))"
     r"|\b(?:healthy )?controls\b"
 )
@@ -425,6 +433,10 @@ def _from_text(study: Study, method: str) -> DesignCall:
         return DesignCall("case_series", f'title says "{m.group(0)}"')
     # An original study of people that names no design and no follow-up: a one-time look at
     # a group (or groups) of them, which is what a cross-sectional study is.
+    bench = sorted({w.group(0).lower() for w in _BENCH_METHODS.finditer(f"{study.title} {method}")})
+    if len(bench) >= 3:
+        # Tissue, blood or cells of people taken to the bench, with nothing said of the people.
+        return DesignCall("preclinical", "text says " + ", ".join(f'"{w}"' for w in bench))
     m = _GROUP_STUDIED.search(method)
     if m:
         return DesignCall("cross_sectional", f'abstract studies "{m.group(0)}" at one time')
