@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from evidence.classify import DESIGN_LABELS
+from evidence.designs import design_source
 from evidence.queries import Query
 from evidence.settings import Settings
 from evidence.sources import ORIGIN_SAMPLE
@@ -85,6 +86,7 @@ def review_rows(view: View) -> list[dict[str, Any]]:
             "title": p.study.title,
             "year": p.study.year,
             "design": DESIGN_LABELS.get(p.tags.design, p.tags.design),
+            "design_source": design_source(p.study, p.tags.design),
             "topics": topics[p.study.pmid],
             "first_seen": p.first_seen,
             "new": p.new,
