@@ -580,3 +580,15 @@ def test_notices_and_republished_articles() -> None:
 )
 def test_participants_phrasings(abstract: str, count: int | None) -> None:
     assert extract_participants(study("Trial", abstract=abstract)) == count
+
+
+def test_a_typed_trial_mentioning_animals_in_passing_stays_a_trial() -> None:
+    record = study(
+        "Intranasal ketamine for migraine: a randomized trial",
+        abstract="Unlike in mice, ketamine reduced aura in adults.",
+        types=("Randomized Controlled Trial",),
+        mesh=("Humans",),
+    )
+    assert classify_design(record) == "rct"
+    untyped = study("Ketamine and aura", abstract=record.abstract_text, mesh=("Humans",))
+    assert classify_design(untyped) == "preclinical"  # no type, no age group, bench words

@@ -320,7 +320,7 @@ def _text_call(
     return None
 
 
-def _preclinical(study: Study, mesh: set[str], method: str) -> DesignCall | None:
+def _preclinical(study: Study, mesh: set[str], method: str, typed: bool) -> DesignCall | None:
     """Animal or laboratory work: from the MeSH check tags where there are any (animals without
     humans; bench headings, animals or bench words and no age group, as cells and tissue get
     none), else from words (animals in the title; bench words with no people studied)."""
@@ -334,9 +334,11 @@ def _preclinical(study: Study, mesh: set[str], method: str) -> DesignCall | None
         lab = sorted(d for d in mesh if _lab_heading(d) or d == "Animals")
         if lab:
             return DesignCall("preclinical", f'MeSH "{lab[0]}" and no age group')
-        if words:
+        if words and not typed:
             return DesignCall("preclinical", f'text says "{words[0]}" and MeSH no age group')
         return None
+    if typed:
+        return None  # a trial or a case report by its type: a word in passing changes nothing
     m = _ANIMAL_WORD.search(study.title)
     if m and not _HUMAN_CASE.search(study.title) and not _PEOPLE_STUDIED.search(study.title):
         return DesignCall("preclinical", f'title says "{m.group(0)}"')
@@ -383,7 +385,7 @@ def design_call(study: Study) -> DesignCall:
         review = _REVIEW_SELF.search(whole)
         if review and not _CASE_REPORT.search(whole):
             return DesignCall("review", f'text says "{review.group(0)}"')
-    lab = _preclinical(study, mesh, method)
+    lab = _preclinical(study, mesh, method, typed=bool(types & STUDY_TYPES))
     if lab:
         return lab
     for names, design in _PT_RULES[2:]:
