@@ -13,8 +13,10 @@ from evidence.classify import (
     classify_design,
     condition_matches,
     extract_participants,
+    is_notice,
     level_for,
 )
+from evidence.designs import DesignCall, design_call
 from evidence.eutils import SearchResult
 from evidence.queries import Condition, Query
 from evidence.study import AbstractSection, MeshHeading, Study
@@ -406,3 +408,187 @@ def test_classifier_accuracy_on_the_real_sample_records() -> None:
     print("\n".join(lines))
     assert len(pairs) == 33
     assert hits / len(pairs) >= 0.75
+
+
+# --- the kinds of error seen on real records (tests/fixtures/real-pubmed/) -----------------
+
+
+def sections(*pairs: tuple[str, str]) -> tuple[AbstractSection, ...]:
+    return tuple(AbstractSection(label, text) for label, text in pairs)
+
+
+@pytest.mark.parametrize(
+    ("record", "design"),
+    [
+        # Laboratory work on human cells: MeSH has Humans and no animal heading.
+        (
+            study(
+                "Ezrin phosphorylation in oesophageal cancer", mesh=("Humans", "Cell Line, Tumor")
+            ),
+            "preclinical",
+        ),
+        (
+            study("Resveratrol and stress", mesh=("Humans", "HeLa Cells", "Apoptosis")),
+            "preclinical",
+        ),
+        # Indexed with both Humans and Animals, no age group: a xenograft study.
+        (
+            study("AMPK drives Akt activation", mesh=("Humans", "Animals", "Mice, Nude")),
+            "preclinical",
+        ),
+        # Animals beyond the old word list; records not yet indexed.
+        (study("Feline lentiviral vectors in cats"), "preclinical"),
+        (
+            study(
+                "Neem leaf extract",
+                abstract="Cancer cells were treated in vitro and xenografts grown.",
+            ),
+            "preclinical",
+        ),
+        # A companion dog in a human case is no animal study.
+        (
+            study(
+                "Pasteurella meningitis in a 70-year-old woman",
+                abstract="Her companion dog licked her wound.",
+            ),
+            "case_report",
+        ),
+        # Cross-sectional and case-control studies, from MeSH or words.
+        (
+            study(
+                "Thyroid function in applicators",
+                mesh=("Humans", "Adult", "Cross-Sectional Studies"),
+            ),
+            "cross_sectional",
+        ),
+        (study("GSTM1 deletions and breast cancer: a case-control study"), "case_control"),
+        # Rule order: a review indexed with Prospective Studies stays a review.
+        (
+            study("Ketamine in CRPS", types=("Review",), mesh=("Humans", "Prospective Studies")),
+            "review",
+        ),
+        # False triggers.
+        (
+            study("Oocyte maturation", abstract="Oocytes reached metaphase II in 80% of cases."),
+            "other",
+        ),
+        (study("Aims", abstract="This pilot study describes a new scoring sheet."), "other"),
+        (
+            study(
+                "Ketamine use",
+                abstract="METHODS: The Institutional Review Board approved a survey of 300 adults.",
+            ),
+            "cross_sectional",
+        ),
+        (
+            study(
+                "Toxic exposure",
+                abstract="Data came from the Agency for Toxic Substances and Disease Registry.",
+            ),
+            "other",
+        ),
+        (
+            study(
+                "Librarians",
+                abstract="In phase 1 a scoping search was run; in phase 2 experts met.",
+            ),
+            "other",
+        ),
+        (
+            study(
+                "Migraine care", abstract="Current guideline advice is that triptans come first."
+            ),
+            "other",
+        ),
+        # Phrasings.
+        (
+            study("Lidocaine", abstract="Sixty patients were randomly divided into two groups."),
+            "rct",
+        ),
+        (
+            study("Ketamine", abstract="Adults were randomized to receive ketamine or midazolam."),
+            "rct",
+        ),
+        (
+            study("Migraine", abstract="We describe a rare case of hemiplegic migraine."),
+            "case_report",
+        ),
+        (study("Aura", abstract="We present a unique case of prolonged aura."), "case_report"),
+        (study("CRPS after fracture: report of two cases"), "case_series"),
+        # A corrected and republished article is the article, not a notice.
+        (
+            study(
+                "Erratum: Ketamine for depression: a randomized trial",
+                types=("Corrected and Republished Article", "Randomized Controlled Trial"),
+            ),
+            "rct",
+        ),
+    ],
+)
+def test_real_record_error_kinds(record: Study, design: str) -> None:
+    assert classify_design(record) == design, design_call(record)
+
+
+def test_a_design_says_where_it_was_read_from() -> None:
+    assert design_call(study("x", types=("Randomized Controlled Trial",))).source == (
+        'publication type "Randomized Controlled Trial"'
+    )
+    assert design_call(study("x", mesh=("Humans", "Adult", "Retrospective Studies"))).source == (
+        'MeSH "Retrospective Studies"'
+    )
+    call = design_call(study("Ketamine infusions: a retrospective chart review"))
+    assert call == DesignCall("retrospective", 'title says "retrospective"')
+
+
+def test_only_the_methods_sections_name_the_design() -> None:
+    record = Study(
+        pmid="1",
+        title="Ketamine for migraine",
+        abstract=sections(
+            ("BACKGROUND", "Randomized controlled trials have shown benefit."),
+            ("METHODS", "We reviewed the charts of 40 patients treated in 2019."),
+        ),
+    )
+    assert classify_design(record) == "retrospective"
+
+
+def test_notices_and_republished_articles() -> None:
+    assert is_notice(study("Erratum: x", types=("Published Erratum",)))
+    assert not is_notice(
+        study("Erratum: x", types=("Published Erratum", "Corrected and Republished Article"))
+    )
+
+
+@pytest.mark.parametrize(
+    ("abstract", "count"),
+    [
+        ("One hundred thirty-two patients were enrolled.", 132),
+        ("A total of 18 804 participants took part.", 18804),
+        ("METHODS: 240 adults were assigned to ketamine or placebo.", 240),
+        ("In all, 56 volunteers participated in the study.", 56),
+        ("We randomly assigned 1167 patients to two groups.", 1167),
+        ("3721 women with a uterus were randomised to tibolone or placebo.", 3721),
+        ("Thirty-six patients were admitted and treated.", 36),
+        ("We compared 31 colorectal cancer patients and 47 age-matched controls.", 78),
+        # Wrong is worse than empty: never survivors, samples, items or groups.
+        ("Of the 20 patients, 12 died; patients (n = 8) still alive were followed.", None),
+        ("We tested serum samples (n=16) for antibodies.", None),
+        ("The item bank (N=23,066 items) was calibrated.", None),
+        ("Patients with CPFE (n = 22), emphysema (n = 22) and IPF (n = 14) were studied.", None),
+        ("Between 2001 and September 2009 were enrolled all who consented.", None),
+    ],
+)
+def test_participants_phrasings(abstract: str, count: int | None) -> None:
+    assert extract_participants(study("Trial", abstract=abstract)) == count
+
+
+def test_a_typed_trial_mentioning_animals_in_passing_stays_a_trial() -> None:
+    record = study(
+        "Intranasal ketamine for migraine: a randomized trial",
+        abstract="Unlike in mice, ketamine reduced aura in adults.",
+        types=("Randomized Controlled Trial",),
+        mesh=("Humans",),
+    )
+    assert classify_design(record) == "rct"
+    untyped = study("Ketamine and aura", abstract=record.abstract_text, mesh=("Humans",))
+    assert classify_design(untyped) == "preclinical"  # no type, no age group, bench words

@@ -115,6 +115,23 @@ def test_not_xml_or_truncated_is_a_parse_error(body: bytes) -> None:
         parse_article_set(body)
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"<PubmedArticleSet></PubmedArticleSet>",
+        b"<PubmedArticleSet/>\n",
+        b'<?xml version="1.0" ?>\n<!DOCTYPE PubmedArticleSet PUBLIC "-//NLM//DTD PubMedArticle, '
+        b'1st January 2025//EN" "https://dtd.nlm.nih.gov/ncbi/pubmed/out/pubmed_250101.dtd">\n'
+        b"<PubmedArticleSet>\n</PubmedArticleSet>\n",
+    ],
+)
+def test_an_empty_article_set_is_no_records(body: bytes) -> None:
+    # NCBI answers an EFetch for ids it cannot return with an empty set: nothing to store,
+    # nothing wrong (Bio.Entrez reads it the same way).
+    assert parse_article_set(body) == ArticleSet(studies=(), deleted=())
+    assert list(iter_article_set(body)) == []
+
+
 def _set_of(*articles: bytes) -> bytes:
     return (
         b'<?xml version="1.0" ?>\n<!DOCTYPE PubmedArticleSet PUBLIC "-//NLM//DTD PubMedArticle, '

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from evidence.designs import design_call
 from evidence.settings import Settings
 from evidence.sources import ORIGIN_SAMPLE
 from evidence.status import review, review_rows, status
@@ -46,7 +47,11 @@ def test_review_lists_what_no_reviewer_coded_newest_first(sample_project: Path) 
             warnings=[],
             full=True,
         )
-    rows = review_rows(load_view(settings, ORIGIN_SAMPLE))
+    view = load_view(settings, ORIGIN_SAMPLE)
+    rows = review_rows(view)
     assert [r["pmid"] for r in rows] == ["99000001"] and first != "99000001"
     assert rows[0]["topics"] == ["Ketamine for migraine and other headache disorders"]
     assert rows[0]["url"] == "https://pubmed.ncbi.nlm.nih.gov/99000001/"
+    # Why the study carries its design: the indexing, or the words the rule matched.
+    added = next(p.study for ps in view.placed.values() for p in ps if p.study.pmid == "99000001")
+    assert rows[0]["design_source"] == design_call(added).source

@@ -145,7 +145,8 @@ class DeletedCitation:
 
 def parse_article_set(data: bytes) -> ArticleSet:
     """Parse a PubmedArticleSet document (one EFetch answer) into Study records and deleted
-    PMIDs, with the streaming parser."""
+    PMIDs, with the streaming parser. An empty set is no records: NCBI answers so for ids it
+    cannot return."""
     studies: list[Study] = []
     deleted: list[str] = []
     for item in iter_article_set(data):
@@ -153,8 +154,6 @@ def parse_article_set(data: bytes) -> ArticleSet:
             studies.append(item)
         else:
             deleted.append(item.pmid)
-    if not studies and not deleted:
-        raise ParseError("expected a PubmedArticleSet document")
     return ArticleSet(studies=tuple(studies), deleted=tuple(deleted))
 
 

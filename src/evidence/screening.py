@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from evidence.classify import DESIGN_LABELS, LEVELS
+from evidence.designs import design_source
 from evidence.routes import ROUTE_LABELS
 from evidence.study import doi_url, pmc_url
 from evidence.tabulate import Placed
@@ -103,7 +104,7 @@ def details(view: View, candidate: Candidate) -> dict[str, Any]:
         "abstract": [{"label": s.label, "text": s.text} for s in study.abstract],
         "design": tags.design,
         "design_label": DESIGN_LABELS.get(tags.design, tags.design),
-        "design_basis": design_basis(study.publication_types),
+        "design_basis": design_source(study, tags.design),
         "level": tags.evidence_level,
         "level_label": LEVEL_LABELS.get(tags.evidence_level, ""),
         "conditions": [{"id": c, "label": labels.get(c, c)} for c in sorted(candidate.conditions)],
@@ -121,14 +122,6 @@ def details(view: View, candidate: Candidate) -> dict[str, Any]:
             "pmc": pmc_url(study.pmcid),
         },
     }
-
-
-def design_basis(publication_types: Iterable[str]) -> str:
-    """Why the classifier graded the design as it did, in a reviewer's words."""
-    types = [t for t in publication_types if t != "Journal Article"]
-    if types:
-        return "PubMed publication types (" + ", ".join(types) + "), then MeSH and wording"
-    return "No telling publication type: read from MeSH and the title and abstract wording"
 
 
 def _usefulness(c: Candidate) -> tuple[int, bool, int, int]:

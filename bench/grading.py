@@ -1,0 +1,106 @@
+"""How well the grading reads real PubMed records, beside the targets it is held to.
+
+    PYTHONPATH=src python bench/grading.py [--set DIR ...] [--misses]
+
+Measures the real labelled records of tests/fixtures/real-pubmed/ (and of any other --set
+directory holding a labels.toml and the XML it names), on the holdout and the tune split:
+design right as PubMed serves the record and with MeSH and publication types removed (as records
+"in process" arrive), per design and overall; evidence level; preclinical records graded as
+clinical; participants right, wrong, missed or invented; notices told apart from studies.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+# The measuring code is shared with the tests (tests/test_grading.py holds the floors).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+from real_records import COMMITTED, Labelled, Report, load, measure, split
+
+TARGETS = {
+    "design": 0.95,
+    "design_unindexed": 0.90,
+    "level": 0.97,
+    "participants": 0.75,
+}
+
+
+def pct(x: float) -> str:
+    return f"{100 * x:5.1f} %"
+
+
+def print_report(title: str, report: Report) -> None:
+    print(f"\n{title}: {report.records} records")
+    if not report.records:
+        return
+    print(f"  {'design':<20} {'n':>4} {'as indexed':>11} {'unindexed':>10}")
+    for design in sorted(report.design.total, key=lambda d: -report.design.total[d]):
+        n = report.design.total[design]
+        print(
+            f"  {design:<20} {n:>4} {report.design.right[design]:>6}/{n:<4}"
+            f" {report.design_unindexed.right[design]:>5}/{n:<4}"
+        )
+    stated = report.participants_stated
+    rows = [
+        ("design right, as indexed", pct(report.design.share), ">= 95 %"),
+        ("design right, unindexed", pct(report.design_unindexed.share), ">= 90 %"),
+        ("evidence level right", pct(report.level.share), ">= 97 %"),
+        (
+            "preclinical among clinical",
+            f"{report.preclinical_among_clinical} (unindexed "
+            f"{report.preclinical_among_clinical_unindexed})",
+            "0",
+        ),
+        (
+            "participants right",
+            f"{report.participants_right}/{stated}"
+            + (f" = {pct(report.participants_right / stated)}" if stated else ""),
+            ">= 75 % of stated",
+        ),
+        (
+            "participants wrong",
+            f"{report.participants_wrong} (+ {report.participants_invented} where none"
+            f" is stated; {report.participants_empty} left empty)",
+            "0",
+        ),
+        (
+            "notices told apart",
+            f"{report.notices.right['notice']}/{report.notices.total['notice']} notices, "
+            f"{report.notices.total['study'] - report.notices.right['study']} studies taken"
+            " for notices",
+            "100 %",
+        ),
+    ]
+    for name, value, target in rows:
+        print(f"  {name:<28} {value:<44} target {target}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--set",
+        dest="sets",
+        action="append",
+        type=Path,
+        default=[],
+        help="another directory of labelled records (labels.toml and its XML files)",
+    )
+    parser.add_argument("--misses", action="store_true", help="list every record graded wrong")
+    args = parser.parse_args(argv)
+    for directory in [COMMITTED, *args.sets]:
+        records: list[Labelled] = load(directory)
+        print(f"== {directory}")
+        for name in ("holdout", "tune"):
+            report = measure(split(records, name))
+            print_report(name, report)
+            if args.misses:
+                for line in report.misses:
+                    print(f"    {line}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,206 @@
+"""The number of people a study enrolled, randomised or included, read from its abstract.
+
+Only phrasings that say so are read ("A total of 132 patients", "One hundred thirty-two patients
+were enrolled", "we randomly assigned 1167 adults", "3721 women with a uterus were randomised",
+"18 804 participants took part"). A number that counts anything else (samples, items, cells,
+animals, survivors, trials) is never taken, nor one counted before anyone took part ("120 were
+screened"): a wrong number is worse than none, so the answer is None when unsure.
+"""
+
+from __future__ import annotations
+
+import re
+
+from evidence.study import Study
+
+_UNIT_WORDS = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen"
+    " fifteen sixteen seventeen eighteen nineteen"
+)
+_UNITS = {w: i for i, w in enumerate(_UNIT_WORDS.split())}
+_TEN_WORDS = "twenty thirty forty fifty sixty seventy eighty ninety"
+_TENS = {w: 10 * i for i, w in enumerate(_TEN_WORDS.split(), 2)}
+_SCALES = {"hundred": 100, "thousand": 1000}
+_WORD = "|".join([*_UNITS, *_TENS, *_SCALES])
+_SPELLED = rf"(?:(?:a|one)\s+)?(?:{_WORD})(?:(?:[\s-]+|\s+and\s+)(?:{_WORD}))*"
+# Thousands may be grouped with a comma or a space ("18,804", "18 804").
+_DIGITS = r"\d{1,3}(?:[, \u2009\u00a0]\d{3})+(?!\d)|\d+"
+_NUM = rf"(?P<n>{_DIGITS}|{_SPELLED})"
+
+_PEOPLE = (
+    r"(?:patients|participants|subjects|adults|children|adolescents|infants|neonates|newborns"
+    r"|volunteers|women|men|mothers|veterans|individuals|people|persons|cases|respondents"
+    r"|students|workers|residents|outpatients|inpatients|users|smokers|athletes|employees)\b"
+)
+# What else a number may count, even beside people words: "12 trials with 500 patients",
+# "serum samples (n = 16)", "23,066 items".
+_NOT_PEOPLE = (
+    r"(?:trials?|stud(?:y|ies)|articles?|records?|reports?|RCTs?|papers?|publications?|reviews?"
+    r"|meta-analys[ie]s|cohorts?|cent(?:er|re)s?|sites?|hospitals?|institutions?|countries"
+    r"|databases?|groups?|arms?|doses?|sessions?|visits?|episodes?|attacks?|procedures?"
+    r"|admissions?|encounters?|courses?|treatments?|samples?|specimens?|items?|questions?"
+    r"|cells?|animals?|mice|rats?|eyes|teeth|lesions?|nodules?|tumou?rs?|genes?|SNPs?"
+    r"|variants?|sequences?|isolates?|strains?|images?|scans?|years?|months?|weeks?|days?"
+    r"|hours?|survivors?|deaths?|events?|cycles?|injections?|blocks?)\b"
+)
+# Up to three plain words between a number and the people it counts ("34 consecutive adult
+# patients"): no other number, nothing else counted.
+_BEFORE_NOUN = rf"(?:(?!{_NOT_PEOPLE})[a-z][\w-]*,?\s+){{0,3}}"
+# Up to six plain words between the people and what was done to them ("3721 women with a
+# uterus were randomised"): no number, no clause break.
+_AFTER_NOUN = r"(?:[,\s]+(?:(?!were\b|was\b)[a-z][\w'-]*)){0,6}?"
+_ENROLLED = (
+    r"(?:randomi[sz]ed|randomly (?:assigned|allocated)|assigned|allocated|enrolled|included"
+    r"|recruited|studied|analy[sz]ed|evaluated|treated|followed|interviewed|surveyed|examined)"
+)
+
+
+def _rx(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.I)
+
+
+_RULES = (
+    _rx(rf"\b(?:a total of|in total,?|overall,?|altogether,?)\s+{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}"),
+    _rx(
+        rf"\b{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}{_AFTER_NOUN}[,\s]+(?:were|was|had been)\s+"
+        rf"(?:\w+\s+)?{_ENROLLED}\b"
+    ),
+    _rx(
+        rf"\b{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE},?\s+(?:randomi[sz]ed|allocated|assigned)\s+(?:to|in)"
+    ),
+    _rx(rf"\b{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}\s+(?:\w+\s+){{0,3}}?(?:participated|took part)"),
+    _rx(rf"\b(?:we|and)\s+(?:\w+\s+)?{_ENROLLED}\s+{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}"),
+    _rx(rf"\b(?:randomi[sz]ed|enrolled|included|recruited)\s+{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}"),
+    _rx(rf"\b(?:records|charts|review|data) (?:of|from)\s+{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}"),
+    # "Of 120 patients screened, 80 were randomized": the count that follows the screening.
+    _rx(rf"\b{_NUM}\s+(?:were|had been)\s+(?:randomi[sz]ed|enrolled)\b"),
+    # "patients (n = 40)": the people named right before it, nothing after that says otherwise.
+    _N_EQUALS := _rx(
+        rf"\b{_PEOPLE}[^.;()\d]{{0,30}}\(\s*n\s*=\s*{_NUM}\s*\)"
+        r"(?!\s*(?:still|survived|died|were alive))"
+    ),
+)
+_ANY_N_EQUALS = _rx(r"\bn\s*=\s*\d")
+# Counted before anyone took part: "120 patients were screened / assessed for eligibility /
+# eligible", "of 120 patients", "we screened 120 patients".
+_SCREENED_AFTER = _rx(
+    r"^\s*(?:\([^()]*\)\s*)?(?:(?:who\s+)?(?:were|was|had been)\s+)?"
+    r"(?:initially\s+|potentially\s+)?(?:screened|assessed for eligibility|eligible|approached"
+    r"|invited|contacted)\b"
+)
+_SCREENED_BEFORE = _rx(
+    r"(?:(?:^|[.;:(])\s*(?:of|among)(?:\s+the|\s+these)?|\bscreened)\s+(?:a total of\s+)?"
+    r"(?:of\s+)?$"
+)
+_POPULATION = _rx(
+    rf"(?:\b(?:of|in|from|among|on|compared|studied|evaluated"
+    rf"|examined|analy[sz]ed|describes?|reports?|describe|present|cases of|we identified)\s+"
+    rf"(?:a (?:\w+ )?(?:series|total|cohort|sample|group) of\s+)?|(?:19|20)\d\d,\s+)"
+    rf"{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}"
+)
+_POPULATION_VERB = _rx(
+    rf"\b{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}\s+(?:were\s+)?(?:diagnosed|admitted|operated"
+    rf"|underwent|received|treated)\b"
+)
+# "7 RCTs involving 329 participants": the people of other studies.
+_COUNTED_BEFORE = _rx(rf"\d[\d,]*\s+{_NOT_PEOPLE}[^.;]{{0,40}}$")
+_YEAR_BEFORE = _rx(
+    r"(?:\b(?:in|since|from|to|and|until|between|during|of|january|february|march|april|may"
+    r"|june|july|august|september|october|november|december)\s+|[-/])$"
+)
+# "31 colorectal cancer patients and 47 age-matched controls": both groups took part.
+_AND_CONTROLS = _rx(
+    rf"^[^.;]{{0,80}}?\band\s+{_NUM}\s+(?:[\w-]+\s+){{0,3}}?(?:controls|control subjects"
+    rf"|healthy (?:subjects|volunteers|individuals|people|adults|children|women|men))\b"
+)
+_METHOD_ONLY = _rx(
+    r"^(?:(?:materials?|patients?|subjects?|participants?|study)\s*(?:and|&)\s*)?(?:methods?"
+    r"|design|study design|setting|patients?|participants?|subjects?|interventions?|population)\b"
+)
+_METHOD_OR_RESULT = _rx(
+    r"^(?:(?:materials?|patients?|subjects?|participants?)\s*(?:and|&)\s*)?(?:methods?"
+    r"|design|setting|patients?|participants?|results?|subjects?|findings)\b"
+)
+
+
+def _number(text: str) -> int | None:
+    """The value of "132", "18,804", "18 804", "One hundred thirty-two", "Hundred"."""
+    digits = re.sub(r"[, \u2009\u00a0]", "", text)
+    if digits.isdigit():
+        return int(digits)
+    total = current = 0
+    words = [w for w in re.split(r"[\s-]+", text.lower()) if w not in ("and", "a")]
+    for word in words:
+        if word in _UNITS:
+            current += _UNITS[word]
+        elif word in _TENS:
+            current += _TENS[word]
+        elif word == "hundred":
+            current = max(current, 1) * 100
+        elif word == "thousand":
+            total += max(current, 1) * 1000
+            current = 0
+        else:
+            return None
+    return total + current or None
+
+
+def _population_texts(study: Study) -> list[str]:
+    """Where the study's own population is described: the METHODS (PATIENTS, DESIGN…) and
+    RESULTS sections of a structured abstract, then the whole abstract."""
+    chosen = [s.text for s in study.abstract if _METHOD_OR_RESULT.match(s.label.strip())]
+    return [" ".join(chosen), study.abstract_text] if chosen else [study.abstract_text]
+
+
+def _first(rules: tuple[re.Pattern[str], ...], texts: list[str]) -> int | None:
+    for text in texts:
+        for rule in rules:
+            if rule is _N_EQUALS and len(_ANY_N_EQUALS.findall(text)) != 1:
+                continue  # "(n = 22) … (n = 14)": groups, and adding them up is a guess
+            for m in rule.finditer(text):
+                if _SCREENED_BEFORE.search(text, 0, m.start()) or _SCREENED_AFTER.search(
+                    text[m.end() :]
+                ):
+                    continue
+                value = _number(m.group("n"))
+                if value and value < 10_000_000 and not _is_year(text, m.start("n"), value):
+                    return value + _controls(text, m.end())
+    return None
+
+
+def _controls(text: str, end: int) -> int:
+    """The controls named right after the cases, in the same sentence, else 0."""
+    m = _AND_CONTROLS.search(text[end:])
+    return (_number(m.group("n")) or 0) if m else 0
+
+
+def _is_year(text: str, start: int, value: int) -> bool:
+    return 1900 <= value <= 2100 and bool(_YEAR_BEFORE.search(text, 0, start))
+
+
+def extract_participants(study: Study) -> int | None:
+    """Number of people enrolled, randomised or included, or None when unsure: first the
+    phrasings that say so, then the group the methods describe ("a series of 45 patients",
+    "tissue samples from 126 patients", "74 patients were diagnosed")."""
+    if not study.abstract:
+        return None
+    texts = _population_texts(study)
+    found = _first(_RULES, texts)
+    if found is not None:
+        return found
+    # The group described: only its first mention, and only where the study's own method is
+    # told (a later "2 patients underwent reoperation" counts a subgroup).
+    sections = [s.text for s in study.abstract if _METHOD_ONLY.match(s.label.strip())]
+    method = " ".join(sections) if len(texts) > 1 else study.abstract_text
+    matches = [m for m in (_POPULATION.search(method), _POPULATION_VERB.search(method)) if m]
+    m = min(matches, key=lambda m: m.start(), default=None)
+    if (
+        m
+        and not _SCREENED_AFTER.search(method[m.end() :])
+        and not _SCREENED_BEFORE.search(method, 0, m.start("n"))
+        and not _COUNTED_BEFORE.search(method, 0, m.start())
+    ):
+        value = _number(m.group("n"))
+        if value and not _is_year(method, m.start("n"), value):
+            return value + _controls(method, m.end())
+    return None
