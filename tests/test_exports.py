@@ -34,15 +34,12 @@ from evidence.exports import (
     EXPORT_FILES,
     export,
     export_text,
-    to_bibtex,
-    to_csl_json,
-    to_nbib,
-    to_ris,
     write_csv,
 )
+from evidence.references import Review, to_bibtex, to_csl_json, to_nbib, to_ris
 from evidence.settings import Settings, settings_from
 from evidence.sources import ORIGIN_SAMPLE
-from evidence.study import Author, Study
+from evidence.study import AbstractSection, Author, Study
 from evidence.view import load_view
 
 REPO = Path(__file__).resolve().parents[1]
@@ -148,7 +145,7 @@ def read_csl_json(text: str) -> list[Record]:
                 str(ref.get("DOI", "")),
                 str(ref["title"]),
                 tuple(a.get("family") or a.get("literal") for a in ref.get("author", [])),
-                str(issued["year"]) if issued else "",
+                _csl_year(issued),
             )
         )
     # A CSL processor must also be able to format every item.
@@ -160,6 +157,14 @@ def read_csl_json(text: str) -> list[Record]:
     assert len(rendered) == len(out)
     assert all(r.title.split()[0] in "\n".join(rendered) for r in out)
     return out
+
+
+def _csl_year(issued: object) -> str:
+    """The year of a citeproc-py date; a range ("2019 Nov-Dec") is read as its start."""
+    if not issued:
+        return ""
+    assert isinstance(issued, dict)
+    return str(issued.get("begin", issued)["year"])
 
 
 def read_json(text: str) -> list[Record]:
@@ -383,3 +388,122 @@ def test_an_unknown_format_is_a_configuration_error(sample_project: Path) -> Non
     view = load_view(Settings(project=sample_project), ORIGIN_SAMPLE)
     with pytest.raises(ConfigError, match="unknown export format 'docx'"):
         export_text(view, "docx")
+
+
+def test_csl_json_keeps_initials_dates_markup_numbers_and_language() -> None:
+    study = Study(
+        pmid="31000010",
+        title="CO2 in E. coli",
+        title_html="CO<sub>2</sub> in <i>E. coli</i> &amp; <u>more</u>",
+        authors=(
+            Author("Sarvari", "", "HR"),
+            Author("Dupont", "J-P", "J-P"),
+            Author("Lee", "Anna", "A"),
+        ),
+        journal="Cureus",
+        year=2019,
+        pub_date="2019 Nov-Dec",
+        pages="e35638",
+        languages=("ger",),
+        pmcid="PMC123",
+    )
+    [item] = to_csl_json([study])
+    assert item["author"] == [
+        {"family": "Sarvari", "given": "H. R."},
+        {"family": "Dupont", "given": "J.-P."},
+        {"family": "Lee", "given": "Anna"},
+    ]
+    assert item["issued"] == {"date-parts": [[2019, 11], [2019, 12]]}
+    assert item["title"] == "CO<sub>2</sub> in <i>E. coli</i> & more"
+    assert item["number"] == "e35638" and "page" not in item
+    assert item["language"] == "de"
+    assert (item["PMID"], item["PMCID"]) == ("31000010", "PMC123")
+
+
+@pytest.mark.parametrize(
+    ("pub_date", "issued"),
+    [
+        ("2019 Nov-Dec", {"date-parts": [[2019, 11], [2019, 12]]}),
+        ("1998 Dec-1999 Jan", {"date-parts": [[1998, 12], [1999, 1]]}),
+        ("2001-2002", {"date-parts": [[2001], [2002]]}),
+        ("2003 Mar 1-15", {"date-parts": [[2003, 3, 1], [2003, 3, 15]]}),
+        ("2000 Winter", {"date-parts": [[2000]], "season": 4}),
+        ("2000 Spring-Summer", {"date-parts": [[2000]], "season": 1}),
+        ("2023 Mar 1", {"date-parts": [[2023, 3, 1]]}),
+        ("2023", {"date-parts": [[2023]]}),
+    ],
+)
+def test_csl_dates_keep_ranges_and_seasons(pub_date: str, issued: object) -> None:
+    year = int(pub_date[:4])
+    [item] = to_csl_json([Study(pmid="1", title="t", year=year, pub_date=pub_date)])
+    assert item["issued"] == issued
+
+
+REVIEWED = Study(
+    pmid="31000020",
+    title="Ketamine for migraine",
+    authors=(Author("Okafor", "", "C"),),
+    journal="Headache",
+    year=2024,
+    volume="64",
+    issue="2",
+    pages="101-9",
+    doi="10.1111/head.1",
+)
+REVIEW = Review(
+    design="Randomized controlled trial",
+    level="Randomized controlled trials",
+    note="Small sample; 30-day follow-up",
+    exclusion="Excluded by the reviewer",
+)
+
+
+def test_the_reviewers_work_survives_each_reference_manager_reader() -> None:
+    reviews = {REVIEWED.pmid: REVIEW}
+    expected_notes = [
+        "Reviewer's note: Small sample; 30-day follow-up",
+        "Study design: Randomized controlled trial",
+        "Evidence level: Randomized controlled trials",
+        "Not counted: Excluded by the reviewer",
+    ]
+    [ris] = rispy.loads(to_ris([REVIEWED], reviews=reviews))
+    assert ris["notes"] == expected_notes
+    assert "Study design: Randomized controlled trial" in ris["keywords"]
+    assert ris["authors"] == ["Okafor, C."]
+    library = parse_string(
+        to_bibtex([REVIEWED], reviews=reviews),
+        append_middleware=[middlewares.LatexDecodingMiddleware()],
+    )
+    fields = {k: v.value for k, v in library.entries[0].fields_dict.items()}
+    assert fields["note"] == ". ".join(expected_notes)
+    assert "Study design: Randomized controlled trial" in fields["keywords"]
+    assert (fields["eprint"], fields["eprinttype"]) == ("31000020", "pubmed")
+    [medline] = Medline.parse(io.StringIO(to_nbib([REVIEWED], reviews=reviews)))  # type: ignore[no-untyped-call]
+    assert medline["GN"] == expected_notes
+    [item] = to_csl_json([REVIEWED], reviews=reviews)
+    assert item["note"] == "\n".join(expected_notes)
+    assert "Study design: Randomized controlled trial" in str(item["keyword"])
+
+
+def test_the_authors_conclusion_stands_in_for_a_missing_reviewers_note() -> None:
+    study = Study(
+        pmid="31000021",
+        title="t",
+        abstract=(
+            AbstractSection("BACKGROUND", "Why."),
+            AbstractSection("CONCLUSIONS", "Ketamine helped some."),
+        ),
+    )
+    [item] = to_csl_json([study], reviews={study.pmid: Review(design="Case series")})
+    assert str(item["note"]).splitlines() == [
+        "Authors' conclusion: Ketamine helped some.",
+        "Study design: Case series",
+    ]
+
+
+def test_sample_exports_carry_design_and_notes(sample_project: Path) -> None:
+    reports = sample_project / "reports"
+    ris = rispy.loads((reports / "studies.ris").read_text(encoding="utf-8"))
+    assert all(any(n.startswith("Study design: ") for n in e["notes"]) for e in ris)
+    items = json.loads((reports / "studies.csl.json").read_text(encoding="utf-8"))
+    assert all("Study design: " in i["note"] for i in items)
