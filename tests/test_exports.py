@@ -10,8 +10,10 @@ import io
 import json
 import shutil
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pytest
 import rispy
@@ -32,15 +34,19 @@ from evidence.errors import ConfigError, OutputError
 from evidence.exports import (
     CSV_COLUMNS,
     EXPORT_FILES,
+    LABEL_COLUMNS,
     export,
+    export_file,
     export_text,
+    labelled_table,
     write_csv,
 )
 from evidence.references import Review, to_bibtex, to_csl_json, to_nbib, to_ris
 from evidence.settings import Settings, settings_from
 from evidence.sources import ORIGIN_SAMPLE
+from evidence.spreadsheet import to_xlsx
 from evidence.study import AbstractSection, Author, Study
-from evidence.view import load_view
+from evidence.view import View, load_view
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -218,23 +224,45 @@ def sample_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_every_format_has_a_reader() -> None:
-    assert set(READERS) == set(EXPORT_FILES)
+    assert {*READERS, "xlsx"} == set(EXPORT_FILES)
+
+
+def read_xlsx(data: bytes) -> list[Record]:
+    ws = openpyxl.load_workbook(io.BytesIO(data))["Studies"]
+    rows = ws.iter_rows(values_only=True)
+    header = [str(h) for h in next(rows)]
+    out = []
+    for values in rows:
+        r = dict(zip(header, values, strict=True))
+        authors = str(r["authors"] or "").split("; ")
+        out.append(
+            Record(
+                str(r["pmid"]),
+                str(r["doi"] or ""),
+                str(r["title"]),
+                tuple(a.rsplit(" ", 1)[0] for a in authors if a and a != "et al"),
+                str(r["year"] or ""),
+            )
+        )
+    return out
 
 
 @pytest.mark.parametrize("fmt", sorted(EXPORT_FILES))
 def test_each_export_round_trips_every_sample_record(
-    sample_project: Path, fmt: str, capsys: pytest.CaptureFixture[str]
+    sample_project: Path, fmt: str, capsysbinary: pytest.CaptureFixture[bytes]
 ) -> None:
     settings = settings_from(project=sample_project, environ={})
     studies = load_view(settings, ORIGIN_SAMPLE).studies()
     assert len(studies) == 33
     want = expected(studies, fmt)
     assert main(["export", "--format", fmt, "--sample", "--project", str(sample_project)]) == 0
-    printed = capsys.readouterr().out
-    assert READERS[fmt](printed) == want
+    printed = capsysbinary.readouterr().out
+    if fmt == "xlsx":
+        assert read_xlsx(printed) == want
+    else:
+        assert READERS[fmt](printed.decode("utf-8-sig")) == want
     # `build` wrote the same file into reports/.
-    written = (sample_project / "reports" / EXPORT_FILES[fmt]).read_text(encoding="utf-8")
-    assert written == printed
+    assert (sample_project / "reports" / EXPORT_FILES[fmt]).read_bytes() == printed
 
 
 def test_exports_say_the_sample_is_not_a_pubmed_search(sample_project: Path) -> None:
@@ -507,3 +535,117 @@ def test_sample_exports_carry_design_and_notes(sample_project: Path) -> None:
     assert all(any(n.startswith("Study design: ") for n in e["notes"]) for e in ris)
     items = json.loads((reports / "studies.csl.json").read_text(encoding="utf-8"))
     assert all("Study design: " in i["note"] for i in items)
+
+
+def _csv_rows(data: bytes) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+
+
+def export_data(view: View, fmt: str) -> bytes:
+    content = export_file(view, fmt)
+    return content.encode() if isinstance(content, str) else content
+
+
+def test_csv_starts_with_a_bom_for_excel_unless_asked_not_to(
+    sample_project: Path, capsysbinary: pytest.CaptureFixture[bytes]
+) -> None:
+    args = ["export", "--format", "csv", "--sample", "--project", str(sample_project)]
+    assert main(args) == 0
+    with_bom = capsysbinary.readouterr().out
+    assert with_bom.startswith(b"\xef\xbb\xbfpmid,title,")
+    assert (sample_project / "reports" / "studies.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    assert main([*args, "--no-bom"]) == 0
+    without = capsysbinary.readouterr().out
+    assert without.startswith(b"pmid,title,") and with_bom == b"\xef\xbb\xbf" + without
+    # Non-ASCII names as UTF-8, which Excel shows right once the BOM says so.
+    assert "Jørum" in without.decode("utf-8")
+
+
+def test_csv_carries_readable_labels_beside_the_codes(sample_project: Path) -> None:
+    rows = _csv_rows((sample_project / "reports" / "studies.csv").read_bytes())
+    header = list(rows[0])
+    for code, label in LABEL_COLUMNS.items():
+        assert header.index(label) == header.index(code) + 1
+    by_design = {r["design"]: r["design_label"] for r in rows}
+    assert by_design["systematic_review"] == "Systematic review"
+    routes = {r["route"]: r["route_label"] for r in rows}
+    assert routes["mixed"] == "several routes"
+    other = next(r for r in rows if r["conditions"] == "headache:other")
+    assert other["condition_labels"] == "Other headache disorders"
+    assert other["topic_labels"] == "Ketamine for migraine and other headache disorders"
+    assert {r["evidence_level_label"] for r in rows if r["evidence_level"] == "1"} == {
+        "Systematic reviews and meta-analyses"
+    }
+
+
+def _as_csv_text(value: object) -> str:
+    """A workbook cell as the CSV writes the same value."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    return str(value)
+
+
+def test_xlsx_opens_typed_and_its_rows_equal_the_csvs(sample_project: Path) -> None:
+    reports = sample_project / "reports"
+    wb = openpyxl.load_workbook(reports / "studies.xlsx")
+    ws = wb["Studies"]
+    rows = list(ws.iter_rows(values_only=True))
+    header, body = [str(h) for h in rows[0]], rows[1:]
+    csv_rows = _csv_rows((reports / "studies.csv").read_bytes())
+    assert header == list(csv_rows[0]) == CSV_COLUMNS
+    assert [{h: _as_csv_text(v) for h, v in zip(header, row, strict=True)} for row in body] == [
+        {h: v.removeprefix("'") for h, v in r.items()} for r in csv_rows
+    ]
+    # Types: numbers, booleans and dates as such, identifiers as text.
+    first = dict(zip(header, body[0], strict=True))
+    assert isinstance(first["year"], int) and isinstance(first["evidence_level"], int)
+    assert isinstance(first["retracted"], bool)
+    assert isinstance(first["first_seen"], datetime)
+    assert isinstance(first["pmid"], str)
+    assert any(isinstance(dict(zip(header, r, strict=True))["participants"], int) for r in body)
+    # Frozen header, filters on, links clickable.
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == ws.dimensions
+    url = ws.cell(2, header.index("pubmed_url") + 1)
+    assert url.hyperlink is not None and url.hyperlink.target == url.value
+    doi = ws.cell(2, header.index("doi") + 1)
+    assert doi.hyperlink is not None and doi.hyperlink.target == f"https://doi.org/{doi.value}"
+
+
+def test_xlsx_has_a_flow_sheet_per_topic(sample_project: Path) -> None:
+    view = load_view(settings_from(project=sample_project, environ={}), ORIGIN_SAMPLE)
+    wb = openpyxl.load_workbook(io.BytesIO(export_data(view, "xlsx")))
+    assert wb.sheetnames == ["Studies", *(f"Flow {q.id}" for q in view.queries), "Flow all topics"]
+    for q in view.queries:
+        ws = wb[f"Flow {q.id}"]
+        values = list(ws.iter_rows(values_only=True))
+        assert values[0][0] == q.title and "curated offline sample" in str(values[1][0])
+        steps = {str(r[0]): r[1] for r in values if r and isinstance(r[1], int)}
+        flow = view.flows()[q.id]
+        assert steps["Identified by the search"] == flow.identified
+        assert steps["Included"] == flow.included
+
+
+def test_xlsx_text_never_becomes_a_formula_and_the_file_is_reproducible(
+    sample_project: Path,
+) -> None:
+    view = load_view(settings_from(project=sample_project, environ={}), ORIGIN_SAMPLE)
+    table = labelled_table(view)
+    table.loc[0, "title"] = '=HYPERLINK("http://evil","x")'
+    data = to_xlsx(table, CSV_COLUMNS, [], data_date=view.data_date())
+    cell = openpyxl.load_workbook(io.BytesIO(data))["Studies"]["B2"]
+    assert cell.data_type == "s" and cell.value == '=HYPERLINK("http://evil","x")'
+    assert to_xlsx(table, CSV_COLUMNS, [], data_date=view.data_date()) == data
+    assert export_data(view, "xlsx") == export_data(view, "xlsx")
+
+
+def test_xlsx_on_a_terminal_is_refused(
+    sample_project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("sys.stdout.isatty", lambda: True)
+    args = ["export", "--format", "xlsx", "--sample", "--project", str(sample_project)]
+    assert main(args) == 2
+    assert capsys.readouterr().err == (
+        "Error: xlsx is a binary format: write it to a file (-o studies.xlsx)\n"
+    )

@@ -1,5 +1,6 @@
-"""Every export of a build's studies: CSV (the evidence table), JSON for a headless CMS, and the
-reference-manager formats (RIS, NBIB, BibTeX, CSL-JSON), each a function of the View.
+"""Every export of a build's studies: CSV and an Excel workbook (the evidence table), JSON for a
+headless CMS, and the reference-manager formats (RIS, NBIB, BibTeX, CSL-JSON; written by
+`references`), each a function of the View.
 
 Every record of the offline sample carries the sample's label (`View.note`), so an imported
 reference never passes for a PubMed search.
@@ -13,7 +14,7 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
 import pandas as pd
 from markupsafe import escape
@@ -21,34 +22,52 @@ from markupsafe import escape
 from evidence.classify import LEVELS
 from evidence.errors import ConfigError, OutputError
 from evidence.references import Review, to_bibtex, to_csl_json, to_nbib, to_ris
+from evidence.routes import ROUTE_LABELS
+from evidence.spreadsheet import to_xlsx, topic_flows
 from evidence.study import doi_url, pmc_url
-from evidence.tabulate import EXCLUSIONS
+from evidence.tabulate import EXCLUSIONS, OTHER
 from evidence.view import View
 
 # `evidence export --format F` and the file of the same content a build writes into reports/.
 EXPORT_FILES = {
     "csv": "studies.csv",
+    "xlsx": "studies.xlsx",
     "ris": "studies.ris",
     "bibtex": "studies.bib",
     "csl-json": "studies.csl.json",
     "nbib": "studies.nbib",
     "json": "studies.json",
 }
-# The CSV's columns: the documented ones first (README, up to first_seen), then the grading and
-# the citation.
+# Each code column of the table and the column of its readable label (the page's words).
+LABEL_COLUMNS = {
+    "design": "design_label",
+    "topics": "topic_labels",
+    "conditions": "condition_labels",
+    "evidence_level": "evidence_level_label",
+    "route": "route_label",
+    "exclusion": "exclusion_label",
+}
+# The CSV's (and the workbook's) columns: the documented ones first (README, up to
+# first_seen), then the grading and the citation; each code with its label beside it.
 CSV_COLUMNS = [
-    *("pmid", "title", "authors", "journal", "year", "doi", "pmcid", "publication_types"),
-    *("design", "topics", "conditions", "retracted", "first_seen", "evidence_level", "route"),
-    *("agent", "participants", "curation_decision", "curation_note", "notices", "exclusion"),
-    *("citation", "pubmed_url", "origin"),
+    label
+    for column in (
+        *("pmid", "title", "authors", "journal", "year", "doi", "pmcid", "publication_types"),
+        *("design", "topics", "conditions", "retracted", "first_seen", "evidence_level"),
+        *("route", "agent", "participants", "curation_decision", "curation_note", "notices"),
+        *("exclusion", "citation", "pubmed_url", "origin"),
+    )
+    for label in (column, *([LABEL_COLUMNS[column]] if column in LABEL_COLUMNS else []))
 ]
+BOM = "\ufeff"  # Excel reads a CSV as UTF-8 only when it starts with one
 
 
 def export_text(view: View, fmt: str) -> str:
-    """One export of the view's studies as text; `fmt` is a key of EXPORT_FILES."""
+    """One text export of the view's studies (a CSV without its byte-order mark); `fmt` is a
+    key of EXPORT_FILES other than the binary "xlsx"."""
     if fmt == "csv":
         out = io.StringIO()
-        write_csv(view.table(), out)
+        write_csv(labelled_table(view), out)
         return out.getvalue()
     if fmt == "json":
         return _json_text(cms_json(view))
@@ -57,23 +76,46 @@ def export_text(view: View, fmt: str) -> str:
         return writers[fmt](view.studies(), note=view.note, reviews=reviews(view))
     if fmt == "csl-json":
         return _json_text(to_csl_json(view.studies(), note=view.note, reviews=reviews(view)))
+    if fmt == "xlsx":
+        raise ConfigError("xlsx is a binary format: write it to a file (-o studies.xlsx)")
     raise ConfigError(f"unknown export format {fmt!r}; choose one of {', '.join(EXPORT_FILES)}")
 
 
-def export(view: View, fmt: str, *, out: TextIO | None = None, path: Path | None = None) -> None:
+def export_file(view: View, fmt: str, *, bom: bool = True) -> str | bytes:
+    """One export as the content of its file: text (the CSV with a byte-order mark unless
+    `bom` is false: Excel needs it to read UTF-8, and the csv module reads it with
+    encoding="utf-8-sig"), or the bytes of the .xlsx workbook."""
+    if fmt == "xlsx":
+        flows = topic_flows(view.flows(), [(q.id, q.title) for q in view.queries])
+        return to_xlsx(
+            labelled_table(view), CSV_COLUMNS, flows, note=view.note, data_date=view.data_date()
+        )
+    text = export_text(view, fmt)
+    return BOM + text if fmt == "csv" and bom else text
+
+
+def export(
+    view: View,
+    fmt: str,
+    *,
+    out: BinaryIO | None = None,
+    path: Path | None = None,
+    bom: bool = True,
+) -> None:
     """Write one export to `out`, or to `path` atomically (a temporary file beside it, renamed
     into place: a failure leaves no half-written file and any earlier file as it was)."""
-    text = export_text(view, fmt)
+    content = export_file(view, fmt, bom=bom)
+    data = content.encode("utf-8") if isinstance(content, str) else content
     if path is None:
         if out is None:
             raise ValueError("export needs `out` or `path`")
-        out.write(text)
+        out.write(data)
         return
     tmp = ""
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
         os.replace(tmp, path)
     except OSError as exc:
         if tmp:
@@ -154,10 +196,36 @@ def reviews(view: View) -> dict[str, Review]:
 # --- CSV ----------------------------------------------------------------------------------
 
 
+def labelled_table(view: View) -> pd.DataFrame:
+    """The evidence table with each code's readable label beside it (LABEL_COLUMNS): the
+    design, topic and condition names, the evidence level, route and exclusion as the page
+    words them."""
+    table = view.table()
+    levels = {lv.rank: lv.label for lv in LEVELS}
+    topics = {q.id: q.title for q in view.queries}
+    conditions = {
+        f"{q.id}:{cid}": label
+        for q in view.queries
+        for cid, label in [*((c.id, c.label) for c in q.conditions), (OTHER, q.other_label)]
+    }
+
+    def names(codes: object, labels: dict[str, str]) -> list[str]:
+        out = [labels.get(str(c), str(c)) for c in codes] if isinstance(codes, list) else []
+        return list(dict.fromkeys(out))  # once each, in order
+
+    table["topic_labels"] = table["topics"].map(lambda v: names(v, topics))
+    table["condition_labels"] = table["conditions"].map(lambda v: names(v, conditions))
+    table["evidence_level_label"] = table["evidence_level"].map(lambda v: levels.get(int(v), ""))
+    table["route_label"] = table["route"].map(lambda v: ROUTE_LABELS.get(str(v), str(v)))
+    table["exclusion_label"] = table["exclusion"].map(lambda v: EXCLUSIONS.get(str(v), ""))
+    return table
+
+
 def write_csv(table: pd.DataFrame, out: TextIO) -> None:
     """The evidence table as CSV, in CSV_COLUMNS' order."""
     frame = table.reindex(columns=CSV_COLUMNS)
-    for col in [c for c in ("topics", "conditions", "publication_types", "notices") if c in frame]:
+    lists = ("topics", "conditions", "publication_types", "notices", "topic_labels")
+    for col in [c for c in (*lists, "condition_labels") if c in frame]:
         frame[col] = frame[col].map(lambda v: "; ".join(v) if isinstance(v, (list, tuple)) else v)
     for col in frame.columns:
         frame[col] = frame[col].map(_inert_cell)

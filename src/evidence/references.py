@@ -82,10 +82,12 @@ def record_notes(study: Study, note: str = "") -> str:
 
 
 def _all_notes(study: Study, note: str, reviews: Mapping[str, Review] | None) -> list[str]:
+    """A retraction or correction first (a reader must see it), then the reviewer's work,
+    then the export's note."""
     review = (reviews or {}).get(study.pmid)
     lines = review.notes(study) if review else []
-    flags = record_notes(study, note)
-    return [*lines, *([flags] if flags else [])]
+    flags = record_notes(study)
+    return [*([flags] if flags else []), *lines, *([note] if note else [])]
 
 
 def _keywords(study: Study, reviews: Mapping[str, Review] | None) -> list[str]:
