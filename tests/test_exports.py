@@ -8,7 +8,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import shutil
+import subprocess
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -29,6 +31,8 @@ from citeproc import (
 )
 from citeproc.source.json import CiteProcJSON
 
+from conftest import missing
+from evidence.citations import expand_pages
 from evidence.cli import main
 from evidence.errors import ConfigError, OutputError
 from evidence.exports import (
@@ -649,3 +653,150 @@ def test_xlsx_on_a_terminal_is_refused(
     assert capsys.readouterr().err == (
         "Error: xlsx is a binary format: write it to a file (-o studies.xlsx)\n"
     )
+
+
+@dataclass(frozen=True)
+class Imported:
+    """What a Zotero-style import must keep of one study."""
+
+    pmid: str
+    title: str
+    authors: tuple[str, ...]  # "Family, G. N." as the reader gives them back
+    year: str
+    journal: str
+    volume: str
+    issue: str
+    pages: str
+    doi: str
+    note: str  # the reviewer's note, or the authors' conclusion
+    design: str
+
+
+def _imported_expected(view: View) -> list[Imported]:
+    from evidence.exports import reviews as review_of
+    from evidence.references import given_names
+
+    out = []
+    for s in view.studies():
+        review = review_of(view)[s.pmid]
+        note, _ = _note_and_design(review.notes(s))
+        out.append(
+            Imported(
+                s.pmid,
+                s.title,
+                tuple(
+                    a.collective_name or _name(a.last_name, given_names(a))
+                    for a in s.authors
+                    if a.short
+                ),
+                str(s.year or ""),
+                s.journal or s.journal_abbrev,
+                s.volume,
+                s.issue,
+                expand_pages(s.pages) if s.pages else s.elocation,
+                s.doi,
+                note,
+                f"Study design: {review.design}",
+            )
+        )
+    return out
+
+
+def _name(family: str, given: str) -> str:
+    return f"{family}, {given}" if given else family
+
+
+def _note_and_design(notes: list[str]) -> tuple[str, str]:
+    note = next((n for n in notes if n.startswith(("Reviewer's note: ", "Authors'"))), "")
+    design = next(n for n in notes if n.startswith("Study design: "))
+    return note, design
+
+
+def test_a_zotero_style_import_keeps_what_a_reviewer_needs(sample_project: Path) -> None:
+    view = load_view(settings_from(project=sample_project, environ={}), ORIGIN_SAMPLE)
+    want = _imported_expected(view)
+    assert any(w.note for w in want) and all(w.authors for w in want)
+    reports = sample_project / "reports"
+
+    ris = []
+    for e in rispy.loads((reports / "studies.ris").read_text(encoding="utf-8")):
+        pages = "-".join(p for p in (e.get("start_page", ""), e.get("end_page", "")) if p)
+        ris.append(
+            Imported(
+                e["accession_number"],
+                e["title"],
+                tuple(e["authors"]),
+                e["year"],
+                e["secondary_title"],
+                e.get("volume", ""),
+                e.get("number", ""),
+                pages,
+                e.get("doi", ""),
+                *_note_and_design(e["notes"]),
+            )
+        )
+    assert ris == want
+
+    library = parse_string(
+        (reports / "studies.bib").read_text(encoding="utf-8"),
+        append_middleware=[
+            middlewares.LatexDecodingMiddleware(),
+            middlewares.SeparateCoAuthors(),
+        ],
+    )
+    bib = []
+    for entry in library.entries:
+        f = {k: v.value for k, v in entry.fields_dict.items()}
+        bib.append(
+            Imported(
+                f["pmid"],
+                f["title"],
+                tuple(a.strip("{}") for a in f["author"]),
+                f["year"],
+                f["journal"],
+                f.get("volume", ""),
+                f.get("number", ""),
+                f.get("pages", "").replace("\u2013", "-"),  # LaTeX's "--", decoded
+                f.get("doi", ""),
+                *_note_and_design(f["note"].split(". ")),
+            )
+        )
+    assert [b.pmid for b in bib] == [w.pmid for w in want]
+    assert [(b.title, b.authors, b.year, b.volume, b.issue, b.pages, b.doi) for b in bib] == [
+        (w.title, w.authors, w.year, w.volume, w.issue, w.pages, w.doi) for w in want
+    ]
+    assert [b.design for b in bib] == [w.design for w in want]
+
+    csl = []
+    for item in json.loads((reports / "studies.csl.json").read_text(encoding="utf-8")):
+        csl.append(
+            Imported(
+                item["PMID"],
+                item["title"],
+                tuple(a.get("literal") or _name(a["family"], a["given"]) for a in item["author"]),
+                str(item["issued"]["date-parts"][0][0]),
+                item["container-title"],
+                item.get("volume", ""),
+                item.get("issue", ""),
+                item.get("page") or item.get("number", ""),
+                item.get("DOI", ""),
+                *_note_and_design(item["note"].splitlines()),
+            )
+        )
+    assert csl == want
+
+
+def test_bibutils_reads_the_pmid_of_every_bibtex_record(sample_project: Path) -> None:
+    bib2xml = shutil.which("bib2xml")
+    if bib2xml is None:
+        missing("bibutils (apt-get install bibutils)")
+    proc = subprocess.run(
+        [bib2xml, str(sample_project / "reports" / "studies.bib")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    pmids = re.findall(r'<identifier type="pubmed">(\d+)</identifier>', proc.stdout)
+    view = load_view(settings_from(project=sample_project, environ={}), ORIGIN_SAMPLE)
+    assert pmids == [s.pmid for s in view.studies()]
