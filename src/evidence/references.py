@@ -284,11 +284,15 @@ def to_bibtex(
             ("eprinttype", "pubmed"),
             ("url", s.pubmed_url),
             ("keywords", ", ".join(_bibtex_text(k) for k in _keywords(s, reviews))),
-            ("note", _bibtex_text(". ".join(_all_notes(s, note, reviews)))),
+            ("note", _bibtex_text(" ".join(map(_sentence, _all_notes(s, note, reviews))))),
         ]
         body = ",\n".join(f"  {k} = {{{v}}}" for k, v in fields if v)
         out.append(f"@{kind}{{pmid{s.pmid},\n{body}\n}}\n")
     return "\n".join(out)
+
+
+def _sentence(text: str) -> str:
+    return text if text.endswith((".", "?", "!")) else text + "."
 
 
 _CSL_TAGS = re.compile(r"(</?(?:i|b|sup|sub|u)>)")
