@@ -1,25 +1,23 @@
-"""studies.xlsx: the evidence table as an Excel workbook (openpyxl), with one sheet of studies
-(the CSV's columns and rows, typed: numbers as numbers, dates as dates, links clickable;
-header frozen, filters on) and one sheet per topic's PRISMA-style flow.
+"""studies.xlsx: the evidence table as an Excel workbook, with one sheet of studies (the CSV's
+columns and rows, typed: numbers as numbers, dates as dates, links clickable; header frozen,
+filters on) and one sheet per topic's PRISMA-style flow.
 
-The workbook is a function of its inputs, byte for byte: its timestamps are the data's date,
-not the time of the build, so an unchanged store rebuilds an unchanged file.
+Written by XlsxWriter entirely in memory (no temporary files, so a full disk can only fail the
+build's one write of the finished files), and reproducible: the workbook's date is the data's
+date and XlsxWriter dates every part of the zip 1980-01-01, so an unchanged store rebuilds the
+same bytes.
 """
 
 from __future__ import annotations
 
 import io
 import re
-import zipfile
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
+import xlsxwriter
 
 from evidence.study import doi_url, pmc_url
 from evidence.tabulate import EXCLUSIONS, Flow
@@ -28,8 +26,7 @@ STUDIES_SHEET = "Studies"
 # Columns whose cell is typed rather than text, and how wide a column is (characters).
 _INTEGERS = frozenset({"year", "evidence_level", "participants"})
 _WIDTHS = {"title": 60, "authors": 40, "journal": 30, "citation": 80, "curation_note": 50}
-_LINK = Font(color="0563C1", underline="single")
-_BOLD = Font(bold=True)
+_MAX_URLS = 65_530  # Excel's limit of hyperlinks per sheet; past it, links stay plain text
 
 
 def to_xlsx(
@@ -41,44 +38,53 @@ def to_xlsx(
     data_date: date,
 ) -> bytes:
     """The workbook: `table` in `columns` (the CSV's), then one sheet per (id, title, flow)."""
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = STUDIES_SHEET
-    _studies_sheet(ws, table.reindex(columns=list(columns)))
-    for sheet_id, title, flow in flows:
-        _flow_sheet(wb.create_sheet(_sheet_name(sheet_id)), title, flow, note)
-    stamp = datetime(data_date.year, data_date.month, data_date.day)
-    wb.properties.title = "Evidence table"
-    wb.properties.description = note or None
-    wb.properties.creator = "evidence"
-    wb.properties.created = stamp
     out = io.BytesIO()
-    wb.save(out)
-    return _reproducible(out.getvalue(), stamp)
+    wb = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_urls": False})
+    wb.set_properties(
+        {
+            "title": "Evidence table",
+            "author": "evidence",
+            "comments": note,
+            "created": datetime(data_date.year, data_date.month, data_date.day),
+        }
+    )
+    formats = {
+        "bold": wb.add_format({"bold": True}),
+        "link": wb.add_format({"font_color": "#0563C1", "underline": 1}),
+        "datetime": wb.add_format({"num_format": "yyyy-mm-dd hh:mm"}),
+    }
+    _studies_sheet(wb.add_worksheet(STUDIES_SHEET), table.reindex(columns=list(columns)), formats)
+    for sheet_id, title, flow in flows:
+        _flow_sheet(wb.add_worksheet(_sheet_name(sheet_id)), title, flow, note, formats["bold"])
+    wb.close()
+    return out.getvalue()
 
 
-def _studies_sheet(ws: Worksheet, frame: pd.DataFrame) -> None:
-    ws.append(list(frame.columns))
-    for cell in ws[1]:
-        cell.font = _BOLD
-    for record in frame.to_dict("records"):
-        ws.append([_value(str(col), v) for col, v in record.items()])
+def _studies_sheet(ws: Any, frame: pd.DataFrame, formats: Mapping[str, Any]) -> None:
     names = [str(c) for c in frame.columns]
-    for row in ws.iter_rows(min_row=2):
-        for column, cell in zip(names, row, strict=True):
-            if isinstance(cell.value, str):
-                cell.data_type = "s"  # text that starts with "=" stays text, never a formula
-            elif column == "first_seen" and cell.value is not None:
-                cell.number_format = "yyyy-mm-dd hh:mm"
-            link = _link(column, cell.value)
-            if link:
-                cell.hyperlink = link
-                cell.font = _LINK
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = ws.dimensions
-    for i, column in enumerate(frame.columns, 1):
-        ws.column_dimensions[get_column_letter(i)].width = _WIDTHS.get(str(column), 16)
+    for col, name in enumerate(names):
+        ws.write_string(0, col, name, formats["bold"])
+        ws.set_column(col, col, _WIDTHS.get(name, 16))
+    urls = 0
+    for row, record in enumerate(frame.itertuples(index=False, name=None), 1):
+        for col, (name, raw) in enumerate(zip(names, record, strict=True)):
+            value = _value(name, raw)
+            link = _link(name, value)
+            if value is None:
+                continue
+            if link and urls < _MAX_URLS:
+                ws.write_url(row, col, link, formats["link"], str(value))
+                urls += 1
+            elif isinstance(value, bool):
+                ws.write_boolean(row, col, value)
+            elif isinstance(value, int):
+                ws.write_number(row, col, value)
+            elif isinstance(value, datetime):
+                ws.write_datetime(row, col, value, formats["datetime"])
+            else:
+                ws.write_string(row, col, str(value))  # text, never a formula
+    ws.freeze_panes(1, 0)
+    ws.autofilter(0, 0, len(frame), len(names) - 1)
 
 
 def _value(column: str, value: Any) -> Any:
@@ -124,46 +130,26 @@ def flow_rows(flow: Flow) -> list[tuple[str, int]]:
     return rows
 
 
-def _flow_sheet(ws: Worksheet, title: str, flow: Flow, note: str) -> None:
-    ws.append([title])
-    ws["A1"].font = _BOLD
+def _flow_sheet(ws: Any, title: str, flow: Flow, note: str, bold: Any) -> None:
+    ws.write_string(0, 0, title, bold)
+    row = 1
     if note:
-        ws.append([note])
-    ws.append([])
-    ws.append(["Step", "Studies"])
-    header = ws.max_row
-    for cell in ws[header]:
-        cell.font = _BOLD
+        ws.write_string(row, 0, note)
+        row += 1
+    row += 1
+    ws.write_string(row, 0, "Step", bold)
+    ws.write_string(row, 1, "Studies", bold)
     for step, count in flow_rows(flow):
-        ws.append([step, count])
-    ws.column_dimensions["A"].width = 60
-    ws.column_dimensions["B"].width = 10
+        row += 1
+        ws.write_string(row, 0, step)
+        ws.write_number(row, 1, count)
+    ws.set_column(0, 0, 60)
+    ws.set_column(1, 1, 10)
 
 
 def _sheet_name(text: str) -> str:
     """An Excel sheet name: at most 31 characters, none of []:*?/\\."""
     return re.sub(r"[\[\]:*?/\\]", "-", f"Flow {text}")[:31]
-
-
-def _reproducible(data: bytes, stamp: datetime) -> bytes:
-    """The same bytes for the same workbook: openpyxl stamps the save time into
-    docProps/core.xml and into each zip entry; both become the data's date."""
-    iso = stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
-    src = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            body = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                text = body.decode("utf-8")
-                text = re.sub(
-                    r"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)", rf"\g<1>{iso}\2", text
-                )
-                body = text.encode("utf-8")
-            entry = zipfile.ZipInfo(info.filename, date_time=stamp.timetuple()[:6])
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            dst.writestr(entry, body)
-    return out.getvalue()
 
 
 def topic_flows(
