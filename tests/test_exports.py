@@ -8,10 +8,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import shutil
+import subprocess
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pytest
 import rispy
@@ -27,23 +31,26 @@ from citeproc import (
 )
 from citeproc.source.json import CiteProcJSON
 
+from conftest import missing
+from evidence.citations import expand_pages
 from evidence.cli import main
 from evidence.errors import ConfigError, OutputError
 from evidence.exports import (
     CSV_COLUMNS,
     EXPORT_FILES,
+    LABEL_COLUMNS,
     export,
+    export_file,
     export_text,
-    to_bibtex,
-    to_csl_json,
-    to_nbib,
-    to_ris,
+    labelled_table,
     write_csv,
 )
+from evidence.references import Review, to_bibtex, to_csl_json, to_nbib, to_ris
 from evidence.settings import Settings, settings_from
 from evidence.sources import ORIGIN_SAMPLE
-from evidence.study import Author, Study
-from evidence.view import load_view
+from evidence.spreadsheet import to_xlsx
+from evidence.study import AbstractSection, Author, Study
+from evidence.view import View, load_view
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -148,7 +155,7 @@ def read_csl_json(text: str) -> list[Record]:
                 str(ref.get("DOI", "")),
                 str(ref["title"]),
                 tuple(a.get("family") or a.get("literal") for a in ref.get("author", [])),
-                str(issued["year"]) if issued else "",
+                _csl_year(issued),
             )
         )
     # A CSL processor must also be able to format every item.
@@ -160,6 +167,14 @@ def read_csl_json(text: str) -> list[Record]:
     assert len(rendered) == len(out)
     assert all(r.title.split()[0] in "\n".join(rendered) for r in out)
     return out
+
+
+def _csl_year(issued: object) -> str:
+    """The year of a citeproc-py date; a range ("2019 Nov-Dec") is read as its start."""
+    if not issued:
+        return ""
+    assert isinstance(issued, dict)
+    return str(issued.get("begin", issued)["year"])
 
 
 def read_json(text: str) -> list[Record]:
@@ -213,23 +228,45 @@ def sample_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_every_format_has_a_reader() -> None:
-    assert set(READERS) == set(EXPORT_FILES)
+    assert {*READERS, "xlsx"} == set(EXPORT_FILES)
+
+
+def read_xlsx(data: bytes) -> list[Record]:
+    ws = openpyxl.load_workbook(io.BytesIO(data))["Studies"]
+    rows = ws.iter_rows(values_only=True)
+    header = [str(h) for h in next(rows)]
+    out = []
+    for values in rows:
+        r = dict(zip(header, values, strict=True))
+        authors = str(r["authors"] or "").split("; ")
+        out.append(
+            Record(
+                str(r["pmid"]),
+                str(r["doi"] or ""),
+                str(r["title"]),
+                tuple(a.rsplit(" ", 1)[0] for a in authors if a and a != "et al"),
+                str(r["year"] or ""),
+            )
+        )
+    return out
 
 
 @pytest.mark.parametrize("fmt", sorted(EXPORT_FILES))
 def test_each_export_round_trips_every_sample_record(
-    sample_project: Path, fmt: str, capsys: pytest.CaptureFixture[str]
+    sample_project: Path, fmt: str, capsysbinary: pytest.CaptureFixture[bytes]
 ) -> None:
     settings = settings_from(project=sample_project, environ={})
     studies = load_view(settings, ORIGIN_SAMPLE).studies()
     assert len(studies) == 33
     want = expected(studies, fmt)
     assert main(["export", "--format", fmt, "--sample", "--project", str(sample_project)]) == 0
-    printed = capsys.readouterr().out
-    assert READERS[fmt](printed) == want
+    printed = capsysbinary.readouterr().out
+    if fmt == "xlsx":
+        assert read_xlsx(printed) == want
+    else:
+        assert READERS[fmt](printed.decode("utf-8-sig")) == want
     # `build` wrote the same file into reports/.
-    written = (sample_project / "reports" / EXPORT_FILES[fmt]).read_text(encoding="utf-8")
-    assert written == printed
+    assert (sample_project / "reports" / EXPORT_FILES[fmt]).read_bytes() == printed
 
 
 def test_exports_say_the_sample_is_not_a_pubmed_search(sample_project: Path) -> None:
@@ -383,3 +420,386 @@ def test_an_unknown_format_is_a_configuration_error(sample_project: Path) -> Non
     view = load_view(Settings(project=sample_project), ORIGIN_SAMPLE)
     with pytest.raises(ConfigError, match="unknown export format 'docx'"):
         export_text(view, "docx")
+
+
+def test_csl_json_keeps_initials_dates_markup_numbers_and_language() -> None:
+    study = Study(
+        pmid="31000010",
+        title="CO2 in E. coli",
+        title_html="CO<sub>2</sub> in <i>E. coli</i> &amp; <u>more</u>",
+        authors=(
+            Author("Sarvari", "", "HR"),
+            Author("Dupont", "J-P", "J-P"),
+            Author("Lee", "Anna", "A"),
+        ),
+        journal="Cureus",
+        year=2019,
+        pub_date="2019 Nov-Dec",
+        pages="e35638",
+        languages=("ger",),
+        pmcid="PMC123",
+    )
+    [item] = to_csl_json([study])
+    assert item["author"] == [
+        {"family": "Sarvari", "given": "H. R."},
+        {"family": "Dupont", "given": "J.-P."},
+        {"family": "Lee", "given": "Anna"},
+    ]
+    assert item["issued"] == {"date-parts": [[2019, 11], [2019, 12]]}
+    assert item["title"] == "CO<sub>2</sub> in <i>E. coli</i> & more"
+    assert item["number"] == "e35638" and "page" not in item
+    assert item["language"] == "de"
+    assert (item["PMID"], item["PMCID"]) == ("31000010", "PMC123")
+
+
+@pytest.mark.parametrize(
+    ("pub_date", "issued"),
+    [
+        ("2019 Nov-Dec", {"date-parts": [[2019, 11], [2019, 12]]}),
+        ("1998 Dec-1999 Jan", {"date-parts": [[1998, 12], [1999, 1]]}),
+        ("2001-2002", {"date-parts": [[2001], [2002]]}),
+        ("2003 Mar 1-15", {"date-parts": [[2003, 3, 1], [2003, 3, 15]]}),
+        ("2000 Winter", {"date-parts": [[2000]], "season": 4}),
+        ("2000 Spring-Summer", {"date-parts": [[2000]], "season": 1}),
+        ("2023 Mar 1", {"date-parts": [[2023, 3, 1]]}),
+        ("2023", {"date-parts": [[2023]]}),
+    ],
+)
+def test_csl_dates_keep_ranges_and_seasons(pub_date: str, issued: object) -> None:
+    year = int(pub_date[:4])
+    [item] = to_csl_json([Study(pmid="1", title="t", year=year, pub_date=pub_date)])
+    assert item["issued"] == issued
+
+
+REVIEWED = Study(
+    pmid="31000020",
+    title="Ketamine for migraine",
+    authors=(Author("Okafor", "", "C"),),
+    journal="Headache",
+    year=2024,
+    volume="64",
+    issue="2",
+    pages="101-9",
+    doi="10.1111/head.1",
+)
+REVIEW = Review(
+    design="Randomized controlled trial",
+    level="Randomized controlled trials",
+    note="Small sample; 30-day follow-up",
+    exclusion="Excluded by the reviewer",
+)
+
+
+def test_the_reviewers_work_survives_each_reference_manager_reader() -> None:
+    reviews = {REVIEWED.pmid: REVIEW}
+    expected_notes = [
+        "Reviewer's note: Small sample; 30-day follow-up",
+        "Study design: Randomized controlled trial",
+        "Evidence level: Randomized controlled trials",
+        "Not counted: Excluded by the reviewer",
+    ]
+    [ris] = rispy.loads(to_ris([REVIEWED], reviews=reviews))
+    assert ris["notes"] == expected_notes
+    assert "Study design: Randomized controlled trial" in ris["keywords"]
+    assert ris["authors"] == ["Okafor, C."]
+    library = parse_string(
+        to_bibtex([REVIEWED], reviews=reviews),
+        append_middleware=[middlewares.LatexDecodingMiddleware()],
+    )
+    fields = {k: v.value for k, v in library.entries[0].fields_dict.items()}
+    assert fields["note"] == " ".join(n + "." for n in expected_notes)
+    assert "Study design: Randomized controlled trial" in fields["keywords"]
+    assert (fields["eprint"], fields["eprinttype"]) == ("31000020", "pubmed")
+    [medline] = Medline.parse(io.StringIO(to_nbib([REVIEWED], reviews=reviews)))  # type: ignore[no-untyped-call]
+    assert medline["GN"] == expected_notes
+    [item] = to_csl_json([REVIEWED], reviews=reviews)
+    assert item["note"] == "\n".join(expected_notes)
+    assert "Study design: Randomized controlled trial" in str(item["keyword"])
+
+
+def test_the_authors_conclusion_stands_in_for_a_missing_reviewers_note() -> None:
+    study = Study(
+        pmid="31000021",
+        title="t",
+        abstract=(
+            AbstractSection("BACKGROUND", "Why."),
+            AbstractSection("CONCLUSIONS", "Ketamine helped some."),
+        ),
+    )
+    [item] = to_csl_json([study], reviews={study.pmid: Review(design="Case series")})
+    assert str(item["note"]).splitlines() == [
+        "Authors' conclusion: Ketamine helped some.",
+        "Study design: Case series",
+    ]
+
+
+def test_sample_exports_carry_design_and_notes(sample_project: Path) -> None:
+    reports = sample_project / "reports"
+    ris = rispy.loads((reports / "studies.ris").read_text(encoding="utf-8"))
+    assert all(any(n.startswith("Study design: ") for n in e["notes"]) for e in ris)
+    items = json.loads((reports / "studies.csl.json").read_text(encoding="utf-8"))
+    assert all("Study design: " in i["note"] for i in items)
+
+
+def _csv_rows(data: bytes) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+
+
+def export_data(view: View, fmt: str) -> bytes:
+    content = export_file(view, fmt)
+    return content.encode() if isinstance(content, str) else content
+
+
+def test_csv_starts_with_a_bom_for_excel_unless_asked_not_to(
+    sample_project: Path, capsysbinary: pytest.CaptureFixture[bytes]
+) -> None:
+    args = ["export", "--format", "csv", "--sample", "--project", str(sample_project)]
+    assert main(args) == 0
+    with_bom = capsysbinary.readouterr().out
+    assert with_bom.startswith(b"\xef\xbb\xbfpmid,title,")
+    assert (sample_project / "reports" / "studies.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    assert main([*args, "--no-bom"]) == 0
+    without = capsysbinary.readouterr().out
+    assert without.startswith(b"pmid,title,") and with_bom == b"\xef\xbb\xbf" + without
+    # Non-ASCII names as UTF-8, which Excel shows right once the BOM says so.
+    assert "Jørum" in without.decode("utf-8")
+
+
+def test_csv_carries_readable_labels_beside_the_codes(sample_project: Path) -> None:
+    rows = _csv_rows((sample_project / "reports" / "studies.csv").read_bytes())
+    header = list(rows[0])
+    for code, label in LABEL_COLUMNS.items():
+        assert header.index(label) == header.index(code) + 1
+    by_design = {r["design"]: r["design_label"] for r in rows}
+    assert by_design["systematic_review"] == "Systematic review"
+    routes = {r["route"]: r["route_label"] for r in rows}
+    assert routes["mixed"] == "several routes"
+    other = next(r for r in rows if r["conditions"] == "headache:other")
+    assert other["condition_labels"] == "Other headache disorders"
+    assert other["topic_labels"] == "Ketamine for migraine and other headache disorders"
+    assert {r["evidence_level_label"] for r in rows if r["evidence_level"] == "1"} == {
+        "Systematic reviews and meta-analyses"
+    }
+
+
+def _as_csv_text(value: object) -> str:
+    """A workbook cell as the CSV writes the same value."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    return str(value)
+
+
+def test_xlsx_opens_typed_and_its_rows_equal_the_csvs(sample_project: Path) -> None:
+    reports = sample_project / "reports"
+    wb = openpyxl.load_workbook(reports / "studies.xlsx")
+    ws = wb["Studies"]
+    rows = list(ws.iter_rows(values_only=True))
+    header, body = [str(h) for h in rows[0]], rows[1:]
+    csv_rows = _csv_rows((reports / "studies.csv").read_bytes())
+    assert header == list(csv_rows[0]) == CSV_COLUMNS
+    assert [{h: _as_csv_text(v) for h, v in zip(header, row, strict=True)} for row in body] == [
+        {h: v.removeprefix("'") for h, v in r.items()} for r in csv_rows
+    ]
+    # Types: numbers, booleans and dates as such, identifiers as text.
+    first = dict(zip(header, body[0], strict=True))
+    assert isinstance(first["year"], int) and isinstance(first["evidence_level"], int)
+    assert isinstance(first["retracted"], bool)
+    assert isinstance(first["first_seen"], datetime)
+    assert isinstance(first["pmid"], str)
+    assert any(isinstance(dict(zip(header, r, strict=True))["participants"], int) for r in body)
+    # Frozen header, filters on, links clickable.
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == ws.dimensions
+    url = ws.cell(2, header.index("pubmed_url") + 1)
+    assert url.hyperlink is not None and url.hyperlink.target == url.value
+    doi = ws.cell(2, header.index("doi") + 1)
+    assert doi.hyperlink is not None and doi.hyperlink.target == f"https://doi.org/{doi.value}"
+
+
+def test_xlsx_has_a_flow_sheet_per_topic(sample_project: Path) -> None:
+    view = load_view(settings_from(project=sample_project, environ={}), ORIGIN_SAMPLE)
+    wb = openpyxl.load_workbook(io.BytesIO(export_data(view, "xlsx")))
+    assert wb.sheetnames == ["Studies", *(f"Flow {q.id}" for q in view.queries), "Flow all topics"]
+    for q in view.queries:
+        ws = wb[f"Flow {q.id}"]
+        values = list(ws.iter_rows(values_only=True))
+        assert values[0][0] == q.title and "curated offline sample" in str(values[1][0])
+        steps = {str(r[0]): r[1] for r in values if r and isinstance(r[1], int)}
+        flow = view.flows()[q.id]
+        assert steps["Identified by the search"] == flow.identified
+        assert steps["Included"] == flow.included
+
+
+def test_xlsx_text_never_becomes_a_formula_and_the_file_is_reproducible(
+    sample_project: Path,
+) -> None:
+    view = load_view(settings_from(project=sample_project, environ={}), ORIGIN_SAMPLE)
+    table = labelled_table(view)
+    table.loc[0, "title"] = '=HYPERLINK("http://evil","x")'
+    data = to_xlsx(table, CSV_COLUMNS, [], data_date=view.data_date())
+    cell = openpyxl.load_workbook(io.BytesIO(data))["Studies"]["B2"]
+    assert cell.data_type == "s" and cell.value == '=HYPERLINK("http://evil","x")'
+    assert to_xlsx(table, CSV_COLUMNS, [], data_date=view.data_date()) == data
+    assert export_data(view, "xlsx") == export_data(view, "xlsx")
+
+
+def test_xlsx_on_a_terminal_is_refused(
+    sample_project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("sys.stdout.isatty", lambda: True)
+    args = ["export", "--format", "xlsx", "--sample", "--project", str(sample_project)]
+    assert main(args) == 2
+    assert capsys.readouterr().err == (
+        "Error: xlsx is a binary format: write it to a file (-o studies.xlsx)\n"
+    )
+
+
+@dataclass(frozen=True)
+class Imported:
+    """What a Zotero-style import must keep of one study."""
+
+    pmid: str
+    title: str
+    authors: tuple[str, ...]  # "Family, G. N." as the reader gives them back
+    year: str
+    journal: str
+    volume: str
+    issue: str
+    pages: str
+    doi: str
+    note: str  # the reviewer's note, or the authors' conclusion
+    design: str
+
+
+def _imported_expected(view: View) -> list[Imported]:
+    from evidence.exports import reviews as review_of
+    from evidence.references import given_names
+
+    out = []
+    for s in view.studies():
+        review = review_of(view)[s.pmid]
+        note, _ = _note_and_design(review.notes(s))
+        out.append(
+            Imported(
+                s.pmid,
+                s.title,
+                tuple(
+                    a.collective_name or _name(a.last_name, given_names(a))
+                    for a in s.authors
+                    if a.short
+                ),
+                str(s.year or ""),
+                s.journal or s.journal_abbrev,
+                s.volume,
+                s.issue,
+                expand_pages(s.pages) if s.pages else s.elocation,
+                s.doi,
+                note,
+                f"Study design: {review.design}",
+            )
+        )
+    return out
+
+
+def _name(family: str, given: str) -> str:
+    return f"{family}, {given}" if given else family
+
+
+def _note_and_design(notes: list[str]) -> tuple[str, str]:
+    note = next((n for n in notes if n.startswith(("Reviewer's note: ", "Authors'"))), "")
+    design = next(n for n in notes if n.startswith("Study design: "))
+    return note, design
+
+
+def _bibtex_note_and_design(note: str, want: list[Imported]) -> tuple[str, str]:
+    """BibTeX has one note field: the notes are sentences in it, so look for each wanted one."""
+    notes = {w.note for w in want if w.note} | {w.design for w in want}
+    found = [n for n in notes if n + "." in note or (n.endswith(".") and n in note)]
+    return _note_and_design(sorted(found, key=note.index))
+
+
+def test_a_zotero_style_import_keeps_what_a_reviewer_needs(sample_project: Path) -> None:
+    view = load_view(settings_from(project=sample_project, environ={}), ORIGIN_SAMPLE)
+    want = _imported_expected(view)
+    assert any(w.note for w in want) and all(w.authors for w in want)
+    reports = sample_project / "reports"
+
+    ris = []
+    for e in rispy.loads((reports / "studies.ris").read_text(encoding="utf-8")):
+        pages = "-".join(p for p in (e.get("start_page", ""), e.get("end_page", "")) if p)
+        ris.append(
+            Imported(
+                e["accession_number"],
+                e["title"],
+                tuple(e["authors"]),
+                e["year"],
+                e["secondary_title"],
+                e.get("volume", ""),
+                e.get("number", ""),
+                pages,
+                e.get("doi", ""),
+                *_note_and_design(e["notes"]),
+            )
+        )
+    assert ris == want
+
+    library = parse_string(
+        (reports / "studies.bib").read_text(encoding="utf-8"),
+        append_middleware=[
+            middlewares.LatexDecodingMiddleware(),
+            middlewares.SeparateCoAuthors(),
+        ],
+    )
+    bib = []
+    for entry in library.entries:
+        f = {k: v.value for k, v in entry.fields_dict.items()}
+        bib.append(
+            Imported(
+                f["pmid"],
+                f["title"],
+                tuple(a.strip("{}") for a in f["author"]),
+                f["year"],
+                f["journal"],
+                f.get("volume", ""),
+                f.get("number", ""),
+                f.get("pages", "").replace("\u2013", "-"),  # LaTeX's "--", decoded
+                f.get("doi", ""),
+                *_bibtex_note_and_design(f["note"], want),
+            )
+        )
+    assert bib == want
+
+    csl = []
+    for item in json.loads((reports / "studies.csl.json").read_text(encoding="utf-8")):
+        csl.append(
+            Imported(
+                item["PMID"],
+                item["title"],
+                tuple(a.get("literal") or _name(a["family"], a["given"]) for a in item["author"]),
+                str(item["issued"]["date-parts"][0][0]),
+                item["container-title"],
+                item.get("volume", ""),
+                item.get("issue", ""),
+                item.get("page") or item.get("number", ""),
+                item.get("DOI", ""),
+                *_note_and_design(item["note"].splitlines()),
+            )
+        )
+    assert csl == want
+
+
+def test_bibutils_reads_the_pmid_of_every_bibtex_record(sample_project: Path) -> None:
+    bib2xml = shutil.which("bib2xml")
+    if bib2xml is None:
+        missing("bibutils (apt-get install bibutils)")
+    proc = subprocess.run(
+        [bib2xml, str(sample_project / "reports" / "studies.bib")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    pmids = re.findall(r'<identifier type="pubmed">(\d+)</identifier>', proc.stdout)
+    view = load_view(settings_from(project=sample_project, environ={}), ORIGIN_SAMPLE)
+    assert pmids == [s.pmid for s in view.studies()]

@@ -235,7 +235,7 @@ def test_export_into_a_closed_pipe_is_quiet(
         timeout=60,
         env=child_env(),
     )
-    assert proc.stdout.startswith("pmid,title,authors")
+    assert proc.stdout.startswith("\ufeffpmid,title,authors")  # the BOM Excel needs
     assert proc.stderr == ""
 
 

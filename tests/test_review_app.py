@@ -18,7 +18,9 @@ import pytest
 
 from conftest import ARTIFACTS, REPO
 from evidence.cli import main
+from evidence.exports import EXPORT_FILES
 from evidence.queries import load_queries
+from evidence.render import OUTPUTS
 from evidence.review_app import running
 from evidence.settings import Settings
 from evidence.testing import EutilsEmulator, refresh_args, synthetic_article
@@ -316,7 +318,8 @@ def test_the_rebuild_button_builds_the_reports_or_says_a_refresh_runs(
         )
         assert "A refresh is running" in request(app, path=f"/?t={token}")[1]
     assert request(app, "POST", f"/rebuild?t={token}", origin, {"csrf": csrf.group(1)})[0] == 303
-    assert "Rebuilt 11 reports" in request(app, path=f"/?t={token}")[1]
+    files = len(OUTPUTS) + 1 + len(EXPORT_FILES)  # the pages and feed, the chart, the exports
+    assert f"Rebuilt {files} reports" in request(app, path=f"/?t={token}")[1]
     html = (project / "reports" / "research-studies.html").read_text(encoding="utf-8")
     assert "Excluded by the reviewer: Not migraine" in html
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from evidence.exports import EXPORT_FILES, export_text
+from evidence.exports import EXPORT_FILES, export_file
 from evidence.lock import project_lock
 from evidence.render import environment, render_all, write_all
 from evidence.report import CHART_FILE, report_context
@@ -12,14 +12,14 @@ from evidence.settings import Settings
 from evidence.view import View, load_view
 
 
-def build_files(view: View, templates_dir: Path | None = None) -> dict[str, str]:
+def build_files(view: View, templates_dir: Path | None = None) -> dict[str, str | bytes]:
     """Every file of reports/ by name: the pages, Markdown and feed through the templates
     (project overrides in `templates_dir` first), the chart, and one file per export."""
     context = report_context(view)
-    files = render_all(environment(templates_dir), context)
+    files: dict[str, str | bytes] = dict(render_all(environment(templates_dir), context))
     files[CHART_FILE] = context["chart"]["file_svg"]
     for fmt, name in EXPORT_FILES.items():
-        files[name] = export_text(view, fmt)
+        files[name] = export_file(view, fmt)
     return files
 
 

@@ -262,13 +262,64 @@ def _apa_authors(study: Study) -> str:
     return ", ".join(names[:-1]) + ", & " + names[-1]
 
 
-def _apa_pages(pages: str) -> str:
-    return expand_pages(pages).replace("-", "\u2013") if re.fullmatch(r"\d+-\d+", pages) else pages
+def _apa_range(text: str) -> str:
+    """A page or issue range with APA's en dash: "248\u2013257.e1", "5\u20136", "S12\u2013S15";
+    a range of plain numbers in full ("642-7" becomes "642\u2013647")."""
+    text = expand_pages(text)
+    m = re.fullmatch(r"([A-Za-z]?\d+[\w.]*)\s*-\s*([A-Za-z]?\d+[\w.]*)", text)
+    return f"{m[1]}\u2013{m[2]}" if m else text
+
+
+def _apa_issue(text: str) -> str:
+    """'(5\u20136)' from '(5-6)': an issue range with APA's en dash."""
+    return "(" + _apa_range(text[1:-1]) + ")" if text.startswith("(") else text
+
+
+# APA 7 title case: minor words (articles, short conjunctions and prepositions of three letters
+# or fewer) stay lower-case unless they open the title or follow a colon.
+APA_MINOR_WORDS = frozenset(
+    {"a", "an", "the", "and", "as", "but", "for", "if", "nor", "or", "so", "yet"}
+    | {"at", "by", "in", "of", "off", "on", "per", "to", "up", "via", "de", "la", "et"}
+)
+
+
+def apa_title_case(text: str) -> str:
+    """'Anesthesia and Analgesia' from PubMed's 'Anesthesia and analgesia': each major word
+    and each part of a hyphenated word capitalised; acronyms and words already holding a
+    capital after their first letter ("BMJ", "eNeuro", "PLoS") kept as they are."""
+
+    def part(p: str) -> str:
+        core = p.lstrip("([\"'")
+        if not core or not core[0].islower() or any(ch.isupper() for ch in core[1:]):
+            return p  # capitalised already, an acronym, or "eNeuro"
+        return p[: len(p) - len(core)] + core[0].upper() + core[1:]
+
+    def word(w: str, first: bool) -> str:
+        if not first and w.lower().strip("([\"'.,:;)") in APA_MINOR_WORDS:
+            return w
+        return "-".join(part(p) for p in w.split("-"))
+
+    out: list[str] = []
+    first = True
+    for w in text.split(" "):
+        out.append(word(w, first))
+        first = w.endswith(":")
+    return " ".join(out)
+
+
+def article_number(study: Study) -> str:
+    """The article number of an article known by one, not by pages: the e-locator, or a
+    pagination that is one (PubMed stores "e35638" or "2210167" there for some journals)."""
+    pages = study.pages.strip()
+    if not pages:
+        return study.elocation
+    return pages if re.fullmatch(r"[eE]\d+|\d{6,}", pages) else ""
 
 
 def _apa(study: Study, html: bool) -> str:
-    """APA 7: full journal name and volume in italics, the issue in parentheses, the full page
-    range with an en dash (or "Article eNNN"), and the DOI as a https://doi.org/ link."""
+    """APA 7: full journal name in title case and volume in italics, the issue in parentheses,
+    page and issue ranges with an en dash (or "Article eNNN" for an article number), and the
+    DOI as a https://doi.org/ link."""
 
     def e(text: str) -> str:
         return str(escape(text)) if html else text
@@ -295,16 +346,17 @@ def _apa(study: Study, html: bool) -> str:
         if study.publisher:
             parts.append(e(_sentence(study.publisher)))
     else:
-        journal = study.journal or study.journal_abbrev
+        # Only the full name is set in title case: an abbreviation is kept as PubMed gives it.
+        journal = apa_title_case(study.journal) if study.journal else study.journal_abbrev
         source = italic(journal) if journal else ""
-        vi = volume_issue(study, italic, e)
+        vi = volume_issue(study, italic, lambda text: e(_apa_issue(text)))
         if vi:
             source += (", " if source else "") + vi
-        pages = study.pages.strip()
-        if pages:
-            source += e(f", {_apa_pages(pages)}")
-        elif study.elocation:
-            source += e(f", Article {study.elocation}")
+        number = article_number(study)
+        if number:
+            source += e(f", Article {number}")
+        elif study.pages.strip():
+            source += e(f", {_apa_range(study.pages.strip())}")
         if source:
             parts.append(source + ".")
     if study.doi:

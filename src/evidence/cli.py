@@ -22,7 +22,7 @@ from tqdm import tqdm
 from evidence import __version__
 from evidence.build import build
 from evidence.citations import STYLES
-from evidence.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, EvidenceError
+from evidence.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, ConfigError, EvidenceError
 from evidence.exports import EXPORT_FILES, export
 from evidence.refresh import Event, make_source, refresh
 from evidence.settings import ENV_EMAIL, ENV_EUTILS_URL, ENV_STYLE, Settings, settings_from
@@ -161,14 +161,21 @@ def _parser() -> argparse.ArgumentParser:
         "export",
         parents=[common, styled],
         help="write the studies for a spreadsheet, reference manager or CMS",
-        description="Write every study once: csv (the evidence table), ris (Zotero, EndNote, "
-        "Mendeley), bibtex, csl-json, nbib (MEDLINE, as PubMed exports it) or json (for a "
-        "headless CMS). `build` writes the same files into reports/.",
+        description="Write every study once: csv or xlsx (the evidence table, for a "
+        "spreadsheet), ris (Zotero, EndNote, Mendeley), bibtex, csl-json, nbib (MEDLINE, as "
+        "PubMed exports it) or json (for a headless CMS). `build` writes the same files into "
+        "reports/.",
         epilog="example: evidence export --format ris -o studies.ris",
     )
     p.add_argument("--format", required=True, choices=list(EXPORT_FILES), help="export format")
     p.add_argument("-o", "--output", type=Path, metavar="FILE", help="write here (default: stdout)")
     p.add_argument("--sample", action="store_true", help="export the offline sample's store")
+    p.add_argument(
+        "--no-bom",
+        dest="bom",
+        action="store_false",
+        help="csv: no byte-order mark (it is there so Excel reads UTF-8; some scripts want none)",
+    )
     p.set_defaults(run=_export)
 
     p = commands.add_parser(
@@ -312,9 +319,13 @@ def _build(settings: Settings, args: argparse.Namespace) -> int:
 def _export(settings: Settings, args: argparse.Namespace) -> int:
     view = load_view(settings, resolve_origin(settings, args.sample or None))
     if args.output is None:
-        export(view, args.format, out=sys.stdout)
+        if args.format == "xlsx" and sys.stdout.isatty():
+            raise ConfigError("xlsx is a binary format: write it to a file (-o studies.xlsx)")
+        sys.stdout.flush()
+        export(view, args.format, out=sys.stdout.buffer, bom=args.bom)
+        sys.stdout.buffer.flush()
     else:
-        export(view, args.format, path=args.output)
+        export(view, args.format, path=args.output, bom=args.bom)
     return EXIT_OK
 
 

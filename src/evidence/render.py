@@ -110,7 +110,7 @@ def _template_line(exc: BaseException, name: str) -> str:
     return f"line {line}: " if line else ""
 
 
-def write_all(directory: Path, files: Mapping[str, str]) -> list[Path]:
+def write_all(directory: Path, files: Mapping[str, str | bytes]) -> list[Path]:
     """Publish every file together or none.
 
     Each file is written to a temporary beside its target and synced; only when all are on
@@ -132,8 +132,8 @@ def write_all(directory: Path, files: Mapping[str, str]) -> list[Path]:
             fd, tmp_name = tempfile.mkstemp(prefix=f".{file_name}.", suffix=".tmp", dir=directory)
             staged.append((Path(tmp_name), target))
             os.fchmod(fd, 0o644)  # mkstemp makes 0600; reports are meant to be published
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-                fh.write(text)
+            with os.fdopen(fd, "wb") as fh:  # text as UTF-8, "\n" line ends as written
+                fh.write(text.encode("utf-8") if isinstance(text, str) else text)
                 fh.flush()
                 os.fsync(fh.fileno())
         for _, target in staged:

@@ -19,7 +19,7 @@ from evidence.classify import DESIGN_LABELS, LEVELS
 from evidence.queries import Query
 from evidence.routes import ROUTE_LABELS
 from evidence.store import Run
-from evidence.study import doi_url, pmc_url
+from evidence.study import Study, doi_url, pmc_url
 from evidence.tabulate import EXCLUSIONS, OTHER, Placed, counts_by_condition_and_design
 from evidence.view import View
 
@@ -34,12 +34,13 @@ def report_context(view: View) -> dict[str, Any]:
     sample = view.sample.as_dict() if view.sample is not None else None
     flows = view.flows()
     missing = view.missing_sentinels()
+    shorts = short_labels(view.placed)
     topics = []
     included: set[str] = set()
     included_entries: dict[str, list[dict[str, Any]]] = {}
     for q in view.queries:
         placed = view.placed.get(q.id, [])
-        entries = [_entry(q, p, style) for p in placed if p.included]
+        entries = [_entry(q, p, style, shorts) for p in placed if p.included]
         included_entries[q.id] = entries
         included.update(e["pmid"] for e in entries)
         conditions = []
@@ -61,7 +62,8 @@ def report_context(view: View) -> dict[str, Any]:
             for lv in LEVELS
         ]
         left_out = {
-            key: [_entry(q, p, style) for p in placed if p.exclusion == key] for key in EXCLUSIONS
+            key: [_entry(q, p, style, shorts) for p in placed if p.exclusion == key]
+            for key in EXCLUSIONS
         }
         excluded = [
             {"key": key, "label": label, "entries": left_out[key]}
@@ -226,17 +228,43 @@ def _topic_changes(run: Run, entries: dict[str, dict[str, Any]]) -> dict[str, An
     return out
 
 
-def _entry(query: Query, p: Placed, style: str) -> dict[str, Any]:
-    s, t = p.study, p.tags
+def _short_label(s: Study) -> str:
+    """'Okafor et al 2024': the first author's surname (or group), 'et al' for more."""
     first = s.authors[0] if s.authors else None
     name = (first.collective_name or first.last_name) if first else "Anonymous"
     if len(s.authors) > 1 or not s.authors_complete:
         name += " et al"
+    return f"{name} {s.year}" if s.year else name
+
+
+def short_labels(placed: Mapping[str, list[Placed]]) -> dict[str, str]:
+    """Each study's short label by PMID, unique within the page: studies sharing one get
+    'a', 'b'... after the year, in PMID order (a study found later has a higher PMID, so the
+    labels already on the page keep their letters)."""
+    studies = {p.study.pmid: p.study for group in placed.values() for p in group}
+    by_label: dict[str, list[str]] = {}
+    for pmid, study in studies.items():
+        by_label.setdefault(_short_label(study), []).append(pmid)
+    out = {}
+    for label, pmids in by_label.items():
+        pmids.sort(key=lambda pmid: (len(pmid), pmid))
+        for i, pmid in enumerate(pmids):
+            out[pmid] = label if len(pmids) == 1 else label + _letters(i)
+    return out
+
+
+def _letters(i: int) -> str:
+    """'a'..'z', then 'aa', 'ab'... (27 studies sharing one label is unlikely, not impossible)."""
+    return chr(97 + i) if i < 26 else _letters(i // 26 - 1) + chr(97 + i % 26)
+
+
+def _entry(query: Query, p: Placed, style: str, shorts: Mapping[str, str]) -> dict[str, Any]:
+    s, t = p.study, p.tags
     labels = {c.id: c.label for c in query.conditions}
     return {
         "pmid": s.pmid,
         "anchor": f"ev-{query.id}-{s.pmid}",
-        "short": f"{name} {s.year}" if s.year else name,
+        "short": shorts[s.pmid],
         "citation": cite(s, style),
         "citation_html": cite_html(s, style),
         "design": t.design,
