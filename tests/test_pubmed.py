@@ -165,3 +165,11 @@ def test_streaming_parser_reads_a_file_one_record_at_a_time(tmp_path: Path) -> N
         streamed = list(iter_article_set(fh))
     assert [s.pmid for s in streamed] == [str(30000000 + i) for i in range(50)]
     assert tuple(streamed) == parse_article_set(path.read_bytes()).studies
+
+
+def test_an_empty_article_set_is_an_answer_not_an_error() -> None:
+    # EFetch's answer when it has none of the records asked for.
+    empty = parse_article_set(b"<PubmedArticleSet>\n</PubmedArticleSet>\n")
+    assert empty.studies == () and empty.deleted == ()
+    with pytest.raises(ParseError):
+        parse_article_set(b"")

@@ -380,3 +380,33 @@ def test_a_topic_past_10000_records_is_stored_whole(project: Path, no_network: N
     with Store(settings.store_path("pubmed")) as store:
         hits = [h.pmid for h in store.hits()]
     assert len(hits) == len(set(hits)) == 10_500 and set(hits) == set(articles)
+
+
+def test_a_record_efetch_never_returns_is_a_warning_not_a_failure(
+    world: tuple[EutilsEmulator, Path, list[str], list[str]],
+    capsys: pytest.CaptureFixture[str],
+    no_network: None,
+) -> None:
+    emu, project, headache, _ = world
+    settings = Settings(project=project, email="dev@example.org", eutils_url=emu.url)
+    lost = headache[7]
+    emu.withhold(lost)  # ESearch lists it; EFetch answers an empty set when asked for it alone
+    assert cli(project, emu.url) == 0
+    capsys.readouterr()
+    assert main(["status", "--json", "--project", str(project)]) == 0
+    warnings = json.loads(capsys.readouterr().out)["queries"]["headache"]["last_run"]["warnings"]
+    assert any(f"will be tried next run: {lost}" in w for w in warnings)
+    html = (project / "reports" / "research-studies.html").read_text(encoding="utf-8")
+    assert f"/{headache[6]}/" in html and f"/{lost}/" not in html
+    with Store(settings.store_path("pubmed")) as store:
+        assert store.pending("headache") == [lost]
+    for full in (False, True):  # every night, incremental or full, it is asked for again
+        result = refresh(settings, fast_source(emu.url), full=full)
+        assert result.ok and any(lost in w for w in result.outcomes[0].warnings)
+    emu.withhold(lost, withheld=False)
+    before = len(emu.requests)
+    assert refresh(settings, fast_source(emu.url)).ok
+    asked = [r.params.get("id", "") for r in emu.requests[before:] if r.endpoint == "efetch"]
+    assert any(lost in ids for ids in asked)
+    with Store(settings.store_path("pubmed")) as store:
+        assert store.pending("headache") == [] and lost in store.topic("headache")

@@ -487,6 +487,18 @@ def test_drop_records_fault_omits_records(
     assert article_pmids(again) == PMIDS[:5]
 
 
+def test_a_withheld_record_is_left_out_of_every_efetch(
+    emulator: EutilsEmulator, session: requests.Session
+) -> None:
+    emulator.withhold(PMIDS[1])
+    fetched = entrez(call(session, emulator, "efetch", id=",".join(PMIDS[:3])))
+    assert article_pmids(fetched) == [PMIDS[0], PMIDS[2]]
+    alone = call(session, emulator, "efetch", id=PMIDS[1])
+    assert alone.status_code == 200 and b"<PubmedArticle>" not in alone.content
+    emulator.withhold(PMIDS[1], withheld=False)
+    assert article_pmids(entrez(call(session, emulator, "efetch", id=PMIDS[1]))) == [PMIDS[1]]
+
+
 def test_inject_rejects_what_it_cannot_do() -> None:
     emulator = EutilsEmulator()
     with pytest.raises(ValueError, match="unknown fault"):

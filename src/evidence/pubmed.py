@@ -153,8 +153,8 @@ def parse_article_set(data: bytes) -> ArticleSet:
             studies.append(item)
         else:
             deleted.append(item.pmid)
-    if not studies and not deleted:
-        raise ParseError("expected a PubmedArticleSet document")
+    # An empty set is a real answer: EFetch gives one when it has none of the records asked
+    # for (the root element itself was checked above).
     return ArticleSet(studies=tuple(studies), deleted=tuple(deleted))
 
 

@@ -205,6 +205,7 @@ class _State:
     articles: dict[str, _Article] = field(default_factory=dict)
     searches: dict[str, _Search] = field(default_factory=dict)
     deleted: set[str] = field(default_factory=set)
+    withheld: set[str] = field(default_factory=set)
     history: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)
     faults: list[_Fault] = field(default_factory=list)
     windows: dict[str, deque[float]] = field(default_factory=dict)
@@ -369,6 +370,15 @@ class EutilsEmulator:
         """Mark `pmid` deleted: EFetch then answers a DeleteCitation for it."""
         with self._lock:
             self._state.deleted.add(pmid)
+
+    def withhold(self, pmid: str, *, withheld: bool = True) -> None:
+        """EFetch leaves `pmid` out of every answer (ESearch still lists it), as NCBI does
+        now and then for a record it is re-indexing; `withheld=False` serves it again."""
+        with self._lock:
+            if withheld:
+                self._state.withheld.add(pmid)
+            else:
+                self._state.withheld.discard(pmid)
 
     def inject(self, endpoint: str, fault: str, *, times: int = 1, **options: object) -> None:
         """Queue `fault` for the next `times` requests to `endpoint` (or "*": any endpoint).
@@ -565,6 +575,7 @@ class EutilsEmulator:
 
     def _article_set(self, pmids: list[str], drop: int) -> _Response:
         """A PubmedArticleSet for `pmids`, in order (caller holds the lock)."""
+        pmids = [p for p in pmids if p not in self._state.withheld]
         deleted = [p for p in pmids if p in self._state.deleted]
         found = [
             self._state.articles[p].xml
