@@ -410,3 +410,31 @@ def test_a_record_efetch_never_returns_is_a_warning_not_a_failure(
     assert any(lost in ids for ids in asked)
     with Store(settings.store_path("pubmed")) as store:
         assert store.pending("headache") == [] and lost in store.topic("headache")
+
+
+def test_a_lost_history_set_is_fetched_by_pmid(
+    world: tuple[EutilsEmulator, Path, list[str], list[str]], no_network: None
+) -> None:
+    emu, project, headache, neuro = world
+    settings = Settings(project=project, email="dev@example.org", eutils_url=emu.url)
+    # NCBI's history server expires the WebEnv between ESearch and the first EFetch.
+    emu.inject("efetch", "expire_history")
+    result = refresh(settings, fast_source(emu.url))
+    assert result.ok, [o.error for o in result.outcomes]
+    fetches = [r for r in emu.requests if r.endpoint == "efetch"]
+    assert "WebEnv" in fetches[0].params and "id" in fetches[1].params
+    with Store(settings.store_path("pubmed")) as store:
+        assert store.topic("headache") == set(headache)
+        assert store.topic("neuropathic_pain") == set(neuro)
+
+
+def test_a_history_error_fails_only_when_the_pmids_fail_too(
+    world: tuple[EutilsEmulator, Path, list[str], list[str]], no_network: None
+) -> None:
+    emu, project, _, _ = world
+    settings = Settings(project=project, email="dev@example.org", eutils_url=emu.url)
+    emu.inject("efetch", "error_200", times=1000)  # "Unable to obtain query #1", always
+    result = refresh(settings, fast_source(emu.url))
+    assert not result.ok and "Unable to obtain query #1" in result.outcomes[0].error
+    asked = [r for r in emu.requests if r.endpoint == "efetch"]
+    assert "WebEnv" in asked[0].params and "id" in asked[1].params

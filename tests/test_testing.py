@@ -499,6 +499,18 @@ def test_a_withheld_record_is_left_out_of_every_efetch(
     assert article_pmids(entrez(call(session, emulator, "efetch", id=PMIDS[1]))) == [PMIDS[1]]
 
 
+def test_expire_history_fault_forgets_every_webenv(
+    emulator: EutilsEmulator, session: requests.Session
+) -> None:
+    emulator.add_search("x", PMIDS[:3])
+    searched = entrez(call(session, emulator, "esearch", term="x", usehistory="y"))
+    history = {"WebEnv": searched["WebEnv"], "query_key": searched["QueryKey"]}
+    emulator.inject("efetch", "expire_history")
+    lost = call(session, emulator, "efetch", **history)
+    assert error_text(lost, "eFetchResult") == "Unable to obtain query #1"
+    assert article_pmids(entrez(call(session, emulator, "efetch", id=PMIDS[0]))) == [PMIDS[0]]
+
+
 def test_inject_rejects_what_it_cannot_do() -> None:
     emulator = EutilsEmulator()
     with pytest.raises(ValueError, match="unknown fault"):

@@ -22,7 +22,7 @@ from typing import IO, Any
 
 from Bio.Entrez import Parser as EntrezParser
 
-from evidence.errors import EutilsError, ParseError, TransientEutilsError
+from evidence.errors import EutilsError, HistoryError, ParseError, TransientEutilsError
 
 PUBMED_DTD = re.compile(r"^pubmed_(\d{6})\.dtd$")
 SAFE_TAGS = frozenset({"i", "b", "u", "sup", "sub"})
@@ -186,6 +186,8 @@ def ncbi_error(what: str, message: str) -> EutilsError:
     by its wording, so this is the one place that reads it."""
     lower = message.lower()
     kind = TransientEutilsError if any(w in lower for w in _TRANSIENT) else EutilsError
+    if "unable to obtain query" in lower:
+        kind = HistoryError
     return kind(f"{what} failed: {message or 'error answer'}")
 
 

@@ -64,8 +64,11 @@ FAULTS: Final = frozenset(
         "html_200",
         "error_200",
         "drop_records",
+        "expire_history",
     }
 )
+
+_EFETCH_ONLY: Final = frozenset({"drop_records", "expire_history"})
 
 ESEARCH_WINDOW: Final = 9999  # PubMed ESearch serves positions 0..9998 and no further
 EFETCH_MAX_RETMAX: Final = 10000
@@ -169,7 +172,7 @@ class _Fault:
     options: dict[str, object]
 
     def matches(self, endpoint: str) -> bool:
-        if self.kind == "drop_records" and endpoint != "efetch":
+        if self.kind in _EFETCH_ONLY and endpoint != "efetch":
             return False
         return self.endpoint in ("*", endpoint)
 
@@ -395,14 +398,16 @@ class EutilsEmulator:
         - "html_200": an HTML error page with HTTP 200;
         - "error_200": ``<eSearchResult><ERROR>…`` (esearch), ``<eFetchResult><ERROR>…``
           (efetch) at HTTP 200 [message: str];
-        - "drop_records": EFetch only, omit the last [count: int, default 1] records found.
+        - "drop_records": EFetch only, omit the last [count: int, default 1] records found;
+        - "expire_history": EFetch only, the history server forgets every WebEnv first (an
+          EFetch by WebEnv then answers ``<ERROR>Unable to obtain query #1</ERROR>``).
         """
         if fault not in FAULTS:
             raise ValueError(f"unknown fault {fault!r}; expected one of {sorted(FAULTS)}")
         if endpoint != "*" and endpoint not in ENDPOINTS:
             raise ValueError(f"unknown endpoint {endpoint!r}; expected one of {sorted(ENDPOINTS)}")
-        if fault == "drop_records" and endpoint not in ("efetch", "*"):
-            raise ValueError("drop_records applies to efetch only")
+        if fault in _EFETCH_ONLY and endpoint not in ("efetch", "*"):
+            raise ValueError(f"{fault} applies to efetch only")
         if times < 1:
             raise ValueError("times must be at least 1")
         _check_options(fault, options)
@@ -457,6 +462,10 @@ class EutilsEmulator:
             body = {"error": "API rate limit exceeded", "count": str(seen)}
             refusal = _Response(429, _json(body), _JSON_TYPE, (("Retry-After", "1"),))
         return refusal
+
+    def _expire_history(self) -> None:
+        with self._lock:
+            self._state.history.clear()
 
     def _take_fault(self, endpoint: str) -> _Fault | None:
         with self._lock:
@@ -693,6 +702,8 @@ class _Handler(BaseHTTPRequestHandler):
         options = fault.options if fault else {}
         if kind == "reset":
             raise _Abort
+        if kind == "expire_history":
+            emulator._expire_history()
         # a stall ends early, and drops the connection, when the emulator stops
         if kind == "timeout" and emulator._stopping.wait(_number_option(options, "seconds", 5.0)):
             raise _Abort
