@@ -438,3 +438,63 @@ def test_a_history_error_fails_only_when_the_pmids_fail_too(
     assert not result.ok and "Unable to obtain query #1" in result.outcomes[0].error
     asked = [r for r in emu.requests if r.endpoint == "efetch"]
     assert "WebEnv" in asked[0].params and "id" in asked[1].params
+
+
+def test_news_a_failed_publish_held_back_is_announced_by_the_next(
+    world: tuple[EutilsEmulator, Path, list[str], list[str]],
+    capsys: pytest.CaptureFixture[str],
+    no_network: None,
+) -> None:
+    emu, project, headache, neuro = world
+    settings = Settings(project=project, email="dev@example.org", eutils_url=emu.url)
+    assert refresh(settings, fast_source(emu.url)).ok
+    terms = {q.id: q.term for q in load_queries(project / "queries")}
+    more = synthetic_articles(20, seed=9, first_pmid=35950000)
+    for pmid, xml in more.items():
+        emu.add_article(pmid, xml, edat=TODAY)
+    first, second = sorted(more)[:10], sorted(more)[10:]
+
+    # Night 2: headache's new studies are stored, but neuropathic pain fails: no build.
+    emu.add_search(terms["headache"], headache + first)
+    night2 = refresh(
+        settings,
+        fast_source(emu.url),
+        on_event=lambda e: (
+            emu.inject("esearch", "http_503", times=3)  # every attempt
+            if e.message.startswith("neuropathic_pain: search")
+            else None
+        ),
+    )
+    assert [o.ok for o in night2.outcomes] == [True, False]
+    assert main(["status", "--json", "--project", str(project)]) == 0
+    info = json.loads(capsys.readouterr().out)["queries"]["headache"]["last_run"]
+    assert info["status"] == "ok" and info["published"] is False
+    assert main(["status", "--project", str(project)]) == 0
+    assert "stored, not yet in the reports" in capsys.readouterr().out
+
+    # Night 3: more new studies, and the build itself fails (a broken project template).
+    emu.add_search(terms["headache"], headache + first + second)
+    (project / "templates").mkdir()
+    (project / "templates" / "research-studies.md").write_text("{% if %}", encoding="utf-8")
+    assert cli(project, emu.url) != 0
+    capsys.readouterr()
+
+    # Night 4: nothing new at NCBI, and the build works: all 20 are announced, once.
+    (project / "templates" / "research-studies.md").unlink()
+    assert cli(project, emu.url) == 0
+    assert main(["status", "--json", "--project", str(project)]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert sorted(info["queries"]["headache"]["new_studies"]) == sorted(more)
+    assert sorted(info["queries"]["headache"]["changes"]["new"]) == sorted(more)
+    assert info["queries"]["headache"]["last_run"]["published"] is True
+    html = (project / "reports" / "research-studies.html").read_text(encoding="utf-8")
+    assert ": 20 new," in html and "studies are new since the previous refresh" in html
+
+    # Night 5: nothing new, published: nothing is announced as new any more.
+    assert cli(project, emu.url) == 0
+    capsys.readouterr()
+    assert main(["status", "--json", "--project", str(project)]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["queries"]["headache"]["new_studies"] == []
+    with Store(settings.store_path("pubmed")) as store:
+        assert set(neuro) <= store.topic("neuropathic_pain")

@@ -177,9 +177,10 @@ def test_a_version_1_store_is_migrated_in_place(tmp_path: Path) -> None:
         assert set(store.studies()) == {"1"}
         run = store.last_success("q")
         assert run is not None and run.mode == "full" and not run.changes
+        assert run.published_at == "b"  # what an older version stored, it published
         assert store.pending("q") == []
     db = sqlite3.connect(path)
-    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
     db.close()
 
 
@@ -197,3 +198,12 @@ def test_readers_do_not_create_a_store(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="run `evidence refresh` first"):
         Store(tmp_path / "none.sqlite", create=False)
     assert not (tmp_path / "none.sqlite").exists()
+
+
+def test_changes_in_sequence_merge_into_one() -> None:
+    first = Changes(new=("1", "2"), retracted=("3",))
+    later = Changes(new=("4",), deleted=("2",), changed=("3",))
+    merged = first.then(later)
+    assert merged.new == ("1", "4") and merged.deleted == ("2",)
+    assert merged.retracted == ("3",) and merged.changed == ("3",)
+    assert Changes(deleted=("5",)).then(Changes(new=("5",))).deleted == ()

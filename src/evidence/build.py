@@ -9,7 +9,7 @@ from evidence.lock import project_lock
 from evidence.render import environment, render_all, write_all
 from evidence.report import CHART_FILE, report_context
 from evidence.settings import Settings
-from evidence.view import View, load_view
+from evidence.view import View, load_view, open_store
 
 
 def build_files(view: View, templates_dir: Path | None = None) -> dict[str, str]:
@@ -31,5 +31,7 @@ def publish(settings: Settings, view: View) -> list[Path]:
 def build(settings: Settings, *, origin: str) -> list[Path]:
     """Render every report from the store of `origin` into reports/, under the project lock
     (a build never publishes a store that a refresh is halfway through)."""
-    with project_lock(settings):
-        return publish(settings, load_view(settings, origin))
+    with project_lock(settings), open_store(settings, origin) as store:
+        written = publish(settings, load_view(settings, origin, store))
+        store.mark_published()
+        return written

@@ -403,6 +403,8 @@ def _print_status(info: dict[str, object], out: TextIO) -> None:
         )
         if run["status"] == "ok":
             line += f" ({run['mode']}, {run['count']} matched, {run['new']} new)"
+            if not run["published"]:
+                line += "; stored, not yet in the reports (the next successful build adds it)"
         else:
             line += f": {run['error']}"
         print(line, file=out)

@@ -147,6 +147,7 @@ def refresh(
         if result.ok and build:
             view = load_view(settings, source.origin, store, queries=queries, curation=curation)
             result.reports = publish(settings, view)
+            store.mark_published()  # only now: a failed build announces its news next time
             opts.step(f"reports written to {settings.reports_dir}")
         return result
 

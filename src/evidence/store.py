@@ -18,7 +18,7 @@ from typing import Any
 from evidence.errors import StoreError
 from evidence.study import Study
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 _SCHEMA = """
 CREATE TABLE studies (
@@ -53,7 +53,8 @@ CREATE TABLE runs (
     error TEXT NOT NULL DEFAULT '',
     mode TEXT NOT NULL DEFAULT 'full',   -- 'full' (whole search) or 'incremental' (windows)
     window_start TEXT NOT NULL DEFAULT '', -- an incremental run's EDAT/MDAT mindate
-    changes TEXT NOT NULL DEFAULT '{}'   -- the diff against the previous state, as JSON
+    changes TEXT NOT NULL DEFAULT '{}',  -- the diff against the previous state, as JSON
+    published_at TEXT NOT NULL DEFAULT ''  -- when a build first published what it stored
 );
 CREATE TABLE pending (             -- records a run could not fetch: asked for again next run
     query_id TEXT NOT NULL,
@@ -102,8 +103,21 @@ def _v2_to_v3(db: sqlite3.Connection) -> None:
     )
 
 
+def _v3_to_v4(db: sqlite3.Connection) -> None:
+    """Runs remember when their result was published; earlier successes count as published
+    (there is no telling now which builds failed)."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(runs)")}
+    if "published_at" not in columns:
+        db.execute("ALTER TABLE runs ADD COLUMN published_at TEXT NOT NULL DEFAULT ''")
+    db.execute("UPDATE runs SET published_at = finished_at WHERE status = 'ok'")
+
+
 # What takes a store from version N to N+1.
-_MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3}
+_MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
+    1: _v1_to_v2,
+    2: _v2_to_v3,
+    3: _v3_to_v4,
+}
 
 
 def now_iso() -> str:
@@ -145,6 +159,22 @@ class Changes:
     def __bool__(self) -> bool:
         return any(getattr(self, k) for k in CHANGE_KINDS)
 
+    def then(self, later: Changes) -> Changes:
+        """These changes followed by `later`'s, as one: a study that entered and then left
+        is neither new nor removed."""
+
+        def both(kind: str, dropped: tuple[str, ...] = ()) -> tuple[str, ...]:
+            merged = dict.fromkeys(getattr(self, kind) + getattr(later, kind))
+            return tuple(p for p in merged if p not in dropped)
+
+        return Changes(
+            new=both("new", later.deleted),
+            changed=both("changed", later.deleted),
+            retracted=both("retracted", later.deleted),
+            corrected=both("corrected", later.deleted),
+            deleted=both("deleted", later.new),
+        )
+
 
 @dataclass(frozen=True)
 class Run:
@@ -164,6 +194,7 @@ class Run:
     mode: str = "full"
     window_start: str = ""
     changes: Changes = Changes()
+    published_at: str = ""  # '' for a run whose result no build has published yet
 
 
 class Store:
@@ -403,6 +434,14 @@ class Store:
             )
         return cur.rowcount
 
+    def mark_published(self) -> int:
+        """Every successful run not yet published now is: call once the reports are written."""
+        with self.transaction() as db:
+            cur = db.execute(
+                "UPDATE runs SET published_at=? WHERE status='ok' AND published_at=''", (now_iso(),)
+            )
+        return cur.rowcount
+
     def fail_run(self, run_id: int, error: str) -> None:
         with self.transaction() as db:
             db.execute(
@@ -414,7 +453,8 @@ class Store:
         sql = (
             (
                 "SELECT id, query_id, origin, started_at, finished_at, status, term, translation, "
-                "count, new, fetched, warnings, error, mode, window_start, changes FROM runs"
+                "count, new, fetched, warnings, error, mode, window_start, changes, "
+                "published_at FROM runs"
             )
             + (" WHERE query_id=?" if query_id else "")
             + " ORDER BY id"
@@ -438,6 +478,7 @@ class Store:
                 mode=r[13],
                 window_start=r[14],
                 changes=Changes.from_dict(json.loads(r[15])),
+                published_at=r[16],
             )
             for r in rows
         ]
