@@ -81,6 +81,9 @@ def test_a_minimal_query_builds_its_term(tmp_path: Path) -> None:
         ("colour = 'red'\n" + GOOD, "unknown key 'colour'"),
         (GOOD.replace('drug = "ketamine[tiab]"', 'drug = "  "'), "search.drug must not be empty"),
         (GOOD.replace('drug = "ketamine[tiab]"', 'drug = "(ketamine"'), "unbalanced"),
+        (GOOD.replace('drug = "ketamine[tiab]"', 'drug = "ketamine[tiab"'), "[field tags]"),
+        (GOOD.replace('drug = "ketamine[tiab]"', 'drug = "ketamine]tiab"'), "unbalanced"),
+        (GOOD.replace('drug = "ketamine[tiab]"', 'drug = "ket[ti(ab]"'), "unbalanced"),
         (GOOD.replace('title = "T"', ""), "missing required key 'title'"),
         (GOOD.replace('text = ["alpha"]', ""), "needs 'mesh' or 'text'"),
         (

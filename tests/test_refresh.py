@@ -498,3 +498,31 @@ def test_news_a_failed_publish_held_back_is_announced_by_the_next(
     assert info["queries"]["headache"]["new_studies"] == []
     with Store(settings.store_path("pubmed")) as store:
         assert set(neuro) <= store.topic("neuropathic_pain")
+
+
+def test_an_edit_that_empties_a_topic_is_refused(
+    world: tuple[EutilsEmulator, Path, list[str], list[str]],
+    capsys: pytest.CaptureFixture[str],
+    no_network: None,
+) -> None:
+    emu, project, headache, _ = world
+    assert cli(project, emu.url) == 0
+    path = project / "queries" / "headache.toml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("Ketalar[tiab]", "Ketalar[tiab] AND zzz[ti]"),
+        encoding="utf-8",
+    )
+    edited = next(q.term for q in load_queries(project / "queries") if q.id == "headache")
+    emu.add_search(edited, headache[:10])  # the edit broke the term: 10 of 300 left
+    reports = {p.name: p.read_bytes() for p in (project / "reports").iterdir()}
+    capsys.readouterr()
+    assert cli(project, emu.url) == EXIT_NCBI
+    err = capsys.readouterr().err
+    assert "returned 10 records for the edited query whose topic holds 300" in err
+    assert "--allow-shrink" in err
+    assert {p.name: p.read_bytes() for p in (project / "reports").iterdir()} == reports
+    with Store(project / ".evidence" / "pubmed.sqlite") as store:
+        assert store.topic("headache") == set(headache)
+    assert cli(project, emu.url, "--allow-shrink") == 0
+    with Store(project / ".evidence" / "pubmed.sqlite") as store:
+        assert store.topic("headache") == set(headache[:10])

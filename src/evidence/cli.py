@@ -127,7 +127,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--allow-shrink",
         action="store_true",
-        help="accept a full search that returns under half the records of the topic",
+        help="accept a full search (or an edited query) that returns under half the topic",
     )
     p.add_argument(
         "--full",

@@ -254,16 +254,34 @@ def _date_key(text: str) -> tuple[int, int, int]:
 
 
 def _check_balanced(path: Path, term: str) -> None:
+    """Parentheses nest and close, quotes close, and each field tag's [ closes with ]
+    before anything else opens (PubMed reads an unclosed [ as text, silently)."""
     depth = 0
     in_quote = False
+    in_tag = False
     for ch in term:
         if ch == '"':
             in_quote = not in_quote
-        elif not in_quote and ch == "(":
+        elif in_quote:
+            continue
+        elif ch == "[":
+            if in_tag:
+                break
+            in_tag = True
+        elif ch == "]":
+            if not in_tag:
+                in_tag = True  # a ] with no [: unbalanced
+                break
+            in_tag = False
+        elif in_tag and ch in "()":
+            break
+        elif ch == "(":
             depth += 1
-        elif not in_quote and ch == ")":
+        elif ch == ")":
             depth -= 1
             if depth < 0:
                 break
-    if depth != 0 or in_quote:
-        raise QueryError(f"{path}: the search term has unbalanced parentheses or quotes")
+    if depth != 0 or in_quote or in_tag:
+        raise QueryError(
+            f"{path}: the search term has unbalanced parentheses, [field tags] or quotes"
+        )

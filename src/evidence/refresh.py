@@ -193,15 +193,17 @@ def _refresh_query(store: Store, source: Source, query: Query, opts: _Options) -
         if (
             result.complete
             and not opts.allow_shrink
-            and previous is not None
-            and previous.term == query.term
             and len(topic_before) >= SHRINK_FLOOR
             and result.count < len(topic_before) / 2
         ):
+            # Whatever the cause (a PubMed glitch, or an edit that broke the term), a topic
+            # that would lose over half its studies is not published without a word.
+            edited = previous is not None and previous.term != query.term
             raise EutilsError(
-                f"PubMed returned {result.count} records for an unchanged query whose topic "
-                f"holds {len(topic_before)}; keeping the previous studies (rerun with "
-                "--allow-shrink if that is right)"
+                f"PubMed returned {result.count} records for "
+                + ("the edited" if edited else "an unchanged")
+                + f" query whose topic holds {len(topic_before)}; keeping the previous "
+                "studies (rerun with --allow-shrink if that is right)"
             )
         outcome.warnings.extend(result.warnings)
         # Records an earlier run could not fetch are asked for again by an incremental run;
