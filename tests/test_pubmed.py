@@ -173,3 +173,13 @@ def test_an_empty_article_set_is_an_answer_not_an_error() -> None:
     assert empty.studies == () and empty.deleted == ()
     with pytest.raises(ParseError):
         parse_article_set(b"")
+
+
+@pytest.mark.parametrize("pmid", ["1234567890", "0123", "9100013\u00b2", "\u0661\u0662"])
+def test_a_record_whose_pmid_is_not_a_pmid_is_refused_alone(pmid: str) -> None:
+    good = synthetic_article("30000001")
+    odd = synthetic_article("30000002").replace(b">30000002<", f">{pmid}<".encode())
+    body = b"<PubmedArticleSet>\n" + odd + b"\n" + good + b"\n</PubmedArticleSet>\n"
+    parsed = parse_article_set(body)
+    assert [s.pmid for s in parsed.studies] == ["30000001"]
+    assert parsed.refused == (pmid,)

@@ -96,6 +96,8 @@ def test_a_minimal_query_builds_its_term(tmp_path: Path) -> None:
         ),
         (GOOD.replace("[search]", "[search]\nmindate = '2020/13'"), "not a real date"),
         (GOOD.replace("[search]", "[search]\nmindate = 'last year'"), "must be YYYY"),
+        ('sentinels = ["1234567890"]\n' + GOOD, "is not a PMID (1 to 9 digits"),
+        ('sentinels = ["0123"]\n' + GOOD, "no leading zero"),
         (GOOD.replace('id = "a"', 'id = "Bad Id"'), "must be lowercase"),
     ],
 )

@@ -526,3 +526,29 @@ def test_an_edit_that_empties_a_topic_is_refused(
     assert cli(project, emu.url, "--allow-shrink") == 0
     with Store(project / ".evidence" / "pubmed.sqlite") as store:
         assert store.topic("headache") == set(headache[:10])
+
+
+def test_records_whose_pmid_is_not_a_pmid_are_refused_with_a_warning(
+    world: tuple[EutilsEmulator, Path, list[str], list[str]],
+    capsys: pytest.CaptureFixture[str],
+    no_network: None,
+) -> None:
+    emu, project, headache, _ = world
+    template = synthetic_articles_for(headache[0])
+    odd = {"1035000299": "1035000299", "0035000123": "0035000123", "9100013²": "9100013²"}
+    for pmid in odd:
+        emu.add_article(pmid, template.replace(headache[0].encode(), pmid.encode()))
+    # A record served for a valid PMID whose own PMID element is not one.
+    emu.add_article("35999999", template.replace(headache[0].encode(), b"035999999"))
+    term = next(q.term for q in load_queries(project / "queries") if q.id == "headache")
+    emu.add_search(term, [*headache, *odd, "35999999"])
+    assert cli(project, emu.url) == 0
+    capsys.readouterr()
+    assert main(["build", "--project", str(project)]) == 0  # and every later build
+    capsys.readouterr()
+    assert main(["status", "--json", "--project", str(project)]) == 0
+    warnings = json.loads(capsys.readouterr().out)["queries"]["headache"]["last_run"]["warnings"]
+    text = " ".join(warnings)
+    assert all(repr(p) in text for p in odd) and "'035999999'" in text
+    with Store(project / ".evidence" / "pubmed.sqlite") as store:
+        assert store.topic("headache") == set(headache)

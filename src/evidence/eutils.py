@@ -35,6 +35,7 @@ from evidence.pacing import (
     RetryPolicy,
     process_limiter,
 )
+from evidence.study import is_pmid
 
 log = logging.getLogger(__name__)
 
@@ -321,9 +322,18 @@ class EutilsClient:
         self.send(request, check=check)
         record = parsed["record"]
         notes = esearch_notes(record)
+        listed = [str(i) for i in record.get("IdList", [])]
+        ids = tuple(p for p in listed if is_pmid(p))
+        if len(ids) < len(listed):
+            bad = [p for p in listed if not is_pmid(p)]
+            notes += (
+                f"ESearch listed {len(bad)} id(s) that are not PMIDs, left out: "
+                + ", ".join(repr(p) for p in bad[:10]),
+            )
         return SearchResult(
-            count=int(str(record["Count"])),
-            ids=tuple(str(i) for i in record.get("IdList", [])),
+            # The ids left out are not counted: a count above the list means "page on".
+            count=int(str(record["Count"])) - (len(listed) - len(ids)),
+            ids=ids,
             webenv=str(record.get("WebEnv", "")),
             query_key=str(record.get("QueryKey", "")),
             translation=_plain(record.get("QueryTranslation", "")),

@@ -15,6 +15,7 @@ from typing import Any
 
 from evidence.errors import QueryError
 from evidence.settings import read_toml
+from evidence.study import is_pmid
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _DATE = re.compile(r"^(\d{4})(?:/(\d{2})(?:/(\d{2}))?)?$")
@@ -219,9 +220,11 @@ def _str_list(path: Path, key: str, value: object) -> tuple[str, ...]:
 
 def _pmids(path: Path, key: str, value: object) -> tuple[str, ...]:
     items = _str_list(path, key, value)
-    bad = [p for p in items if not p.isdigit()]
+    bad = [p for p in items if not is_pmid(p)]
     if bad:
-        raise QueryError(f"{path}: {key}: {bad[0]!r} is not a PMID (digits only)")
+        raise QueryError(
+            f"{path}: {key}: {bad[0]!r} is not a PMID (1 to 9 digits, no leading zero)"
+        )
     return tuple(dict.fromkeys(items))
 
 

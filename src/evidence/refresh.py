@@ -226,6 +226,11 @@ def _refresh_query(store: Store, source: Source, query: Query, opts: _Options) -
             got |= again
             deleted |= gone
             missing = [p for p in missing if p not in again and p not in gone]
+        if diff.refused:
+            outcome.warnings.append(
+                f"{len(diff.refused)} record(s) refused, their PMID is not a PMID: "
+                + ", ".join(repr(p) for p in diff.refused[:10])
+            )
         if missing:
             outcome.warnings.append(
                 f"{len(missing)} record(s) could not be fetched and will be tried next run: "
@@ -288,6 +293,7 @@ class _Diff:
         self.changed: set[str] = set()
         self.retracted: set[str] = set()
         self.corrected: set[str] = set()
+        self.refused: list[str] = []  # records whose PMID was not a PMID: left out
 
     def add(self, study: Study) -> None:
         old = self.before.get(study.pmid)
@@ -318,6 +324,7 @@ def _fetch_and_store(
     # parsing and the disk work hide inside the waits the rate limit imposes anyway.
     for chunk in prefetched(source.fetch(pmids, result)):
         parsed = parse_article_set(chunk)
+        diff.refused.extend(parsed.refused)
         studies = [s for s in parsed.studies if s.pmid in wanted]
         for study in studies:
             diff.add(study)

@@ -844,7 +844,7 @@ def _int_param(params: Mapping[str, str], name: str, default: int) -> int:
 
 
 def _newest_first(pmid: str) -> tuple[int, str]:
-    return (-int(pmid) if pmid.isdigit() else 1, pmid)
+    return (-int(pmid) if pmid.isdecimal() else 1, pmid)
 
 
 # --- dates ---------------------------------------------------------------------------------
