@@ -7,6 +7,7 @@ import io
 import json
 import math
 import re
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -552,3 +553,44 @@ def test_records_whose_pmid_is_not_a_pmid_are_refused_with_a_warning(
     assert all(repr(p) in text for p in odd) and "'035999999'" in text
     with Store(project / ".evidence" / "pubmed.sqlite") as store:
         assert store.topic("headache") == set(headache)
+
+
+def test_a_damaged_store_is_an_error_never_a_fresh_start(
+    world: tuple[EutilsEmulator, Path, list[str], list[str]],
+    capsys: pytest.CaptureFixture[str],
+    no_network: None,
+) -> None:
+    emu, project, headache, _ = world
+    assert cli(project, emu.url) == 0
+    path = project / ".evidence" / "pubmed.sqlite"
+    saved = path.read_bytes()
+    path.write_bytes(b"")  # truncated: a full disk, a bad copy
+    capsys.readouterr()
+    for args in (refresh_args(project, emu.url), ["status", "--project", str(project)]):
+        assert main(args) == 1
+        err = capsys.readouterr().err
+        assert err.startswith("Error: ") and "0 bytes" in err and "backup" in err
+        assert path.stat().st_size == 0  # nothing created in its place
+
+    path.write_bytes(saved)
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE studies SET record = '{not json' WHERE pmid = ?", (headache[3],))
+        db.execute("UPDATE runs SET changes = 'garbage' WHERE id = 1")
+    db.close()
+    for command in ("status", "build", "review"):
+        assert main([command, "--project", str(project)]) == 1
+        err = capsys.readouterr().err
+        assert err.startswith("Error: ") and "damaged" in err and len(err.splitlines()) == 1
+
+
+def test_a_count_that_is_not_a_number_is_one_error_and_no_run_is_left_running(
+    world: tuple[EutilsEmulator, Path, list[str], list[str]], no_network: None
+) -> None:
+    emu, project, _, _ = world
+    settings = Settings(project=project, email="dev@example.org", eutils_url=emu.url)
+    emu.inject("esearch", "bad_count", times=1000)
+    result = refresh(settings, fast_source(emu.url))
+    assert not result.ok and result.exit_code == EXIT_NCBI
+    assert "Count is not a number ('many')" in result.outcomes[0].error
+    with Store(settings.store_path("pubmed")) as store:
+        assert {r.status for r in store.runs()} == {"failed"}

@@ -207,3 +207,13 @@ def test_changes_in_sequence_merge_into_one() -> None:
     assert merged.new == ("1", "4") and merged.deleted == ("2",)
     assert merged.retracted == ("3",) and merged.changed == ("3",)
     assert Changes(deleted=("5",)).then(Changes(new=("5",))).deleted == ()
+
+
+def test_a_reader_never_turns_a_foreign_file_into_a_store(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite"
+    sqlite3.connect(path).execute("CREATE TABLE other (x)").connection.close()
+    with pytest.raises(StoreError, match="not an evidence store"):
+        Store(path, create=False)
+    (tmp_path / "empty.sqlite").write_bytes(b"")
+    with pytest.raises(StoreError, match="0 bytes"):
+        Store(tmp_path / "empty.sqlite")

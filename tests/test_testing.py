@@ -511,6 +511,17 @@ def test_expire_history_fault_forgets_every_webenv(
     assert article_pmids(entrez(call(session, emulator, "efetch", id=PMIDS[0]))) == [PMIDS[0]]
 
 
+def test_bad_count_fault_garbles_the_count(
+    emulator: EutilsEmulator, session: requests.Session
+) -> None:
+    emulator.add_search("x", PMIDS[:3])
+    emulator.inject("esearch", "bad_count")
+    assert b"<Count>many</Count>" in call(session, emulator, "esearch", term="x").content
+    assert b"<Count>3</Count>" in call(session, emulator, "esearch", term="x").content
+    with pytest.raises(ValueError, match="esearch only"):
+        emulator.inject("efetch", "bad_count")
+
+
 def test_inject_rejects_what_it_cannot_do() -> None:
     emulator = EutilsEmulator()
     with pytest.raises(ValueError, match="unknown fault"):

@@ -200,6 +200,9 @@ def esearch_record(body: bytes) -> Any:
         raise ncbi_error("ESearch", plain_text(record["ERROR"]))
     if "Count" not in record:
         raise ParseError("the eSearchResult has no Count")
+    count = str(record["Count"]).strip()
+    if not (count.isascii() and count.isdigit()):
+        raise ParseError(f"the eSearchResult's Count is not a number ({count[:40]!r})")
     errors = record.get("ErrorList") or {}
     if int(str(record["Count"])) == 0 and isinstance(errors, Mapping) and any(errors.values()):
         # Zero results *because* part of the term failed is an error answer, not an empty set.

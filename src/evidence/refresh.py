@@ -281,6 +281,10 @@ def _refresh_query(store: Store, source: Source, query: Query, opts: _Options) -
         outcome.exit_code = exc.exit_code
         store.fail_run(run_id, outcome.error)
         progress(f"{query.id}: failed: {exc}")
+    except Exception as exc:
+        # A fault of ours: the run is failed, not left 'running', and the traceback shown.
+        store.fail_run(run_id, f"stopped by an unexpected {type(exc).__name__}")
+        raise
     return outcome
 
 

@@ -202,8 +202,16 @@ class Store:
 
     def __init__(self, path: Path, *, create: bool = True) -> None:
         self.path = path
+        self.create = create
         if not create and not path.exists():
             raise StoreError(f"{path}: no store here yet; run `evidence refresh` first")
+        if path.is_file() and path.stat().st_size == 0:
+            # SQLite would take an empty file for a new database: a truncated store would
+            # start over silently, losing run history, first-seen dates and pending ids.
+            raise StoreError(
+                f"{path}: the store is empty (0 bytes), so it was damaged; restore it from "
+                "a backup, or move it aside to start over with a full refresh"
+            )
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(path, isolation_level=None, timeout=30)
@@ -233,6 +241,11 @@ class Store:
             if version > SCHEMA_VERSION:
                 raise StoreError(
                     f"{self.path}: written by a newer evidence (schema {version}); upgrade evidence"
+                )
+            if version == 0 and not self.create:
+                raise StoreError(
+                    f"{self.path}: not an evidence store; restore it from a backup, or move "
+                    "it aside and run `evidence refresh`"
                 )
             if version == 0:
                 for statement in _SCHEMA.split(";"):
@@ -316,9 +329,19 @@ class Store:
                 f"SELECT record FROM studies WHERE deleted_at IS NULL AND pmid IN ({marks})",
                 chunk,
             ):
-                study = Study.from_json(record)
+                study = self._study(record)
                 out[study.pmid] = study
         return out
+
+    def _study(self, record: str) -> Study:
+        try:
+            return Study.from_json(record)
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            raise StoreError(
+                f"{self.path}: a stored record is damaged ({type(exc).__name__}: "
+                f"{str(exc)[:80]}; record begins {record[:40]!r}); restore the store from a "
+                "backup, or move it aside and run a full refresh"
+            ) from exc
 
     def topic(self, query_id: str) -> set[str]:
         """The PMIDs a query's topic holds now (current hits, deleted records included)."""
@@ -347,7 +370,7 @@ class Store:
         )
         out = {}
         for (record,) in rows:
-            study = Study.from_json(record)
+            study = self._study(record)
             out[study.pmid] = study
         return out
 
@@ -460,6 +483,16 @@ class Store:
             + " ORDER BY id"
         )
         rows = self._read(sql, (query_id,) if query_id else ())
+        try:
+            return self._runs(rows)
+        except (ValueError, TypeError, AttributeError) as exc:
+            raise StoreError(
+                f"{self.path}: the run history is damaged ({type(exc).__name__}: "
+                f"{str(exc)[:80]}); restore the store from a backup"
+            ) from exc
+
+    @staticmethod
+    def _runs(rows: list[tuple[Any, ...]]) -> list[Run]:
         return [
             Run(
                 id=r[0],

@@ -65,6 +65,7 @@ FAULTS: Final = frozenset(
         "error_200",
         "drop_records",
         "expire_history",
+        "bad_count",
     }
 )
 
@@ -173,6 +174,8 @@ class _Fault:
 
     def matches(self, endpoint: str) -> bool:
         if self.kind in _EFETCH_ONLY and endpoint != "efetch":
+            return False
+        if self.kind == "bad_count" and endpoint != "esearch":
             return False
         return self.endpoint in ("*", endpoint)
 
@@ -400,7 +403,8 @@ class EutilsEmulator:
           (efetch) at HTTP 200 [message: str];
         - "drop_records": EFetch only, omit the last [count: int, default 1] records found;
         - "expire_history": EFetch only, the history server forgets every WebEnv first (an
-          EFetch by WebEnv then answers ``<ERROR>Unable to obtain query #1</ERROR>``).
+          EFetch by WebEnv then answers ``<ERROR>Unable to obtain query #1</ERROR>``);
+        - "bad_count": ESearch only, the normal answer with ``<Count>many</Count>``.
         """
         if fault not in FAULTS:
             raise ValueError(f"unknown fault {fault!r}; expected one of {sorted(FAULTS)}")
@@ -408,6 +412,8 @@ class EutilsEmulator:
             raise ValueError(f"unknown endpoint {endpoint!r}; expected one of {sorted(ENDPOINTS)}")
         if fault in _EFETCH_ONLY and endpoint not in ("efetch", "*"):
             raise ValueError(f"{fault} applies to efetch only")
+        if fault == "bad_count" and endpoint not in ("esearch", "*"):
+            raise ValueError("bad_count applies to esearch only")
         if times < 1:
             raise ValueError("times must be at least 1")
         _check_options(fault, options)
@@ -713,6 +719,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         drop = int(_number_option(options, "count", 1)) if kind == "drop_records" else 0
         response = refusal or emulator._answer(request, drop=drop)
+        if kind == "bad_count":
+            body = re.sub(rb"<Count>\d+</Count>", b"<Count>many</Count>", response.body, count=1)
+            response = _Response(response.status, body, response.content_type, response.headers)
         self._send(response, truncate=kind == "truncate")
 
     def _read_request(self, method: str, arrival: float) -> RecordedRequest:
