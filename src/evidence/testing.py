@@ -66,6 +66,7 @@ FAULTS: Final = frozenset(
         "drop_records",
         "expire_history",
         "bad_count",
+        "redirect",
     }
 )
 
@@ -404,7 +405,9 @@ class EutilsEmulator:
         - "drop_records": EFetch only, omit the last [count: int, default 1] records found;
         - "expire_history": EFetch only, the history server forgets every WebEnv first (an
           EFetch by WebEnv then answers ``<ERROR>Unable to obtain query #1</ERROR>``);
-        - "bad_count": ESearch only, the normal answer with ``<Count>many</Count>``.
+        - "bad_count": ESearch only, the normal answer with ``<Count>many</Count>``;
+        - "redirect": HTTP 307 to the same path at another base [location: str, required:
+          e.g. a second emulator's `url`].
         """
         if fault not in FAULTS:
             raise ValueError(f"unknown fault {fault!r}; expected one of {sorted(FAULTS)}")
@@ -785,6 +788,9 @@ def _fault_response(kind: str, endpoint: str, options: Mapping[str, object]) -> 
         return _Response(429, _json(body), _JSON_TYPE, _retry_after(options, 1))
     if kind == "html_200":
         return _Response(200, _HTML_200_PAGE, _HTML_TYPE)
+    if kind == "redirect":
+        target = f"{options['location']}{endpoint}.fcgi"
+        return _Response(307, b"", _HTML_TYPE, (("Location", target),))
     if kind == "error_200":
         default = _DEFAULT_ERROR_200.get(endpoint, "Backend failed: temporarily unavailable")
         return _error(endpoint, str(options.get("message", default)))
@@ -804,6 +810,7 @@ _OPTIONS: Final[dict[str, dict[str, tuple[type, ...]]]] = {
     "timeout": {"seconds": (int, float)},
     "error_200": {"message": (str,)},
     "drop_records": {"count": (int,)},
+    "redirect": {"location": (str,)},
 }
 
 
@@ -816,6 +823,8 @@ def _check_options(fault: str, options: Mapping[str, object]) -> None:
             raise ValueError(f"fault {fault!r}: option {name!r} has the wrong type")
     if fault == "drop_records" and _number_option(options, "count", 1) < 1:
         raise ValueError("drop_records: count must be at least 1")
+    if fault == "redirect" and "location" not in options:
+        raise ValueError("redirect: location is required")
     if fault == "timeout" and _number_option(options, "seconds", 5.0) < 0:
         raise ValueError("timeout: seconds cannot be negative")
 
