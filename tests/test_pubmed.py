@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
@@ -183,3 +184,13 @@ def test_a_record_whose_pmid_is_not_a_pmid_is_refused_alone(pmid: str) -> None:
     parsed = parse_article_set(body)
     assert [s.pmid for s in parsed.studies] == ["30000001"]
     assert parsed.refused == (pmid,)
+
+
+@pytest.mark.parametrize(("year", "expected"), [("99999", None), ("1799", None), ("1800", 1800)])
+def test_a_year_no_publication_could_bear_is_unknown(year: str, expected: int | None) -> None:
+    xml = synthetic_article("30000001", year=2020).replace(
+        b"<PubDate><Year>2020</Year>", f"<PubDate><Year>{year}</Year>".encode()
+    )
+    xml = re.sub(rb"<ArticleDate.*?</ArticleDate>", b"", xml, flags=re.S)  # no fallback
+    body = b"<PubmedArticleSet>\n" + xml + b"\n</PubmedArticleSet>\n"
+    assert parse_article_set(body).studies[0].year == expected

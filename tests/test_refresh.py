@@ -594,3 +594,19 @@ def test_a_count_that_is_not_a_number_is_one_error_and_no_run_is_left_running(
     assert "Count is not a number ('many')" in result.outcomes[0].error
     with Store(settings.store_path("pubmed")) as store:
         assert {r.status for r in store.runs()} == {"failed"}
+
+
+def test_an_absurd_year_costs_nothing(
+    world: tuple[EutilsEmulator, Path, list[str], list[str]], no_network: None
+) -> None:
+    emu, project, headache, _ = world
+    xml = synthetic_articles_for(headache[0])
+    emu.add_article(
+        headache[0], re.sub(rb"<PubDate><Year>\d+</Year>", b"<PubDate><Year>99999</Year>", xml)
+    )
+    assert cli(project, emu.url) == 0
+    svg = (project / "reports" / "studies-by-year.svg").read_text(encoding="utf-8")
+    assert "ev-bar-" in svg and "99999" not in svg
+    index = (project / "reports" / "index.html").read_text(encoding="utf-8")
+    assert '<th scope="col">99999</th>' not in index
+    assert (project / "reports" / "studies-by-year.svg").stat().st_size < 500_000

@@ -39,6 +39,7 @@ from evidence.study import (
     MeshHeading,
     Study,
     is_pmid,
+    plausible_year,
 )
 
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
@@ -60,13 +61,14 @@ def parse_pub_date(date: object) -> tuple[int | None, str]:
     medline = plain_text(date.get("MedlineDate"))
     if medline:
         m = _YEAR.search(medline)
-        return (int(m.group(1)) if m else None), medline
+        return plausible_year(int(m.group(1)) if m else None), medline
     year = plain_text(date.get("Year"))
     month = plain_text(date.get("Month")) or plain_text(date.get("Season"))
     if month.isdigit() and 1 <= int(month) <= 12:
         month = MONTHS[int(month) - 1]
     parts = [p for p in (year, month, plain_text(date.get("Day"))) if p]
-    return (int(year) if year.isdigit() else None), " ".join(parts)
+    known = int(year) if year.isascii() and year.isdigit() else None
+    return plausible_year(known), " ".join(parts)
 
 
 def parse_ymd(date: object) -> str:

@@ -8,6 +8,7 @@ store can keep them as they are.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import json
 import re
 from dataclasses import dataclass
@@ -40,6 +41,17 @@ _DOI = re.compile(r"^10\.\d{4,9}/\S+$")
 # 1 to 9 ASCII digits, no leading zero: every PMID PubMed has issued, and nothing else
 # (str.isdigit would take "0123", ten digits, "²" or Arabic-Indic digits).
 _PMID = re.compile(r"[1-9][0-9]{0,8}")
+
+
+FIRST_YEAR = 1800  # before any journal PubMed indexes
+
+
+def plausible_year(year: int | None) -> int | None:
+    """`year` if a publication could bear it (1800 to next year), else None: one absurd
+    value (<Year>99999</Year>) must not stretch tables and charts across millennia."""
+    if year is None or not FIRST_YEAR <= year <= datetime.date.today().year + 1:
+        return None
+    return year
 
 
 def is_pmid(text: str) -> bool:
