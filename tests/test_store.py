@@ -204,9 +204,10 @@ def test_changes_in_sequence_merge_into_one() -> None:
     first = Changes(new=("1", "2"), retracted=("3",))
     later = Changes(new=("4",), deleted=("2",), changed=("3",))
     merged = first.then(later)
-    assert merged.new == ("1", "4") and merged.deleted == ("2",)
+    assert merged.new == ("1", "4") and merged.deleted == ()  # 2 came and went
     assert merged.retracted == ("3",) and merged.changed == ("3",)
     assert Changes(deleted=("5",)).then(Changes(new=("5",))).deleted == ()
+    assert not Changes(new=("6",)).then(Changes(deleted=("6",)))  # came and went: no news
 
 
 def test_a_reader_never_turns_a_foreign_file_into_a_store(tmp_path: Path) -> None:

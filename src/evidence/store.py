@@ -167,12 +167,14 @@ class Changes:
             merged = dict.fromkeys(getattr(self, kind) + getattr(later, kind))
             return tuple(p for p in merged if p not in dropped)
 
+        came_and_went = set(self.new) & set(later.deleted)
+        deleted = both("deleted", later.new)
         return Changes(
             new=both("new", later.deleted),
             changed=both("changed", later.deleted),
             retracted=both("retracted", later.deleted),
             corrected=both("corrected", later.deleted),
-            deleted=both("deleted", later.new),
+            deleted=tuple(p for p in deleted if p not in came_and_went),
         )
 
 
