@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -138,3 +139,10 @@ def test_broad_headings_are_narrowed_in_the_repository_queries() -> None:
     headache = load_query(REPO_QUERIES / "headache.toml")
     assert "headache*[tiab]" not in headache.term  # headache as an adverse event is not enough
     assert "headache*[ti]" in headache.term
+
+
+def test_a_query_file_that_is_not_a_regular_file_is_refused_not_read(tmp_path: Path) -> None:
+    folder = write(tmp_path, GOOD).parent
+    os.mkfifo(folder / "pipe.toml")  # reading it would block the run forever
+    with pytest.raises(QueryError, match=r"pipe\.toml: not a regular file"):
+        load_queries(folder)

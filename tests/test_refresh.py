@@ -610,3 +610,38 @@ def test_an_absurd_year_costs_nothing(
     index = (project / "reports" / "index.html").read_text(encoding="utf-8")
     assert '<th scope="col">99999</th>' not in index
     assert (project / "reports" / "studies-by-year.svg").stat().st_size < 500_000
+
+
+def test_a_last_run_dated_in_the_future_means_a_full_search(
+    world: tuple[EutilsEmulator, Path, list[str], list[str]], no_network: None
+) -> None:
+    emu, project, headache, _ = world
+    settings = Settings(project=project, email="dev@example.org", eutils_url=emu.url)
+    assert refresh(settings, fast_source(emu.url)).ok
+    with sqlite3.connect(settings.store_path("pubmed")) as db:  # the clock was years ahead
+        db.execute("UPDATE runs SET started_at = '2999-01-01T00:00:00+00:00'")
+    db.close()
+    late = synthetic_articles(1, seed=11, first_pmid=35990000)
+    emu.add_article("35990000", late["35990000"], edat="2021/05/05")  # entered long ago
+    term = next(q.term for q in load_queries(project / "queries") if q.id == "headache")
+    emu.add_search(term, [*headache, "35990000"])
+    events: list[str] = []
+    assert refresh(settings, fast_source(emu.url), on_event=lambda e: events.append(e.message)).ok
+    assert any("after today; the clock was wrong" in m for m in events)
+    with Store(settings.store_path("pubmed")) as store:
+        assert "35990000" in store.topic("headache")
+
+
+def test_of_two_versions_of_a_record_in_one_answer_the_newest_wins(
+    world: tuple[EutilsEmulator, Path, list[str], list[str]], no_network: None
+) -> None:
+    emu, project, headache, _ = world
+    settings = Settings(project=project, email="dev@example.org", eutils_url=emu.url)
+    old = synthetic_articles_for(headache[5])
+    new = re.sub(rb"<DateRevised>\s*<Year>\d+", b"<DateRevised><Year>2099", old).replace(
+        b"<ArticleTitle>", b"<ArticleTitle>Revised: "
+    )
+    emu.add_article(headache[5], new + b"\n" + old)  # the newer copy first
+    assert refresh(settings, fast_source(emu.url)).ok
+    with Store(settings.store_path("pubmed")) as store:
+        assert store.stored_studies([headache[5]])[headache[5]].title.startswith("Revised: ")

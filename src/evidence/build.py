@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from evidence.errors import OutputError
 from evidence.exports import EXPORT_FILES, export_text
 from evidence.lock import project_lock
 from evidence.render import environment, render_all, write_all
@@ -25,6 +26,13 @@ def build_files(view: View, templates_dir: Path | None = None) -> dict[str, str]
 
 def publish(settings: Settings, view: View) -> list[Path]:
     """Write the build of `view` into reports/, all files switched together or none."""
+    where = settings.reports_dir.resolve()
+    if not where.is_relative_to(settings.project.resolve()):
+        # A reports/ symlinked elsewhere would have the build overwrite files it never made.
+        raise OutputError(
+            f"{settings.reports_dir} leads outside the project (to {where}); make it a "
+            "folder of the project, and publish from there"
+        )
     return write_all(settings.reports_dir, build_files(view, settings.templates_dir))
 
 

@@ -171,6 +171,16 @@ def _refresh_query(store: Store, source: Source, query: Query, opts: _Options) -
         # PubMed's dates are days, and a record can surface a little after its date: the
         # window starts `overlap_days` before the last successful run began.
         window = date.fromisoformat(previous.started_at[:10]) - timedelta(days=opts.overlap_days)
+        if date.fromisoformat(previous.started_at[:10]) > date.today():
+            # The last run is dated in the future: the clock was (or is) wrong, and its
+            # window would miss what came since. Search the whole topic instead.
+            progress(
+                f"{query.id}: warning: the last successful run is dated "
+                f"{previous.started_at[:10]}, after today; the clock was wrong, so this run "
+                "searches the whole topic",
+                "warning",
+            )
+            window = None
     since = None if opts.full else window
     run_id = store.start_run(query.id, source.origin, query.term)
     outcome = QueryOutcome(query_id=query.id, ok=False)
@@ -329,7 +339,13 @@ def _fetch_and_store(
     for chunk in prefetched(source.fetch(pmids, result)):
         parsed = parse_article_set(chunk)
         diff.refused.extend(parsed.refused)
-        studies = [s for s in parsed.studies if s.pmid in wanted]
+        newest: dict[str, Study] = {}
+        for s in parsed.studies:  # two versions of one PMID in one answer: the newest wins
+            if s.pmid in wanted and (
+                s.pmid not in newest or s.date_revised >= newest[s.pmid].date_revised
+            ):
+                newest[s.pmid] = s
+        studies = list(newest.values())
         for study in studies:
             diff.add(study)
         store.save_studies(studies, source.origin)

@@ -178,7 +178,9 @@ def _feed(view: View, data_date: date) -> dict[str, Any]:
     records = table.to_dict("records")
     for r in records:
         r["updated"] = retracted_at.get(str(r["pmid"]), str(r["first_seen"]))
-    rows = sorted(records, key=lambda r: (r["updated"], str(r["pmid"])), reverse=True)
+    # Newest first: by when first seen (or re-dated), then by PMID as a number (as text,
+    # "9999999" would sort after "10000000").
+    rows = sorted(records, key=lambda r: (r["updated"], int(r["pmid"])), reverse=True)
     entries = []
     for r in rows[:FEED_ENTRIES]:
         study = studies[str(r["pmid"])]
