@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from evidence.errors import OutputError
@@ -10,7 +11,7 @@ from evidence.lock import project_lock
 from evidence.render import environment, render_all, write_all
 from evidence.report import CHART_FILE, report_context
 from evidence.settings import Settings
-from evidence.view import View, load_view, open_store
+from evidence.view import View, curation_warning, load_view, open_store
 
 
 def build_files(view: View, templates_dir: Path | None = None) -> dict[str, str]:
@@ -36,10 +37,15 @@ def publish(settings: Settings, view: View) -> list[Path]:
     return write_all(settings.reports_dir, build_files(view, settings.templates_dir))
 
 
-def build(settings: Settings, *, origin: str) -> list[Path]:
+def build(
+    settings: Settings, *, origin: str, on_warning: Callable[[str], None] | None = None
+) -> list[Path]:
     """Render every report from the store of `origin` into reports/, under the project lock
     (a build never publishes a store that a refresh is halfway through)."""
     with project_lock(settings), open_store(settings, origin) as store:
-        written = publish(settings, load_view(settings, origin, store))
+        view = load_view(settings, origin, store)
+        written = publish(settings, view)
         store.mark_published()
-        return written
+    if on_warning is not None and (warning := curation_warning(view)):
+        on_warning(warning)
+    return written

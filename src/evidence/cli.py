@@ -27,8 +27,8 @@ from evidence.exports import EXPORT_FILES, export
 from evidence.refresh import Event, make_source, refresh
 from evidence.settings import ENV_EMAIL, ENV_EUTILS_URL, ENV_STYLE, Settings, settings_from
 from evidence.sources import ORIGIN_SAMPLE
-from evidence.status import review, status
-from evidence.view import load_view, resolve_origin
+from evidence.status import review_rows, status
+from evidence.view import curation_warning, load_view, resolve_origin
 
 EPILOG = """examples:
   evidence refresh --sample              offline: the curated sample shipped with evidence
@@ -282,7 +282,9 @@ def _refresh(settings: Settings, args: argparse.Namespace) -> int:
 
 def _build(settings: Settings, args: argparse.Namespace) -> int:
     origin = resolve_origin(settings, args.sample or None)
-    written = build(settings, origin=origin)
+    written = build(
+        settings, origin=origin, on_warning=lambda w: print(f"Warning: {w}", file=sys.stderr)
+    )
     _Reporter.for_args(args).say(
         f"Built {len(written)} reports from the {origin} store in {settings.reports_dir}"
     )
@@ -304,11 +306,20 @@ def _status(settings: Settings, args: argparse.Namespace) -> int:
         print(json.dumps(info, indent=2, ensure_ascii=False))
     else:
         _print_status(info, sys.stdout)
+    if info["curation_unknown"]:
+        print(
+            "Warning: queries/curation.toml has decisions for PMIDs in no topic (a typo?): "
+            + ", ".join(info["curation_unknown"][:10]),
+            file=sys.stderr,
+        )
     return EXIT_OK
 
 
 def _review(settings: Settings, args: argparse.Namespace) -> int:
-    rows = review(settings, origin=resolve_origin(settings, args.sample or None))
+    view = load_view(settings, resolve_origin(settings, args.sample or None))
+    rows = review_rows(view)
+    if warning := curation_warning(view):
+        print(f"Warning: {warning}", file=sys.stderr)
     if args.json:
         print(json.dumps(rows, indent=2, ensure_ascii=False))
         return EXIT_OK

@@ -27,7 +27,7 @@ from evidence.settings import Settings
 from evidence.sources import LiveSource, SampleSource, Source
 from evidence.store import Changes, Store
 from evidence.study import CORRECTION_LINKS, Study
-from evidence.view import load_view, project_curation
+from evidence.view import curation_warning, load_view, project_curation
 
 SHRINK_FLOOR = 20  # below this many records, a topic halving is not suspicious
 
@@ -149,6 +149,8 @@ def refresh(
             result.reports = publish(settings, view)
             store.mark_published()  # only now: a failed build announces its news next time
             opts.step(f"reports written to {settings.reports_dir}")
+            if warning := curation_warning(view):
+                opts.step(warning, "warning")
         return result
 
 

@@ -62,6 +62,7 @@ def status(settings: Settings, *, origin: str) -> dict[str, Any]:
         "last_success": max(successes) if successes else None,
         "last_failure": _run_json(last_failure) if last_failure else None,
         "new_studies": changes["new"],
+        "curation_unknown": view.unknown_curation(),
         "changes": changes,
         "queries": runs,
     }

@@ -138,6 +138,12 @@ class View:
                 first.setdefault(p.study.pmid, p)
         return sum(1 for p in first.values() if p.included)
 
+    def unknown_curation(self) -> list[str]:
+        """PMIDs the curation has a decision for that no topic holds: usually a mistyped
+        PMID, which would leave the study it meant as it was (an exclusion not applied)."""
+        held = {p.study.pmid for placed in self.placed.values() for p in placed}
+        return sorted((p for p in self.curation if p not in held), key=int)
+
     def unreviewed(self) -> list[Placed]:
         """Studies no reviewer has coded yet, newest first seen first, once each."""
         seen: dict[str, Placed] = {}
@@ -146,6 +152,18 @@ class View:
                 if p.study.pmid not in self.curation:
                     seen.setdefault(p.study.pmid, p)
         return sorted(seen.values(), key=lambda p: (p.first_seen, p.study.pmid), reverse=True)
+
+
+def curation_warning(view: View) -> str:
+    """The warning build, status and review give for curation entries no topic holds."""
+    unknown = view.unknown_curation()
+    if not unknown:
+        return ""
+    return (
+        f"queries/curation.toml has decisions for {len(unknown)} PMID(s) in no topic, "
+        f"so they apply to nothing (a typo?): {', '.join(unknown[:10])}"
+        + ("…" if len(unknown) > 10 else "")
+    )
 
 
 def project_curation(
