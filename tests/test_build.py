@@ -54,3 +54,18 @@ def test_a_build_waits_for_no_refresh_it_fails_at_once(sample_project: Path) -> 
         build(settings, origin=ORIGIN_SAMPLE)
     assert not (sample_project / "reports").exists()
     assert len(build(settings, origin=ORIGIN_SAMPLE)) == len(OUTPUTS) + 1 + len(EXPORT_FILES)
+
+
+def test_a_reports_folder_leading_outside_the_project_is_refused(
+    sample_project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from evidence.cli import main
+
+    elsewhere = tmp_path / "someone-elses-site"
+    elsewhere.mkdir()
+    (elsewhere / "index.html").write_text("theirs", encoding="utf-8")
+    (sample_project / "reports").symlink_to(elsewhere)
+    assert main(["build", "--sample", "--project", str(sample_project)]) == 1
+    assert "leads outside the project" in capsys.readouterr().err
+    assert [p.name for p in elsewhere.iterdir()] == ["index.html"]
+    assert (elsewhere / "index.html").read_text(encoding="utf-8") == "theirs"

@@ -40,10 +40,10 @@ def bar_heights(svg: str) -> dict[str, float]:
 
 def test_counts_per_year_and_level() -> None:
     data = year_counts(ROWS, LEVELS)
-    assert data.years == (2019, 2020, 2021, 2022)
+    assert data.years == (2019, 2021, 2022)  # the years with studies; 2020 has none
     assert data.levels == ("Randomized trials", "Observational studies", "Reviews")
-    assert data.counts["Randomized trials"] == (2, 0, 0, 1)
-    assert data.counts["Reviews"] == (1, 0, 0, 0)
+    assert data.counts["Randomized trials"] == (2, 0, 1)
+    assert data.counts["Reviews"] == (1, 0, 0)
     assert data.total == 5
     assert data.summary() == (
         "5 studies published from 2019 to 2022; most in 2019 (3 studies). By evidence "
@@ -98,3 +98,12 @@ def test_index_page_embeds_the_chart_and_its_text_alternative(
         ).keys()
     )
     assert "curated offline sample" in standalone  # the title says what the data is
+
+
+def test_an_absurd_year_is_left_out_and_the_cost_follows_the_years_present() -> None:
+    rows = [(1850, LEVELS[0]), (2020, LEVELS[0]), (99999, LEVELS[1]), (1799, LEVELS[1])]
+    data = year_counts(rows, LEVELS)
+    assert data.years == (1850, 2020) and data.levels == (LEVELS[0],)
+    svg = studies_by_year_svg(data, title="T")
+    assert set(bar_heights(svg)) == {"ev-bar-0-1850", "ev-bar-0-2020"}
+    assert svg.count("<path") < 200  # a bar per year present, not per year of the span

@@ -25,6 +25,8 @@ def write(tmp_path: Path, text: str) -> Path:
     ("text", "message"),
     [
         ('[[studies]]\npmid = "1"\n', "unknown key 'studies'"),
+        ('[[study]]\npmid = "0123"\n', "no leading zero"),
+        ('[[study]]\npmid = "1234567890"\n', "1 to 9 digits"),
         ('[[study]]\npmid = "1"\n[[study]]\npmid = "1"\n', "PMID 1 has two entries"),
         ('[[study]]\npmid = "1"\nroute = "iv drip"\n', "unknown route 'iv drip'"),
         ('[[study]]\npmid = "1"\nconditions = ["migrane"]\n', "condition 'migrane' is not"),
@@ -73,11 +75,12 @@ def test_a_notice_pmid_that_is_not_digits_is_shown_unlinked() -> None:
     s = study(
         comments_corrections=(
             CommentCorrection("ErratumIn", "J. 2020", "4190x"),
+            CommentCorrection("ErratumIn", "J. 2021", "\u0664\u0661\u0669\u0660"),
             CommentCorrection("RetractedandRepublishedIn", "J", "7"),
         ),
         mesh=(MeshHeading("Humans"),),
     )
-    assert s.notices == (("Retraction notice", "7"), ("Erratum", ""))
+    assert s.notices == (("Retraction notice", "7"), ("Erratum", ""), ("Erratum", ""))
     assert s.retracted
 
 

@@ -19,8 +19,9 @@ DEPLOY = Path(__file__).resolve().parents[1] / "deploy"
 
 def evidence_args(command: str) -> list[str]:
     """The arguments after `evidence` in a shell command line."""
-    words = command[command.index("evidence refresh") + len("evidence ") :].split(">>")[0].split()
-    return [w for w in words if not w.startswith("$")]
+    rest = command[command.index("evidence refresh") + len("evidence ") :]
+    words = rest.split(">>")[0].split("|")[0].split()
+    return [w for w in words if not w.startswith("$") and w != "2>&1"]
 
 
 def test_crontab_line_is_valid_cron_and_a_valid_command() -> None:
@@ -34,6 +35,11 @@ def test_crontab_line_is_valid_cron_and_a_valid_command() -> None:
     assert croniter.is_valid(" ".join(fields[:5]))
     args = _parser().parse_args(evidence_args(fields[5]))
     assert args.command == "refresh" and args.quiet and args.log_format == "json"
+    # cron's PATH holds no virtualenv, and cron mails what a job prints: errors must be
+    # printed (not only appended to a log file) to be mailed.
+    program = fields[5].split("&&")[-1].split()[0]
+    assert program.startswith("/") and program.endswith("/evidence")
+    assert "2>&1 | tee -a" in fields[5] and ">> " not in fields[5]
     shell = subprocess.run(["bash", "-n", "-c", fields[5]], capture_output=True, text=True)
     assert shell.returncode == 0, shell.stderr
 

@@ -14,7 +14,7 @@ from evidence.entrez_xml import (
     read_entrez_xml,
     safe_markup,
 )
-from evidence.errors import EutilsError, ParseError, TransientEutilsError
+from evidence.errors import EutilsError, HistoryError, ParseError, TransientEutilsError
 
 ESEARCH = (
     b'<?xml version="1.0" encoding="UTF-8" ?>\n<!DOCTYPE eSearchResult PUBLIC '
@@ -75,3 +75,9 @@ def test_an_efetch_answer_must_be_a_whole_article_set(body: bytes, error: type) 
     with pytest.raises(error):
         check_article_set(body)
     check_article_set(b"<PubmedArticleSet></PubmedArticleSet>\n")
+
+
+def test_a_lost_history_set_is_its_own_error() -> None:
+    body = b"<eFetchResult><ERROR>Unable to obtain query #1</ERROR></eFetchResult>\n"
+    with pytest.raises(HistoryError, match="Unable to obtain query #1"):
+        check_article_set(body)

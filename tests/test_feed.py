@@ -71,3 +71,14 @@ def test_new_studies_come_first_and_ids_stay_stable(
 
 def refresh(project: Path, url: str) -> int:
     return main(refresh_args(project, url))
+
+
+def test_entries_seen_together_are_ordered_by_pmid_as_a_number(
+    project: Path, no_network: None
+) -> None:
+    assert main(["refresh", "--sample", "--quiet", "--project", str(project)]) == 0
+    feed = parse(project / "reports" / "feed.xml")
+    # The sample's studies were all first seen when it was compiled.
+    pmids = [int(e.id.rstrip("/").rsplit("/", 1)[1]) for e in feed.entries]
+    assert len({len(str(p)) for p in pmids}) > 1  # 7- and 8-digit PMIDs side by side
+    assert pmids == sorted(pmids, reverse=True)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
@@ -182,3 +183,31 @@ def test_streaming_parser_reads_a_file_one_record_at_a_time(tmp_path: Path) -> N
         streamed = list(iter_article_set(fh))
     assert [s.pmid for s in streamed] == [str(30000000 + i) for i in range(50)]
     assert tuple(streamed) == parse_article_set(path.read_bytes()).studies
+
+
+def test_an_empty_article_set_is_an_answer_not_an_error() -> None:
+    # EFetch's answer when it has none of the records asked for.
+    empty = parse_article_set(b"<PubmedArticleSet>\n</PubmedArticleSet>\n")
+    assert empty.studies == () and empty.deleted == ()
+    with pytest.raises(ParseError):
+        parse_article_set(b"")
+
+
+@pytest.mark.parametrize("pmid", ["1234567890", "0123", "9100013\u00b2", "\u0661\u0662"])
+def test_a_record_whose_pmid_is_not_a_pmid_is_refused_alone(pmid: str) -> None:
+    good = synthetic_article("30000001")
+    odd = synthetic_article("30000002").replace(b">30000002<", f">{pmid}<".encode())
+    body = b"<PubmedArticleSet>\n" + odd + b"\n" + good + b"\n</PubmedArticleSet>\n"
+    parsed = parse_article_set(body)
+    assert [s.pmid for s in parsed.studies] == ["30000001"]
+    assert parsed.refused == (pmid,)
+
+
+@pytest.mark.parametrize(("year", "expected"), [("99999", None), ("1799", None), ("1800", 1800)])
+def test_a_year_no_publication_could_bear_is_unknown(year: str, expected: int | None) -> None:
+    xml = synthetic_article("30000001", year=2020).replace(
+        b"<PubDate><Year>2020</Year>", f"<PubDate><Year>{year}</Year>".encode()
+    )
+    xml = re.sub(rb"<ArticleDate.*?</ArticleDate>", b"", xml, flags=re.S)  # no fallback
+    body = b"<PubmedArticleSet>\n" + xml + b"\n</PubmedArticleSet>\n"
+    assert parse_article_set(body).studies[0].year == expected

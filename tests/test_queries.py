@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -81,6 +82,9 @@ def test_a_minimal_query_builds_its_term(tmp_path: Path) -> None:
         ("colour = 'red'\n" + GOOD, "unknown key 'colour'"),
         (GOOD.replace('drug = "ketamine[tiab]"', 'drug = "  "'), "search.drug must not be empty"),
         (GOOD.replace('drug = "ketamine[tiab]"', 'drug = "(ketamine"'), "unbalanced"),
+        (GOOD.replace('drug = "ketamine[tiab]"', 'drug = "ketamine[tiab"'), "[field tags]"),
+        (GOOD.replace('drug = "ketamine[tiab]"', 'drug = "ketamine]tiab"'), "unbalanced"),
+        (GOOD.replace('drug = "ketamine[tiab]"', 'drug = "ket[ti(ab]"'), "unbalanced"),
         (GOOD.replace('title = "T"', ""), "missing required key 'title'"),
         (GOOD.replace('text = ["alpha"]', ""), "needs 'mesh' or 'text'"),
         (
@@ -93,6 +97,8 @@ def test_a_minimal_query_builds_its_term(tmp_path: Path) -> None:
         ),
         (GOOD.replace("[search]", "[search]\nmindate = '2020/13'"), "not a real date"),
         (GOOD.replace("[search]", "[search]\nmindate = 'last year'"), "must be YYYY"),
+        ('sentinels = ["1234567890"]\n' + GOOD, "is not a PMID (1 to 9 digits"),
+        ('sentinels = ["0123"]\n' + GOOD, "no leading zero"),
         (GOOD.replace('id = "a"', 'id = "Bad Id"'), "must be lowercase"),
     ],
 )
@@ -133,3 +139,10 @@ def test_broad_headings_are_narrowed_in_the_repository_queries() -> None:
     headache = load_query(REPO_QUERIES / "headache.toml")
     assert "headache*[tiab]" not in headache.term  # headache as an adverse event is not enough
     assert "headache*[ti]" in headache.term
+
+
+def test_a_query_file_that_is_not_a_regular_file_is_refused_not_read(tmp_path: Path) -> None:
+    folder = write(tmp_path, GOOD).parent
+    os.mkfifo(folder / "pipe.toml")  # reading it would block the run forever
+    with pytest.raises(QueryError, match=r"pipe\.toml: not a regular file"):
+        load_queries(folder)

@@ -7,6 +7,7 @@ import io
 import json
 import math
 import re
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -380,3 +381,267 @@ def test_a_topic_past_10000_records_is_stored_whole(project: Path, no_network: N
     with Store(settings.store_path("pubmed")) as store:
         hits = [h.pmid for h in store.hits()]
     assert len(hits) == len(set(hits)) == 10_500 and set(hits) == set(articles)
+
+
+def test_a_record_efetch_never_returns_is_a_warning_not_a_failure(
+    world: tuple[EutilsEmulator, Path, list[str], list[str]],
+    capsys: pytest.CaptureFixture[str],
+    no_network: None,
+) -> None:
+    emu, project, headache, _ = world
+    settings = Settings(project=project, email="dev@example.org", eutils_url=emu.url)
+    lost = headache[7]
+    emu.withhold(lost)  # ESearch lists it; EFetch answers an empty set when asked for it alone
+    assert cli(project, emu.url) == 0
+    capsys.readouterr()
+    assert main(["status", "--json", "--project", str(project)]) == 0
+    warnings = json.loads(capsys.readouterr().out)["queries"]["headache"]["last_run"]["warnings"]
+    assert any(f"will be tried next run: {lost}" in w for w in warnings)
+    html = (project / "reports" / "research-studies.html").read_text(encoding="utf-8")
+    assert f"/{headache[6]}/" in html and f"/{lost}/" not in html
+    with Store(settings.store_path("pubmed")) as store:
+        assert store.pending("headache") == [lost]
+    for full in (False, True):  # every night, incremental or full, it is asked for again
+        result = refresh(settings, fast_source(emu.url), full=full)
+        assert result.ok and any(lost in w for w in result.outcomes[0].warnings)
+    emu.withhold(lost, withheld=False)
+    before = len(emu.requests)
+    assert refresh(settings, fast_source(emu.url)).ok
+    asked = [r.params.get("id", "") for r in emu.requests[before:] if r.endpoint == "efetch"]
+    assert any(lost in ids for ids in asked)
+    with Store(settings.store_path("pubmed")) as store:
+        assert store.pending("headache") == [] and lost in store.topic("headache")
+
+
+def test_a_lost_history_set_is_fetched_by_pmid(
+    world: tuple[EutilsEmulator, Path, list[str], list[str]], no_network: None
+) -> None:
+    emu, project, headache, neuro = world
+    settings = Settings(project=project, email="dev@example.org", eutils_url=emu.url)
+    # NCBI's history server expires the WebEnv between ESearch and the first EFetch.
+    emu.inject("efetch", "expire_history")
+    result = refresh(settings, fast_source(emu.url))
+    assert result.ok, [o.error for o in result.outcomes]
+    fetches = [r for r in emu.requests if r.endpoint == "efetch"]
+    assert "WebEnv" in fetches[0].params and "id" in fetches[1].params
+    with Store(settings.store_path("pubmed")) as store:
+        assert store.topic("headache") == set(headache)
+        assert store.topic("neuropathic_pain") == set(neuro)
+
+
+def test_a_history_error_fails_only_when_the_pmids_fail_too(
+    world: tuple[EutilsEmulator, Path, list[str], list[str]], no_network: None
+) -> None:
+    emu, project, _, _ = world
+    settings = Settings(project=project, email="dev@example.org", eutils_url=emu.url)
+    emu.inject("efetch", "error_200", times=1000)  # "Unable to obtain query #1", always
+    result = refresh(settings, fast_source(emu.url))
+    assert not result.ok and "Unable to obtain query #1" in result.outcomes[0].error
+    asked = [r for r in emu.requests if r.endpoint == "efetch"]
+    assert "WebEnv" in asked[0].params and "id" in asked[1].params
+
+
+def test_news_a_failed_publish_held_back_is_announced_by_the_next(
+    world: tuple[EutilsEmulator, Path, list[str], list[str]],
+    capsys: pytest.CaptureFixture[str],
+    no_network: None,
+) -> None:
+    emu, project, headache, neuro = world
+    settings = Settings(project=project, email="dev@example.org", eutils_url=emu.url)
+    assert refresh(settings, fast_source(emu.url)).ok
+    terms = {q.id: q.term for q in load_queries(project / "queries")}
+    more = synthetic_articles(20, seed=9, first_pmid=35950000)
+    for pmid, xml in more.items():
+        emu.add_article(pmid, xml, edat=TODAY)
+    first, second = sorted(more)[:10], sorted(more)[10:]
+
+    # Night 2: headache's new studies are stored, but neuropathic pain fails: no build.
+    emu.add_search(terms["headache"], headache + first)
+    night2 = refresh(
+        settings,
+        fast_source(emu.url),
+        on_event=lambda e: (
+            emu.inject("esearch", "http_503", times=3)  # every attempt
+            if e.message.startswith("neuropathic_pain: search")
+            else None
+        ),
+    )
+    assert [o.ok for o in night2.outcomes] == [True, False]
+    assert main(["status", "--json", "--project", str(project)]) == 0
+    info = json.loads(capsys.readouterr().out)["queries"]["headache"]["last_run"]
+    assert info["status"] == "ok" and info["published"] is False
+    assert main(["status", "--project", str(project)]) == 0
+    assert "stored, not yet in the reports" in capsys.readouterr().out
+
+    # Night 3: more new studies, and the build itself fails (a broken project template).
+    emu.add_search(terms["headache"], headache + first + second)
+    (project / "templates").mkdir()
+    (project / "templates" / "research-studies.md").write_text("{% if %}", encoding="utf-8")
+    assert cli(project, emu.url) != 0
+    capsys.readouterr()
+
+    # Night 4: nothing new at NCBI, and the build works: all 20 are announced, once.
+    (project / "templates" / "research-studies.md").unlink()
+    assert cli(project, emu.url) == 0
+    assert main(["status", "--json", "--project", str(project)]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert sorted(info["queries"]["headache"]["new_studies"]) == sorted(more)
+    assert sorted(info["queries"]["headache"]["changes"]["new"]) == sorted(more)
+    assert info["queries"]["headache"]["last_run"]["published"] is True
+    html = (project / "reports" / "research-studies.html").read_text(encoding="utf-8")
+    assert ": 20 new," in html and "studies are new since the previous refresh" in html
+
+    # Night 5: nothing new, published: nothing is announced as new any more.
+    assert cli(project, emu.url) == 0
+    capsys.readouterr()
+    assert main(["status", "--json", "--project", str(project)]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["queries"]["headache"]["new_studies"] == []
+    with Store(settings.store_path("pubmed")) as store:
+        assert set(neuro) <= store.topic("neuropathic_pain")
+
+
+def test_an_edit_that_empties_a_topic_is_refused(
+    world: tuple[EutilsEmulator, Path, list[str], list[str]],
+    capsys: pytest.CaptureFixture[str],
+    no_network: None,
+) -> None:
+    emu, project, headache, _ = world
+    assert cli(project, emu.url) == 0
+    path = project / "queries" / "headache.toml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("Ketalar[tiab]", "Ketalar[tiab] AND zzz[ti]"),
+        encoding="utf-8",
+    )
+    edited = next(q.term for q in load_queries(project / "queries") if q.id == "headache")
+    emu.add_search(edited, headache[:10])  # the edit broke the term: 10 of 300 left
+    reports = {p.name: p.read_bytes() for p in (project / "reports").iterdir()}
+    capsys.readouterr()
+    assert cli(project, emu.url) == EXIT_NCBI
+    err = capsys.readouterr().err
+    assert "returned 10 records for the edited query whose topic holds 300" in err
+    assert "--allow-shrink" in err
+    assert {p.name: p.read_bytes() for p in (project / "reports").iterdir()} == reports
+    with Store(project / ".evidence" / "pubmed.sqlite") as store:
+        assert store.topic("headache") == set(headache)
+    assert cli(project, emu.url, "--allow-shrink") == 0
+    with Store(project / ".evidence" / "pubmed.sqlite") as store:
+        assert store.topic("headache") == set(headache[:10])
+
+
+def test_records_whose_pmid_is_not_a_pmid_are_refused_with_a_warning(
+    world: tuple[EutilsEmulator, Path, list[str], list[str]],
+    capsys: pytest.CaptureFixture[str],
+    no_network: None,
+) -> None:
+    emu, project, headache, _ = world
+    template = synthetic_articles_for(headache[0])
+    odd = {"1035000299": "1035000299", "0035000123": "0035000123", "9100013²": "9100013²"}
+    for pmid in odd:
+        emu.add_article(pmid, template.replace(headache[0].encode(), pmid.encode()))
+    # A record served for a valid PMID whose own PMID element is not one.
+    emu.add_article("35999999", template.replace(headache[0].encode(), b"035999999"))
+    term = next(q.term for q in load_queries(project / "queries") if q.id == "headache")
+    emu.add_search(term, [*headache, *odd, "35999999"])
+    assert cli(project, emu.url) == 0
+    capsys.readouterr()
+    assert main(["build", "--project", str(project)]) == 0  # and every later build
+    capsys.readouterr()
+    assert main(["status", "--json", "--project", str(project)]) == 0
+    warnings = json.loads(capsys.readouterr().out)["queries"]["headache"]["last_run"]["warnings"]
+    text = " ".join(warnings)
+    assert all(repr(p) in text for p in odd) and "'035999999'" in text
+    with Store(project / ".evidence" / "pubmed.sqlite") as store:
+        assert store.topic("headache") == set(headache)
+
+
+def test_a_damaged_store_is_an_error_never_a_fresh_start(
+    world: tuple[EutilsEmulator, Path, list[str], list[str]],
+    capsys: pytest.CaptureFixture[str],
+    no_network: None,
+) -> None:
+    emu, project, headache, _ = world
+    assert cli(project, emu.url) == 0
+    path = project / ".evidence" / "pubmed.sqlite"
+    saved = path.read_bytes()
+    path.write_bytes(b"")  # truncated: a full disk, a bad copy
+    capsys.readouterr()
+    for args in (refresh_args(project, emu.url), ["status", "--project", str(project)]):
+        assert main(args) == 1
+        err = capsys.readouterr().err
+        assert err.startswith("Error: ") and "0 bytes" in err and "backup" in err
+        assert path.stat().st_size == 0  # nothing created in its place
+
+    path.write_bytes(saved)
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE studies SET record = '{not json' WHERE pmid = ?", (headache[3],))
+        db.execute("UPDATE runs SET changes = 'garbage' WHERE id = 1")
+    db.close()
+    for command in ("status", "build", "review"):
+        assert main([command, "--project", str(project)]) == 1
+        err = capsys.readouterr().err
+        assert err.startswith("Error: ") and "damaged" in err and len(err.splitlines()) == 1
+
+
+def test_a_count_that_is_not_a_number_is_one_error_and_no_run_is_left_running(
+    world: tuple[EutilsEmulator, Path, list[str], list[str]], no_network: None
+) -> None:
+    emu, project, _, _ = world
+    settings = Settings(project=project, email="dev@example.org", eutils_url=emu.url)
+    emu.inject("esearch", "bad_count", times=1000)
+    result = refresh(settings, fast_source(emu.url))
+    assert not result.ok and result.exit_code == EXIT_NCBI
+    assert "Count is not a number ('many')" in result.outcomes[0].error
+    with Store(settings.store_path("pubmed")) as store:
+        assert {r.status for r in store.runs()} == {"failed"}
+
+
+def test_an_absurd_year_costs_nothing(
+    world: tuple[EutilsEmulator, Path, list[str], list[str]], no_network: None
+) -> None:
+    emu, project, headache, _ = world
+    xml = synthetic_articles_for(headache[0])
+    emu.add_article(
+        headache[0], re.sub(rb"<PubDate><Year>\d+</Year>", b"<PubDate><Year>99999</Year>", xml)
+    )
+    assert cli(project, emu.url) == 0
+    svg = (project / "reports" / "studies-by-year.svg").read_text(encoding="utf-8")
+    assert "ev-bar-" in svg and "99999" not in svg
+    index = (project / "reports" / "index.html").read_text(encoding="utf-8")
+    assert '<th scope="col">99999</th>' not in index
+    assert (project / "reports" / "studies-by-year.svg").stat().st_size < 500_000
+
+
+def test_a_last_run_dated_in_the_future_means_a_full_search(
+    world: tuple[EutilsEmulator, Path, list[str], list[str]], no_network: None
+) -> None:
+    emu, project, headache, _ = world
+    settings = Settings(project=project, email="dev@example.org", eutils_url=emu.url)
+    assert refresh(settings, fast_source(emu.url)).ok
+    with sqlite3.connect(settings.store_path("pubmed")) as db:  # the clock was years ahead
+        db.execute("UPDATE runs SET started_at = '2999-01-01T00:00:00+00:00'")
+    db.close()
+    late = synthetic_articles(1, seed=11, first_pmid=35990000)
+    emu.add_article("35990000", late["35990000"], edat="2021/05/05")  # entered long ago
+    term = next(q.term for q in load_queries(project / "queries") if q.id == "headache")
+    emu.add_search(term, [*headache, "35990000"])
+    events: list[str] = []
+    assert refresh(settings, fast_source(emu.url), on_event=lambda e: events.append(e.message)).ok
+    assert any("after today; the clock was wrong" in m for m in events)
+    with Store(settings.store_path("pubmed")) as store:
+        assert "35990000" in store.topic("headache")
+
+
+def test_of_two_versions_of_a_record_in_one_answer_the_newest_wins(
+    world: tuple[EutilsEmulator, Path, list[str], list[str]], no_network: None
+) -> None:
+    emu, project, headache, _ = world
+    settings = Settings(project=project, email="dev@example.org", eutils_url=emu.url)
+    old = synthetic_articles_for(headache[5])
+    new = re.sub(rb"<DateRevised>\s*<Year>\d+", b"<DateRevised><Year>2099", old).replace(
+        b"<ArticleTitle>", b"<ArticleTitle>Revised: "
+    )
+    emu.add_article(headache[5], new + b"\n" + old)  # the newer copy first
+    assert refresh(settings, fast_source(emu.url)).ok
+    with Store(settings.store_path("pubmed")) as store:
+        assert store.stored_studies([headache[5]])[headache[5]].title.startswith("Revised: ")

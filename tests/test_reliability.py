@@ -29,6 +29,7 @@ from evidence.errors import EXIT_BUSY, EXIT_NCBI, EXIT_USAGE, EutilsError, Parse
 from evidence.eutils import EFetch, EutilsClient
 from evidence.pacing import RateLimiter, RetryPolicy
 from evidence.queries import load_queries
+from evidence.store import Store
 from evidence.testing import EutilsEmulator, refresh_args, synthetic_article, synthetic_articles
 
 ALLOWED_LINK = re.compile(
@@ -468,3 +469,61 @@ def test_an_output_in_the_way_changes_nothing(
         [*before, "research-studies.md"]
     )
     assert "index.html" in before and "feed.xml" in before
+
+
+def test_credentials_never_follow_a_redirect_to_another_host(
+    live: tuple[EutilsEmulator, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    emu, project = live
+    with EutilsEmulator({}, rate_limit=None) as elsewhere:
+        emu.inject("*", "redirect", times=1000, location=elsewhere.url)
+        code = main(
+            [*refresh_args(project, emu.url, email="secret.person@example.org"), "--max-time", "5"]
+        )
+        assert code == EXIT_NCBI
+        assert elsewhere.requests == []  # nothing, let alone the key and email, went there
+    err = capsys.readouterr().err
+    assert "a redirect to http://127.0.0.1:" in err and "not followed" in err
+    assert "secret.person" not in err
+
+
+def test_server_text_that_echoes_the_credentials_is_scrubbed(
+    live: tuple[EutilsEmulator, Path],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    emu, project = live
+    monkeypatch.setenv("NCBI_API_KEY", "SECRETKEY123")
+    monkeypatch.setenv("NCBI_EMAIL", "secret.person@example.org")
+    term = next(q.term for q in load_queries(project / "queries") if q.id == "headache")
+    emu.add_search(
+        term,
+        [],
+        translation="for secret.person@example.org",
+        warnings=["key SECRETKEY123 noted for secret.person%40example.org"],
+    )
+    base = ["refresh", "--project", str(project), "--eutils-url", emu.url, "--max-time", "5"]
+    assert main([*base, "--log-format", "json"]) == 0  # translation and warnings stored
+    emu.inject(
+        "esearch",
+        "error_200",
+        times=1000,
+        message="Invalid key SECRETKEY123 for secret.person@example.org",
+    )
+    assert main([*base, "--log-format", "json"]) == EXIT_NCBI
+    assert main(["status", "--json", "--project", str(project)]) == 0
+    out, err = capsys.readouterr()
+    assert "Invalid key <redacted> for <redacted>" in err
+    with Store(project / ".evidence" / "pubmed.sqlite") as store:
+        first = store.runs("headache")[0]
+    assert first.translation == "for <redacted>"
+    assert any("noted for <redacted>" in w for w in first.warnings)
+    texts = [out, err] + [
+        p.read_bytes().decode("utf-8", "replace") for p in snapshot_paths(project)
+    ]
+    for text in texts:
+        assert "SECRETKEY123" not in text and "secret.person" not in text
+
+
+def snapshot_paths(project: Path) -> list[Path]:
+    return [p for folder in ("reports", ".evidence") for p in (project / folder).iterdir()]

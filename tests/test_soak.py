@@ -3,15 +3,19 @@ the emulator with random faults (fixed seed).
 
 PubMed's answer changes between runs (new records entered today, records that drop out of a
 search), each run is incremental or, now and then, a full re-sync, and each meets 0-3
-injected faults. After every run: a success holds every record the search returns (less
-records reported as not fetchable), nothing PubMed never returned, and after a full run
-nothing it no longer returns; the reports list exactly the topics; a failure changes neither
-the store's topics nor a byte of the reports. At the end, after a full run, the store holds
-exactly the emulator's records.
+injected faults, among them records EFetch will not return for a while, a history server
+that forgets the search, and now and then a build that fails (a broken template). After
+every run: a success holds every record the search returns (less records reported as not
+fetchable), nothing PubMed never returned, and after a full run nothing it no longer
+returns; the reports list exactly the topics; a failure changes neither the store's topics
+nor a byte of the reports. At the end, after a full run, the store holds exactly the
+emulator's records, and every study that entered a topic was announced as new once (again
+only after it had left).
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import random
 import re
@@ -19,12 +23,14 @@ import time
 from datetime import date
 from pathlib import Path
 
+from evidence.errors import TemplateError
 from evidence.eutils import EutilsClient
 from evidence.pacing import RateLimiter, RetryPolicy
 from evidence.queries import load_queries
 from evidence.refresh import refresh
 from evidence.settings import Settings
 from evidence.sources import LiveSource
+from evidence.status import status
 from evidence.store import Store
 from evidence.testing import EutilsEmulator, synthetic_articles
 
@@ -42,7 +48,9 @@ FAULTS: list[tuple[str, dict[str, object]]] = [
     ("error_200", {}),
     ("timeout", {"seconds": 0.3}),
     ("drop_records", {"count": 2}),
+    ("expire_history", {}),
 ]
+EFETCH_ONLY = {"drop_records", "expire_history"}
 # A study entry in the report (links to PubMed also appear in notices and warnings).
 LINK = re.compile(r'<li class="ev-study[^"]*" id="ev-[a-z_]+-(\d+)"')
 
@@ -68,6 +76,16 @@ def reports(project: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir())} if folder.exists() else {}
 
 
+def announce(settings: Settings, announced: dict[tuple[str, str], list[str]]) -> None:
+    """Record what the reports just published announced: studies new to a topic, and
+    studies that left it."""
+    info = status(settings, origin="pubmed")["queries"]
+    for qid, q in info.items():
+        for kind, word in (("new", "new"), ("deleted", "left")):
+            for pmid in q["changes"][kind]:
+                announced.setdefault((qid, pmid), []).append(word)
+
+
 def test_soak(project: Path) -> None:
     rng = random.Random(SEED)
     pool = synthetic_articles(420, seed=SEED, first_pmid=39000000)
@@ -78,7 +96,11 @@ def test_soak(project: Path) -> None:
     fresh = iter(pmids[110:])
     today = date.today().strftime("%Y/%m/%d")
     settings = Settings(project=project, email="soak@example.org")
-    outcomes = {"ok": 0, "failed": 0}
+    outcomes = {"ok": 0, "failed": 0, "build failed": 0}
+    withheld: set[str] = set()
+    announced: dict[tuple[str, str], list[str]] = {}  # (topic, pmid) -> "new" / "left", in order
+    (project / "templates").mkdir()
+    template = project / "templates" / "feed.xml"
     started = time.monotonic()
     with EutilsEmulator(pool, rate_limit=None) as emu:
         for run in range(RUNS):
@@ -94,15 +116,32 @@ def test_soak(project: Path) -> None:
             for _ in range(rng.choice((0, 0, 1, 2, 3))):
                 name, options = rng.choice(FAULTS)
                 endpoint = (
-                    "efetch" if name == "drop_records" else rng.choice(("esearch", "efetch", "*"))
+                    "efetch" if name in EFETCH_ONLY else rng.choice(("esearch", "efetch", "*"))
                 )
                 emu.inject(endpoint, name, times=rng.randint(1, 4), **options)
+            if rng.random() < 0.1:  # a record EFetch will not return for a while
+                pmid = rng.choice(sorted(set().union(*world.values())))
+                emu.withhold(pmid)
+                withheld.add(pmid)
+            elif withheld and rng.random() < 0.3:
+                emu.withhold(withheld.pop(), withheld=False)
+            broken = rng.random() < 0.05  # the build fails after the topics are stored
+            if broken:
+                template.write_text("{% if %}", "utf-8")
+            else:
+                template.unlink(missing_ok=True)
 
             before_reports, before_hits = reports(project), (current_hits(settings) if run else {})
             full = rng.random() < 0.15
-            result = refresh(settings, source_for(emu.url), full=full)
+            try:
+                result = refresh(settings, source_for(emu.url), full=full)
+            except TemplateError:
+                outcomes["build failed"] += 1
+                assert reports(project) == before_reports, run
+                continue
             hits = current_hits(settings)
             if result.ok:
+                announce(settings, announced)
                 outcomes["ok"] += 1
                 for o in result.outcomes:
                     missing = world[o.query_id] - hits.get(o.query_id, set())
@@ -121,8 +160,13 @@ def test_soak(project: Path) -> None:
                         assert hits.get(o.query_id) == before_hits.get(o.query_id), run
 
         # Faults may still be queued: runs go on until one succeeds, then all is in sync.
+        template.unlink(missing_ok=True)
+        for pmid in withheld:
+            emu.withhold(pmid, withheld=False)
         for _ in range(20):
             done = refresh(settings, source_for(emu.url), full=True)
+            if done.ok:
+                announce(settings, announced)
             if done.ok and current_hits(settings) == world:
                 break
         else:
@@ -130,11 +174,17 @@ def test_soak(project: Path) -> None:
         emu_records = {qid: set(found) for qid, found in world.items()}
         requests = emu.count("*")
     assert current_hits(settings) == emu_records
+    for (qid, pmid), said in announced.items():
+        # New once; new again only after it left the topic; never new twice in a row.
+        assert all(a != b for a, b in itertools.pairwise(said)), (qid, pmid, said)
+    for qid, found in emu_records.items():
+        assert all(announced.get((qid, p), [""])[0] == "new" for p in found), qid
     shown = set(LINK.findall((project / "reports" / "research-studies.html").read_text("utf-8")))
     assert shown == set().union(*emu_records.values())
     print(
         f"soak: {outcomes['ok']} runs succeeded, {outcomes['failed']} failed and changed "
-        f"nothing, {requests} requests, {time.monotonic() - started:.1f}s"
+        f"nothing, {outcomes['build failed']} stored but failed to build, {requests} "
+        f"requests, {time.monotonic() - started:.1f}s"
     )
     # Records entered "today" stay inside every incremental window of the soak (it all
     # happens on one day), so each run fetches them again and meets more of the faults:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+
+import pytest
 
 from evidence.designs import design_call
 from evidence.settings import Settings
@@ -55,3 +58,20 @@ def test_review_lists_what_no_reviewer_coded_newest_first(sample_project: Path) 
     # Why the study carries its design: the indexing, or the words the rule matched.
     added = next(p.study for ps in view.placed.values() for p in ps if p.study.pmid == "99000001")
     assert rows[0]["design_source"] == design_call(added).source
+
+
+def test_curation_for_a_pmid_in_no_topic_is_warned_everywhere(
+    sample_project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from evidence.cli import main
+
+    (sample_project / "queries" / "curation.toml").write_text(
+        '[[study]]\npmid = "99999999"\ndecision = "exclude"\nreason = "off topic"\n',
+        encoding="utf-8",
+    )
+    for command in ("build", "status", "review"):
+        assert main([command, "--sample", "--project", str(sample_project)]) == 0
+        err = capsys.readouterr().err
+        assert "in no topic" in err and "99999999" in err, command
+    assert main(["status", "--json", "--sample", "--project", str(sample_project)]) == 0
+    assert json.loads(capsys.readouterr().out)["curation_unknown"] == ["99999999"]

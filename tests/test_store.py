@@ -177,9 +177,10 @@ def test_a_version_1_store_is_migrated_in_place(tmp_path: Path) -> None:
         assert set(store.studies()) == {"1"}
         run = store.last_success("q")
         assert run is not None and run.mode == "full" and not run.changes
+        assert run.published_at == "b"  # what an older version stored, it published
         assert store.pending("q") == []
     db = sqlite3.connect(path)
-    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
     db.close()
 
 
@@ -197,3 +198,23 @@ def test_readers_do_not_create_a_store(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="run `evidence refresh` first"):
         Store(tmp_path / "none.sqlite", create=False)
     assert not (tmp_path / "none.sqlite").exists()
+
+
+def test_changes_in_sequence_merge_into_one() -> None:
+    first = Changes(new=("1", "2"), retracted=("3",))
+    later = Changes(new=("4",), deleted=("2",), changed=("3",))
+    merged = first.then(later)
+    assert merged.new == ("1", "4") and merged.deleted == ()  # 2 came and went
+    assert merged.retracted == ("3",) and merged.changed == ("3",)
+    assert Changes(deleted=("5",)).then(Changes(new=("5",))).deleted == ()
+    assert not Changes(new=("6",)).then(Changes(deleted=("6",)))  # came and went: no news
+
+
+def test_a_reader_never_turns_a_foreign_file_into_a_store(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite"
+    sqlite3.connect(path).execute("CREATE TABLE other (x)").connection.close()
+    with pytest.raises(StoreError, match="not an evidence store"):
+        Store(path, create=False)
+    (tmp_path / "empty.sqlite").write_bytes(b"")
+    with pytest.raises(StoreError, match="0 bytes"):
+        Store(tmp_path / "empty.sqlite")

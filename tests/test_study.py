@@ -14,6 +14,7 @@ from evidence.study import (
     MeshHeading,
     Study,
     doi_url,
+    is_pmid,
     pmc_url,
     pubmed_url,
 )
@@ -21,8 +22,11 @@ from evidence.study import (
 
 def test_links_are_built_only_from_valid_identifiers() -> None:
     assert pubmed_url("123") == "https://pubmed.ncbi.nlm.nih.gov/123/"
-    with pytest.raises(ValueError, match="not a PMID"):
-        pubmed_url("12a")
+    for bad in ("12a", "0123", "1234567890", "9100013\u00b2", "\u0661\u0662\u0663", "123\n"):
+        with pytest.raises(ValueError, match="not a PMID"):
+            pubmed_url(bad)
+        assert not is_pmid(bad)
+    assert is_pmid("1") and is_pmid("999999999")
     assert doi_url("10.1000/x y") == ""  # no link is better than a bad one
     assert doi_url("10.1000/a(b)<c>") == "https://doi.org/10.1000/a(b)%3Cc%3E"
     assert pmc_url("PMC123") == "https://pmc.ncbi.nlm.nih.gov/articles/PMC123/"

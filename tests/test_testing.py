@@ -487,6 +487,41 @@ def test_drop_records_fault_omits_records(
     assert article_pmids(again) == PMIDS[:5]
 
 
+def test_a_withheld_record_is_left_out_of_every_efetch(
+    emulator: EutilsEmulator, session: requests.Session
+) -> None:
+    emulator.withhold(PMIDS[1])
+    fetched = entrez(call(session, emulator, "efetch", id=",".join(PMIDS[:3])))
+    assert article_pmids(fetched) == [PMIDS[0], PMIDS[2]]
+    alone = call(session, emulator, "efetch", id=PMIDS[1])
+    assert alone.status_code == 200 and b"<PubmedArticle>" not in alone.content
+    emulator.withhold(PMIDS[1], withheld=False)
+    assert article_pmids(entrez(call(session, emulator, "efetch", id=PMIDS[1]))) == [PMIDS[1]]
+
+
+def test_expire_history_fault_forgets_every_webenv(
+    emulator: EutilsEmulator, session: requests.Session
+) -> None:
+    emulator.add_search("x", PMIDS[:3])
+    searched = entrez(call(session, emulator, "esearch", term="x", usehistory="y"))
+    history = {"WebEnv": searched["WebEnv"], "query_key": searched["QueryKey"]}
+    emulator.inject("efetch", "expire_history")
+    lost = call(session, emulator, "efetch", **history)
+    assert error_text(lost, "eFetchResult") == "Unable to obtain query #1"
+    assert article_pmids(entrez(call(session, emulator, "efetch", id=PMIDS[0]))) == [PMIDS[0]]
+
+
+def test_bad_count_fault_garbles_the_count(
+    emulator: EutilsEmulator, session: requests.Session
+) -> None:
+    emulator.add_search("x", PMIDS[:3])
+    emulator.inject("esearch", "bad_count")
+    assert b"<Count>many</Count>" in call(session, emulator, "esearch", term="x").content
+    assert b"<Count>3</Count>" in call(session, emulator, "esearch", term="x").content
+    with pytest.raises(ValueError, match="esearch only"):
+        emulator.inject("efetch", "bad_count")
+
+
 def test_inject_rejects_what_it_cannot_do() -> None:
     emulator = EutilsEmulator()
     with pytest.raises(ValueError, match="unknown fault"):

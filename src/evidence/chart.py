@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -16,6 +17,8 @@ from functools import lru_cache
 import matplotlib as mpl
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
+
+from evidence.study import plausible_year
 
 # Okabe-Ito colours: told apart with the common colour-vision deficiencies.
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
@@ -52,17 +55,16 @@ class YearCounts:
 
 
 def year_counts(rows: Sequence[tuple[int | None, str]], levels: Sequence[str]) -> YearCounts:
-    """Count (year, level label) pairs; studies without a year are left out of the chart."""
-    dated = [(y, lv) for y, lv in rows if y is not None]
+    """Count (year, level label) pairs for the years that have studies (a year with none
+    is not a bar: the chart's cost follows the years present, not the span between them);
+    studies without a plausible year are left out of the chart."""
+    dated = [(y, lv) for y, lv in rows if y is not None and plausible_year(y) is not None]
     if not dated:
         return YearCounts((), tuple(levels), {lv: () for lv in levels})
-    first, last = min(y for y, _ in dated), max(y for y, _ in dated)
-    years = tuple(range(first, last + 1))
+    tally = Counter(dated)
+    years = tuple(sorted({y for y, _ in dated}))
     present = [lv for lv in levels if any(lv == level for _, level in dated)]
-    counts = {
-        lv: tuple(sum(1 for y, level in dated if y == year and level == lv) for year in years)
-        for lv in present
-    }
+    counts = {lv: tuple(tally[(year, lv)] for year in years) for lv in present}
     return YearCounts(years, tuple(present), counts)
 
 

@@ -27,8 +27,8 @@ from evidence.exports import EXPORT_FILES, export
 from evidence.refresh import Event, make_source, refresh
 from evidence.settings import ENV_EMAIL, ENV_EUTILS_URL, ENV_STYLE, Settings, settings_from
 from evidence.sources import ORIGIN_SAMPLE
-from evidence.status import review, status
-from evidence.view import load_view, resolve_origin
+from evidence.status import review_rows, status
+from evidence.view import curation_warning, load_view, resolve_origin
 
 EPILOG = """examples:
   evidence refresh --sample              offline: the curated sample shipped with evidence
@@ -133,7 +133,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--allow-shrink",
         action="store_true",
-        help="accept a full search that returns under half the records of the topic",
+        help="accept a full search (or an edited query) that returns under half the topic",
     )
     p.add_argument(
         "--full",
@@ -309,7 +309,9 @@ def _refresh(settings: Settings, args: argparse.Namespace) -> int:
 
 def _build(settings: Settings, args: argparse.Namespace) -> int:
     origin = resolve_origin(settings, args.sample or None)
-    written = build(settings, origin=origin)
+    written = build(
+        settings, origin=origin, on_warning=lambda w: print(f"Warning: {w}", file=sys.stderr)
+    )
     _Reporter.for_args(args).say(
         f"Built {len(written)} reports from the {origin} store in {settings.reports_dir}"
     )
@@ -335,6 +337,12 @@ def _status(settings: Settings, args: argparse.Namespace) -> int:
         print(json.dumps(info, indent=2, ensure_ascii=False))
     else:
         _print_status(info, sys.stdout)
+    if info["curation_unknown"]:
+        print(
+            "Warning: queries/curation.toml has decisions for PMIDs in no topic (a typo?): "
+            + ", ".join(info["curation_unknown"][:10]),
+            file=sys.stderr,
+        )
     return EXIT_OK
 
 
@@ -342,7 +350,10 @@ def _review(settings: Settings, args: argparse.Namespace) -> int:
     origin = resolve_origin(settings, args.sample or None)
     if args.serve:
         return _serve(settings, origin, args.port)
-    rows = review(settings, origin=origin)
+    view = load_view(settings, origin)
+    rows = review_rows(view)
+    if warning := curation_warning(view):
+        print(f"Warning: {warning}", file=sys.stderr)
     if args.json:
         print(json.dumps(rows, indent=2, ensure_ascii=False))
         return EXIT_OK
@@ -451,6 +462,8 @@ def _print_status(info: dict[str, object], out: TextIO) -> None:
         )
         if run["status"] == "ok":
             line += f" ({run['mode']}, {run['count']} matched, {run['new']} new)"
+            if not run["published"]:
+                line += "; stored, not yet in the reports (the next successful build adds it)"
         else:
             line += f": {run['error']}"
         print(line, file=out)

@@ -34,7 +34,7 @@ from evidence.errors import QueryError
 from evidence.queries import Query
 from evidence.routes import ROUTE_LABELS
 from evidence.settings import read_toml
-from evidence.study import Tags
+from evidence.study import Tags, is_pmid
 
 _KEYS = {
     "pmid",
@@ -90,8 +90,10 @@ def entries_from(records: Iterable[Mapping[str, Any]], where: str) -> Curation:
         if unknown:
             raise QueryError(f"{at}: unknown key {unknown[0]!r}")
         pmid = str(raw.get("pmid", "")).strip()
-        if not pmid.isdigit():
-            raise QueryError(f"{at}: pmid must be a PubMed id (digits), got {pmid!r}")
+        if not is_pmid(pmid):
+            raise QueryError(
+                f"{at}: pmid must be a PubMed id (1 to 9 digits, no leading zero), got {pmid!r}"
+            )
         if pmid in out:
             raise QueryError(f"{at}: PMID {pmid} has two entries; keep one")
         route = str(raw.get("route", ""))

@@ -22,7 +22,7 @@ from typing import IO, Any
 
 from Bio.Entrez import Parser as EntrezParser
 
-from evidence.errors import EutilsError, ParseError, TransientEutilsError
+from evidence.errors import EutilsError, HistoryError, ParseError, TransientEutilsError
 
 PUBMED_DTD = re.compile(r"^pubmed_(\d{6})\.dtd$")
 SAFE_TAGS = frozenset({"i", "b", "u", "sup", "sub"})
@@ -186,6 +186,8 @@ def ncbi_error(what: str, message: str) -> EutilsError:
     by its wording, so this is the one place that reads it."""
     lower = message.lower()
     kind = TransientEutilsError if any(w in lower for w in _TRANSIENT) else EutilsError
+    if "unable to obtain query" in lower:
+        kind = HistoryError
     return kind(f"{what} failed: {message or 'error answer'}")
 
 
@@ -198,6 +200,9 @@ def esearch_record(body: bytes) -> Any:
         raise ncbi_error("ESearch", plain_text(record["ERROR"]))
     if "Count" not in record:
         raise ParseError("the eSearchResult has no Count")
+    count = str(record["Count"]).strip()
+    if not (count.isascii() and count.isdigit()):
+        raise ParseError(f"the eSearchResult's Count is not a number ({count[:40]!r})")
     errors = record.get("ErrorList") or {}
     if int(str(record["Count"])) == 0 and isinstance(errors, Mapping) and any(errors.values()):
         # Zero results *because* part of the term failed is an error answer, not an empty set.

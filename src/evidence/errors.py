@@ -42,6 +42,11 @@ class TransientEutilsError(EutilsError):
     """NCBI answered with an error that says trying again may work ("Search Backend failed")."""
 
 
+class HistoryError(EutilsError):
+    """NCBI's history server lost or expired the search's WebEnv ("Unable to obtain query
+    #1"): the records are still there, asked for by their PMIDs."""
+
+
 class ParseError(EvidenceError):
     """An E-utilities answer that is not the XML it should be."""
 

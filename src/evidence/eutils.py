@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import quote, quote_plus, urlencode, urljoin, urlsplit, urlunsplit
 
 import requests
 
@@ -27,7 +27,13 @@ from evidence.entrez_xml import (
     read_entrez_xml,
 )
 from evidence.entrez_xml import plain_text as _plain
-from evidence.errors import ConfigError, EutilsError, ParseError, TransientEutilsError
+from evidence.errors import (
+    ConfigError,
+    EutilsError,
+    EvidenceError,
+    ParseError,
+    TransientEutilsError,
+)
 from evidence.pacing import (
     RATE_WITH_KEY,
     RATE_WITHOUT_KEY,
@@ -35,6 +41,7 @@ from evidence.pacing import (
     RetryPolicy,
     process_limiter,
 )
+from evidence.study import is_pmid
 
 log = logging.getLogger(__name__)
 
@@ -218,12 +225,29 @@ class EutilsClient:
 
     # sending ------------------------------------------------------------------------
 
+    def scrub(self, text: str) -> str:
+        """`text` (anything a server said) with the API key and the email taken out: an
+        answer that echoes them must not carry them into messages, logs or the store."""
+        for secret in (self.api_key, self.email):
+            if secret:
+                for form in {secret, quote(secret, safe=""), quote_plus(secret)}:
+                    text = text.replace(form, "<redacted>")
+        return text
+
     def send(self, request: Request, *, check: Callable[[bytes], None] | None = None) -> bytes:
         """Send one request and return its body, retrying what NCBI says is transient.
 
         `check` validates a 200 body; it raises ParseError (retried: a truncated or HTML body)
         or EutilsError (retried when `.status` is None and the message looks transient).
+        Redirects are never followed: the POSTed body carries the key and the email.
         """
+        try:
+            return self._send(request, check)
+        except EvidenceError as exc:
+            exc.args = tuple(self.scrub(str(a)) for a in exc.args)
+            raise
+
+    def _send(self, request: Request, check: Callable[[bytes], None] | None) -> bytes:
         assert self.session is not None and self.limiter is not None
         url = urljoin(self.base_url, request.endpoint)
         shown = self.url_for(request)
@@ -247,6 +271,7 @@ class EutilsClient:
                     url,
                     data=data,
                     stream=True,
+                    allow_redirects=False,
                     timeout=(
                         self.policy.connect_timeout,
                         min(self.policy.read_timeout, max(remaining, 1.0)),
@@ -274,6 +299,16 @@ class EutilsClient:
                         last = f"bad answer: {exc}"
                     except TransientEutilsError as exc:
                         last = str(exc)
+                elif 300 <= response.status_code < 400:
+                    where = urlsplit(urljoin(url, response.headers.get("Location", "")))
+                    raise EutilsError(
+                        f"E-utilities answered HTTP {response.status_code}, a redirect to "
+                        f"{where.scheme}://{where.netloc}{where.path}; not followed, as the "
+                        "request carries the email and API key (if E-utilities moved, set "
+                        f"--eutils-url to the new address) ({shown})",
+                        status=response.status_code,
+                        url=shown,
+                    )
                 elif response.status_code in RETRY_STATUSES:
                     status = response.status_code
                     last = f"HTTP {response.status_code}{_ncbi_message(body)}"
@@ -300,6 +335,7 @@ class EutilsClient:
                 wait *= 0.5 + random.random() / 2  # jitter, so parallel jobs spread out
             if self.clock() + wait > self._deadline:
                 break
+            last = self.scrub(last)
             if self.on_retry is not None:
                 self.on_retry(f"{last}; retrying in {wait:.1f}s ({attempt}/{self.policy.attempts})")
             self.sleep(wait)
@@ -321,13 +357,22 @@ class EutilsClient:
         self.send(request, check=check)
         record = parsed["record"]
         notes = esearch_notes(record)
+        listed = [str(i) for i in record.get("IdList", [])]
+        ids = tuple(p for p in listed if is_pmid(p))
+        if len(ids) < len(listed):
+            bad = [p for p in listed if not is_pmid(p)]
+            notes += (
+                f"ESearch listed {len(bad)} id(s) that are not PMIDs, left out: "
+                + ", ".join(repr(p) for p in bad[:10]),
+            )
         return SearchResult(
-            count=int(str(record["Count"])),
-            ids=tuple(str(i) for i in record.get("IdList", [])),
+            # The ids left out are not counted: a count above the list means "page on".
+            count=int(str(record["Count"])) - (len(listed) - len(ids)),
+            ids=ids,
             webenv=str(record.get("WebEnv", "")),
             query_key=str(record.get("QueryKey", "")),
-            translation=_plain(record.get("QueryTranslation", "")),
-            warnings=notes,
+            translation=self.scrub(_plain(record.get("QueryTranslation", ""))),
+            warnings=tuple(self.scrub(n) for n in notes),
         )
 
     def efetch(self, request: EFetch) -> bytes:

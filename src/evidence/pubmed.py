@@ -38,6 +38,8 @@ from evidence.study import (
     CommentCorrection,
     MeshHeading,
     Study,
+    is_pmid,
+    plausible_year,
 )
 
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
@@ -49,6 +51,7 @@ class ArticleSet:
 
     studies: tuple[Study, ...]
     deleted: tuple[str, ...]  # PMIDs of DeleteCitation entries
+    refused: tuple[str, ...] = ()  # records left out: what they gave as PMID (not a PMID)
 
 
 def parse_pub_date(date: object) -> tuple[int | None, str]:
@@ -58,13 +61,14 @@ def parse_pub_date(date: object) -> tuple[int | None, str]:
     medline = plain_text(date.get("MedlineDate"))
     if medline:
         m = _YEAR.search(medline)
-        return (int(m.group(1)) if m else None), medline
+        return plausible_year(int(m.group(1)) if m else None), medline
     year = plain_text(date.get("Year"))
     month = plain_text(date.get("Month")) or plain_text(date.get("Season"))
     if month.isdigit() and 1 <= int(month) <= 12:
         month = MONTHS[int(month) - 1]
     parts = [p for p in (year, month, plain_text(date.get("Day"))) if p]
-    return (int(year) if year.isdigit() else None), " ".join(parts)
+    known = int(year) if year.isascii() and year.isdigit() else None
+    return plausible_year(known), " ".join(parts)
 
 
 def parse_ymd(date: object) -> str:
@@ -88,9 +92,13 @@ _OTHER_ENTITY = re.compile(rb"&(?!(?:" + _PREDEFINED + rb");)[A-Za-z_][\w.-]*;")
 _RECORDS = frozenset({"PubmedArticle", "PubmedBookArticle", "DeleteCitation"})
 
 
-def iter_article_set(data: bytes | IO[bytes]) -> Iterator[Study | DeletedCitation]:
+def iter_article_set(
+    data: bytes | IO[bytes],
+) -> Iterator[Study | DeletedCitation | RefusedRecord]:
     """Stream a PubmedArticleSet: each PubmedArticle or PubmedBookArticle as a `Study`, each
     DeleteCitation as `DeletedCitation`s, in document order. Memory stays at one record.
+    A record whose PMID is not a PMID (ten digits, a leading zero, other scripts' digits)
+    comes as a `RefusedRecord`: one odd record must not stop the others.
 
     Raises ParseError for what is not a well-formed PubmedArticleSet (an HTML page, a body cut
     off midway, a hostile prolog, a DTD that is not NCBI's).
@@ -122,18 +130,29 @@ def iter_article_set(data: bytes | IO[bytes]) -> Iterator[Study | DeletedCitatio
             if depth != 1:
                 continue
             tag = element.tag
-            if tag == "PubmedArticle":
-                yield _study_from_article(element)
-            elif tag == "PubmedBookArticle":
-                yield _study_from_book(element)
-            elif tag == "DeleteCitation":
-                for pmid in element.iter("PMID"):
-                    yield DeletedCitation(_leaf(pmid))
+            try:
+                if tag == "PubmedArticle":
+                    yield _study_from_article(element)
+                elif tag == "PubmedBookArticle":
+                    yield _study_from_book(element)
+                elif tag == "DeleteCitation":
+                    for pmid in element.iter("PMID"):
+                        yield DeletedCitation(_leaf(pmid))
+            except RefusedRecord as refused:
+                yield refused
             root_element.remove(element)  # the record is done: let it go
     except ElementTree.ParseError as exc:
         if not seen_root:
             raise ParseError(f"the answer is not XML ({first_line(head)})") from exc
         raise ParseError(f"the XML is corrupted or cut off: {exc}") from exc
+
+
+class RefusedRecord(Exception):
+    """A record left out because its PMID is not a PMID; `pmid` is what it gave instead."""
+
+    def __init__(self, pmid: str) -> None:
+        super().__init__(f"not a PMID: {pmid!r}")
+        self.pmid = pmid
 
 
 @dataclass(frozen=True)
@@ -149,12 +168,15 @@ def parse_article_set(data: bytes) -> ArticleSet:
     cannot return."""
     studies: list[Study] = []
     deleted: list[str] = []
+    refused: list[str] = []
     for item in iter_article_set(data):
         if isinstance(item, Study):
             studies.append(item)
-        else:
+        elif isinstance(item, RefusedRecord):
+            refused.append(item.pmid)
+        elif is_pmid(item.pmid):
             deleted.append(item.pmid)
-    return ArticleSet(studies=tuple(studies), deleted=tuple(deleted))
+    return ArticleSet(studies=tuple(studies), deleted=tuple(deleted), refused=tuple(refused))
 
 
 class _Chained(io.RawIOBase):
@@ -281,8 +303,8 @@ def _study_from_article(article: Element) -> Study:
     journal = journal if journal is not None else Element("Journal")
     issue = journal.find("JournalIssue")
     pmid = _leaf(citation.find("PMID"))
-    if not pmid.isdigit():
-        raise ParseError(f"a PubmedArticle has no valid PMID ({pmid!r})")
+    if not is_pmid(pmid):
+        raise RefusedRecord(pmid)
     ids = _ids(article.find("PubmedData/ArticleIdList"))
     elocations = art.findall("ELocationID")
     pages = _leaf(art.find("Pagination/MedlinePgn"))
@@ -359,8 +381,8 @@ def _study_from_book(book: Element) -> Study:
     info = doc.find("Book")
     info = info if info is not None else Element("Book")
     pmid = _leaf(doc.find("PMID"))
-    if not pmid.isdigit():
-        raise ParseError(f"a PubmedBookArticle has no valid PMID ({pmid!r})")
+    if not is_pmid(pmid):
+        raise RefusedRecord(pmid)
     ids = _ids(doc.find("ArticleIdList"))
     ids.update(_ids(book.find("PubmedBookData/ArticleIdList")))
     article_title = doc.find("ArticleTitle")

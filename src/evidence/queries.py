@@ -15,6 +15,7 @@ from typing import Any
 
 from evidence.errors import QueryError
 from evidence.settings import read_toml
+from evidence.study import is_pmid
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _DATE = re.compile(r"^(\d{4})(?:/(\d{2})(?:/(\d{2}))?)?$")
@@ -219,9 +220,11 @@ def _str_list(path: Path, key: str, value: object) -> tuple[str, ...]:
 
 def _pmids(path: Path, key: str, value: object) -> tuple[str, ...]:
     items = _str_list(path, key, value)
-    bad = [p for p in items if not p.isdigit()]
+    bad = [p for p in items if not is_pmid(p)]
     if bad:
-        raise QueryError(f"{path}: {key}: {bad[0]!r} is not a PMID (digits only)")
+        raise QueryError(
+            f"{path}: {key}: {bad[0]!r} is not a PMID (1 to 9 digits, no leading zero)"
+        )
     return tuple(dict.fromkeys(items))
 
 
@@ -254,16 +257,34 @@ def _date_key(text: str) -> tuple[int, int, int]:
 
 
 def _check_balanced(path: Path, term: str) -> None:
+    """Parentheses nest and close, quotes close, and each field tag's [ closes with ]
+    before anything else opens (PubMed reads an unclosed [ as text, silently)."""
     depth = 0
     in_quote = False
+    in_tag = False
     for ch in term:
         if ch == '"':
             in_quote = not in_quote
-        elif not in_quote and ch == "(":
+        elif in_quote:
+            continue
+        elif ch == "[":
+            if in_tag:
+                break
+            in_tag = True
+        elif ch == "]":
+            if not in_tag:
+                in_tag = True  # a ] with no [: unbalanced
+                break
+            in_tag = False
+        elif in_tag and ch in "()":
+            break
+        elif ch == "(":
             depth += 1
-        elif not in_quote and ch == ")":
+        elif ch == ")":
             depth -= 1
             if depth < 0:
                 break
-    if depth != 0 or in_quote:
-        raise QueryError(f"{path}: the search term has unbalanced parentheses or quotes")
+    if depth != 0 or in_quote or in_tag:
+        raise QueryError(
+            f"{path}: the search term has unbalanced parentheses, [field tags] or quotes"
+        )

@@ -27,7 +27,7 @@ from evidence.settings import Settings
 from evidence.sources import LiveSource, SampleSource, Source
 from evidence.store import Changes, Store
 from evidence.study import CORRECTION_LINKS, Study
-from evidence.view import load_view, project_curation
+from evidence.view import curation_warning, load_view, project_curation
 
 SHRINK_FLOOR = 20  # below this many records, a topic halving is not suspicious
 
@@ -147,7 +147,10 @@ def refresh(
         if result.ok and build:
             view = load_view(settings, source.origin, store, queries=queries, curation=curation)
             result.reports = publish(settings, view)
+            store.mark_published()  # only now: a failed build announces its news next time
             opts.step(f"reports written to {settings.reports_dir}")
+            if warning := curation_warning(view):
+                opts.step(warning, "warning")
         return result
 
 
@@ -170,6 +173,16 @@ def _refresh_query(store: Store, source: Source, query: Query, opts: _Options) -
         # PubMed's dates are days, and a record can surface a little after its date: the
         # window starts `overlap_days` before the last successful run began.
         window = date.fromisoformat(previous.started_at[:10]) - timedelta(days=opts.overlap_days)
+        if date.fromisoformat(previous.started_at[:10]) > date.today():
+            # The last run is dated in the future: the clock was (or is) wrong, and its
+            # window would miss what came since. Search the whole topic instead.
+            progress(
+                f"{query.id}: warning: the last successful run is dated "
+                f"{previous.started_at[:10]}, after today; the clock was wrong, so this run "
+                "searches the whole topic",
+                "warning",
+            )
+            window = None
     since = None if opts.full else window
     run_id = store.start_run(query.id, source.origin, query.term)
     outcome = QueryOutcome(query_id=query.id, ok=False)
@@ -192,15 +205,17 @@ def _refresh_query(store: Store, source: Source, query: Query, opts: _Options) -
         if (
             result.complete
             and not opts.allow_shrink
-            and previous is not None
-            and previous.term == query.term
             and len(topic_before) >= SHRINK_FLOOR
             and result.count < len(topic_before) / 2
         ):
+            # Whatever the cause (a PubMed glitch, or an edit that broke the term), a topic
+            # that would lose over half its studies is not published without a word.
+            edited = previous is not None and previous.term != query.term
             raise EutilsError(
-                f"PubMed returned {result.count} records for an unchanged query whose topic "
-                f"holds {len(topic_before)}; keeping the previous studies (rerun with "
-                "--allow-shrink if that is right)"
+                f"PubMed returned {result.count} records for "
+                + ("the edited" if edited else "an unchanged")
+                + f" query whose topic holds {len(topic_before)}; keeping the previous "
+                "studies (rerun with --allow-shrink if that is right)"
             )
         outcome.warnings.extend(result.warnings)
         # Records an earlier run could not fetch are asked for again by an incremental run;
@@ -223,6 +238,11 @@ def _refresh_query(store: Store, source: Source, query: Query, opts: _Options) -
             got |= again
             deleted |= gone
             missing = [p for p in missing if p not in again and p not in gone]
+        if diff.refused:
+            outcome.warnings.append(
+                f"{len(diff.refused)} record(s) refused, their PMID is not a PMID: "
+                + ", ".join(repr(p) for p in diff.refused[:10])
+            )
         if missing:
             outcome.warnings.append(
                 f"{len(missing)} record(s) could not be fetched and will be tried next run: "
@@ -273,6 +293,10 @@ def _refresh_query(store: Store, source: Source, query: Query, opts: _Options) -
         outcome.exit_code = exc.exit_code
         store.fail_run(run_id, outcome.error)
         progress(f"{query.id}: failed: {exc}")
+    except Exception as exc:
+        # A fault of ours: the run is failed, not left 'running', and the traceback shown.
+        store.fail_run(run_id, f"stopped by an unexpected {type(exc).__name__}")
+        raise
     return outcome
 
 
@@ -285,6 +309,7 @@ class _Diff:
         self.changed: set[str] = set()
         self.retracted: set[str] = set()
         self.corrected: set[str] = set()
+        self.refused: list[str] = []  # records whose PMID was not a PMID: left out
 
     def add(self, study: Study) -> None:
         old = self.before.get(study.pmid)
@@ -315,7 +340,14 @@ def _fetch_and_store(
     # parsing and the disk work hide inside the waits the rate limit imposes anyway.
     for chunk in prefetched(source.fetch(pmids, result)):
         parsed = parse_article_set(chunk)
-        studies = [s for s in parsed.studies if s.pmid in wanted]
+        diff.refused.extend(parsed.refused)
+        newest: dict[str, Study] = {}
+        for s in parsed.studies:  # two versions of one PMID in one answer: the newest wins
+            if s.pmid in wanted and (
+                s.pmid not in newest or s.date_revised >= newest[s.pmid].date_revised
+            ):
+                newest[s.pmid] = s
+        studies = list(newest.values())
         for study in studies:
             diff.add(study)
         store.save_studies(studies, source.origin)

@@ -18,7 +18,7 @@ from evidence.citations import STYLE_LABELS, cite, cite_html
 from evidence.classify import DESIGN_LABELS, LEVELS
 from evidence.queries import Query
 from evidence.routes import ROUTE_LABELS
-from evidence.store import Run
+from evidence.store import Changes, Run
 from evidence.study import Study, doi_url, pmc_url
 from evidence.tabulate import EXCLUSIONS, OTHER, Placed, counts_by_condition_and_design
 from evidence.view import View
@@ -93,7 +93,7 @@ def report_context(view: View) -> dict[str, Any]:
                 "missing_sentinels": missing.get(q.id, []),
                 "languages": list(q.languages),
                 "flow": flows[q.id].as_dict(),
-                "changes": _topic_changes(run, by_pmid) if run else None,
+                "changes": _topic_changes(run, view.topic_changes(q.id), by_pmid) if run else None,
             }
         )
     return {
@@ -174,14 +174,15 @@ def _feed(view: View, data_date: date) -> dict[str, Any]:
     studies = {s.pmid: s for s in view.studies()}
     retracted_at: dict[str, str] = {}
     for q in view.queries:
-        run = view.last_success.get(q.id)
-        if run is not None:
+        for run in view.announced.get(q.id, ()):
             for pmid in run.changes.retracted:
                 retracted_at[pmid] = run.finished_at
     records = table.to_dict("records")
     for r in records:
         r["updated"] = retracted_at.get(str(r["pmid"]), str(r["first_seen"]))
-    rows = sorted(records, key=lambda r: (r["updated"], str(r["pmid"])), reverse=True)
+    # Newest first: by when first seen (or re-dated), then by PMID as a number (as text,
+    # "9999999" would sort after "10000000").
+    rows = sorted(records, key=lambda r: (r["updated"], int(r["pmid"])), reverse=True)
     entries = []
     for r in rows[:FEED_ENTRIES]:
         study = studies[str(r["pmid"])]
@@ -212,10 +213,10 @@ def _feed(view: View, data_date: date) -> dict[str, Any]:
     }
 
 
-def _topic_changes(run: Run, entries: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """A topic's last successful refresh and what it changed, studies as report entries
-    (those shown on the page; a study a reviewer excluded is not listed)."""
-    c = run.changes
+def _topic_changes(run: Run, c: Changes, entries: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """A topic's last successful refresh and what changed since the last publication,
+    studies as report entries (those shown on the page; a study a reviewer excluded is not
+    listed)."""
     out: dict[str, Any] = {
         "refreshed_at": run.finished_at[:10],
         "full": run.mode == "full",

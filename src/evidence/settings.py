@@ -109,6 +109,9 @@ def read_toml(path: Path, error: type[ConfigError] = ConfigError) -> dict[str, A
     """One of the project's TOML files (evidence.toml, a query file, the curation file) as a
     table; None when the file does not exist. A file that cannot be read, is not UTF-8 or is
     not TOML raises `error` in one line naming the file."""
+    if path.exists() and not path.is_file():
+        # A FIFO or a device would block the read (and the run) forever; a folder is a slip.
+        raise error(f"{path}: not a regular file; a project's TOML files must be plain files")
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from importlib import resources
 from typing import Any, Protocol
 
-from evidence.errors import EutilsError, StoreError
+from evidence.errors import EutilsError, HistoryError, StoreError
 from evidence.eutils import ESEARCH_PAGE_LIMIT, EFetch, ESearch, EutilsClient, SearchResult
 from evidence.queries import Query
 
@@ -157,15 +157,23 @@ class LiveSource:
         if result.webenv and result.query_key and set(wanted) == set(result.ids):
             # Every record of the search is needed: page through the history set.
             for start in range(0, result.count, self.batch_size):
-                yield self.client.efetch(
-                    EFetch(
-                        webenv=result.webenv,
-                        query_key=result.query_key,
-                        retstart=start,
-                        retmax=self.batch_size,
+                try:
+                    page = self.client.efetch(
+                        EFetch(
+                            webenv=result.webenv,
+                            query_key=result.query_key,
+                            retstart=start,
+                            retmax=self.batch_size,
+                        )
                     )
-                )
-            return
+                except HistoryError:
+                    # NCBI lost or expired the WebEnv; ESearch already named the records,
+                    # so ask for the rest by PMID (POSTed) instead of failing the topic.
+                    wanted = list(result.ids[start:])
+                    break
+                yield page
+            else:
+                return
         for start in range(0, len(wanted), self.batch_size):
             yield self.client.efetch(EFetch(ids=tuple(wanted[start : start + self.batch_size])))
 

@@ -45,7 +45,7 @@ def status(settings: Settings, *, origin: str) -> dict[str, Any]:
             "missing_sentinels": missing.get(q.id, []),
             "flow": flows[q.id].as_dict(),
             "last_failure": _run_json(failure) if failure else None,
-            "changes": ok.changes.to_dict() if ok else None,
+            "changes": view.topic_changes(q.id).to_dict() if ok else None,
             "next_window": _next_window(settings, q, ok),
             "screening": screened[q.id],
         }
@@ -66,6 +66,7 @@ def status(settings: Settings, *, origin: str) -> dict[str, Any]:
         "last_success": max(successes) if successes else None,
         "last_failure": _run_json(last_failure) if last_failure else None,
         "new_studies": changes["new"],
+        "curation_unknown": view.unknown_curation(),
         "changes": changes,
         "queries": runs,
     }
@@ -119,4 +120,8 @@ def _run_json(run: Run) -> dict[str, Any]:
         "mode": run.mode,
         "window_start": run.window_start,
         "fetched": run.fetched,
+        # A run can be stored but not yet published (its build failed, or another topic's
+        # run did): the reports do not show it yet.
+        "published": bool(run.published_at),
+        "published_at": run.published_at or None,
     }

@@ -18,7 +18,7 @@ from typing import Any
 from evidence.errors import StoreError
 from evidence.study import Study
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 _SCHEMA = """
 CREATE TABLE studies (
@@ -53,7 +53,8 @@ CREATE TABLE runs (
     error TEXT NOT NULL DEFAULT '',
     mode TEXT NOT NULL DEFAULT 'full',   -- 'full' (whole search) or 'incremental' (windows)
     window_start TEXT NOT NULL DEFAULT '', -- an incremental run's EDAT/MDAT mindate
-    changes TEXT NOT NULL DEFAULT '{}'   -- the diff against the previous state, as JSON
+    changes TEXT NOT NULL DEFAULT '{}',  -- the diff against the previous state, as JSON
+    published_at TEXT NOT NULL DEFAULT ''  -- when a build first published what it stored
 );
 CREATE TABLE pending (             -- records a run could not fetch: asked for again next run
     query_id TEXT NOT NULL,
@@ -102,8 +103,21 @@ def _v2_to_v3(db: sqlite3.Connection) -> None:
     )
 
 
+def _v3_to_v4(db: sqlite3.Connection) -> None:
+    """Runs remember when their result was published; earlier successes count as published
+    (there is no telling now which builds failed)."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(runs)")}
+    if "published_at" not in columns:
+        db.execute("ALTER TABLE runs ADD COLUMN published_at TEXT NOT NULL DEFAULT ''")
+    db.execute("UPDATE runs SET published_at = finished_at WHERE status = 'ok'")
+
+
 # What takes a store from version N to N+1.
-_MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3}
+_MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
+    1: _v1_to_v2,
+    2: _v2_to_v3,
+    3: _v3_to_v4,
+}
 
 
 def now_iso() -> str:
@@ -145,6 +159,24 @@ class Changes:
     def __bool__(self) -> bool:
         return any(getattr(self, k) for k in CHANGE_KINDS)
 
+    def then(self, later: Changes) -> Changes:
+        """These changes followed by `later`'s, as one: a study that entered and then left
+        is neither new nor removed."""
+
+        def both(kind: str, dropped: tuple[str, ...] = ()) -> tuple[str, ...]:
+            merged = dict.fromkeys(getattr(self, kind) + getattr(later, kind))
+            return tuple(p for p in merged if p not in dropped)
+
+        came_and_went = set(self.new) & set(later.deleted)
+        deleted = both("deleted", later.new)
+        return Changes(
+            new=both("new", later.deleted),
+            changed=both("changed", later.deleted),
+            retracted=both("retracted", later.deleted),
+            corrected=both("corrected", later.deleted),
+            deleted=tuple(p for p in deleted if p not in came_and_went),
+        )
+
 
 @dataclass(frozen=True)
 class Run:
@@ -164,6 +196,7 @@ class Run:
     mode: str = "full"
     window_start: str = ""
     changes: Changes = Changes()
+    published_at: str = ""  # '' for a run whose result no build has published yet
 
 
 class Store:
@@ -171,8 +204,16 @@ class Store:
 
     def __init__(self, path: Path, *, create: bool = True) -> None:
         self.path = path
+        self.create = create
         if not create and not path.exists():
             raise StoreError(f"{path}: no store here yet; run `evidence refresh` first")
+        if path.is_file() and path.stat().st_size == 0:
+            # SQLite would take an empty file for a new database: a truncated store would
+            # start over silently, losing run history, first-seen dates and pending ids.
+            raise StoreError(
+                f"{path}: the store is empty (0 bytes), so it was damaged; restore it from "
+                "a backup, or move it aside to start over with a full refresh"
+            )
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(path, isolation_level=None, timeout=30)
@@ -202,6 +243,11 @@ class Store:
             if version > SCHEMA_VERSION:
                 raise StoreError(
                     f"{self.path}: written by a newer evidence (schema {version}); upgrade evidence"
+                )
+            if version == 0 and not self.create:
+                raise StoreError(
+                    f"{self.path}: not an evidence store; restore it from a backup, or move "
+                    "it aside and run `evidence refresh`"
                 )
             if version == 0:
                 for statement in _SCHEMA.split(";"):
@@ -285,9 +331,19 @@ class Store:
                 f"SELECT record FROM studies WHERE deleted_at IS NULL AND pmid IN ({marks})",
                 chunk,
             ):
-                study = Study.from_json(record)
+                study = self._study(record)
                 out[study.pmid] = study
         return out
+
+    def _study(self, record: str) -> Study:
+        try:
+            return Study.from_json(record)
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            raise StoreError(
+                f"{self.path}: a stored record is damaged ({type(exc).__name__}: "
+                f"{str(exc)[:80]}; record begins {record[:40]!r}); restore the store from a "
+                "backup, or move it aside and run a full refresh"
+            ) from exc
 
     def topic(self, query_id: str) -> set[str]:
         """The PMIDs a query's topic holds now (current hits, deleted records included)."""
@@ -316,7 +372,7 @@ class Store:
         )
         out = {}
         for (record,) in rows:
-            study = Study.from_json(record)
+            study = self._study(record)
             out[study.pmid] = study
         return out
 
@@ -403,6 +459,14 @@ class Store:
             )
         return cur.rowcount
 
+    def mark_published(self) -> int:
+        """Every successful run not yet published now is: call once the reports are written."""
+        with self.transaction() as db:
+            cur = db.execute(
+                "UPDATE runs SET published_at=? WHERE status='ok' AND published_at=''", (now_iso(),)
+            )
+        return cur.rowcount
+
     def fail_run(self, run_id: int, error: str) -> None:
         with self.transaction() as db:
             db.execute(
@@ -414,12 +478,23 @@ class Store:
         sql = (
             (
                 "SELECT id, query_id, origin, started_at, finished_at, status, term, translation, "
-                "count, new, fetched, warnings, error, mode, window_start, changes FROM runs"
+                "count, new, fetched, warnings, error, mode, window_start, changes, "
+                "published_at FROM runs"
             )
             + (" WHERE query_id=?" if query_id else "")
             + " ORDER BY id"
         )
         rows = self._read(sql, (query_id,) if query_id else ())
+        try:
+            return self._runs(rows)
+        except (ValueError, TypeError, AttributeError) as exc:
+            raise StoreError(
+                f"{self.path}: the run history is damaged ({type(exc).__name__}: "
+                f"{str(exc)[:80]}); restore the store from a backup"
+            ) from exc
+
+    @staticmethod
+    def _runs(rows: list[tuple[Any, ...]]) -> list[Run]:
         return [
             Run(
                 id=r[0],
@@ -438,6 +513,7 @@ class Store:
                 mode=r[13],
                 window_start=r[14],
                 changes=Changes.from_dict(json.loads(r[15])),
+                published_at=r[16],
             )
             for r in rows
         ]

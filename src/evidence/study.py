@@ -8,6 +8,7 @@ store can keep them as they are.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import json
 import re
 from dataclasses import dataclass
@@ -37,13 +38,33 @@ MONTH_NAMES = {
 }
 
 _DOI = re.compile(r"^10\.\d{4,9}/\S+$")
-_PMID = re.compile(r"^\d{1,9}$")
+# 1 to 9 ASCII digits, no leading zero: every PMID PubMed has issued, and nothing else
+# (str.isdigit would take "0123", ten digits, "²" or Arabic-Indic digits).
+_PMID = re.compile(r"[1-9][0-9]{0,8}")
+
+
+FIRST_YEAR = 1800  # before any journal PubMed indexes
+
+
+def plausible_year(year: int | None) -> int | None:
+    """`year` if a publication could bear it (1800 to next year), else None: one absurd
+    value (<Year>99999</Year>) must not stretch tables and charts across millennia."""
+    if year is None or not FIRST_YEAR <= year <= datetime.date.today().year + 1:
+        return None
+    return year
+
+
+def is_pmid(text: str) -> bool:
+    """Whether `text` is a PubMed id as PubMed writes it."""
+    return _PMID.fullmatch(text) is not None
+
+
 _PMCID = re.compile(r"^PMC\d{1,9}$")
 
 
 def pubmed_url(pmid: str) -> str:
     """The canonical PubMed link, only ever for a valid PMID."""
-    if not _PMID.match(pmid):
+    if not is_pmid(pmid):
         raise ValueError(f"not a PMID: {pmid!r}")
     return f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/"
 
@@ -166,8 +187,8 @@ class Study:
             (CONCERN_LINKS, "Expression of concern"),
             (ERRATUM_LINKS, "Erratum"),
         ):
-            # A PMID that is not digits cannot be linked; the notice is still shown.
-            out.extend((label, c.pmid if c.pmid.isdigit() else "") for c in self.links(kinds))
+            # A PMID that is not a valid PMID cannot be linked; the notice is still shown.
+            out.extend((label, c.pmid if is_pmid(c.pmid) else "") for c in self.links(kinds))
         if self.retracted and not self.links(RETRACTION_LINKS):
             out.insert(0, ("Retracted publication", ""))
         return tuple(out)

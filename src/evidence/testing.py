@@ -64,8 +64,13 @@ FAULTS: Final = frozenset(
         "html_200",
         "error_200",
         "drop_records",
+        "expire_history",
+        "bad_count",
+        "redirect",
     }
 )
+
+_EFETCH_ONLY: Final = frozenset({"drop_records", "expire_history"})
 
 ESEARCH_WINDOW: Final = 9999  # PubMed ESearch serves positions 0..9998 and no further
 EFETCH_MAX_RETMAX: Final = 10000
@@ -169,7 +174,9 @@ class _Fault:
     options: dict[str, object]
 
     def matches(self, endpoint: str) -> bool:
-        if self.kind == "drop_records" and endpoint != "efetch":
+        if self.kind in _EFETCH_ONLY and endpoint != "efetch":
+            return False
+        if self.kind == "bad_count" and endpoint != "esearch":
             return False
         return self.endpoint in ("*", endpoint)
 
@@ -205,6 +212,7 @@ class _State:
     articles: dict[str, _Article] = field(default_factory=dict)
     searches: dict[str, _Search] = field(default_factory=dict)
     deleted: set[str] = field(default_factory=set)
+    withheld: set[str] = field(default_factory=set)
     history: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)
     faults: list[_Fault] = field(default_factory=list)
     windows: dict[str, deque[float]] = field(default_factory=dict)
@@ -370,6 +378,15 @@ class EutilsEmulator:
         with self._lock:
             self._state.deleted.add(pmid)
 
+    def withhold(self, pmid: str, *, withheld: bool = True) -> None:
+        """EFetch leaves `pmid` out of every answer (ESearch still lists it), as NCBI does
+        now and then for a record it is re-indexing; `withheld=False` serves it again."""
+        with self._lock:
+            if withheld:
+                self._state.withheld.add(pmid)
+            else:
+                self._state.withheld.discard(pmid)
+
     def inject(self, endpoint: str, fault: str, *, times: int = 1, **options: object) -> None:
         """Queue `fault` for the next `times` requests to `endpoint` (or "*": any endpoint).
 
@@ -385,14 +402,21 @@ class EutilsEmulator:
         - "html_200": an HTML error page with HTTP 200;
         - "error_200": ``<eSearchResult><ERROR>…`` (esearch), ``<eFetchResult><ERROR>…``
           (efetch) at HTTP 200 [message: str];
-        - "drop_records": EFetch only, omit the last [count: int, default 1] records found.
+        - "drop_records": EFetch only, omit the last [count: int, default 1] records found;
+        - "expire_history": EFetch only, the history server forgets every WebEnv first (an
+          EFetch by WebEnv then answers ``<ERROR>Unable to obtain query #1</ERROR>``);
+        - "bad_count": ESearch only, the normal answer with ``<Count>many</Count>``;
+        - "redirect": HTTP 307 to the same path at another base [location: str, required:
+          e.g. a second emulator's `url`].
         """
         if fault not in FAULTS:
             raise ValueError(f"unknown fault {fault!r}; expected one of {sorted(FAULTS)}")
         if endpoint != "*" and endpoint not in ENDPOINTS:
             raise ValueError(f"unknown endpoint {endpoint!r}; expected one of {sorted(ENDPOINTS)}")
-        if fault == "drop_records" and endpoint not in ("efetch", "*"):
-            raise ValueError("drop_records applies to efetch only")
+        if fault in _EFETCH_ONLY and endpoint not in ("efetch", "*"):
+            raise ValueError(f"{fault} applies to efetch only")
+        if fault == "bad_count" and endpoint not in ("esearch", "*"):
+            raise ValueError("bad_count applies to esearch only")
         if times < 1:
             raise ValueError("times must be at least 1")
         _check_options(fault, options)
@@ -447,6 +471,10 @@ class EutilsEmulator:
             body = {"error": "API rate limit exceeded", "count": str(seen)}
             refusal = _Response(429, _json(body), _JSON_TYPE, (("Retry-After", "1"),))
         return refusal
+
+    def _expire_history(self) -> None:
+        with self._lock:
+            self._state.history.clear()
 
     def _take_fault(self, endpoint: str) -> _Fault | None:
         with self._lock:
@@ -565,6 +593,7 @@ class EutilsEmulator:
 
     def _article_set(self, pmids: list[str], drop: int) -> _Response:
         """A PubmedArticleSet for `pmids`, in order (caller holds the lock)."""
+        pmids = [p for p in pmids if p not in self._state.withheld]
         deleted = [p for p in pmids if p in self._state.deleted]
         found = [
             self._state.articles[p].xml
@@ -682,6 +711,8 @@ class _Handler(BaseHTTPRequestHandler):
         options = fault.options if fault else {}
         if kind == "reset":
             raise _Abort
+        if kind == "expire_history":
+            emulator._expire_history()
         # a stall ends early, and drops the connection, when the emulator stops
         if kind == "timeout" and emulator._stopping.wait(_number_option(options, "seconds", 5.0)):
             raise _Abort
@@ -691,6 +722,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         drop = int(_number_option(options, "count", 1)) if kind == "drop_records" else 0
         response = refusal or emulator._answer(request, drop=drop)
+        if kind == "bad_count":
+            body = re.sub(rb"<Count>\d+</Count>", b"<Count>many</Count>", response.body, count=1)
+            response = _Response(response.status, body, response.content_type, response.headers)
         self._send(response, truncate=kind == "truncate")
 
     def _read_request(self, method: str, arrival: float) -> RecordedRequest:
@@ -754,6 +788,9 @@ def _fault_response(kind: str, endpoint: str, options: Mapping[str, object]) -> 
         return _Response(429, _json(body), _JSON_TYPE, _retry_after(options, 1))
     if kind == "html_200":
         return _Response(200, _HTML_200_PAGE, _HTML_TYPE)
+    if kind == "redirect":
+        target = f"{options['location']}{endpoint}.fcgi"
+        return _Response(307, b"", _HTML_TYPE, (("Location", target),))
     if kind == "error_200":
         default = _DEFAULT_ERROR_200.get(endpoint, "Backend failed: temporarily unavailable")
         return _error(endpoint, str(options.get("message", default)))
@@ -773,6 +810,7 @@ _OPTIONS: Final[dict[str, dict[str, tuple[type, ...]]]] = {
     "timeout": {"seconds": (int, float)},
     "error_200": {"message": (str,)},
     "drop_records": {"count": (int,)},
+    "redirect": {"location": (str,)},
 }
 
 
@@ -785,6 +823,8 @@ def _check_options(fault: str, options: Mapping[str, object]) -> None:
             raise ValueError(f"fault {fault!r}: option {name!r} has the wrong type")
     if fault == "drop_records" and _number_option(options, "count", 1) < 1:
         raise ValueError("drop_records: count must be at least 1")
+    if fault == "redirect" and "location" not in options:
+        raise ValueError("redirect: location is required")
     if fault == "timeout" and _number_option(options, "seconds", 5.0) < 0:
         raise ValueError("timeout: seconds cannot be negative")
 
@@ -822,7 +862,7 @@ def _int_param(params: Mapping[str, str], name: str, default: int) -> int:
 
 
 def _newest_first(pmid: str) -> tuple[int, str]:
-    return (-int(pmid) if pmid.isdigit() else 1, pmid)
+    return (-int(pmid) if pmid.isdecimal() else 1, pmid)
 
 
 # --- dates ---------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from evidence.errors import ConfigError
 from evidence.queries import Query, load_queries
 from evidence.settings import Settings
 from evidence.sources import ORIGIN_PUBMED, ORIGIN_SAMPLE, SampleSource
-from evidence.store import CHANGE_KINDS, Run, Store
+from evidence.store import CHANGE_KINDS, Changes, Run, Store
 from evidence.study import Study
 from evidence.tabulate import Flow, Placed, evidence_table, flow, place
 
@@ -65,6 +65,10 @@ class View:
     last_success: dict[str, Run]
     curation: Curation
     sample: SampleInfo | None = None
+    # Per query, the successful runs this build announces: those since the last published
+    # one (or, when all are published, those the last publication announced), so a build
+    # that failed hides nothing from the next.
+    announced: dict[str, tuple[Run, ...]] = field(default_factory=dict)
     # The evidence table: a build reads it for the page, the chart, the feed and six exports,
     # and each costs a citation per study, so it is made once, in the view's one style.
     _table: list[pd.DataFrame] = field(default_factory=list, compare=False, repr=False)
@@ -109,15 +113,20 @@ class View:
                 out[q.id] = missing
         return out
 
+    def topic_changes(self, query_id: str) -> Changes:
+        """What the announced runs of one topic changed, as one set of changes."""
+        merged = Changes()
+        for run in self.announced.get(query_id, ()):
+            merged = merged.then(run.changes)
+        return merged
+
     def changes(self) -> dict[str, list[str]]:
-        """Per change kind, the PMIDs the last successful refresh of each topic reported
-        (for feeds and status: new and newly retracted studies)."""
+        """Per change kind, the PMIDs the announced refreshes of each topic reported (for
+        feeds and status: new and newly retracted studies)."""
         out: dict[str, list[str]] = {k: [] for k in CHANGE_KINDS}
         for q in self.queries:
-            run = self.last_success.get(q.id)
-            if run is not None:
-                for kind, pmids in run.changes.to_dict().items():
-                    out[kind].extend(p for p in pmids if p not in out[kind])
+            for kind, pmids in self.topic_changes(q.id).to_dict().items():
+                out[kind].extend(p for p in pmids if p not in out[kind])
         return out
 
     def included_count(self) -> int:
@@ -129,6 +138,12 @@ class View:
                 first.setdefault(p.study.pmid, p)
         return sum(1 for p in first.values() if p.included)
 
+    def unknown_curation(self) -> list[str]:
+        """PMIDs the curation has a decision for that no topic holds: usually a mistyped
+        PMID, which would leave the study it meant as it was (an exclusion not applied)."""
+        held = {p.study.pmid for placed in self.placed.values() for p in placed}
+        return sorted((p for p in self.curation if p not in held), key=int)
+
     def unreviewed(self) -> list[Placed]:
         """Studies no reviewer has coded yet, newest first seen first, once each."""
         seen: dict[str, Placed] = {}
@@ -137,6 +152,18 @@ class View:
                 if p.study.pmid not in self.curation:
                     seen.setdefault(p.study.pmid, p)
         return sorted(seen.values(), key=lambda p: (p.first_seen, p.study.pmid), reverse=True)
+
+
+def curation_warning(view: View) -> str:
+    """The warning build, status and review give for curation entries no topic holds."""
+    unknown = view.unknown_curation()
+    if not unknown:
+        return ""
+    return (
+        f"queries/curation.toml has decisions for {len(unknown)} PMID(s) in no topic, "
+        f"so they apply to nothing (a typo?): {', '.join(unknown[:10])}"
+        + ("…" if len(unknown) > 10 else "")
+    )
 
 
 def project_curation(
@@ -211,10 +238,12 @@ def load_view(
         hits = [dataclasses.replace(h, first_seen=compiled) for h in hits]
     successes = {q.id: r for q in queries if (r := store.last_success(q.id)) is not None}
     previous: dict[str, str] = {}
+    announced: dict[str, tuple[Run, ...]] = {}
     for q in queries:
-        ok = [r for r in store.runs(q.id) if r.status == "ok"]
-        if len(ok) >= 2:
-            previous[q.id] = ok[-2].finished_at
+        shown, before = _announced([r for r in store.runs(q.id) if r.status == "ok"])
+        announced[q.id] = tuple(shown)
+        if before is not None:
+            previous[q.id] = before.finished_at
     placed = place(store.studies(), hits, queries, curation, new_since=previous)
     return View(
         origin=origin,
@@ -225,4 +254,22 @@ def load_view(
         last_success=successes,
         curation=curation,
         sample=info,
+        announced=announced,
     )
+
+
+def _announced(ok: list[Run]) -> tuple[list[Run], Run | None]:
+    """Of a topic's successful runs (oldest first), those a build announces, and the run
+    they are measured against: the last one published before them (None: the first).
+
+    Runs not yet published are announced together; when every run is published, a rebuild
+    announces again what the last publication did."""
+    unpublished = [r for r in ok if not r.published_at]
+    if unpublished:
+        shown = unpublished
+    elif ok:
+        shown = [r for r in ok if r.published_at == ok[-1].published_at]
+    else:
+        return [], None
+    earlier = [r for r in ok if r.id < shown[0].id]
+    return shown, (earlier[-1] if earlier else None)
