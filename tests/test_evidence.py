@@ -135,7 +135,7 @@ def test_every_output_tells_the_clinician_what_to_trust(
     # A missing sentinel is loud even with --quiet.
     assert "Warning: headache: sentinel studies not found: 41000099" in err
 
-    html = (project / "reports" / "research-studies.html").read_text(encoding="utf-8")
+    html = (project / "reports" / "index.html").read_text(encoding="utf-8")
     main_list = html[: html.index('<details class="ev-excluded"')]
     # Included: only the two sound human RCTs in English.
     found = re.findall(r'<li class="ev-study[^"]*" id="ev-headache-(\d+)"', main_list)
@@ -174,7 +174,8 @@ def test_every_output_tells_the_clinician_what_to_trust(
     assert "41000002" not in evidence_map  # the map counts included studies only
 
     md = (project / "reports" / "research-studies.md").read_text(encoding="utf-8")
-    assert "**Retracted publication.** ~~" in md and "**Erratum**: [PMID 41900002]" in md
+    # The short Markdown fragment flags corrections and leaves retracted studies out.
+    assert "**Expression of concern** · **Erratum**" in md and "41000002" not in md
 
 
 def test_status_review_and_export(
@@ -241,7 +242,7 @@ def test_decisions_survive_refreshes_and_new_studies_are_marked(
 ) -> None:
     emu, project = world
     assert refresh(project, emu.url) == 0
-    first = (project / "reports" / "research-studies.html").read_text(encoding="utf-8")
+    first = (project / "reports" / "index.html").read_text(encoding="utf-8")
     assert '<span class="ev-new"' not in first  # a first refresh marks nothing new
     (term,) = [q.term for q in load_queries(project / "queries")]
     # A record new to PubMed carries today's Entrez date (incremental runs ask for those).
@@ -251,7 +252,7 @@ def test_decisions_survive_refreshes_and_new_studies_are_marked(
     )
     emu.add_search(term, [*sorted(RECORDS), "41000007"])
     assert refresh(project, emu.url) == 0
-    html = (project / "reports" / "research-studies.html").read_text(encoding="utf-8")
+    html = (project / "reports" / "index.html").read_text(encoding="utf-8")
     assert "1 study is new since the previous refresh" in html
     assert re.findall(r'id="ev-headache-(\d+)"[^>]*>\n<span class="ev-new"', html) == ["41000007"]
     # The reviewer's decisions still apply after the second refresh.

@@ -365,7 +365,9 @@ def test_hostile_text_never_reaches_the_outputs_unescaped(
     (project / "queries" / "neuropathic-pain.toml").unlink()
     with EutilsEmulator(articles, rate_limit=None) as emu:
         emu.add_search(term, sorted(articles))
-        assert refresh_cli(project, emu.url) == 0
+        # Every design in the fragment too, so that both hostile studies are in every output.
+        every = "synthesis,rct,trial,observational,cases,review,other"
+        assert refresh_cli(project, emu.url, "--levels", every, "--per-topic", "0") == 0
     for name in ("research-studies.html", "index.html"):
         page = (project / "reports" / name).read_text(encoding="utf-8")
         parser = _Links()

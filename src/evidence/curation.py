@@ -10,6 +10,7 @@ and from an optional `queries/curation.toml` in the project, which wins where bo
     participants = 30
     route = "intranasal"
     note = "Reduced aura severity but not duration versus midazolam."
+    featured = true                      # may be chosen for the short fragment (see [publish])
 
     [[study]]
     pmid = "12345678"
@@ -44,6 +45,7 @@ _KEYS = {
     "source_url",
     "decision",
     "reason",
+    "featured",
 }
 DECISIONS = ("include", "exclude")
 ROUTES = tuple(ROUTE_LABELS)
@@ -61,6 +63,7 @@ class Entry:
     note: str = ""
     decision: str = ""  # "include", "exclude", or "" (coded, no decision recorded)
     reason: str = ""  # why excluded
+    featured: bool = False  # the reviewer's pick for the short fragment ([publish] only)
 
 
 Curation = dict[str, Entry]
@@ -101,6 +104,9 @@ def entries_from(records: Iterable[Mapping[str, Any]], where: str) -> Curation:
         reason = str(raw.get("reason", "")).strip()
         if decision == "exclude" and not reason:
             raise QueryError(f"{at} (PMID {pmid}): an exclusion needs a 'reason'")
+        featured = raw.get("featured", False)
+        if not isinstance(featured, bool):
+            raise QueryError(f"{at} (PMID {pmid}): featured must be true or false")
         conditions = raw.get("conditions", [])
         if not isinstance(conditions, list) or not all(isinstance(c, str) for c in conditions):
             raise QueryError(f"{at} (PMID {pmid}): conditions must be a list of condition ids")
@@ -113,6 +119,7 @@ def entries_from(records: Iterable[Mapping[str, Any]], where: str) -> Curation:
             note=str(raw.get("note", "")),
             decision=decision,
             reason=reason,
+            featured=featured,
         )
     return out
 
@@ -156,7 +163,7 @@ def merge(base: Curation, over: Curation) -> Curation:
         changes = {
             f.name: getattr(entry, f.name)
             for f in dataclasses.fields(entry)
-            if getattr(entry, f.name) not in ("", (), None)
+            if getattr(entry, f.name) not in ("", (), None, False)
         }
         out[pmid] = dataclasses.replace(old, **changes)
     return out

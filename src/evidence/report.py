@@ -12,14 +12,23 @@ from datetime import date
 from typing import Any
 
 import pandas as pd
+from markupsafe import Markup, escape
 
 from evidence.chart import inline_svg, studies_by_year_svg, year_counts
 from evidence.citations import STYLE_LABELS, cite, cite_html
 from evidence.classify import DESIGN_LABELS, LEVELS
+from evidence.publish import (
+    LEVEL_WORDS,
+    choose,
+    condition_counts,
+    fragment_styles,
+    with_query,
+)
 from evidence.queries import Query
 from evidence.routes import ROUTE_LABELS
+from evidence.settings import Publish
 from evidence.store import Run
-from evidence.study import doi_url, pmc_url
+from evidence.study import Study, doi_url, pmc_url
 from evidence.tabulate import EXCLUSIONS, OTHER, Placed, counts_by_condition_and_design
 from evidence.view import View
 
@@ -110,7 +119,109 @@ def report_context(view: View) -> dict[str, Any]:
         "chart": _chart(view),
         "feed": _feed(view, data_date),
         "changes": view.changes(),
+        "fragment": _fragment(view),
     }
+
+
+def _fragment(view: View) -> dict[str, Any]:
+    """The short fragment for an article: the studies [publish] chooses, each condition as
+    counts per evidence level, and the way to the full page."""
+    publish = view.publish
+    topics = []
+    for chosen in choose(view, publish):
+        q = chosen.query
+        entries = []
+        for p in chosen.studies:
+            entry = _entry(q, p, view.style)
+            entry["cite_parts"] = citation_parts(p.study, entry["citation_html"])
+            entry["cite_text_parts"] = citation_text_parts(p.study, entry["citation"])
+            entries.append(entry)
+        if publish.order == "level":
+            groups = [
+                {"label": lv.label, "entries": members}
+                for lv in LEVELS
+                if (members := [e for e in entries if e["evidence_level"] == lv.rank])
+            ]
+        else:
+            groups = [{"label": "", "entries": entries}] if entries else []
+        included = [p for p in view.placed.get(q.id, []) if p.included]
+        conditions = condition_counts(q, included)
+        for c in conditions:
+            c["url"] = with_query(publish.full_list_url, topic=q.id, condition=c["id"])
+        topics.append(
+            {
+                "id": q.id,
+                "title": q.title,
+                "description": q.description,
+                "conditions": conditions,
+                "more_url": with_query(publish.full_list_url, topic=q.id),
+                "groups": groups,
+                "shown": len(entries),
+                "included": chosen.included,
+            }
+        )
+    return {
+        "mode": publish.fragment,
+        "styles": fragment_styles(publish.fragment),
+        "topics": topics,
+        "shown": sum(t["shown"] for t in topics),
+        "included": view.included_count(),
+        "selection": selection_text(publish),
+        "full_list_url": publish.full_list_url,
+    }
+
+
+def selection_text(publish: Publish) -> str:
+    """How the fragment chose its studies, in words a reader understands."""
+    ranks = [lv for lv in LEVELS if lv.key in publish.levels]
+    kinds = [LEVEL_WORDS[lv.key][1] for lv in ranks]
+    what = kinds[0] if len(kinds) == 1 else ", ".join(kinds[:-1]) + " and " + kinds[-1]
+    if {lv.key for lv in LEVELS} - {"preclinical"} <= set(publish.levels):
+        what = "studies of every design"
+    who = {
+        "included": "",
+        "reviewed": " that a reviewer checked and included",
+        "featured": " that a reviewer picked to feature",
+    }[publish.only]
+    order = "strongest design first, then newest" if publish.order == "level" else "newest first"
+    limits = [
+        f"up to {n} per {unit}"
+        for n, unit in (
+            (publish.per_topic, "topic"),
+            (publish.per_level, "kind of study"),
+            (publish.per_condition, "condition"),
+        )
+        if n
+    ]
+    text = f"Shown: {what}{who}, {order}"
+    return text + (f" ({', '.join(limits)})" if limits else "") + "."
+
+
+def citation_text_parts(study: Study, citation: str) -> tuple[str, str, str, str, str]:
+    """The plain citation around its title, for Markdown: text before, the space before the
+    title (or none), the title, the space after it, text after; the title '' when the
+    citation does not contain it."""
+    at = citation.find(study.title) if study.title else -1
+    if at < 0:
+        return citation, "", "", "", ""
+    before, after = citation[:at], citation[at + len(study.title) :]
+    return (
+        before.rstrip(),
+        " " if before[-1:].isspace() else "",
+        study.title,
+        " " if after[:1].isspace() else "",
+        after.lstrip(),
+    )
+
+
+def citation_parts(study: Study, citation: str) -> tuple[Markup, Markup, Markup]:
+    """The citation around its title, so that the title can be the link to PubMed; the
+    whole citation first and no title when the title cannot be found in it."""
+    title = Markup(study.title_html or escape(study.title))
+    at = citation.find(title) if title else -1
+    if at < 0:
+        return Markup(citation), Markup(""), Markup("")
+    return Markup(citation[:at]), title, Markup(citation[at + len(title) :])
 
 
 def _evidence_map(view: View, included: Mapping[str, list[dict[str, Any]]]) -> dict[str, Any]:

@@ -19,7 +19,7 @@ import pandas as pd
 from evidence.curation import Curation, entries_from, load_curation, merge
 from evidence.errors import ConfigError
 from evidence.queries import Query, load_queries
-from evidence.settings import Settings
+from evidence.settings import Publish, Settings
 from evidence.sources import ORIGIN_PUBMED, ORIGIN_SAMPLE, SampleSource
 from evidence.store import CHANGE_KINDS, Run, Store
 from evidence.study import Study
@@ -65,6 +65,7 @@ class View:
     last_success: dict[str, Run]
     curation: Curation
     sample: SampleInfo | None = None
+    publish: Publish = field(default_factory=Publish)  # what the short fragment shows
     # The evidence table: a build reads it for the page, the chart, the feed and six exports,
     # and each costs a citation per study, so it is made once, in the view's one style.
     _table: list[pd.DataFrame] = field(default_factory=list, compare=False, repr=False)
@@ -225,4 +226,5 @@ def load_view(
         last_success=successes,
         curation=curation,
         sample=info,
+        publish=settings.publish,
     )
