@@ -169,9 +169,16 @@ def test_every_output_tells_the_clinician_what_to_trust(
         ("Studies included", 2),
     ):
         assert re.search(re.escape(row) + r'[^<]*</th><td class="num">' + str(value), flow), row
-    evidence_map = page[page.index("Evidence map") : page.index("How the studies were selected")]
-    assert '<a href="#ev-headache-41000001">' in evidence_map
-    assert "41000002" not in evidence_map  # the map counts included studies only
+    evidence_map = page[page.index('id="ev-map-title"') : page.index('id="ev-chart-title"')]
+    # The map counts included studies only: two RCTs, no column for the retracted,
+    # preclinical or excluded ones; each count links to its filtered list.
+    heads = re.findall(r'<th scope="col" class="lv">([^<]*)</th>', evidence_map)
+    assert heads == ["Randomized trials", "All"]
+    counts = re.findall(
+        r'<a href="\?topic=headache&amp;condition=(\w+)&amp;level=rct#ev-studies"[^>]*>(\d+)</a>',
+        evidence_map,
+    )
+    assert counts and all(int(n) <= 2 for _, n in counts)
 
     md = (project / "reports" / "research-studies.md").read_text(encoding="utf-8")
     # The short Markdown fragment flags corrections and leaves retracted studies out.

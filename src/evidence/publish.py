@@ -13,10 +13,13 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+from markupsafe import Markup, escape
+
 from evidence.classify import LEVELS
 from evidence.errors import ConfigError
 from evidence.queries import Query
 from evidence.settings import CONFIG_FILE, Publish
+from evidence.study import Study
 from evidence.tabulate import OTHER, Placed
 from evidence.view import View
 
@@ -180,3 +183,30 @@ def stylesheet() -> str:
         selector = ".evidence-studies" if key == "root" else f".evidence-studies .ev-{key}"
         lines.append(f"{selector}{{{declarations}}}")
     return "\n".join(lines) + "\n"
+
+
+def citation_text_parts(study: Study, citation: str) -> tuple[str, str, str, str, str]:
+    """The plain citation around its title, for Markdown: text before, the space before the
+    title (or none), the title, the space after it, text after; the title '' when the
+    citation does not contain it."""
+    at = citation.find(study.title) if study.title else -1
+    if at < 0:
+        return citation, "", "", "", ""
+    before, after = citation[:at], citation[at + len(study.title) :]
+    return (
+        before.rstrip(),
+        " " if before[-1:].isspace() else "",
+        study.title,
+        " " if after[:1].isspace() else "",
+        after.lstrip(),
+    )
+
+
+def citation_parts(study: Study, citation: str) -> tuple[Markup, Markup, Markup]:
+    """The citation around its title, so that the title can be the link to PubMed; the
+    whole citation first and no title when the title cannot be found in it."""
+    title = Markup(study.title_html or escape(study.title))
+    at = citation.find(title) if title else -1
+    if at < 0:
+        return Markup(citation), Markup(""), Markup("")
+    return Markup(citation[:at]), title, Markup(citation[at + len(title) :])

@@ -7,19 +7,20 @@ agrees (documented in templates/README.md).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
 import pandas as pd
-from markupsafe import Markup, escape
 
 from evidence.chart import inline_svg, studies_by_year_svg, year_counts
 from evidence.citations import STYLE_LABELS, cite, cite_html
 from evidence.classify import DESIGN_LABELS, LEVELS
+from evidence.page import page_values
 from evidence.publish import (
     LEVEL_WORDS,
     choose,
+    citation_parts,
+    citation_text_parts,
     condition_counts,
     fragment_styles,
     with_query,
@@ -28,8 +29,8 @@ from evidence.queries import Query
 from evidence.routes import ROUTE_LABELS
 from evidence.settings import Publish
 from evidence.store import Run
-from evidence.study import Study, doi_url, pmc_url
-from evidence.tabulate import EXCLUSIONS, OTHER, Placed, counts_by_condition_and_design
+from evidence.study import doi_url, pmc_url
+from evidence.tabulate import EXCLUSIONS, OTHER, Placed
 from evidence.view import View
 
 CHART_FILE = "studies-by-year.svg"
@@ -45,11 +46,9 @@ def report_context(view: View) -> dict[str, Any]:
     missing = view.missing_sentinels()
     topics = []
     included: set[str] = set()
-    included_entries: dict[str, list[dict[str, Any]]] = {}
     for q in view.queries:
         placed = view.placed.get(q.id, [])
         entries = [_entry(q, p, style) for p in placed if p.included]
-        included_entries[q.id] = entries
         included.update(e["pmid"] for e in entries)
         conditions = []
         for c in (*q.conditions, None):
@@ -110,7 +109,7 @@ def report_context(view: View) -> dict[str, Any]:
         "data_date_text": f"{data_date:%B} {data_date.day}, {data_date.year}",
         "total_studies": len(included),
         "topics": topics,
-        "evidence_map": _evidence_map(view, included_entries),
+        "page": page_values(view, topics),
         "flow_all": flows["all"].as_dict(),
         "exclusion_labels": EXCLUSIONS,
         "design_labels": DESIGN_LABELS,
@@ -195,58 +194,6 @@ def selection_text(publish: Publish) -> str:
     ]
     text = f"Shown: {what}{who}, {order}"
     return text + (f" ({', '.join(limits)})" if limits else "") + "."
-
-
-def citation_text_parts(study: Study, citation: str) -> tuple[str, str, str, str, str]:
-    """The plain citation around its title, for Markdown: text before, the space before the
-    title (or none), the title, the space after it, text after; the title '' when the
-    citation does not contain it."""
-    at = citation.find(study.title) if study.title else -1
-    if at < 0:
-        return citation, "", "", "", ""
-    before, after = citation[:at], citation[at + len(study.title) :]
-    return (
-        before.rstrip(),
-        " " if before[-1:].isspace() else "",
-        study.title,
-        " " if after[:1].isspace() else "",
-        after.lstrip(),
-    )
-
-
-def citation_parts(study: Study, citation: str) -> tuple[Markup, Markup, Markup]:
-    """The citation around its title, so that the title can be the link to PubMed; the
-    whole citation first and no title when the title cannot be found in it."""
-    title = Markup(study.title_html or escape(study.title))
-    at = citation.find(title) if title else -1
-    if at < 0:
-        return Markup(citation), Markup(""), Markup("")
-    return Markup(citation[:at]), title, Markup(citation[at + len(title) :])
-
-
-def _evidence_map(view: View, included: Mapping[str, list[dict[str, Any]]]) -> dict[str, Any]:
-    """Conditions by design, each cell with the studies it counts (links into the list);
-    `included` holds each topic's report entries of included studies, already built."""
-    counts = counts_by_condition_and_design(view.placed, view.queries)
-    designs = [str(c) for c in counts.columns if c != "Total"]
-    label_to_code = {label: code for code, label in DESIGN_LABELS.items()}
-    rows = []
-    for q in view.queries:
-        entries = included.get(q.id, [])
-        labels = {c.id: c.label for c in q.conditions} | {OTHER: q.other_label}
-        for cid, label in labels.items():
-            members = [e for e in entries if cid in e["condition_ids"]]
-            if not members:
-                continue
-            cells = []
-            for design in designs:
-                code = label_to_code.get(design, design)
-                studies = [e for e in members if e["design"] == code]
-                cells.append({"design": design, "entries": studies})
-            rows.append(
-                {"topic": q.title, "condition": label, "cells": cells, "total": len(members)}
-            )
-    return {"columns": designs, "rows": rows}
 
 
 def _chart(view: View) -> dict[str, Any]:
