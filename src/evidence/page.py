@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 
 from evidence.classify import LEVELS
 from evidence.publish import LEVEL_KEY, citation_parts, condition_counts
+from evidence.queries import Query
 from evidence.routes import ROUTE_LABELS
 from evidence.study import Study
 from evidence.view import View
@@ -83,7 +84,7 @@ def page_values(view: View, topics: Sequence[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def _query(view: View, qid: str) -> Any:
+def _query(view: View, qid: str) -> Query:
     return next(q for q in view.queries if q.id == qid)
 
 

@@ -20,10 +20,8 @@
   } else {
     start();
   }
-})();
 
 function start() {
-  "use strict";
   var form = document.getElementById("ev-filters");
   var root = document.getElementById("ev-studies");
   var status = document.getElementById("ev-count");
@@ -267,3 +265,4 @@ function start() {
   load(location.search);
   apply();
 }
+})();
