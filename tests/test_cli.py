@@ -36,20 +36,25 @@ def test_refresh_sample_writes_every_report(refreshed: Path) -> None:
     html = (reports / "research-studies.html").read_text(encoding="utf-8")
     page = (reports / "index.html").read_text(encoding="utf-8")
     md = (reports / "research-studies.md").read_text(encoding="utf-8")
+    # The full page lists every study; the fragment and its Markdown the same short choice.
     for pmid in SAMPLE_PMIDS:
-        link = f"https://pubmed.ncbi.nlm.nih.gov/{pmid}/"
-        assert f'href="{link}"' in html and f"({link})" in md
-    # The sample says what it is wherever it shows.
+        assert f'href="https://pubmed.ncbi.nlm.nih.gov/{pmid}/"' in page
+    shown = set(re.findall(r'href="https://pubmed\.ncbi\.nlm\.nih\.gov/(\d+)/"', html))
+    assert shown == set(re.findall(r"\(https://pubmed\.ncbi\.nlm\.nih\.gov/(\d+)/\)", md))
+    assert shown < SAMPLE_PMIDS and len(shown) == 17  # 7 headache + 10 neuropathic pain
+    # The sample says what it is wherever it shows, in words a reader understands.
     for text in (html, page, md):
         assert "Curated offline sample" in text
-        assert "evidence refresh" in text
         assert "November 24, 2026" in text
+    for text in (html, md):
+        assert "not the result of a current search of PubMed" in text
+        for technical in ("evidence refresh", "<code", "`", "entinel", "Query:"):
+            assert technical not in text
     assert html.lstrip().startswith("<section")
     assert page.startswith("<!DOCTYPE html>") and '<html lang="en">' in page
-    assert "Evidence map: conditions by study design" in page
     assert "How the studies were selected" in page
-    assert 'href="https://doi.org/10.1212/WNL.0b013e3182824e66"' in html
-    # Every neuropathic syndrome is listed with its studies.
+    assert 'href="https://doi.org/10.1212/WNL.0b013e3182824e66"' in page
+    # Every neuropathic syndrome is listed with its count of studies per evidence level.
     for label in (
         "Complex regional pain syndrome (CRPS)",
         "Postherpetic neuralgia",
@@ -60,12 +65,20 @@ def test_refresh_sample_writes_every_report(refreshed: Path) -> None:
         "Trigeminal neuralgia",
         "Cancer-related neuropathic pain",
     ):
-        assert re.search(f"<strong[^>]*>{re.escape(label)}</strong>", html)
-    assert re.search(r'<a href="#ev-neuropathic_pain-22965960"[^>]*>Hardy et al 2012</a>', html)
+        assert re.search(f"<b[^>]*>{re.escape(label)}</b>: \\d+ stud", html), label
+    assert "et al 2012" not in html  # counts, not a wall of look-alike citations
+    # One compact entry per study: the title links to PubMed, then design, size and year.
+    assert re.search(
+        r'Afridi SK, Giffin NJ, Kaube H, Goadsby PJ\. <a href="https://pubmed\.ncbi\.nlm\.nih'
+        r'\.gov/23365053/"[^>]*>A randomized controlled trial of intranasal ketamine in '
+        r"migraine with prolonged aura</a>\. <i>Neurology\.</i>",
+        html,
+    )
+    assert ">Randomized controlled trial · 30 participants · 2013</span>" in html
 
 
 def test_studies_are_grouped_by_evidence_level_in_order(refreshed: Path) -> None:
-    html = (refreshed / "reports" / "research-studies.html").read_text(encoding="utf-8")
+    html = (refreshed / "reports" / "index.html").read_text(encoding="utf-8")
     headache = html[html.index('id="ev-headache"') : html.index('id="ev-neuropathic_pain"')]
     order = [
         headache.index(h)
@@ -79,6 +92,11 @@ def test_studies_are_grouped_by_evidence_level_in_order(refreshed: Path) -> None
         )
     ]
     assert order == sorted(order)
+    fragment = (refreshed / "reports" / "research-studies.html").read_text(encoding="utf-8")
+    headache = fragment[fragment.index('id="ev-headache-title"') :]
+    first = headache.index("Systematic reviews and meta-analyses</h4>")
+    assert first < headache.index("Randomized controlled trials</h4>")
+    assert "Observational studies</h4>" not in fragment  # not in the default selection
 
 
 def test_export_csv(refreshed: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -218,7 +236,7 @@ def test_style_flag_and_project_file_choose_the_citation_style(
     (refreshed / "evidence.toml").write_text('style = "vancouver"\n', encoding="utf-8")
     code, _, err = run(capsys, "build", "--project", str(refreshed))
     assert code == 0, err
-    page = (refreshed / "reports" / "research-studies.html").read_text(encoding="utf-8")
+    page = (refreshed / "reports" / "index.html").read_text(encoding="utf-8")
     assert "Citations in Vancouver (NLM) style." in page
     assert "Neurology. 2013 Feb;80(7):642-7. doi:" in page  # month and short range (NLM)
     code, out, _ = run(
@@ -244,7 +262,7 @@ def test_a_project_template_overrides_the_packaged_one(
     """The README's example: copy the fragment into templates/ and change its heading."""
     packaged = Path(__file__).resolve().parents[1] / "src/evidence/templates"
     text = (packaged / "research-studies.html").read_text(encoding="utf-8")
-    heading = '<h2 id="evidence-studies-title" style="{{ s.h2 }}">Research studies</h2>'
+    heading = '<h2 id="evidence-studies-title"{{ at("h2") }}>Research studies</h2>'
     assert heading in text
     (refreshed / "templates").mkdir()
     (refreshed / "templates" / "research-studies.html").write_text(
@@ -254,9 +272,8 @@ def test_a_project_template_overrides_the_packaged_one(
     code, _, err = run(capsys, "build", "--project", str(refreshed))
     assert code == 0, err
     reports = refreshed / "reports"
-    for name in ("research-studies.html", "index.html"):  # index.html includes the fragment
-        page = (reports / name).read_text(encoding="utf-8")
-        assert "What the research says</h2>" in page and "Research studies</h2>" not in page
+    page = (reports / "research-studies.html").read_text(encoding="utf-8")
+    assert "What the research says</h2>" in page and "Research studies</h2>" not in page
     # Templates the project does not override still come from the package.
     assert "## Research studies" in (reports / "research-studies.md").read_text("utf-8")
 
@@ -328,3 +345,36 @@ def test_progress_bar_counts_records_and_keeps_messages_readable(
     quiet(Event("fetched", "headache: 1/2 records stored", "headache", 1, 2))
     quiet.close()
     assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--per-topic", "ten"], "Error: argument --per-topic: not a whole number: 'ten'"),
+        (["--per-level", "-2"], "Error: argument --per-level: not a whole number: '-2'"),
+        (["--only", "best"], "Error: argument --only: invalid choice: 'best'"),
+        (["--fragment", "css"], "Error: argument --fragment: invalid choice: 'css'"),
+        (["--levels", "rct,anecdote"], "Error: --levels = ['rct', 'anecdote']: expected"),
+        (["--full-list-url", "javascript:x"], "Error: --full-list-url = 'javascript:x'"),
+        (["--topics", "nope"], "Error: evidence.toml: [publish] topics (or --topics): no query"),
+    ],
+)
+def test_a_bad_publish_flag_is_one_error_line_naming_it(
+    refreshed: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    before = (refreshed / "reports" / "research-studies.html").read_bytes()
+    try:
+        code, _, err = run(capsys, "build", "--project", str(refreshed), *args)
+    except SystemExit as exc:  # argparse refuses the flag itself
+        code, err = int(str(exc.code)), capsys.readouterr().err
+    assert code == 2 and err.startswith(message) and err.count("\n") == 1, err
+    assert (refreshed / "reports" / "research-studies.html").read_bytes() == before
+
+
+def test_a_bad_publish_key_in_the_project_file_is_one_error_line(
+    refreshed: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (refreshed / "evidence.toml").write_text("[publish]\nper_topic = -1\n", encoding="utf-8")
+    code, _, err = run(capsys, "refresh", "--sample", "--project", str(refreshed))
+    assert code == 2 and err.count("\n") == 1
+    assert err.startswith("Error: ") and "evidence.toml: [publish] per_topic = -1" in err

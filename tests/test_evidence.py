@@ -135,7 +135,7 @@ def test_every_output_tells_the_clinician_what_to_trust(
     # A missing sentinel is loud even with --quiet.
     assert "Warning: headache: sentinel studies not found: 41000099" in err
 
-    html = (project / "reports" / "research-studies.html").read_text(encoding="utf-8")
+    html = (project / "reports" / "index.html").read_text(encoding="utf-8")
     main_list = html[: html.index('<details class="ev-excluded"')]
     # Included: only the two sound human RCTs in English.
     found = re.findall(r'<li class="ev-study[^"]*" id="ev-headache-(\d+)"', main_list)
@@ -169,12 +169,20 @@ def test_every_output_tells_the_clinician_what_to_trust(
         ("Studies included", 2),
     ):
         assert re.search(re.escape(row) + r'[^<]*</th><td class="num">' + str(value), flow), row
-    evidence_map = page[page.index("Evidence map") : page.index("How the studies were selected")]
-    assert '<a href="#ev-headache-41000001">' in evidence_map
-    assert "41000002" not in evidence_map  # the map counts included studies only
+    evidence_map = page[page.index('id="ev-map-title"') : page.index('id="ev-chart-title"')]
+    # The map counts included studies only: two RCTs, no column for the retracted,
+    # preclinical or excluded ones; each count links to its filtered list.
+    heads = re.findall(r'<th scope="col" class="lv">([^<]*)</th>', evidence_map)
+    assert heads == ["Randomized trials", "All"]
+    counts = re.findall(
+        r'<a href="\?topic=headache&amp;condition=(\w+)&amp;level=rct#ev-studies"[^>]*>(\d+)</a>',
+        evidence_map,
+    )
+    assert counts and all(int(n) <= 2 for _, n in counts)
 
     md = (project / "reports" / "research-studies.md").read_text(encoding="utf-8")
-    assert "**Retracted publication.** ~~" in md and "**Erratum**: [PMID 41900002]" in md
+    # The short Markdown fragment flags corrections and leaves retracted studies out.
+    assert "**Expression of concern** · **Erratum**" in md and "41000002" not in md
 
 
 def test_status_review_and_export(
@@ -242,7 +250,7 @@ def test_decisions_survive_refreshes_and_new_studies_are_marked(
 ) -> None:
     emu, project = world
     assert refresh(project, emu.url) == 0
-    first = (project / "reports" / "research-studies.html").read_text(encoding="utf-8")
+    first = (project / "reports" / "index.html").read_text(encoding="utf-8")
     assert '<span class="ev-new"' not in first  # a first refresh marks nothing new
     (term,) = [q.term for q in load_queries(project / "queries")]
     # A record new to PubMed carries today's Entrez date (incremental runs ask for those).
@@ -252,7 +260,7 @@ def test_decisions_survive_refreshes_and_new_studies_are_marked(
     )
     emu.add_search(term, [*sorted(RECORDS), "41000007"])
     assert refresh(project, emu.url) == 0
-    html = (project / "reports" / "research-studies.html").read_text(encoding="utf-8")
+    html = (project / "reports" / "index.html").read_text(encoding="utf-8")
     assert "1 study is new since the previous refresh" in html
     assert re.findall(r'id="ev-headache-(\d+)"[^>]*>\n<span class="ev-new"', html) == ["41000007"]
     # The reviewer's decisions still apply after the second refresh.

@@ -63,8 +63,21 @@ def test_markdown_renders_to_the_same_studies_and_links(project: Path, no_networ
     from_md = read(MarkdownIt("commonmark").render(md))
     fragment = read((reports / "research-studies.html").read_text(encoding="utf-8"))
     assert from_md.links == fragment.links  # same targets and texts, same order
-    assert from_md.items == fragment.items >= len(SampleSource().studies)
+    assert from_md.items == fragment.items == 17  # the default selection of the sample
     assert from_md.headings == fragment.headings
     pmids = {str(s["pmid"]) for s in SampleSource().studies}
     linked = {h.split("/")[-2] for h, _ in from_md.links if "pubmed.ncbi" in h}
-    assert linked == pmids
+    assert len(linked) == 17 and linked <= pmids
+
+
+def test_markdown_links_to_the_full_page_like_the_fragment(project: Path, no_network: None) -> None:
+    url = "https://example.org/evidence/"
+    args = ["refresh", "--sample", "--quiet", "--project", str(project)]
+    assert main([*args, "--full-list-url", url, "--levels", "rct"]) == 0
+    reports = project / "reports"
+    md = (reports / "research-studies.md").read_text(encoding="utf-8")
+    from_md = read(MarkdownIt("commonmark").render(md))
+    fragment = read((reports / "research-studies.html").read_text(encoding="utf-8"))
+    assert from_md.links == fragment.links
+    assert (url + "?topic=headache&condition=migraine", "Migraine") in from_md.links
+    assert any(h == url + "?topic=neuropathic_pain" for h, _ in from_md.links)

@@ -59,12 +59,14 @@ def test_live_refresh_stores_and_renders_every_record(
     emu, project, headache, neuro = world
     assert cli(project, emu.url) == 0
     everything = set(headache) | set(neuro)
-    html = (project / "reports" / "research-studies.html").read_text(encoding="utf-8")
-    md = (project / "reports" / "research-studies.md").read_text(encoding="utf-8")
+    html = (project / "reports" / "index.html").read_text(encoding="utf-8")
     for pmid in everything:
         assert f'href="https://pubmed.ncbi.nlm.nih.gov/{pmid}/"' in html
-        assert f"(https://pubmed.ncbi.nlm.nih.gov/{pmid}/)" in md
-    assert "Curated offline sample" not in html
+    # The short fragment: at most 10 studies per topic (the default), then the pointer.
+    fragment = (project / "reports" / "research-studies.html").read_text(encoding="utf-8")
+    assert len(re.findall(r'<li id="ev-', fragment)) <= 20
+    assert "studies on this topic; the full evidence report lists them all" in fragment
+    assert "Curated offline sample" not in html + fragment
     assert re.search(r"PubMed's translation: <code[^>]*>headache translated</code>", html)
 
     # ESearch with history, then EFetch by WebEnv in POSTed batches of at most 200.
@@ -302,7 +304,7 @@ def test_incremental_refresh_asks_only_for_what_changed(
     assert q["changes"]["new"] == [new] and q["changes"]["retracted"] == [revised]
     assert q["last_run"]["mode"] == "incremental"
     assert q["next_window"] == {"datetypes": ["edat", "mdat"], "mindate": yesterday}
-    html = (project / "reports" / "research-studies.html").read_text(encoding="utf-8")
+    html = (project / "reports" / "index.html").read_text(encoding="utf-8")
     # The feed carries the newly retracted study first, re-dated and flagged.
     import feedparser
 
@@ -330,7 +332,7 @@ def test_incremental_refresh_asks_only_for_what_changed(
         last = store.last_success("headache")
         assert last is not None and last.mode == "full" and last.changes.deleted == (gone,)
         assert last.changes.corrected == (corrected,) and corrected in last.changes.changed
-    html = (project / "reports" / "research-studies.html").read_text(encoding="utf-8")
+    html = (project / "reports" / "index.html").read_text(encoding="utf-8")
     assert f'id="ev-headache-{gone}"' not in html  # no longer listed as a study
     assert re.search(
         rf'Removed: <a href="https://pubmed\.ncbi\.nlm\.nih\.gov/{gone}/"[^>]*>PMID {gone}</a>',
@@ -397,7 +399,7 @@ def test_a_record_efetch_never_returns_is_a_warning_not_a_failure(
     assert main(["status", "--json", "--project", str(project)]) == 0
     warnings = json.loads(capsys.readouterr().out)["queries"]["headache"]["last_run"]["warnings"]
     assert any(f"will be tried next run: {lost}" in w for w in warnings)
-    html = (project / "reports" / "research-studies.html").read_text(encoding="utf-8")
+    html = (project / "reports" / "index.html").read_text(encoding="utf-8")
     assert f"/{headache[6]}/" in html and f"/{lost}/" not in html
     with Store(settings.store_path("pubmed")) as store:
         assert store.pending("headache") == [lost]
@@ -488,7 +490,7 @@ def test_news_a_failed_publish_held_back_is_announced_by_the_next(
     assert sorted(info["queries"]["headache"]["new_studies"]) == sorted(more)
     assert sorted(info["queries"]["headache"]["changes"]["new"]) == sorted(more)
     assert info["queries"]["headache"]["last_run"]["published"] is True
-    html = (project / "reports" / "research-studies.html").read_text(encoding="utf-8")
+    html = (project / "reports" / "index.html").read_text(encoding="utf-8")
     assert ": 20 new," in html and "studies are new since the previous refresh" in html
 
     # Night 5: nothing new, published: nothing is announced as new any more.

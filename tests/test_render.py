@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from evidence.errors import OutputError, TemplateError
+from evidence.publish import fragment_styles
 from evidence.render import environment, md_escape, render_all, write_all
 from evidence.study import doi_url, pmc_url, pubmed_url
 
@@ -90,6 +91,15 @@ def _minimal_context() -> dict[str, object]:
             "levels": [],
         },
         "feed": {"id": "urn:x", "updated": "2026-01-01T00:00:00+00:00", "entries": []},
+        "fragment": {
+            "mode": "inline",
+            "styles": fragment_styles("inline"),
+            "topics": [],
+            "shown": 0,
+            "included": 0,
+            "selection": "Shown: every study.",
+            "full_list_url": "",
+        },
     }
 
 

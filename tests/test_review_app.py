@@ -287,7 +287,7 @@ def test_a_refresh_neither_blocks_the_app_nor_loses_a_decision(
         assert "41000003" not in {c.pmid for c in waiting}
         assert main(refresh_args(project, emu.url, "--full")) == 0
     # The refresh read the decision: the reports carry it.
-    html = (project / "reports" / "research-studies.html").read_text(encoding="utf-8")
+    html = (project / "reports" / "index.html").read_text(encoding="utf-8")
     assert "Excluded by the reviewer: Not migraine" in html
     # The app picks up the refreshed store (in the background) and keeps the decision.
     for _ in range(600):
@@ -320,7 +320,7 @@ def test_the_rebuild_button_builds_the_reports_or_says_a_refresh_runs(
     assert request(app, "POST", f"/rebuild?t={token}", origin, {"csrf": csrf.group(1)})[0] == 303
     files = len(OUTPUTS) + 1 + len(EXPORT_FILES)  # the pages and feed, the chart, the exports
     assert f"Rebuilt {files} reports" in request(app, path=f"/?t={token}")[1]
-    html = (project / "reports" / "research-studies.html").read_text(encoding="utf-8")
+    html = (project / "reports" / "index.html").read_text(encoding="utf-8")
     assert "Excluded by the reviewer: Not migraine" in html
 
 

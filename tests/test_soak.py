@@ -148,9 +148,7 @@ def test_soak(project: Path) -> None:
                     # Only a full run lets a record PubMed stopped returning leave a topic.
                     assert hits.get(o.query_id, set()) <= (world if full else ever)[o.query_id]
                     assert all(any(p in w for w in o.warnings) for p in missing), (run, missing)
-                shown = set(
-                    LINK.findall((project / "reports" / "research-studies.html").read_text("utf-8"))
-                )
+                shown = set(LINK.findall((project / "reports" / "index.html").read_text("utf-8")))
                 assert shown == set().union(*hits.values()), run
             else:
                 outcomes["failed"] += 1
@@ -179,7 +177,7 @@ def test_soak(project: Path) -> None:
         assert all(a != b for a, b in itertools.pairwise(said)), (qid, pmid, said)
     for qid, found in emu_records.items():
         assert all(announced.get((qid, p), [""])[0] == "new" for p in found), qid
-    shown = set(LINK.findall((project / "reports" / "research-studies.html").read_text("utf-8")))
+    shown = set(LINK.findall((project / "reports" / "index.html").read_text("utf-8")))
     assert shown == set().union(*emu_records.values())
     print(
         f"soak: {outcomes['ok']} runs succeeded, {outcomes['failed']} failed and changed "

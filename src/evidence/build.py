@@ -8,6 +8,7 @@ from pathlib import Path
 from evidence.errors import OutputError
 from evidence.exports import EXPORT_FILES, export_file
 from evidence.lock import project_lock
+from evidence.publish import STYLESHEET_FILE, stylesheet
 from evidence.render import environment, render_all, write_all
 from evidence.report import CHART_FILE, report_context
 from evidence.settings import Settings
@@ -20,6 +21,8 @@ def build_files(view: View, templates_dir: Path | None = None) -> dict[str, str 
     context = report_context(view)
     files: dict[str, str | bytes] = dict(render_all(environment(templates_dir), context))
     files[CHART_FILE] = context["chart"]["file_svg"]
+    if view.publish.fragment == "classes":  # the fragment's looks, for hosts that allow a sheet
+        files[STYLESHEET_FILE] = stylesheet()
     for fmt, name in EXPORT_FILES.items():
         files[name] = export_file(view, fmt)
     return files

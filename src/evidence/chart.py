@@ -88,12 +88,14 @@ def _svg(
             "svg.fonttype": "none",
             "font.family": "sans-serif",
             "font.sans-serif": ["DejaVu Sans"],
-            "font.size": 10,
+            "font.size": 11,
             "axes.spines.top": False,
             "axes.spines.right": False,
         }
     ):
-        fig = Figure(figsize=(8, 3.6), layout="constrained")
+        # Narrow and tall, the legend below: the inlined chart shrinks to a phone's width,
+        # and its text must stay legible there (about 10 px at 375 px).
+        fig = Figure(figsize=(5, 5.4), layout="constrained")
         ax = fig.add_subplot()
         bottoms = [0] * len(data.years)
         for i, level in enumerate(data.levels):
@@ -111,19 +113,19 @@ def _svg(
                 if value:  # named in the SVG ("ev-bar-<level>-<year>"), for tests and styling
                     bar.set_gid(f"ev-bar-{i}-{year}")
             bottoms = [b + v for b, v in zip(bottoms, values, strict=True)]
-        ax.set_title(title, loc="left", fontsize=11)
+        ax.set_title(title, loc="left", fontsize=11, wrap=True)
         ax.set_ylabel("Studies")
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         if data.years:
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.set_xlim(data.years[0] - 0.7, data.years[-1] + 0.7)
-            ax.legend(
+            fig.legend(
                 title="Evidence level",
-                fontsize=8,
-                title_fontsize=8,
+                fontsize=11,
+                title_fontsize=11,
                 frameon=False,
-                loc="upper left",
-                bbox_to_anchor=(1.0, 1.0),
+                loc="outside lower left",
+                ncols=1,
             )
         out = io.StringIO()
         fig.savefig(out, format="svg", metadata={"Date": None, "Creator": None})

@@ -25,13 +25,24 @@ from evidence.citations import STYLES
 from evidence.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, ConfigError, EvidenceError
 from evidence.exports import EXPORT_FILES, export
 from evidence.refresh import Event, make_source, refresh
-from evidence.settings import ENV_EMAIL, ENV_EUTILS_URL, ENV_STYLE, Settings, settings_from
+from evidence.settings import (
+    ENV_EMAIL,
+    ENV_EUTILS_URL,
+    ENV_STYLE,
+    FRAGMENTS,
+    ONLY,
+    ORDERS,
+    PUBLISH_KEYS,
+    Settings,
+    settings_from,
+)
 from evidence.sources import ORIGIN_SAMPLE
 from evidence.status import review_rows, status
 from evidence.view import curation_warning, load_view, resolve_origin
 
 EPILOG = """examples:
   evidence refresh --sample              offline: the curated sample shipped with evidence
+  evidence build --per-topic 5 --full-list-url https://example.org/evidence/
   NCBI_EMAIL=you@example.org evidence refresh
   evidence export --format csv -o studies.csv
   evidence export --format ris --style vancouver -o studies.ris
@@ -66,6 +77,12 @@ def _port(text: str) -> int:
     return int(text)
 
 
+def _count(text: str) -> int:
+    if not text.strip().isdigit():
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r} (0 = no limit)")
+    return int(text)
+
+
 def _parser() -> argparse.ArgumentParser:
     common = _Parser(add_help=False)
     common.add_argument(
@@ -92,6 +109,47 @@ def _parser() -> argparse.ArgumentParser:
         help=f"citation style (default: ${ENV_STYLE}, `style` in evidence.toml, or ama)",
     )
 
+    published = _Parser(add_help=False)
+    group = published.add_argument_group(
+        "short fragment for an article (each flag overrides [publish] in evidence.toml)"
+    )
+    group.add_argument(
+        "--topics", metavar="IDS", help="comma-separated query ids to show (default: all)"
+    )
+    group.add_argument(
+        "--levels",
+        metavar="LEVELS",
+        help="comma-separated evidence levels to show (default: synthesis,rct)",
+    )
+    for key, default in (("per_topic", 10), ("per_level", 0), ("per_condition", 0)):
+        group.add_argument(
+            "--" + key.replace("_", "-"),
+            type=_count,
+            metavar="N",
+            help=f"at most N studies per {key[4:]}; 0 = no limit (default: {default})",
+        )
+    group.add_argument(
+        "--only",
+        choices=ONLY,
+        help="reviewed: only studies a reviewer included; featured: only those marked "
+        "featured = true in queries/curation.toml (default: included)",
+    )
+    group.add_argument(
+        "--order",
+        choices=ORDERS,
+        help="level: evidence level, then newest first; year: newest first (default: level)",
+    )
+    group.add_argument(
+        "--full-list-url",
+        metavar="URL",
+        help="where the full page is published, for the fragment's 'See all N studies' link",
+    )
+    group.add_argument(
+        "--fragment",
+        choices=FRAGMENTS,
+        help="inline styles, or classes with research-studies.css beside it (default: inline)",
+    )
+
     parser = _Parser(
         prog="evidence",
         description="PubMed research citations to evidence reports.",
@@ -105,7 +163,7 @@ def _parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser(
         "refresh",
-        parents=[common, styled],
+        parents=[common, styled, published],
         help="search, store and rebuild reports",
         description="Run every query in queries/ against PubMed (or the "
         "offline sample), store what is new and rebuild reports/.",
@@ -150,7 +208,7 @@ def _parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser(
         "build",
-        parents=[common, styled],
+        parents=[common, styled, published],
         help="rebuild reports from the store",
         epilog="example: evidence build --sample",
     )
@@ -226,6 +284,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             eutils_url=getattr(args, "eutils_url", None),
             max_time=getattr(args, "max_time", None),
             style=getattr(args, "style", None),
+            publish={k: getattr(args, k, None) for k in PUBLISH_KEYS},
             environ=os.environ,
         )
         command: Callable[[Settings, argparse.Namespace], int] = args.run

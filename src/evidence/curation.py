@@ -10,6 +10,7 @@ and from an optional `queries/curation.toml` in the project, which wins where bo
     participants = 30
     route = "intranasal"
     note = "Reduced aura severity but not duration versus midazolam."
+    featured = true                      # may be chosen for the short fragment (see [publish])
 
     [[study]]
     pmid = "12345678"
@@ -75,7 +76,7 @@ class Entry:
     note: str = ""
     decision: str = ""  # "include", "exclude", or "" (coded, no decision recorded)
     reason: str = ""  # why excluded
-    featured: bool = False  # picked for the short embed
+    featured: bool = False  # the reviewer's pick for the short fragment ([publish] only)
 
 
 Curation = dict[str, Entry]
@@ -118,6 +119,9 @@ def entries_from(records: Iterable[Mapping[str, Any]], where: str) -> Curation:
         reason = str(raw.get("reason", "")).strip()
         if decision == "exclude" and not reason:
             raise QueryError(f"{at} (PMID {pmid}): an exclusion needs a 'reason'")
+        featured = raw.get("featured", False)
+        if not isinstance(featured, bool):
+            raise QueryError(f"{at} (PMID {pmid}): featured must be true or false")
         conditions = raw.get("conditions", [])
         if not isinstance(conditions, list) or not all(isinstance(c, str) for c in conditions):
             raise QueryError(f"{at} (PMID {pmid}): conditions must be a list of condition ids")

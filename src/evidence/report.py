@@ -16,11 +16,22 @@ import pandas as pd
 from evidence.chart import inline_svg, studies_by_year_svg, year_counts
 from evidence.citations import STYLE_LABELS, cite, cite_html
 from evidence.classify import DESIGN_LABELS, LEVELS
+from evidence.page import page_values
+from evidence.publish import (
+    LEVEL_WORDS,
+    choose,
+    citation_parts,
+    citation_text_parts,
+    condition_counts,
+    fragment_styles,
+    with_query,
+)
 from evidence.queries import Query
 from evidence.routes import ROUTE_LABELS
+from evidence.settings import Publish
 from evidence.store import Changes, Run
 from evidence.study import Study, doi_url, pmc_url
-from evidence.tabulate import EXCLUSIONS, OTHER, Placed, counts_by_condition_and_design
+from evidence.tabulate import EXCLUSIONS, OTHER, Placed
 from evidence.view import View
 
 CHART_FILE = "studies-by-year.svg"
@@ -37,11 +48,9 @@ def report_context(view: View) -> dict[str, Any]:
     shorts = short_labels(view.placed)
     topics = []
     included: set[str] = set()
-    included_entries: dict[str, list[dict[str, Any]]] = {}
     for q in view.queries:
         placed = view.placed.get(q.id, [])
         entries = [_entry(q, p, style, shorts) for p in placed if p.included]
-        included_entries[q.id] = entries
         included.update(e["pmid"] for e in entries)
         conditions = []
         for c in (*q.conditions, None):
@@ -103,7 +112,7 @@ def report_context(view: View) -> dict[str, Any]:
         "data_date_text": f"{data_date:%B} {data_date.day}, {data_date.year}",
         "total_studies": len(included),
         "topics": topics,
-        "evidence_map": _evidence_map(view, included_entries),
+        "page": page_values(view, topics),
         "flow_all": flows["all"].as_dict(),
         "exclusion_labels": EXCLUSIONS,
         "design_labels": DESIGN_LABELS,
@@ -112,32 +121,83 @@ def report_context(view: View) -> dict[str, Any]:
         "chart": _chart(view),
         "feed": _feed(view, data_date),
         "changes": view.changes(),
+        "fragment": _fragment(view),
     }
 
 
-def _evidence_map(view: View, included: Mapping[str, list[dict[str, Any]]]) -> dict[str, Any]:
-    """Conditions by design, each cell with the studies it counts (links into the list);
-    `included` holds each topic's report entries of included studies, already built."""
-    counts = counts_by_condition_and_design(view.placed, view.queries)
-    designs = [str(c) for c in counts.columns if c != "Total"]
-    label_to_code = {label: code for code, label in DESIGN_LABELS.items()}
-    rows = []
-    for q in view.queries:
-        entries = included.get(q.id, [])
-        labels = {c.id: c.label for c in q.conditions} | {OTHER: q.other_label}
-        for cid, label in labels.items():
-            members = [e for e in entries if cid in e["condition_ids"]]
-            if not members:
-                continue
-            cells = []
-            for design in designs:
-                code = label_to_code.get(design, design)
-                studies = [e for e in members if e["design"] == code]
-                cells.append({"design": design, "entries": studies})
-            rows.append(
-                {"topic": q.title, "condition": label, "cells": cells, "total": len(members)}
-            )
-    return {"columns": designs, "rows": rows}
+def _fragment(view: View) -> dict[str, Any]:
+    """The short fragment for an article: the studies [publish] chooses, each condition as
+    counts per evidence level, and the way to the full page."""
+    publish = view.publish
+    shorts = short_labels(view.placed)
+    topics = []
+    for chosen in choose(view, publish):
+        q = chosen.query
+        entries = []
+        for p in chosen.studies:
+            entry = _entry(q, p, view.style, shorts)
+            entry["cite_parts"] = citation_parts(p.study, entry["citation_html"])
+            entry["cite_text_parts"] = citation_text_parts(p.study, entry["citation"])
+            entries.append(entry)
+        if publish.order == "level":
+            groups = [
+                {"label": lv.label, "entries": members}
+                for lv in LEVELS
+                if (members := [e for e in entries if e["evidence_level"] == lv.rank])
+            ]
+        else:
+            groups = [{"label": "", "entries": entries}] if entries else []
+        included = [p for p in view.placed.get(q.id, []) if p.included]
+        conditions = condition_counts(q, included)
+        for c in conditions:
+            c["url"] = with_query(publish.full_list_url, topic=q.id, condition=c["id"])
+        topics.append(
+            {
+                "id": q.id,
+                "title": q.title,
+                "description": q.description,
+                "conditions": conditions,
+                "more_url": with_query(publish.full_list_url, topic=q.id),
+                "groups": groups,
+                "shown": len(entries),
+                "included": chosen.included,
+            }
+        )
+    return {
+        "mode": publish.fragment,
+        "styles": fragment_styles(publish.fragment),
+        "topics": topics,
+        "shown": sum(t["shown"] for t in topics),
+        "included": view.included_count(),
+        "selection": selection_text(publish),
+        "full_list_url": publish.full_list_url,
+    }
+
+
+def selection_text(publish: Publish) -> str:
+    """How the fragment chose its studies, in words a reader understands."""
+    ranks = [lv for lv in LEVELS if lv.key in publish.levels]
+    kinds = [LEVEL_WORDS[lv.key][1] for lv in ranks]
+    what = kinds[0] if len(kinds) == 1 else ", ".join(kinds[:-1]) + " and " + kinds[-1]
+    if {lv.key for lv in LEVELS} - {"preclinical"} <= set(publish.levels):
+        what = "studies of every design"
+    who = {
+        "included": "",
+        "reviewed": " that a reviewer checked and included",
+        "featured": " that a reviewer picked to feature",
+    }[publish.only]
+    order = "strongest design first, then newest" if publish.order == "level" else "newest first"
+    limits = [
+        f"up to {n} per {unit}"
+        for n, unit in (
+            (publish.per_topic, "topic"),
+            (publish.per_level, "kind of study"),
+            (publish.per_condition, "condition"),
+        )
+        if n
+    ]
+    text = f"Shown: {what}{who}, {order}"
+    return text + (f" ({', '.join(limits)})" if limits else "") + "."
 
 
 def _chart(view: View) -> dict[str, Any]:

@@ -5,9 +5,10 @@ Precedence: command-line flags > environment > the project's evidence.toml > def
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,50 @@ ENV_STYLE = "EVIDENCE_STYLE"
 STATE_DIR = ".evidence"
 CONFIG_FILE = "evidence.toml"
 # What evidence.toml may hold; anything else is refused so a typo cannot pass unnoticed.
-CONFIG_KEYS = {"style": "citation style of the reports and exports: " + ", ".join(STYLES)}
+CONFIG_KEYS = {
+    "style": "citation style of the reports and exports: " + ", ".join(STYLES),
+    "publish": "a table: what the short fragment for an article shows",
+}
+ONLY = ("included", "reviewed", "featured")
+ORDERS = ("level", "year")
+FRAGMENTS = ("inline", "classes")
+# A link the fragment may carry to the full page: a web address or a path on the same site;
+# never a scheme a browser would run (javascript:, data:) nor text that could leave the
+# attribute.
+_FULL_LIST_URL = re.compile(r"^(https?://[^\s\"'<>`]+|/?[A-Za-z0-9._~/%-]*[A-Za-z0-9._~/%-])$")
+
+
+@dataclass(frozen=True)
+class Publish:
+    """What the short fragment for an article shows; the full page always shows everything.
+
+    The selection never looks at results: studies are chosen by design and date alone, so
+    positive and negative studies are chosen alike.
+    """
+
+    topics: tuple[str, ...] = ()  # query ids; () = every topic
+    levels: tuple[str, ...] = ("synthesis", "rct")  # evidence-level keys (classify.LEVELS)
+    per_topic: int = 10  # at most this many studies per topic; 0 = no limit
+    per_level: int = 0  # at most this many per evidence level in a topic; 0 = no limit
+    per_condition: int = 0  # at most this many per condition in a topic; 0 = no limit
+    only: str = "included"  # included | reviewed (a reviewer included it) | featured
+    order: str = "level"  # level: evidence level, then newest first; year: newest first
+    full_list_url: str = ""  # where the full page is published: "See all N studies"
+    fragment: str = "inline"  # inline styles, or classes with research-studies.css beside it
+
+
+# Each [publish] key with what it holds, for the error that names a bad one.
+PUBLISH_KEYS = {
+    "topics": "a list of query ids",
+    "levels": "a list of evidence levels",
+    "per_topic": "a whole number, 0 for no limit",
+    "per_level": "a whole number, 0 for no limit",
+    "per_condition": "a whole number, 0 for no limit",
+    "only": " | ".join(ONLY),
+    "order": " | ".join(ORDERS),
+    "full_list_url": "the address of the full page (https://... or a path)",
+    "fragment": " | ".join(FRAGMENTS),
+}
 
 
 @dataclass(frozen=True)
@@ -42,6 +86,7 @@ class Settings:
     # records can surface a little after the date they carry. A record revised inside the
     # overlap is fetched again; that is the price of never missing one.
     overlap_days: int = 1
+    publish: Publish = field(default_factory=Publish)
 
     @property
     def queries_dir(self) -> Path:
@@ -82,10 +127,11 @@ def settings_from(
     eutils_url: str | None = None,
     max_time: float | None = None,
     style: str | None = None,
+    publish: Mapping[str, Any] | None = None,
     environ: Mapping[str, str],
 ) -> Settings:
     """Settings from command-line values (None = not given) over the environment, over the
-    project's evidence.toml."""
+    project's evidence.toml. `publish` holds the [publish] keys given as flags."""
     root = (project or Path.cwd()).resolve()
     if not root.is_dir():
         raise ConfigError(f"project directory {root} does not exist")
@@ -102,7 +148,49 @@ def settings_from(
         eutils_url=(eutils_url or environ.get(ENV_EUTILS_URL, "") or DEFAULT_BASE_URL).strip(),
         max_time=max_time if max_time is not None else Settings.max_time,
         style=chosen_style,
+        publish=publish_from(config.get("publish", {}), publish or {}, root / CONFIG_FILE),
     )
+
+
+def publish_from(config: Mapping[str, Any], flags: Mapping[str, Any], config_path: Path) -> Publish:
+    """The [publish] table of evidence.toml with the flags laid over it, each value checked;
+    a bad one raises ConfigError naming the key (or the flag) and what it may hold."""
+    from evidence.classify import LEVELS  # here: classify imports queries, which imports us
+
+    values: dict[str, Any] = {}
+    for key, value, where, flag in [
+        *((k, v, f"{config_path}: [publish] {k}", False) for k, v in config.items()),
+        *((k, v, "--" + k.replace("_", "-"), True) for k, v in flags.items() if v is not None),
+    ]:
+        if key not in PUBLISH_KEYS:
+            known = ", ".join(PUBLISH_KEYS)
+            raise ConfigError(f"{where}: unknown key; known keys: {known}")
+        bad = ConfigError(f"{where} = {value!r}: expected {PUBLISH_KEYS[key]}")
+        if key in ("topics", "levels"):
+            if flag and isinstance(value, str):  # --levels synthesis,rct
+                value = [v.strip() for v in value.split(",") if v.strip()]
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise bad
+            if key == "levels":
+                keys = [lv.key for lv in LEVELS]
+                unknown = [v for v in value if v not in keys]
+                if unknown or not value:
+                    raise ConfigError(
+                        f"{where} = {value!r}: expected evidence levels, from: {', '.join(keys)}"
+                    )
+            value = tuple(dict.fromkeys(value))
+        elif key.startswith("per_"):
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise bad
+        elif key == "full_list_url":
+            if not isinstance(value, str) or (value and not _FULL_LIST_URL.match(value)):
+                raise bad
+        else:
+            choices = {"only": ONLY, "order": ORDERS, "fragment": FRAGMENTS}[key]
+            if value not in choices:
+                raise bad
+        values[key] = value
+    return Publish(**values)
 
 
 def read_toml(path: Path, error: type[ConfigError] = ConfigError) -> dict[str, Any] | None:
@@ -133,6 +221,8 @@ def load_project_config(path: Path) -> dict[str, Any]:
         if key not in CONFIG_KEYS:
             known = "; ".join(f"{k} ({v})" for k, v in CONFIG_KEYS.items())
             raise ConfigError(f"{path}: unknown key {key!r}; known keys: {known}")
+    if not isinstance(data.get("publish", {}), dict):
+        raise ConfigError(f"{path}: publish must be a table ([publish])")
     style = data.get("style")
     if style is not None and style not in STYLES:
         raise ConfigError(

@@ -19,7 +19,7 @@ import pandas as pd
 from evidence.curation import Curation, entries_from, load_curation, merge
 from evidence.errors import ConfigError
 from evidence.queries import Query, load_queries
-from evidence.settings import Settings
+from evidence.settings import Publish, Settings
 from evidence.sources import ORIGIN_PUBMED, ORIGIN_SAMPLE, SampleSource
 from evidence.store import CHANGE_KINDS, Changes, Run, Store
 from evidence.study import Study
@@ -69,6 +69,7 @@ class View:
     # one (or, when all are published, those the last publication announced), so a build
     # that failed hides nothing from the next.
     announced: dict[str, tuple[Run, ...]] = field(default_factory=dict)
+    publish: Publish = field(default_factory=Publish)  # what the short fragment shows
     # The evidence table: a build reads it for the page, the chart, the feed and six exports,
     # and each costs a citation per study, so it is made once, in the view's one style.
     _table: list[pd.DataFrame] = field(default_factory=list, compare=False, repr=False)
@@ -255,6 +256,7 @@ def load_view(
         curation=curation,
         sample=info,
         announced=announced,
+        publish=settings.publish,
     )
 
 
