@@ -266,6 +266,7 @@ class EutilsClient:
             wait: float | None = None
             try:
                 log.debug("%s %s (attempt %d)", request.method, shown, attempt)
+                self.limiter.started()
                 response = self.session.request(
                     request.method,
                     url,
