@@ -64,3 +64,11 @@ def test_every_project_toml_file_is_read_the_same_way(
     with pytest.raises(QueryError, match=rf"some\.toml: {message}"):
         read_toml(path, QueryError)
     assert read_toml(tmp_path / "absent.toml") is None
+
+
+def test_the_efetch_batch_size_comes_from_evidence_toml(tmp_path: Path) -> None:
+    (tmp_path / "evidence.toml").write_text("batch_size = 2000\n", encoding="utf-8")
+    assert settings_from(project=tmp_path, environ={}).batch_size == 2000
+    (tmp_path / "evidence.toml").write_text("batch_size = 20000\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="batch_size = 20000 is not a number of records"):
+        settings_from(project=tmp_path, environ={})
