@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import errno
 import os
 import re
 import shutil
@@ -135,6 +136,9 @@ def write_all(directory: Path, files: Mapping[str, str | bytes]) -> list[Path]:
         return _write_one_by_one(directory, files)
     staging = directory.with_name(f".{directory.name}.staging")
     try:
+        for name in files:
+            if (directory / name).is_dir():  # never swapped away with the old reports
+                raise IsADirectoryError(errno.EISDIR, "a folder is in the way", directory / name)
         staging.mkdir()
         staging.chmod(stat.S_IMODE(directory.stat().st_mode))  # as published, umask aside
         for entry in directory.iterdir():
@@ -192,8 +196,8 @@ def _swap(a: Path, b: Path) -> None:
     """Exchange two folders in one atomic step."""
     done = _renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
     if done != 0:
-        errno = ctypes.get_errno()
-        raise OSError(errno, os.strerror(errno), str(b))
+        code = ctypes.get_errno()
+        raise OSError(code, os.strerror(code), str(b))
 
 
 def _write_one_by_one(directory: Path, files: Mapping[str, str | bytes]) -> list[Path]:
