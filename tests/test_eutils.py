@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -227,3 +229,47 @@ def test_rate_limit_is_kept_across_the_process(api_key: str, rate: int, n: int) 
     assert len(times) == n  # no request was refused with 429 and retried
     for i in range(len(times) - rate):
         assert times[i + rate] - times[i] >= 0.95  # never rate+1 requests inside one second
+
+
+class _Busy(RateLimiter):
+    """A limiter on a busy machine: every other thread whose turn comes is held 0.3 s before
+    it can send."""
+
+    def __init__(self, rate: float) -> None:
+        super().__init__(rate)
+        self.turns = 0
+        self.turns_lock = threading.Lock()
+
+    def acquire(self, deadline: float | None = None) -> bool:
+        ok = super().acquire(deadline)
+        with self.turns_lock:
+            self.turns += 1
+            held = self.turns % 2 == 1
+        if held:
+            time.sleep(0.3)
+        return ok
+
+
+def test_the_rate_is_kept_at_the_server_when_the_machine_holds_a_thread_late() -> None:
+    articles = synthetic_articles(2, seed=2)
+    with EutilsEmulator(articles, rate_limit=3.0) as emu:
+        emu.add_search("k", sorted(articles))
+        limiter = _Busy(3.0)
+        clients = [
+            EutilsClient(email="dev@example.org", base_url=emu.url, limiter=limiter, policy=FAST)
+            for _ in range(2)
+        ]
+
+        def search(client: EutilsClient) -> None:
+            for _ in range(4):
+                client.esearch(ESearch(term="k"))
+
+        threads = [threading.Thread(target=search, args=(c,)) for c in clients]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        times = sorted(r.time for r in emu.requests)
+    assert len(times) == 8  # the server refused none with 429 (a refusal is retried: more)
+    for i in range(len(times) - 3):
+        assert times[i + 3] - times[i] >= 0.95  # never 4 requests inside one second

@@ -69,14 +69,14 @@ def test_live_refresh_stores_and_renders_every_record(
     assert "Curated offline sample" not in html + fragment
     assert re.search(r"PubMed's translation: <code[^>]*>headache translated</code>", html)
 
-    # ESearch with history, then EFetch by WebEnv in POSTed batches of at most 200.
+    # ESearch with history, then EFetch by WebEnv in POSTed batches of at most 500.
     searches = [r for r in emu.requests if r.endpoint == "esearch"]
     fetches = [r for r in emu.requests if r.endpoint == "efetch"]
     assert len(searches) == 2 and all(r.params["usehistory"] == "y" for r in searches)
     assert all(r.method == "POST" for r in fetches)
-    assert all(int(r.params.get("retmax", "200")) <= 200 for r in fetches)
+    assert all(int(r.params.get("retmax", "500")) <= 500 for r in fetches)
     # The overlap is fetched once: the second query asks by id only for what is new.
-    assert len(fetches) == 2 + 1  # 300 by history (2 batches), then 200 new ids (1 batch)
+    assert len(fetches) == 1 + 1  # 300 by history, then the 200 new ids
 
     code = main(["export", "--format", "csv", "--project", str(project)])
     out = capsys.readouterr().out
@@ -94,6 +94,61 @@ def test_live_refresh_stores_and_renders_every_record(
         assert len(store.studies()) == len(everything)
         assert len(store.runs()) == 4 and all(r.status == "ok" for r in store.runs())
         assert store.last_runs()["headache"].translation == "headache translated"
+
+
+def published(project: Path) -> dict[str, tuple[bytes, int]]:
+    return {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in (project / "reports").iterdir()}
+
+
+def test_a_quiet_night_writes_nothing(
+    world: tuple[EutilsEmulator, Path, list[str], list[str]],
+    capsys: pytest.CaptureFixture[str],
+    no_network: None,
+) -> None:
+    emu, project, _, _ = world
+    settings = Settings(project=project, email="dev@example.org", eutils_url=emu.url)
+    assert refresh(settings, fast_source(emu.url)).reports
+    first = published(project)
+    fetches = emu.count("efetch")
+    # The next night PubMed has nothing new: two ESearch a query, and not one file written
+    # (the bytes and the mtime of every report are those of the first night).
+    searches = emu.count("esearch")
+    result = refresh(settings, fast_source(emu.url))
+    assert result.ok and result.reports == []
+    assert emu.count("esearch") - searches == 2 * 2 and emu.count("efetch") == fetches
+    assert published(project) == first
+    assert cli(project, emu.url) == 0
+    assert main(["build", "--project", str(project)]) == 0
+    assert "are up to date with the pubmed store" in capsys.readouterr().err
+    assert published(project) == first
+    # --rebuild writes them all again.
+    assert cli(project, emu.url, "--rebuild") == 0
+    again = published(project)
+    assert set(again) == set(first) and all(again[n][1] != first[n][1] for n in first)
+
+
+def test_what_a_build_reads_changing_rebuilds_the_reports(
+    world: tuple[EutilsEmulator, Path, list[str], list[str]], no_network: None
+) -> None:
+    emu, project, headache, _ = world
+    settings = Settings(project=project, email="dev@example.org", eutils_url=emu.url)
+    assert refresh(settings, fast_source(emu.url)).reports
+    # A reviewer's decision, a report deleted by hand, a study new at PubMed: each rebuilds.
+    with (project / "queries" / "curation.toml").open("a", encoding="utf-8") as fh:
+        fh.write(
+            f'\n[[study]]\npmid = "{headache[0]}"\ndecision = "exclude"\nreason = "not a trial"\n'
+        )
+    assert refresh(settings, fast_source(emu.url)).reports
+    (project / "reports" / "studies.csv").unlink()
+    assert refresh(settings, fast_source(emu.url)).reports
+    assert (project / "reports" / "studies.csv").is_file()
+    assert not refresh(settings, fast_source(emu.url)).reports
+    extra = synthetic_articles(1, seed=8, first_pmid=36000000)
+    for pmid, xml in extra.items():
+        emu.add_article(pmid, xml, edat=TODAY)
+    queries = {q.id: q for q in load_queries(project / "queries")}
+    emu.add_search(queries["headache"].term, [*headache, *extra])
+    assert refresh(settings, fast_source(emu.url)).reports
 
 
 def test_missing_and_deleted_records(
@@ -351,7 +406,8 @@ def test_records_efetch_would_not_give_are_asked_for_next_run(
 ) -> None:
     emu, project, headache, _ = world
     settings = Settings(project=project, email="dev@example.org", eutils_url=emu.url)
-    emu.inject("efetch", "drop_records", times=3, count=2)  # both batches, then the retry
+    emu.inject("efetch", "drop_records", count=4)  # the batch of 300 comes back 4 short
+    emu.inject("efetch", "drop_records", count=2)  # and the retry of those 4, 2 short
     result = refresh(settings, fast_source(emu.url))
     assert result.ok and "could not be fetched" in result.outcomes[0].warnings[0]
     with Store(settings.store_path("pubmed")) as store:
@@ -379,7 +435,7 @@ def test_a_topic_past_10000_records_is_stored_whole(project: Path, no_network: N
         efetch = emu.count("efetch")
     assert result.ok and result.outcomes[0].count == 10_500
     assert result.outcomes[0].searches > 1  # split by date
-    assert efetch == math.ceil(10_500 / 200)  # every record fetched once
+    assert efetch == math.ceil(10_500 / 500)  # every record fetched once, 500 a request
     with Store(settings.store_path("pubmed")) as store:
         hits = [h.pmid for h in store.hits()]
     assert len(hits) == len(set(hits)) == 10_500 and set(hits) == set(articles)

@@ -112,7 +112,7 @@ def test_concurrent_refreshes_never_corrupt_the_store(project: Path) -> None:
 
 
 def test_kill_9_midway_then_the_next_run_completes_without_refetching(project: Path) -> None:
-    articles = synthetic_articles(450, seed=5, first_pmid=37000000)
+    articles = synthetic_articles(1200, seed=5, first_pmid=37000000)
     term = next(q.term for q in load_queries(project / "queries") if q.id == "headache")
     (project / "queries" / "neuropathic-pain.toml").unlink()
     store_path = project / ".evidence" / "pubmed.sqlite"
@@ -132,14 +132,14 @@ def test_kill_9_midway_then_the_next_run_completes_without_refetching(project: P
             ],
             env=child_env(),
         )
-        # Let the first batch of 200 through, then stall the second so that the kill lands
+        # Let the first batch of 500 through, then stall the second so that the kill lands
         # after one batch was stored and before the run finished.
         deadline = time.monotonic() + 60
         while emu.count("efetch") < 1 and time.monotonic() < deadline:
             time.sleep(0.005)
         emu.inject("efetch", "timeout", times=1, seconds=30)
         stored = 0
-        while (stored < 200 or emu.count("efetch") < 2) and time.monotonic() < deadline:
+        while (stored < 500 or emu.count("efetch") < 2) and time.monotonic() < deadline:
             time.sleep(0.05)
             try:
                 db = sqlite3.connect(store_path, timeout=1)
@@ -150,7 +150,7 @@ def test_kill_9_midway_then_the_next_run_completes_without_refetching(project: P
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)
         assert proc.returncode == -signal.SIGKILL
-        assert stored == 200
+        assert stored == 500
 
         before = len(emu.requests)
         assert refresh_cli(project, emu.url) == 0
@@ -164,8 +164,8 @@ def test_kill_9_midway_then_the_next_run_completes_without_refetching(project: P
     assert ids == set(articles)
     assert statuses == ["interrupted", "ok"]
     # The next run asked only for what the killed run had not stored.
-    assert len(asked) == 250
-    assert len(ids - asked) == 200  # the 200 stored before the kill were not asked again
+    assert len(asked) == 700
+    assert len(ids - asked) == 500  # the 500 stored before the kill were not asked again
 
 
 # --- no secrets out -----------------------------------------------------------------------

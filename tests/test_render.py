@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from evidence import render
 from evidence.errors import OutputError, TemplateError
 from evidence.publish import fragment_styles
 from evidence.render import environment, md_escape, render_all, write_all
@@ -111,3 +112,61 @@ def test_leftovers_of_a_killed_build_are_cleared(tmp_path: Path) -> None:
     (out / "notes.txt").write_text("not ours")
     write_all(out, {"a.html": "new"})
     assert sorted(p.name for p in out.iterdir()) == ["a.html", "notes.txt"]
+
+
+def test_the_reports_switch_as_one_set_and_keep_the_projects_own_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "reports"
+    write_all(out, {"a.html": "old a", "b.md": "old b"})
+    (out / "notes.txt").write_text("the project's own file")
+    (out / "img").mkdir()
+    (out / "img" / "logo.svg").write_text("<svg/>")
+    seen: list[dict[str, str]] = []
+    real_swap = render._swap
+
+    def watched(a: Path, b: Path) -> None:  # what a reader finds just before and just after
+        seen.append(_contents(out))
+        real_swap(a, b)
+        seen.append(_contents(out))
+
+    monkeypatch.setattr(render, "_swap", watched)
+    if not render._can_swap():
+        pytest.skip("this system cannot swap two folders atomically")
+    write_all(out, {"a.html": "new a", "b.md": "new b"})
+    own = {"notes.txt": "the project's own file", "img/logo.svg": "<svg/>"}
+    assert seen == [
+        {"a.html": "old a", "b.md": "old b", **own},
+        {"a.html": "new a", "b.md": "new b", **own},
+    ]  # one step from the whole old set to the whole new one
+    assert _contents(out) == seen[-1]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["reports"]  # nothing left beside
+
+
+def _contents(folder: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(folder)): p.read_text() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
+
+
+def test_a_build_killed_before_or_after_the_switch_leaves_one_whole_set(tmp_path: Path) -> None:
+    out = tmp_path / "reports"
+    write_all(out, {"a.html": "old a", "b.md": "old b"})
+    staging = tmp_path / ".reports.staging"
+    # Killed while staging: a half-written new set beside the old reports, which are intact.
+    staging.mkdir()
+    (staging / "a.html").write_text("new a")
+    assert (out / "a.html").read_text() == "old a" and (out / "b.md").read_text() == "old b"
+    write_all(out, {"a.html": "newer a", "b.md": "newer b"})  # the next build clears it
+    assert not staging.exists()
+    assert (out / "a.html").read_text() == "newer a" and (out / "b.md").read_text() == "newer b"
+
+
+def test_a_failure_midway_changes_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "reports"
+    write_all(out, {"a.html": "old a", "b.md": "old b"})
+    with pytest.raises(OutputError, match="previous reports are unchanged"):
+        write_all(out, {"a.html": "new a", "sub/b.md": "no such folder in the set"})
+    assert sorted(p.name for p in out.iterdir()) == ["a.html", "b.md"]
+    assert (out / "a.html").read_text() == "old a"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["reports"]

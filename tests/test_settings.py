@@ -119,3 +119,11 @@ def test_publish_must_be_a_table(tmp_path: Path) -> None:
     (tmp_path / "evidence.toml").write_text('publish = "short"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match=r"publish must be a table"):
         settings_from(project=tmp_path, environ={})
+
+
+def test_the_efetch_batch_size_comes_from_evidence_toml(tmp_path: Path) -> None:
+    (tmp_path / "evidence.toml").write_text("batch_size = 2000\n", encoding="utf-8")
+    assert settings_from(project=tmp_path, environ={}).batch_size == 2000
+    (tmp_path / "evidence.toml").write_text("batch_size = 20000\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="batch_size = 20000 is not a number of records"):
+        settings_from(project=tmp_path, environ={})

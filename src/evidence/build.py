@@ -1,18 +1,32 @@
-"""A build: every report and export of one View, rendered in memory and published as one set."""
+"""A build: every report and export of one View, rendered in memory and published as one set.
+
+A build whose inputs are those of the last one published (the store's content, the queries and
+curation, the templates, the settings and the evidence package itself) is skipped: a quiet
+night leaves every file of reports/, its bytes and its time, as it was.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 from collections.abc import Callable
 from pathlib import Path
 
+import evidence
+from evidence.curation import Curation
 from evidence.errors import OutputError
 from evidence.exports import EXPORT_FILES, export_file
 from evidence.lock import project_lock
 from evidence.publish import STYLESHEET_FILE, stylesheet
+from evidence.queries import Query
 from evidence.render import environment, render_all, write_all
 from evidence.report import CHART_FILE, report_context
-from evidence.settings import Settings
+from evidence.settings import CONFIG_FILE, Settings
+from evidence.store import Store
 from evidence.view import View, curation_warning, load_view, open_store
+
+_PACKAGE = Path(evidence.__file__).resolve().parent
 
 
 def build_files(view: View, templates_dir: Path | None = None) -> dict[str, str | bytes]:
@@ -40,15 +54,88 @@ def publish(settings: Settings, view: View) -> list[Path]:
     return write_all(settings.reports_dir, build_files(view, settings.templates_dir))
 
 
-def build(
-    settings: Settings, *, origin: str, on_warning: Callable[[str], None] | None = None
+def inputs_digest(settings: Settings, origin: str, store: Store) -> str:
+    """A digest of everything a build of `origin` reads: the store's content, the project's
+    queries, curation, templates and evidence.toml, the citation style and publishing
+    choices (flags included), and the package's
+    version, code, templates and sample."""
+    digest = hashlib.sha256()
+    digest.update(f"{evidence.__version__}\n{origin}\n{settings.style}\n".encode())
+    # The publishing choices as settled (evidence.toml and the command's flags alike).
+    digest.update(json.dumps(dataclasses.asdict(settings.publish), sort_keys=True).encode())
+    digest.update(store.content_digest().encode())
+    folders = (
+        ("package", _PACKAGE),
+        ("queries", settings.queries_dir),
+        ("templates", settings.templates_dir),
+    )
+    for label, folder in folders:
+        files = sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
+        for path in files:
+            if "__pycache__" in path.parts:
+                continue
+            digest.update(f"\n{label}/{path.relative_to(folder).as_posix()}\n".encode())
+            digest.update(path.read_bytes())
+    config = settings.project / CONFIG_FILE
+    if config.is_file():
+        digest.update(b"\nevidence.toml\n" + config.read_bytes())
+    return digest.hexdigest()
+
+
+def _on_disk(reports_dir: Path, names: list[str]) -> dict[str, list[int]]:
+    out: dict[str, list[int]] = {}
+    for name in names:
+        try:
+            stat = (reports_dir / name).stat()
+        except OSError:
+            continue
+        out[name] = [stat.st_size, stat.st_mtime_ns]
+    return out
+
+
+def publish_store(
+    settings: Settings,
+    origin: str,
+    store: Store,
+    *,
+    queries: list[Query] | None = None,
+    curation: Curation | None = None,
+    rebuild: bool = False,
+    on_warning: Callable[[str], None] | None = None,
 ) -> list[Path]:
-    """Render every report from the store of `origin` into reports/, under the project lock
-    (a build never publishes a store that a refresh is halfway through)."""
-    with project_lock(settings), open_store(settings, origin) as store:
-        view = load_view(settings, origin, store)
-        written = publish(settings, view)
+    """Publish the build of `store` into reports/, unless nothing it reads changed since the
+    last build published from it and its files are still there as written (then nothing is
+    written and the list is empty). `rebuild` builds whatever the digest says. Either way
+    the store's runs count as published from then on; a build that fails marks nothing."""
+    digest = inputs_digest(settings, origin, store)
+    last = store.last_published()
+    if (
+        not rebuild
+        and last is not None
+        and last[0] == digest
+        and last[1]  # and the files it wrote are still there, as it wrote them
+        and _on_disk(settings.reports_dir, list(last[1])) == last[1]
+    ):
         store.mark_published()
+        return []
+    view = load_view(settings, origin, store, queries=queries, curation=curation)
+    written = publish(settings, view)
+    store.set_published(digest, _on_disk(settings.reports_dir, [p.name for p in written]))
+    store.mark_published()  # only now: a failed build announces its news next time
     if on_warning is not None and (warning := curation_warning(view)):
         on_warning(warning)
     return written
+
+
+def build(
+    settings: Settings,
+    *,
+    origin: str,
+    rebuild: bool = False,
+    on_warning: Callable[[str], None] | None = None,
+) -> list[Path]:
+    """Render every report from the store of `origin` into reports/, under the project lock
+    (a build never publishes a store that a refresh is halfway through). Returns the files
+    written: none when the reports were already those of the store (`rebuild` forces it)."""
+    with project_lock(settings), open_store(settings, origin) as store:
+        return publish_store(settings, origin, store, rebuild=rebuild, on_warning=on_warning)

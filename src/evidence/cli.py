@@ -204,6 +204,11 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="exit with code 5 when a query's search misses one of its sentinel studies",
     )
+    p.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="write the reports even when nothing they show changed since the last build",
+    )
     p.set_defaults(run=_refresh)
 
     p = commands.add_parser(
@@ -213,6 +218,11 @@ def _parser() -> argparse.ArgumentParser:
         epilog="example: evidence build --sample",
     )
     p.add_argument("--sample", action="store_true", help="build from the offline sample's store")
+    p.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="write the reports even when nothing they show changed since the last build",
+    )
     p.set_defaults(run=_build)
 
     p = commands.add_parser(
@@ -338,7 +348,12 @@ def _refresh(settings: Settings, args: argparse.Namespace) -> int:
     source = make_source(settings, sample=args.sample, on_event=reporter)
     try:
         result = refresh(
-            settings, source, on_event=reporter, allow_shrink=args.allow_shrink, full=args.full
+            settings,
+            source,
+            on_event=reporter,
+            allow_shrink=args.allow_shrink,
+            full=args.full,
+            rebuild=args.rebuild,
         )
     finally:
         reporter.close()
@@ -362,6 +377,7 @@ def _refresh(settings: Settings, args: argparse.Namespace) -> int:
         print(
             f"Refreshed {len(result.outcomes)} queries from {where}: {studies} "
             f"matches, {new} records fetched; reports in {settings.reports_dir}"
+            + ("" if result.reports else " (unchanged: nothing they show is new)")
         )
     return result.exit_code_for(strict=args.strict)
 
@@ -369,10 +385,16 @@ def _refresh(settings: Settings, args: argparse.Namespace) -> int:
 def _build(settings: Settings, args: argparse.Namespace) -> int:
     origin = resolve_origin(settings, args.sample or None)
     written = build(
-        settings, origin=origin, on_warning=lambda w: print(f"Warning: {w}", file=sys.stderr)
+        settings,
+        origin=origin,
+        rebuild=args.rebuild,
+        on_warning=lambda w: print(f"Warning: {w}", file=sys.stderr),
     )
     _Reporter.for_args(args).say(
         f"Built {len(written)} reports from the {origin} store in {settings.reports_dir}"
+        if written
+        else f"The reports in {settings.reports_dir} are up to date with the {origin} store "
+        "(nothing changed since the last build; --rebuild writes them anyway)"
     )
     return EXIT_OK
 

@@ -48,6 +48,8 @@ log = logging.getLogger(__name__)
 DEFAULT_BASE_URL = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
 DEFAULT_TOOL = "evidence"
 ESEARCH_PAGE_LIMIT = 9999  # PubMed's ESearch cannot page past this many records
+EFETCH_BATCH = 500  # records per EFetch by default: Biopython's and easyPubMed's choice
+EFETCH_BATCH_LIMIT = 10_000  # the most records NCBI returns to one EFetch
 SECRET_PARAMS = frozenset({"api_key", "email"})
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
@@ -234,20 +236,31 @@ class EutilsClient:
                     text = text.replace(form, "<redacted>")
         return text
 
-    def send(self, request: Request, *, check: Callable[[bytes], None] | None = None) -> bytes:
+    def send(
+        self,
+        request: Request,
+        *,
+        check: Callable[[bytes], None] | None = None,
+        attempts: int | None = None,
+    ) -> bytes:
         """Send one request and return its body, retrying what NCBI says is transient.
 
         `check` validates a 200 body; it raises ParseError (retried: a truncated or HTML body)
         or EutilsError (retried when `.status` is None and the message looks transient).
         Redirects are never followed: the POSTed body carries the key and the email.
+        `attempts` caps the policy's attempts for this request (a caller with a cheaper way
+        to retry, such as a smaller batch, asks for one).
         """
         try:
-            return self._send(request, check)
+            return self._send(request, check, attempts)
         except EvidenceError as exc:
             exc.args = tuple(self.scrub(str(a)) for a in exc.args)
             raise
 
-    def _send(self, request: Request, check: Callable[[bytes], None] | None) -> bytes:
+    def _send(
+        self, request: Request, check: Callable[[bytes], None] | None, attempts: int | None
+    ) -> bytes:
+        tries = min(attempts, self.policy.attempts) if attempts else self.policy.attempts
         assert self.session is not None and self.limiter is not None
         url = urljoin(self.base_url, request.endpoint)
         shown = self.url_for(request)
@@ -255,7 +268,7 @@ class EutilsClient:
         last = f"the time budget of {self.policy.total:g}s for this run was used up"
         status: int | None = None
         attempt = 0
-        for attempt in range(1, self.policy.attempts + 1):
+        for attempt in range(1, tries + 1):
             remaining = self._deadline - self.clock()
             if remaining <= 0:
                 attempt -= 1
@@ -266,6 +279,7 @@ class EutilsClient:
             wait: float | None = None
             try:
                 log.debug("%s %s (attempt %d)", request.method, shown, attempt)
+                self.limiter.started()
                 response = self.session.request(
                     request.method,
                     url,
@@ -328,7 +342,7 @@ class EutilsClient:
                         status=response.status_code,
                         url=shown,
                     )
-            if attempt == self.policy.attempts:
+            if attempt == tries:
                 break
             if wait is None:
                 wait = min(self.policy.max_wait, self.policy.backoff * 2 ** (attempt - 1))
@@ -339,7 +353,8 @@ class EutilsClient:
             if self.on_retry is not None:
                 self.on_retry(f"{last}; retrying in {wait:.1f}s ({attempt}/{self.policy.attempts})")
             self.sleep(wait)
-        raise EutilsError(
+        # Transient: every failure was of a kind that trying again (later, or smaller) may mend.
+        raise TransientEutilsError(
             f"E-utilities kept failing after {attempt} attempt(s): {last} ({shown})",
             status=status,
             url=shown,
@@ -375,9 +390,9 @@ class EutilsClient:
             warnings=tuple(self.scrub(n) for n in notes),
         )
 
-    def efetch(self, request: EFetch) -> bytes:
+    def efetch(self, request: EFetch, *, attempts: int | None = None) -> bytes:
         """Fetch PubMed XML; the body is checked to be a complete PubmedArticleSet."""
-        return self.send(request, check=check_article_set)
+        return self.send(request, check=check_article_set, attempts=attempts)
 
     def epost(self, request: EPost) -> tuple[str, str]:
         """Post PMIDs to the history server; returns (webenv, query_key)."""

@@ -37,16 +37,28 @@ class RateLimiter:
         self._next = 0.0
 
     def acquire(self, deadline: float | None = None) -> bool:
-        """Wait for this caller's slot; False (without waiting) if it comes after `deadline`."""
+        """Wait until a request may start; False (without waiting) if that is after `deadline`.
+
+        Nothing is booked ahead: a caller that slept looks again, so a request that another
+        thread sent late (see `started`) pushes this one back too.
+        """
+        while True:
+            with self._lock:
+                now = self._clock()
+                if deadline is not None and self._next > deadline:
+                    return False
+                if self._next <= now:
+                    self._next = now + self.interval
+                    return True
+                wait = self._next - now
+            self._sleep(wait)
+
+    def started(self) -> None:
+        """The request whose turn came is leaving now. A busy machine can hold a thread
+        between its turn and its send; measured from the send, the next request still keeps
+        a whole interval, so NCBI's server never sees two closer than that."""
         with self._lock:
-            now = self._clock()
-            slot = max(now, self._next)
-            if deadline is not None and slot > deadline:
-                return False
-            self._next = slot + self.interval
-        if slot > now:
-            self._sleep(slot - now)
-        return True
+            self._next = max(self._next, self._clock() + self.interval)
 
     def defer(self, seconds: float) -> None:
         """Push every caller's next slot back (after a 429 or a Retry-After)."""

@@ -16,7 +16,7 @@ from pathlib import Path
 from queue import Full, Queue
 from typing import TypeVar
 
-from evidence.build import publish
+from evidence.build import publish_store
 from evidence.errors import EXIT_SENTINEL, EutilsError, EvidenceError
 from evidence.eutils import EutilsClient, SearchResult
 from evidence.lock import project_lock
@@ -27,7 +27,7 @@ from evidence.settings import Settings
 from evidence.sources import LiveSource, SampleSource, Source
 from evidence.store import Changes, Store
 from evidence.study import CORRECTION_LINKS, Study
-from evidence.view import curation_warning, load_view, project_curation
+from evidence.view import project_curation
 
 SHRINK_FLOOR = 20  # below this many records, a topic halving is not suspicious
 
@@ -117,6 +117,7 @@ def refresh(
     allow_shrink: bool = False,
     full: bool = False,
     build: bool = True,
+    rebuild: bool = False,
 ) -> RefreshResult:
     """Search every query, store what is new or changed, and (with `build`, the default)
     rebuild the reports if all succeeded.
@@ -131,6 +132,9 @@ def refresh(
     A query that fails is recorded as a failed run and changes nothing; the reports are only
     rebuilt after a full success. A full search that falls to under half of the topic fails
     too (a PubMed glitch must not empty a page), unless `allow_shrink`.
+
+    A night that changed nothing the reports show writes no report (`rebuild` forces the
+    build); `RefreshResult.reports` is then empty.
     """
     queries = load_queries(settings.queries_dir)
     # Read once, and early, before any network: a bad curation file fails the run at once.
@@ -145,12 +149,21 @@ def refresh(
         outcomes = [_refresh_query(store, source, q, opts) for q in queries]
         result = RefreshResult(origin=source.origin, outcomes=outcomes)
         if result.ok and build:
-            view = load_view(settings, source.origin, store, queries=queries, curation=curation)
-            result.reports = publish(settings, view)
-            store.mark_published()  # only now: a failed build announces its news next time
-            opts.step(f"reports written to {settings.reports_dir}")
-            if warning := curation_warning(view):
-                opts.step(warning, "warning")
+            result.reports = publish_store(
+                settings,
+                source.origin,
+                store,
+                queries=queries,
+                curation=curation,
+                rebuild=rebuild,
+                on_warning=lambda warning: opts.step(warning, "warning"),
+            )
+            if result.reports:
+                opts.step(f"reports written to {settings.reports_dir}")
+            else:
+                opts.step(
+                    f"nothing changed: the reports in {settings.reports_dir} are left as they were"
+                )
         return result
 
 

@@ -8,8 +8,14 @@ failing template or a full disk leaves the published reports as they were.
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
+import errno
 import os
 import re
+import shutil
+import stat
+import sys
 import tempfile
 import threading
 from collections.abc import Iterable, Mapping
@@ -111,18 +117,92 @@ def _template_line(exc: BaseException, name: str) -> str:
 
 
 def write_all(directory: Path, files: Mapping[str, str | bytes]) -> list[Path]:
-    """Publish every file together or none.
+    """Publish every file together or none: readers see the whole old set or the whole new
+    one, even if the process is killed midway.
 
-    Each file is written to a temporary beside its target and synced; only when all are on
-    disk are they renamed into place. The old files are kept as hard links until every rename
-    succeeded, so a failure midway puts them back. A reader sees each file either whole old
-    or whole new; only a crash between two renames can mix old and new files.
+    The new set is written into a folder beside `directory` (every other file of the folder
+    hard-linked in, so nothing of the project's is lost), synced, then swapped with it in one
+    atomic rename (Linux's renameat2 RENAME_EXCHANGE); the old folder is then removed. A
+    build killed before the swap leaves the old reports as they were, and after it the new
+    ones; the next build clears what the killed one left. Where the system cannot swap two
+    folders, the files are switched one by one instead, the old ones put back on failure.
     """
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"{directory}: cannot create the reports folder: {_why(exc)}") from exc
     _remove_leftovers(directory, files)
+    if directory.is_symlink() or not _can_swap():
+        return _write_one_by_one(directory, files)
+    staging = directory.with_name(f".{directory.name}.staging")
+    try:
+        for name in files:
+            if (directory / name).is_dir():  # never swapped away with the old reports
+                raise IsADirectoryError(errno.EISDIR, "a folder is in the way", directory / name)
+        staging.mkdir()
+        staging.chmod(stat.S_IMODE(directory.stat().st_mode))  # as published, umask aside
+        for entry in directory.iterdir():
+            if entry.name not in files:
+                _link_into(entry, staging / entry.name)
+        for file_name, text in files.items():
+            _write_synced(staging / file_name, text)
+        _fsync_dir(staging)
+        _swap(staging, directory)
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        where = exc.filename or directory
+        raise OutputError(
+            f"{where}: cannot write the reports ({_why(exc)}); the previous reports are unchanged"
+        ) from exc
+    _fsync_dir(directory.parent)
+    shutil.rmtree(staging, ignore_errors=True)  # the old reports, now under the staging name
+    return [directory / name for name in files]
+
+
+def _write_synced(path: Path, text: str | bytes) -> None:
+    with path.open("xb") as fh:  # text as UTF-8, "\n" line ends as written
+        os.fchmod(fh.fileno(), 0o644)  # reports are meant to be published
+        fh.write(text.encode("utf-8") if isinstance(text, str) else text)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _link_into(entry: Path, target: Path) -> None:
+    """A file or folder of the old reports/ carried into the new one (hard links: no copy)."""
+    if entry.is_dir() and not entry.is_symlink():
+        shutil.copytree(entry, target, symlinks=True, copy_function=os.link)
+    elif entry.is_symlink():
+        os.symlink(os.readlink(entry), target)
+    else:
+        os.link(entry, target)
+
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+_renameat2: Any = None
+
+
+def _can_swap() -> bool:
+    """Whether this system can swap two folders atomically (Linux, glibc 2.28 or later)."""
+    global _renameat2
+    if _renameat2 is None:
+        libc = ctypes.util.find_library("c") if sys.platform.startswith("linux") else None
+        function = getattr(ctypes.CDLL(libc, use_errno=True), "renameat2", None) if libc else None
+        _renameat2 = function or False
+    return bool(_renameat2)
+
+
+def _swap(a: Path, b: Path) -> None:
+    """Exchange two folders in one atomic step."""
+    done = _renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+    if done != 0:
+        code = ctypes.get_errno()
+        raise OSError(code, os.strerror(code), str(b))
+
+
+def _write_one_by_one(directory: Path, files: Mapping[str, str | bytes]) -> list[Path]:
+    """Each file written beside its target and synced, then all renamed into place; the old
+    files are kept as hard links until every rename succeeded, so a failure puts them back."""
     staged: list[tuple[Path, Path]] = []
     backups: list[tuple[Path, Path]] = []
     switched: list[Path] = []
@@ -171,7 +251,9 @@ def write_all(directory: Path, files: Mapping[str, str | bytes]) -> list[Path]:
 
 
 def _remove_leftovers(directory: Path, names: Iterable[str]) -> None:
-    """Temporaries and backups a build killed midway (kill -9) left behind."""
+    """What a build killed midway (kill -9) left behind: its staging folder (the new reports
+    before the swap, or the old ones after it), temporaries and backups."""
+    shutil.rmtree(directory.with_name(f".{directory.name}.staging"), ignore_errors=True)
     for name in names:
         for leftover in (*directory.glob(f".{name}.*.tmp"), directory / f".{name}.previous"):
             with contextlib.suppress(FileNotFoundError):

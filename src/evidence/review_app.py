@@ -246,7 +246,11 @@ def create_app(screening: Screening, *, token: str, csrf: str) -> Flask:
         except LockError:
             state["notice"] = "A refresh is running; its build will include these decisions."
         else:
-            state["notice"] = f"Rebuilt {len(written)} reports with every decision so far."
+            state["notice"] = (
+                f"Rebuilt {len(written)} reports with every decision so far."
+                if written
+                else "The reports already hold every decision so far: nothing to rebuild."
+            )
         return _back(token, _filters())
 
     return app

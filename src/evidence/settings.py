@@ -14,7 +14,7 @@ from typing import Any
 
 from evidence.citations import STYLES
 from evidence.errors import ConfigError
-from evidence.eutils import DEFAULT_BASE_URL, DEFAULT_TOOL
+from evidence.eutils import DEFAULT_BASE_URL, DEFAULT_TOOL, EFETCH_BATCH, EFETCH_BATCH_LIMIT
 
 ENV_EMAIL = "NCBI_EMAIL"
 ENV_API_KEY = "NCBI_API_KEY"
@@ -26,6 +26,7 @@ CONFIG_FILE = "evidence.toml"
 CONFIG_KEYS = {
     "style": "citation style of the reports and exports: " + ", ".join(STYLES),
     "publish": "a table: what the short fragment for an article shows",
+    "batch_size": f"records per EFetch request, 1-{EFETCH_BATCH_LIMIT:,} (default {EFETCH_BATCH})",
 }
 ONLY = ("included", "reviewed", "featured")
 ORDERS = ("level", "year")
@@ -78,7 +79,7 @@ class Settings:
     api_key: str = ""
     eutils_url: str = DEFAULT_BASE_URL
     tool: str = DEFAULT_TOOL
-    batch_size: int = 200
+    batch_size: int = EFETCH_BATCH  # records per EFetch request
     max_time: float = 900.0  # seconds a refresh may spend talking to E-utilities
     style: str = "ama"  # citation style: one of evidence.citations.STYLES
     # Days an incremental window reaches back before the day the last successful run began:
@@ -149,6 +150,7 @@ def settings_from(
         max_time=max_time if max_time is not None else Settings.max_time,
         style=chosen_style,
         publish=publish_from(config.get("publish", {}), publish or {}, root / CONFIG_FILE),
+        batch_size=config.get("batch_size", EFETCH_BATCH),
     )
 
 
@@ -227,5 +229,15 @@ def load_project_config(path: Path) -> dict[str, Any]:
     if style is not None and style not in STYLES:
         raise ConfigError(
             f"{path}: style = {style!r} is not a citation style; choose one of {', '.join(STYLES)}"
+        )
+    batch = data.get("batch_size")
+    if batch is not None and (
+        not isinstance(batch, int)
+        or isinstance(batch, bool)
+        or not 1 <= batch <= EFETCH_BATCH_LIMIT
+    ):
+        raise ConfigError(
+            f"{path}: batch_size = {batch!r} is not a number of records from 1 to "
+            f"{EFETCH_BATCH_LIMIT:,} (NCBI returns at most that many to one EFetch)"
         )
     return data

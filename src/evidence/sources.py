@@ -15,12 +15,21 @@ from datetime import date, timedelta
 from importlib import resources
 from typing import Any, Protocol
 
-from evidence.errors import EutilsError, HistoryError, StoreError
-from evidence.eutils import ESEARCH_PAGE_LIMIT, EFetch, ESearch, EutilsClient, SearchResult
+from evidence.errors import ConfigError, EutilsError, HistoryError, StoreError, TransientEutilsError
+from evidence.eutils import (
+    EFETCH_BATCH,
+    EFETCH_BATCH_LIMIT,
+    ESEARCH_PAGE_LIMIT,
+    EFetch,
+    ESearch,
+    EutilsClient,
+    SearchResult,
+)
 from evidence.queries import Query
 
 ORIGIN_PUBMED = "pubmed"
 ORIGIN_SAMPLE = "sample"
+MIN_BATCH = 50  # a failing batch shrinks down to this, then retries as the client does
 
 
 class Source(Protocol):
@@ -36,6 +45,13 @@ class Source(Protocol):
 
 
 _FIRST_DAY = date(1800, 1, 1)  # before any PubMed Entrez date
+# Splitting a search past 9,999 records: the first slice is the newest year; each next one is
+# sized to hold this many records at the density the last slice showed (below the limit, so a
+# density that rises a little does not cost a request), and an empty slice makes the next one
+# this many times wider.
+_FIRST_WIDTH = 365
+_SLICE_TARGET = 9_000
+_EMPTY_GROWTH = 4
 
 
 def _day(text: str, *, end: bool = False) -> date:
@@ -60,12 +76,12 @@ def _ncbi_date(day: date) -> str:
 class LiveSource:
     """PubMed through E-utilities: ESearch with history, then EFetch in POSTed batches.
 
-    A search that matches more than ESearch can list (9,999 records) is split by date into
-    halves, recursively, and the slices merged (PMIDs kept once, in order).
+    A search that matches more than ESearch can list (9,999 records) is split into date
+    slices cut where the records are, and the slices merged (PMIDs kept once, in order).
     """
 
     client: EutilsClient
-    batch_size: int = 200
+    batch_size: int = EFETCH_BATCH
     origin: str = ORIGIN_PUBMED
     today: Callable[[], date] = date.today
 
@@ -78,7 +94,7 @@ class LiveSource:
             first = self.client.esearch(ESearch(term=query.term))
             if first.count <= len(first.ids):
                 return replace(first, requests=1)
-            slices = self._split(query.term, "edat", _FIRST_DAY, self._horizon())
+            slices = self._split(query.term, "edat", _FIRST_DAY, self._horizon(), first.count)
             return self._merge(slices, spent=1)
         # Incremental: what was entered (EDAT) or revised (MDAT) since `since`. A publication
         # date window of the query goes into the term, as ESearch takes one date type a call.
@@ -111,18 +127,49 @@ class LiveSource:
         first = self._window(term, datetype, low, high)
         if first.count <= len(first.ids):
             return [first]
-        return [first, *self._split(term, datetype, low, high)]
+        return [first, *self._split(term, datetype, low, high, first.count)]
 
-    def _split(self, term: str, datetype: str, low: date, high: date) -> list[SearchResult]:
-        if low >= high:
-            raise EutilsError(
-                f"PubMed matched more than {ESEARCH_PAGE_LIMIT:,} records with {datetype} "
-                f"{_ncbi_date(low)} alone, more than ESearch can list; narrow the query"
-            )
-        middle = low + (high - low) // 2
+    def _split(
+        self, term: str, datetype: str, low: date, high: date, total: int
+    ) -> list[SearchResult]:
+        """The `total` records of [low, high] in date slices of at most 9,999 records each.
+
+        The slices are cut where the records are: sweeping from the newest day back, each
+        slice is sized from the density of records per day the last answer showed, so a
+        topic of N records costs about N / 9,999 + 1 ESearch, however its dates spread
+        (a blind halving spends most of its requests on empty centuries). An answer over the
+        limit is one request lost: it gives the count to cut the window down by.
+        """
         out: list[SearchResult] = []
-        for a, b in ((low, middle), (middle + timedelta(days=1), high)):
-            out.extend(self._sliced(term, datetype, a, b))
+        collected = 0
+        end = high
+        # The first slice: the last year up to today, and the days after it (Entrez dates of
+        # records entered while the search ran, and a horizon past today for clock skew).
+        width = (high - max(low, min(high, self.today()) - timedelta(days=_FIRST_WIDTH))).days
+        while end >= low:
+            start = max(low, end - timedelta(days=width - 1))
+            if total - collected <= ESEARCH_PAGE_LIMIT:
+                start = low  # what is left fits one answer
+            answer = self._window(term, datetype, start, end)
+            out.append(answer)
+            days = (end - start).days + 1
+            if answer.count > len(answer.ids):
+                if start == low:
+                    total = collected + answer.count  # the search grew while it was split
+                if days == 1:
+                    raise EutilsError(
+                        f"PubMed matched more than {ESEARCH_PAGE_LIMIT:,} records with "
+                        f"{datetype} {_ncbi_date(start)} alone, more than ESearch can list; "
+                        "narrow the query"
+                    )
+                width = max(1, min(days - 1, int(days * _SLICE_TARGET / answer.count)))
+                continue
+            collected += answer.count
+            end = start - timedelta(days=1)
+            if answer.count:
+                width = max(1, int(days * _SLICE_TARGET / answer.count))
+            else:
+                width = days * _EMPTY_GROWTH
         return out
 
     def _window(self, term: str, datetype: str, low: date, high: date) -> SearchResult:
@@ -152,30 +199,56 @@ class LiveSource:
         )
 
     def fetch(self, pmids: Sequence[str], result: SearchResult) -> Iterator[bytes]:
-        """Yield one PubmedArticleSet document per batch of at most `batch_size` records."""
+        """Yield one PubmedArticleSet document per batch of at most `batch_size` records.
+
+        A batch whose answer fails (truncated, broken, a 5xx or a reset) is not retried whole:
+        the same records are asked for in a batch a quarter the size, and the batches grow
+        back, doubling, after each success. A fault costs one small request, not a large one;
+        only the smallest batch gets the client's full retries.
+        """
+        if not 1 <= self.batch_size <= EFETCH_BATCH_LIMIT:
+            raise ConfigError(
+                f"EFetch batch size {self.batch_size} is outside 1-{EFETCH_BATCH_LIMIT:,}"
+            )
         wanted = list(dict.fromkeys(pmids))
-        if result.webenv and result.query_key and set(wanted) == set(result.ids):
-            # Every record of the search is needed: page through the history set.
-            for start in range(0, result.count, self.batch_size):
-                try:
-                    page = self.client.efetch(
-                        EFetch(
-                            webenv=result.webenv,
-                            query_key=result.query_key,
-                            retstart=start,
-                            retmax=self.batch_size,
-                        )
-                    )
-                except HistoryError:
-                    # NCBI lost or expired the WebEnv; ESearch already named the records,
-                    # so ask for the rest by PMID (POSTed) instead of failing the topic.
-                    wanted = list(result.ids[start:])
-                    break
-                yield page
+        history = bool(result.webenv and result.query_key and set(wanted) == set(result.ids))
+        # Every record of the search is needed: page through the history set.
+        total = result.count if history else len(wanted)
+        floor = min(self.batch_size, MIN_BATCH)
+        size = self.batch_size
+        start = 0
+        while start < total:
+            n = min(size, total - start)
+            if history:
+                request = EFetch(
+                    webenv=result.webenv, query_key=result.query_key, retstart=start, retmax=n
+                )
             else:
-                return
-        for start in range(0, len(wanted), self.batch_size):
-            yield self.client.efetch(EFetch(ids=tuple(wanted[start : start + self.batch_size])))
+                request = EFetch(ids=tuple(wanted[start : start + n]))
+            try:
+                body = self.client.efetch(request, attempts=1 if n > floor else None)
+            except HistoryError:
+                if not history:
+                    raise
+                # NCBI lost or expired the WebEnv; ESearch already named the records, so ask
+                # for the rest by PMID (POSTed) instead of failing the topic.
+                wanted, history = list(result.ids[start:]), False
+                total, start = len(wanted), 0
+                continue
+            except EutilsError as exc:
+                if n <= floor or not _size_may_help(exc):
+                    raise
+                size = max(floor, n // 4)
+                continue
+            yield body
+            start += n
+            size = min(self.batch_size, size * 2)
+
+
+def _size_may_help(exc: EutilsError) -> bool:
+    """A failure a smaller answer may avoid: retries used up on no answer, a broken one or a
+    server error; not a refusal of the request itself, nor the rate limit."""
+    return isinstance(exc, TransientEutilsError) and exc.status != 429
 
 
 _ARTICLE = re.compile(

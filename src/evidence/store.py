@@ -6,6 +6,7 @@ kept in `PRAGMA user_version` and checked on open.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -61,6 +62,12 @@ CREATE TABLE pending (             -- records a run could not fetch: asked for a
     pmid TEXT NOT NULL,
     PRIMARY KEY (query_id, pmid)
 );
+CREATE TABLE published (           -- the last build written into reports/ from this store
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    digest TEXT NOT NULL,          -- of everything the build read
+    files TEXT NOT NULL,           -- {name: [size, mtime_ns]} of the files it wrote, as JSON
+    built_at TEXT NOT NULL
+);
 CREATE INDEX hits_pmid ON hits(pmid);
 CREATE INDEX runs_query ON runs(query_id, id);
 """
@@ -104,12 +111,17 @@ def _v2_to_v3(db: sqlite3.Connection) -> None:
 
 
 def _v3_to_v4(db: sqlite3.Connection) -> None:
-    """Runs remember when their result was published; earlier successes count as published
-    (there is no telling now which builds failed)."""
+    """Runs remember when their result was published (earlier successes count as published:
+    there is no telling now which builds failed), and the store its last published build, so
+    a quiet night can leave the reports be."""
     columns = {row[1] for row in db.execute("PRAGMA table_info(runs)")}
     if "published_at" not in columns:
         db.execute("ALTER TABLE runs ADD COLUMN published_at TEXT NOT NULL DEFAULT ''")
     db.execute("UPDATE runs SET published_at = finished_at WHERE status = 'ok'")
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS published (id INTEGER PRIMARY KEY CHECK (id = 1), "
+        "digest TEXT NOT NULL, files TEXT NOT NULL, built_at TEXT NOT NULL)"
+    )
 
 
 # What takes a store from version N to N+1.
@@ -525,6 +537,48 @@ class Store:
     def last_success(self, query_id: str | None = None) -> Run | None:
         ok = [r for r in self.runs(query_id) if r.status == "ok"]
         return ok[-1] if ok else None
+
+    # published builds -----------------------------------------------------------------
+
+    def content_digest(self) -> str:
+        """A digest of what a build reads from the store: every record, each topic's studies
+        with the day they were first seen, and each topic's last successful search (its term,
+        translation, count and warnings), but not when the runs happened nor the diff of the
+        last one: a night that found nothing new leaves it as it was."""
+        digest = hashlib.sha256()
+        queries = (
+            "SELECT pmid, record, deleted_at IS NULL FROM studies ORDER BY pmid",
+            f"SELECT h.query_id, h.pmid, h.first_seen FROM hits h WHERE {_CURRENT} "
+            "ORDER BY h.query_id, h.pmid",
+            "SELECT query_id, term, translation, count, warnings FROM runs WHERE id IN "
+            "(SELECT MAX(id) FROM runs WHERE status = 'ok' GROUP BY query_id) ORDER BY query_id",
+        )
+        try:
+            for sql in queries:
+                digest.update(sql.encode())
+                for row in self._db.execute(sql):  # row by row: memory stays flat
+                    digest.update(json.dumps(row, ensure_ascii=False).encode())
+                    digest.update(b"\n")
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.path}: cannot read the store: {exc}") from exc
+        return digest.hexdigest()
+
+    def last_published(self) -> tuple[str, dict[str, list[int]]] | None:
+        """The digest of the last build published from this store and the size and mtime
+        of each file it wrote; None before the first."""
+        rows = self._read("SELECT digest, files FROM published WHERE id = 1")
+        if not rows:
+            return None
+        return str(rows[0][0]), dict(json.loads(rows[0][1]))
+
+    def set_published(self, digest: str, files: dict[str, list[int]]) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO published (id, digest, files, built_at) VALUES (1, ?, ?, ?) "
+                "ON CONFLICT(id) DO UPDATE SET digest=excluded.digest, files=excluded.files, "
+                "built_at=excluded.built_at",
+                (digest, json.dumps(files, sort_keys=True), now_iso()),
+            )
 
     def counts(self) -> dict[str, int]:
         def one(sql: str) -> int:
