@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import random
+import socket
 import threading
 import time
 import xml.etree.ElementTree as ET
@@ -573,3 +574,31 @@ def test_synthetic_title_is_escaped() -> None:
     record = parse(EFETCH_PROLOG + xml + b"\n</PubmedArticleSet>")
     article = record["PubmedArticle"][0]["MedlineCitation"]["Article"]
     assert article["ArticleTitle"] == "Cats < dogs & mice"
+
+
+def test_match_all_answers_any_term_with_every_article_not_deleted(
+    session: requests.Session,
+) -> None:
+    with EutilsEmulator(ARTICLES, rate_limit=None, match_all=True) as emulator:
+        emulator.add_search("registered", PMIDS[:2])
+        emulator.delete(PMIDS[0])
+        emulator.add_article("39999999", synthetic_article("39999999"))
+        anything = entrez(call(session, emulator, "esearch", term="anything[tiab]", retmax=100))
+        assert anything["Count"] == str(len(PMIDS))
+        assert anything["IdList"] == ["39999999", *NEWEST_FIRST[:-1]]
+        assert "WarningList" not in anything
+        registered = entrez(call(session, emulator, "esearch", term="registered"))
+        assert registered["IdList"] == [PMIDS[1], PMIDS[0]]  # its own answer, as registered
+
+
+def test_a_fixed_port_is_used_and_a_taken_one_refused() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(OSError):
+            EutilsEmulator(port=port).start()
+    with EutilsEmulator(port=port) as emulator:  # free again
+        assert emulator.url == f"http://127.0.0.1:{port}/entrez/eutils/"
+    with pytest.raises(ValueError, match="not a TCP port"):
+        EutilsEmulator(port=65536)

@@ -1,6 +1,6 @@
 """A local NCBI E-utilities emulator, for tests and benchmarks.
 
-`EutilsEmulator` is a real HTTP server on 127.0.0.1 (an ephemeral port) that answers
+`EutilsEmulator` is a real HTTP server on 127.0.0.1 (an ephemeral port by default) that answers
 ``esearch.fcgi``, ``efetch.fcgi``, ``epost.fcgi`` and ``einfo.fcgi`` under ``/entrez/eutils/``
 the way NCBI does for PubMed: the same XML shapes and DOCTYPEs, the history server (WebEnv +
 query_key), the 9,999-record ESearch window, the per-second rate limit with its JSON 429 body,
@@ -215,7 +215,12 @@ class EutilsEmulator:
 
     `articles` maps a PMID to the bytes of one ``<PubmedArticle>`` (or ``<PubmedBookArticle>``)
     element. Searches answer only terms registered with `add_search`; any other term is a true
-    zero (Count 0, with NCBI's "No items found." warning, never an error).
+    zero (Count 0, with NCBI's "No items found." warning, never an error), or, with
+    `match_all`, matches every article served and not deleted: a stand-in for PubMed that any
+    project's queries find something in, for demos and benchmarks.
+
+    `port` 0 (the default) listens on an ephemeral port; another binds that port, and
+    `start()` raises OSError if it is taken.
 
     Identification: with `require_email`, a request without both ``tool`` and ``email`` gets
     HTTP 400. An ``api_key`` outside a non-empty `valid_api_keys` gets NCBI's HTTP 400 JSON
@@ -244,9 +249,15 @@ class EutilsEmulator:
         valid_api_keys: Collection[str] = (),
         require_email: bool = True,
         rate_tolerance: float = 0.02,
+        match_all: bool = False,
+        port: int = 0,
     ) -> None:
         if not 0.0 <= rate_tolerance < 1.0:
             raise ValueError("rate_tolerance is a fraction of a second, in [0, 1)")
+        if not 0 <= port <= 65535:
+            raise ValueError(f"port {port} is not a TCP port (0 picks a free one)")
+        self.match_all = match_all
+        self.port = port
         self.rate_limit = rate_limit
         self.rate_tolerance = rate_tolerance
         self.rate_limit_with_key = rate_limit_with_key
@@ -265,11 +276,11 @@ class EutilsEmulator:
     # --- lifecycle ----------------------------------------------------------------------
 
     def start(self) -> str:
-        """Start serving on 127.0.0.1 (ephemeral port); return the base URL."""
+        """Start serving on 127.0.0.1 (`port`, or an ephemeral one); return the base URL."""
         if self._server is not None:
             raise RuntimeError("the emulator is already running")
         self._stopping.clear()
-        server = _Server(self)
+        server = _Server(self, self.port)
         thread = threading.Thread(
             target=server.serve_forever,
             kwargs={"poll_interval": 0.05},
@@ -491,7 +502,13 @@ class EutilsEmulator:
         window = _date_window(params)
         with self._lock:
             search = self._state.searches.get(term)
-            pmids = list(search.pmids) if search else []
+            if search is not None:
+                pmids = list(search.pmids)
+            elif self.match_all:
+                deleted = self._state.deleted
+                pmids = [p for p in self._state.articles if p not in deleted]
+            else:
+                pmids = []
             if window is not None:
                 datetype, low, high = window
                 pmids = [p for p in pmids if self._dated_within(p, datetype, low, high)]
@@ -624,9 +641,9 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 128  # bursts of connections must not wait out SYN retransmits
 
-    def __init__(self, emulator: EutilsEmulator) -> None:
+    def __init__(self, emulator: EutilsEmulator, port: int) -> None:
         self.emulator = emulator
-        super().__init__(("127.0.0.1", 0), _Handler)
+        super().__init__(("127.0.0.1", port), _Handler)
 
     def server_bind(self) -> None:
         # HTTPServer.server_bind resolves the host name (getfqdn), which can stall offline.
