@@ -16,6 +16,7 @@ import textwrap
 import time
 import tracemalloc
 from collections.abc import Iterator
+from contextlib import closing
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -103,9 +104,8 @@ def test_concurrent_refreshes_never_corrupt_the_store(project: Path) -> None:
         for code, err in results:
             if code == EXIT_BUSY:
                 assert "another refresh is running" in err
-    db = sqlite3.connect(project / ".evidence" / "sample.sqlite")
-    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    db.close()
+    with closing(sqlite3.connect(project / ".evidence" / "sample.sqlite")) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
 # --- killed midway ------------------------------------------------------------------------
@@ -142,9 +142,8 @@ def test_kill_9_midway_then_the_next_run_completes_without_refetching(project: P
         while (stored < 500 or emu.count("efetch") < 2) and time.monotonic() < deadline:
             time.sleep(0.05)
             try:
-                db = sqlite3.connect(store_path, timeout=1)
-                stored = db.execute("SELECT COUNT(*) FROM studies").fetchone()[0]
-                db.close()
+                with closing(sqlite3.connect(store_path, timeout=1)) as db:
+                    stored = db.execute("SELECT COUNT(*) FROM studies").fetchone()[0]
             except sqlite3.OperationalError:
                 pass  # not created yet
         os.kill(proc.pid, signal.SIGKILL)
@@ -156,11 +155,10 @@ def test_kill_9_midway_then_the_next_run_completes_without_refetching(project: P
         assert refresh_cli(project, emu.url) == 0
         later = [r for r in emu.requests[before:] if r.endpoint == "efetch"]
         asked = {p for r in later for p in r.params.get("id", "").split(",") if p}
-    db = sqlite3.connect(store_path)
-    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    ids = {r[0] for r in db.execute("SELECT pmid FROM studies")}
-    statuses = [r[0] for r in db.execute("SELECT status FROM runs ORDER BY id")]
-    db.close()
+    with closing(sqlite3.connect(store_path)) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        ids = {r[0] for r in db.execute("SELECT pmid FROM studies")}
+        statuses = [r[0] for r in db.execute("SELECT status FROM runs ORDER BY id")]
     assert ids == set(articles)
     assert statuses == ["interrupted", "ok"]
     # The next run asked only for what the killed run had not stored.

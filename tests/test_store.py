@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -17,11 +18,10 @@ def study(pmid: str, title: str = "T") -> Study:
 def test_schema_is_versioned(tmp_path: Path) -> None:
     with Store(tmp_path / "s.sqlite"):
         pass
-    db = sqlite3.connect(tmp_path / "s.sqlite")
-    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
-    db.execute("PRAGMA user_version = 99")
-    db.commit()
-    db.close()
+    with closing(sqlite3.connect(tmp_path / "s.sqlite")) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        db.execute("PRAGMA user_version = 99")
+        db.commit()
     with pytest.raises(StoreError, match="newer evidence"):
         Store(tmp_path / "s.sqlite")
 
@@ -160,18 +160,18 @@ PRAGMA user_version = 1;
 
 def test_a_version_1_store_is_migrated_in_place(tmp_path: Path) -> None:
     path = tmp_path / "s.sqlite"
-    db = sqlite3.connect(path)
-    db.executescript(V1_SCHEMA)
-    db.execute(
-        "INSERT INTO studies VALUES ('1', ?, 'pubmed', '', 'now', NULL)", (study("1").to_json(),)
-    )
-    db.execute(
-        "INSERT INTO runs (query_id, origin, started_at, finished_at, status, term) "
-        "VALUES ('q', 'pubmed', 'a', 'b', 'ok', 't')"
-    )
-    db.execute("INSERT INTO hits VALUES ('q', '1', 'a', 'b')")
-    db.commit()
-    db.close()
+    with closing(sqlite3.connect(path)) as db:
+        db.executescript(V1_SCHEMA)
+        db.execute(
+            "INSERT INTO studies VALUES ('1', ?, 'pubmed', '', 'now', NULL)",
+            (study("1").to_json(),),
+        )
+        db.execute(
+            "INSERT INTO runs (query_id, origin, started_at, finished_at, status, term) "
+            "VALUES ('q', 'pubmed', 'a', 'b', 'ok', 't')"
+        )
+        db.execute("INSERT INTO hits VALUES ('q', '1', 'a', 'b')")
+        db.commit()
     with Store(path) as store:
         assert {h.pmid for h in store.hits()} == {"1"}
         assert set(store.studies()) == {"1"}
@@ -179,9 +179,8 @@ def test_a_version_1_store_is_migrated_in_place(tmp_path: Path) -> None:
         assert run is not None and run.mode == "full" and not run.changes
         assert run.published_at == "b"  # what an older version stored, it published
         assert store.pending("q") == []
-    db = sqlite3.connect(path)
-    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
-    db.close()
+    with closing(sqlite3.connect(path)) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
 
 
 def test_nested_units_roll_back_alone(tmp_path: Path) -> None:

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import io
+import json
 import random
+import re
+import signal
+import socket
+import subprocess
+import sys
 import threading
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,9 +23,13 @@ import requests
 from Bio import Entrez
 from Bio.Entrez import Parser as EntrezParser
 
+from conftest import child_env
+from evidence import cli
 from evidence.testing import (
     RETSTART_ERROR,
     EutilsEmulator,
+    main,
+    refresh_args,
     synthetic_article,
     synthetic_articles,
 )
@@ -608,3 +620,136 @@ def test_synthetic_title_is_escaped() -> None:
     record = parse(EFETCH_PROLOG + xml + b"\n</PubmedArticleSet>")
     article = record["PubmedArticle"][0]["MedlineCitation"]["Article"]
     assert article["ArticleTitle"] == "Cats < dogs & mice"
+
+
+def test_match_all_answers_any_term_with_every_article_not_deleted(
+    session: requests.Session,
+) -> None:
+    with EutilsEmulator(ARTICLES, rate_limit=None, match_all=True) as emulator:
+        emulator.add_search("registered", PMIDS[:2])
+        emulator.delete(PMIDS[0])
+        emulator.add_article("39999999", synthetic_article("39999999"))
+        anything = entrez(call(session, emulator, "esearch", term="anything[tiab]", retmax=100))
+        assert anything["Count"] == str(len(PMIDS))
+        assert anything["IdList"] == ["39999999", *NEWEST_FIRST[:-1]]
+        assert "WarningList" not in anything
+        registered = entrez(call(session, emulator, "esearch", term="registered"))
+        assert registered["IdList"] == [PMIDS[1], PMIDS[0]]  # its own answer, as registered
+
+
+def test_a_fixed_port_is_used_and_a_taken_one_refused() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(OSError):
+            EutilsEmulator(port=port).start()
+    with EutilsEmulator(port=port) as emulator:  # free again
+        assert emulator.url == f"http://127.0.0.1:{port}/entrez/eutils/"
+    with pytest.raises(ValueError, match="not a TCP port"):
+        EutilsEmulator(port=65536)
+
+
+# --- as a program (python -m evidence.testing) ----------------------------------------------
+
+BANNER = re.compile(
+    r"E-utilities emulator on (http://127\.0\.0\.1:\d+/entrez/eutils/) "
+    r"\((\d+) synthetic records\); Ctrl-C stops it\n"
+)
+
+
+@contextmanager
+def serving(*args: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """`python -m evidence.testing ARGS` in a child process, and the address it printed."""
+    command = [sys.executable, "-W", "error", "-m", "evidence.testing", *args]
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=child_env()
+    ) as proc:
+        watchdog = threading.Timer(120, proc.kill)  # a child that never prints fails the test
+        watchdog.start()
+        try:
+            assert proc.stdout is not None
+            banner = proc.stdout.readline()
+            watchdog.cancel()
+            match = BANNER.fullmatch(banner)
+            if match is None:
+                proc.kill()
+                pytest.fail(f"no address printed: {banner!r}; stderr: {proc.communicate()[1]}")
+            yield proc, match[1]
+        finally:
+            watchdog.cancel()
+            if proc.poll() is None:
+                proc.kill()
+            proc.communicate()
+
+
+def stopped(proc: subprocess.Popen[str], signum: signal.Signals) -> tuple[int, str, str]:
+    """Send `signum`; the exit code and what the child printed after its banner."""
+    proc.send_signal(signum)
+    out, err = proc.communicate(timeout=60)
+    return proc.returncode, out, err
+
+
+def test_the_server_serves_a_real_refresh_then_stops_on_ctrl_c(
+    project: Path, no_network: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with serving("--records", "50", "--port", "0") as (proc, url):
+        assert cli.main(refresh_args(project, url)) == 0
+        capsys.readouterr()
+        assert cli.main(["status", "--project", str(project), "--json"]) == 0
+        info = json.loads(capsys.readouterr().out)
+        code, out, err = stopped(proc, signal.SIGINT)
+    assert (code, out, err) == (0, "", "")
+    assert info["stored_records"] == 50
+    assert set(info["queries"]) == {"headache", "neuropathic_pain"}  # the repository's queries
+    for query in info["queries"].values():
+        assert (query["last_run"]["status"], query["last_run"]["count"]) == ("ok", 50)
+
+
+def test_the_server_injects_faults_and_stops_on_sigterm(session: requests.Session) -> None:
+    args = ("--records", "3", "--seed", "5", "--rate", "0", "--fault", "esearch:http_503:2")
+    with serving(*args) as (proc, url):
+        search = {**IDENT, "db": "pubmed", "term": "any term at all"}
+        statuses = [session.get(f"{url}esearch.fcgi", params=search, timeout=10) for _ in "abc"]
+        code, out, err = stopped(proc, signal.SIGTERM)
+    assert [r.status_code for r in statuses] == [503, 503, 200]
+    assert parse(statuses[2].content)["IdList"] == sorted(synthetic_articles(3), reverse=True)
+    assert (code, out, err) == (0, "", "")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--fault", "efetch:gremlins"], "argument --fault: 'efetch:gremlins': unknown fault"),
+        (["--fault", "efetch"], "argument --fault: expected ENDPOINT:KIND[:TIMES]"),
+        (
+            ["--fault", "esearch:drop_records"],
+            "argument --fault: 'esearch:drop_records': drop_records applies to efetch only",
+        ),
+        (["--fault", "efetch:http_503:0"], "argument --fault: 'efetch:http_503:0': times must be"),
+        (["--records", "-1"], "argument --records: not a whole number: '-1'"),
+        (["--port", "65536"], "argument --port: not a TCP port: '65536'"),
+        (["--rate", "fast"], "argument --rate: not a number of requests per second"),
+    ],
+)
+def test_bad_arguments_are_a_one_line_usage_error(
+    args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(args)
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"Error: {message}") and err.count("\n") == 1, err
+    assert err.endswith("(see `python -m evidence.testing --help`)\n")
+
+
+def test_a_taken_port_is_a_one_line_error(capsys: pytest.CaptureFixture[str]) -> None:
+    before = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["--records", "1", "--port", str(port)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"Error: cannot listen on 127.0.0.1:{port}: ") and err.count("\n") == 1
+    assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before

@@ -10,7 +10,7 @@ import hashlib
 import json
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -226,18 +226,24 @@ class Store:
                 f"{path}: the store is empty (0 bytes), so it was damaged; restore it from "
                 "a backup, or move it aside to start over with a full refresh"
             )
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(path, isolation_level=None, timeout=30)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA foreign_keys=ON")
-            self._migrate()
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{path}: cannot open the store: {exc}") from exc
-        except OSError as exc:
-            raise StoreError(f"{path}: cannot create the store's folder: {exc}") from exc
+        # A store that fails to open (not a database, newer schema, ...) must not leave its
+        # connection to the garbage collector: Python 3.13 warns about every unclosed one.
+        with ExitStack() as on_failure:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self._db = sqlite3.connect(path, isolation_level=None, timeout=30)
+                on_failure.callback(self._db.close)
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA foreign_keys=ON")
+                self._migrate()
+            except sqlite3.DatabaseError as exc:
+                raise StoreError(f"{path}: cannot open the store: {exc}") from exc
+            except OSError as exc:
+                raise StoreError(f"{path}: cannot create the store's folder: {exc}") from exc
+            on_failure.pop_all()  # opened: from here on the connection is closed by close()
 
     def close(self) -> None:
+        """Close the connection (idempotent); `with Store(...)` does it on leaving."""
         self._db.close()
 
     def __enter__(self) -> Store:

@@ -1,6 +1,6 @@
 """A local NCBI E-utilities emulator, for tests and benchmarks.
 
-`EutilsEmulator` is a real HTTP server on 127.0.0.1 (an ephemeral port) that answers
+`EutilsEmulator` is a real HTTP server on 127.0.0.1 (an ephemeral port by default) that answers
 ``esearch.fcgi``, ``efetch.fcgi``, ``epost.fcgi`` and ``einfo.fcgi`` under ``/entrez/eutils/``
 the way NCBI does for PubMed: the same XML shapes and DOCTYPEs, the history server (WebEnv +
 query_key), the 9,999-record ESearch window, the per-second rate limit with its JSON 429 body,
@@ -14,16 +14,25 @@ and, on demand, NCBI's failure modes (5xx pages, resets, stalls, truncated bodie
 
 Nothing happens at import time; a server thread exists only between `start()` and `stop()`.
 Everything here is standard library (http.server), so the emulator costs no dependency.
+
+Run as a program, it serves synthetic records to any search until Ctrl-C, for demos and
+benchmarks in a process of their own (``python -m evidence.testing --help``)::
+
+    $ python -m evidence.testing --records 1000
+    E-utilities emulator on http://127.0.0.1:PORT/entrez/eutils/ (1000 synthetic records); ...
+    $ NCBI_EMAIL=you@example.org evidence refresh --eutils-url http://127.0.0.1:PORT/entrez/eutils/
 """
 
 from __future__ import annotations
 
+import argparse
 import calendar
 import contextlib
 import json
 import random
 import re
 import secrets
+import signal
 import socket
 import socketserver
 import struct
@@ -36,7 +45,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import NoneType, TracebackType
-from typing import Any, Final, Self
+from typing import Any, Final, NoReturn, Self
 from urllib.parse import parse_qsl, urlsplit
 from xml.sax.saxutils import escape
 
@@ -46,6 +55,8 @@ __all__ = [
     "RETSTART_ERROR",
     "EutilsEmulator",
     "RecordedRequest",
+    "main",
+    "refresh_args",
     "synthetic_article",
     "synthetic_articles",
 ]
@@ -223,7 +234,12 @@ class EutilsEmulator:
 
     `articles` maps a PMID to the bytes of one ``<PubmedArticle>`` (or ``<PubmedBookArticle>``)
     element. Searches answer only terms registered with `add_search`; any other term is a true
-    zero (Count 0, with NCBI's "No items found." warning, never an error).
+    zero (Count 0, with NCBI's "No items found." warning, never an error), or, with
+    `match_all`, matches every article served and not deleted: a stand-in for PubMed that any
+    project's queries find something in, for demos and benchmarks.
+
+    `port` 0 (the default) listens on an ephemeral port; another binds that port, and
+    `start()` raises OSError if it is taken.
 
     Identification: with `require_email`, a request without both ``tool`` and ``email`` gets
     HTTP 400. An ``api_key`` outside a non-empty `valid_api_keys` gets NCBI's HTTP 400 JSON
@@ -252,9 +268,15 @@ class EutilsEmulator:
         valid_api_keys: Collection[str] = (),
         require_email: bool = True,
         rate_tolerance: float = 0.02,
+        match_all: bool = False,
+        port: int = 0,
     ) -> None:
         if not 0.0 <= rate_tolerance < 1.0:
             raise ValueError("rate_tolerance is a fraction of a second, in [0, 1)")
+        if not 0 <= port <= 65535:
+            raise ValueError(f"port {port} is not a TCP port (0 picks a free one)")
+        self.match_all = match_all
+        self.port = port
         self.rate_limit = rate_limit
         self.rate_tolerance = rate_tolerance
         self.rate_limit_with_key = rate_limit_with_key
@@ -273,11 +295,11 @@ class EutilsEmulator:
     # --- lifecycle ----------------------------------------------------------------------
 
     def start(self) -> str:
-        """Start serving on 127.0.0.1 (ephemeral port); return the base URL."""
+        """Start serving on 127.0.0.1 (`port`, or an ephemeral one); return the base URL."""
         if self._server is not None:
             raise RuntimeError("the emulator is already running")
         self._stopping.clear()
-        server = _Server(self)
+        server = _Server(self, self.port)
         thread = threading.Thread(
             target=server.serve_forever,
             kwargs={"poll_interval": 0.05},
@@ -519,7 +541,13 @@ class EutilsEmulator:
         window = _date_window(params)
         with self._lock:
             search = self._state.searches.get(term)
-            pmids = list(search.pmids) if search else []
+            if search is not None:
+                pmids = list(search.pmids)
+            elif self.match_all:
+                deleted = self._state.deleted
+                pmids = [p for p in self._state.articles if p not in deleted]
+            else:
+                pmids = []
             if window is not None:
                 datetype, low, high = window
                 pmids = [p for p in pmids if self._dated_within(p, datetype, low, high)]
@@ -653,9 +681,9 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 128  # bursts of connections must not wait out SYN retransmits
 
-    def __init__(self, emulator: EutilsEmulator) -> None:
+    def __init__(self, emulator: EutilsEmulator, port: int) -> None:
         self.emulator = emulator
-        super().__init__(("127.0.0.1", 0), _Handler)
+        super().__init__(("127.0.0.1", port), _Handler)
 
     def server_bind(self) -> None:
         # HTTPServer.server_bind resolves the host name (getfqdn), which can stall offline.
@@ -1182,3 +1210,140 @@ def refresh_args(project: Path, url: str, *extra: str, email: str = "dev@example
         "--quiet",
         *extra,
     ]
+
+
+# --- as a program --------------------------------------------------------------------------
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"Error: {message} (see `{self.prog} --help`)\n")
+
+
+def _count(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}")
+    return int(text)
+
+
+def _port(text: str) -> int:
+    port = _count(text)
+    if port > 65535:
+        raise argparse.ArgumentTypeError(f"not a TCP port: {text!r}")
+    return port
+
+
+def _rate(text: str) -> float:
+    try:
+        rate = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of requests per second: {text!r}") from None
+    if not 0 <= rate < float("inf"):
+        raise argparse.ArgumentTypeError(f"not a number of requests per second: {text!r}")
+    return rate
+
+
+def _fault(text: str) -> tuple[str, str, int]:
+    """ENDPOINT:KIND[:TIMES], checked against what `EutilsEmulator.inject` accepts."""
+    parts = text.split(":")
+    if len(parts) not in (2, 3) or (len(parts) == 3 and not parts[2].isdigit()):
+        raise argparse.ArgumentTypeError(f"expected ENDPOINT:KIND[:TIMES], got {text!r}")
+    endpoint, kind = parts[0], parts[1]
+    times = int(parts[2]) if len(parts) == 3 else 1
+    try:
+        EutilsEmulator().inject(endpoint, kind, times=times)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r}: {exc}") from None
+    return endpoint, kind, times
+
+
+def _server_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="python -m evidence.testing",
+        description=(
+            "Serve NCBI E-utilities for PubMed on 127.0.0.1 with synthetic records, until "
+            "Ctrl-C (or SIGTERM). Every search term matches every record, so `evidence "
+            "refresh` with any project's queries fetches them all."
+        ),
+        epilog=(
+            "example: python -m evidence.testing --records 5000 --fault efetch:http_503:2, "
+            "then NCBI_EMAIL=you@example.org evidence refresh --eutils-url URL (the URL it "
+            "prints)"
+        ),
+    )
+    parser.add_argument(
+        "--records", type=_count, default=1000, metavar="N", help="synthetic records (1000)"
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="seed of the synthetic records (0; the same seed gives the same records)",
+    )
+    parser.add_argument(
+        "--port", type=_port, default=0, help="port on 127.0.0.1 (default 0: a free one)"
+    )
+    parser.add_argument(
+        "--rate",
+        type=_rate,
+        default=3.0,
+        metavar="PER_SECOND",
+        help="NCBI's rate limit without an API key, in requests/s (3; 10 with any key); "
+        "0 turns the limit off",
+    )
+    parser.add_argument(
+        "--fault",
+        type=_fault,
+        action="append",
+        default=[],
+        metavar="ENDPOINT:KIND[:TIMES]",
+        help=f"inject KIND ({', '.join(sorted(FAULTS))}) into the next TIMES (default 1) "
+        f"requests to ENDPOINT ({', '.join(sorted(ENDPOINTS))} or *); repeatable, served in "
+        "order",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Serve synthetic records on 127.0.0.1 until SIGINT or SIGTERM; 0 once stopped.
+
+    Call from the main thread: it installs its own SIGINT and SIGTERM handlers while serving.
+    """
+    args = _server_parser().parse_args(argv)
+    emulator = EutilsEmulator(
+        synthetic_articles(args.records, seed=args.seed),
+        rate_limit=args.rate or None,
+        match_all=True,
+        port=args.port,
+    )
+    for endpoint, kind, times in args.fault:
+        emulator.inject(endpoint, kind, times=times)
+    # SIGTERM stops as Ctrl-C does; SIGINT is set too, as a shell starting a background job
+    # may have left it ignored.
+    previous = {
+        signum: signal.signal(signum, signal.default_int_handler)
+        for signum in (signal.SIGINT, signal.SIGTERM)
+    }
+    try:
+        try:
+            url = emulator.start()
+        except OSError as exc:
+            reason = exc.strerror or exc
+            print(f"Error: cannot listen on 127.0.0.1:{args.port}: {reason}", file=sys.stderr)
+            return 1
+        print(
+            f"E-utilities emulator on {url} ({args.records} synthetic records); Ctrl-C stops it",
+            flush=True,
+        )
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        emulator.stop()
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
