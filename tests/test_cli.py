@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from evidence.cli import _Reporter, main
-from evidence.refresh import Event
+from evidence.cli import main
 from evidence.sources import SampleSource
 
 SAMPLE_PMIDS = {str(s["pmid"]) for s in SampleSource().studies}
@@ -323,28 +322,6 @@ def test_status_tells_the_next_window(refreshed: Path, capsys: pytest.CaptureFix
     assert info["last_failure"] is None and info["last_success"] == info["last_refreshed"]
     assert set(info["new_studies"]) == SAMPLE_PMIDS - set(info["changes"]["deleted"])
     assert info["queries"]["headache"]["next_window"] is None
-
-
-def test_progress_bar_counts_records_and_keeps_messages_readable(
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    terminal = _Reporter(quiet=False, json_lines=False, terminal=True)
-    terminal(Event("fetched", "headache: 200/450 records stored", "headache", 200, 450))
-    terminal(Event("warning", "headache: warning: slow"))
-    terminal(Event("fetched", "headache: 450/450 records stored", "headache", 450, 450))
-    terminal.close()
-    err = capsys.readouterr().err
-    assert "headache: warning: slow" in err and "records stored" not in err  # the bar shows it
-    assert "200/450" in err  # tqdm redraws at most every 0.1 s: the first count shows
-    # Not a terminal (cron, a pipe): the same events as plain lines, no bar.
-    piped = _Reporter(quiet=False, json_lines=False, terminal=False)
-    piped(Event("fetched", "headache: 200/450 records stored", "headache", 200, 450))
-    piped.close()
-    assert capsys.readouterr().err == "headache: 200/450 records stored\n"
-    quiet = _Reporter(quiet=True, json_lines=False, terminal=True)
-    quiet(Event("fetched", "headache: 1/2 records stored", "headache", 1, 2))
-    quiet.close()
-    assert capsys.readouterr().err == ""
 
 
 @pytest.mark.parametrize(

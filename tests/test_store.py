@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 
 from evidence.errors import StoreError
-from evidence.store import SCHEMA_VERSION, Changes, Store
+from evidence.runs import Changes
+from evidence.store import Store
+from evidence.store_schema import SCHEMA_VERSION
 from evidence.study import Author, Study
 
 

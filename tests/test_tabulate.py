@@ -7,7 +7,7 @@ from pathlib import Path
 
 from evidence.curation import Entry
 from evidence.queries import Condition, Query
-from evidence.store import Hit
+from evidence.runs import Hit
 from evidence.study import Author, Study
 from evidence.tabulate import (
     Placed,

@@ -9,22 +9,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Never, NoReturn, TextIO
-
-from tqdm import tqdm
+from typing import NoReturn
 
 from evidence import __version__
 from evidence.build import build
 from evidence.citations import STYLES
 from evidence.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, ConfigError, EvidenceError
 from evidence.exports import EXPORT_FILES, export
-from evidence.refresh import Event, make_source, refresh
+from evidence.refresh import make_source, refresh
 from evidence.settings import (
     ENV_EMAIL,
     ENV_EUTILS_URL,
@@ -38,6 +34,7 @@ from evidence.settings import (
 )
 from evidence.sources import ORIGIN_SAMPLE
 from evidence.status import review_rows, status
+from evidence.terminal import Reporter, configure_logging, print_status
 from evidence.view import curation_warning, load_view, resolve_origin
 
 EPILOG = """examples:
@@ -51,9 +48,6 @@ EPILOG = """examples:
 exit codes: 0 success; 1 failure (store, disk); 2 bad configuration or usage; 3 NCBI
 unreachable or failing (nothing changed); 4 another refresh is running; 5 (with --strict) a
 search missed one of its sentinel studies."""
-
-
-progress_log = logging.getLogger("evidence.progress")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -286,7 +280,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    _configure_logging(verbose=args.verbose, quiet=args.quiet, json_lines=args.log_format == "json")
+    configure_logging(verbose=args.verbose, quiet=args.quiet, json_lines=args.log_format == "json")
     try:
         settings = settings_from(
             project=args.project,
@@ -314,37 +308,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
 
 
-class _JsonFormatter(logging.Formatter):
-    """One JSON object per line: time (UTC), level, logger, message."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        entry = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
-            "level": record.levelname.lower(),
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
-        return json.dumps(entry, ensure_ascii=False)
-
-
-def _configure_logging(*, verbose: bool, quiet: bool, json_lines: bool = False) -> None:
-    logger = logging.getLogger("evidence")
-    for handler in list(logger.handlers):
-        if getattr(handler, "_evidence_cli", False):
-            logger.removeHandler(handler)
-    handler = logging.StreamHandler(sys.stderr)
-    handler._evidence_cli = True  # type: ignore[attr-defined]
-    if json_lines:
-        handler.setFormatter(_JsonFormatter())
-    else:
-        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-    logger.addHandler(handler)
-    default = logging.INFO if json_lines else logging.WARNING  # json: progress is logged
-    logger.setLevel(logging.DEBUG if verbose else logging.ERROR if quiet else default)
-
-
 def _refresh(settings: Settings, args: argparse.Namespace) -> int:
-    reporter = _Reporter.for_args(args)
+    reporter = Reporter.for_args(args)
     source = make_source(settings, sample=args.sample, on_event=reporter)
     try:
         result = refresh(
@@ -390,7 +355,7 @@ def _build(settings: Settings, args: argparse.Namespace) -> int:
         rebuild=args.rebuild,
         on_warning=lambda w: print(f"Warning: {w}", file=sys.stderr),
     )
-    _Reporter.for_args(args).say(
+    Reporter.for_args(args).say(
         f"Built {len(written)} reports from the {origin} store in {settings.reports_dir}"
         if written
         else f"The reports in {settings.reports_dir} are up to date with the {origin} store "
@@ -417,7 +382,7 @@ def _status(settings: Settings, args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(info, indent=2, ensure_ascii=False))
     else:
-        _print_status(info, sys.stdout)
+        print_status(info, sys.stdout)
     if info["curation_unknown"]:
         print(
             "Warning: queries/curation.toml has decisions for PMIDs in no topic (a typo?): "
@@ -457,120 +422,6 @@ def _serve(settings: Settings, origin: str, port: int) -> int:
     except KeyboardInterrupt:
         print("Stopped; every decision is in queries/curation.toml", file=sys.stderr)
     return EXIT_OK
-
-
-class _Reporter:
-    """Where a command's progress goes: JSON log lines, plain lines on stderr, or (on a
-    terminal) a tqdm bar per query while records are fetched; with --quiet, nowhere."""
-
-    def __init__(self, *, quiet: bool, json_lines: bool, terminal: bool) -> None:
-        self.json_lines = json_lines
-        self.quiet = quiet
-        self.bars = _Bars(enabled=not quiet and not json_lines and terminal)
-
-    @classmethod
-    def for_args(cls, args: argparse.Namespace) -> _Reporter:
-        return cls(
-            quiet=args.quiet, json_lines=args.log_format == "json", terminal=sys.stderr.isatty()
-        )
-
-    def __call__(self, event: Event) -> None:
-        if event.kind == "fetched" and self.bars.enabled:
-            self.bars.tick(event.query_id, event.done, event.total)  # the bar shows it
-        else:
-            self.say(event.message)
-
-    def say(self, message: str) -> None:
-        if self.json_lines:
-            progress_log.info(message)
-        elif not self.quiet:
-            self.bars.write(message)
-
-    def close(self) -> None:
-        self.bars.close()
-
-
-class _Bars:
-    """A tqdm progress bar per query while records are fetched, on a terminal only: cron,
-    pipes and log files get plain lines (and with --quiet, none)."""
-
-    def __init__(self, *, enabled: bool) -> None:
-        self.enabled = enabled
-        self._bar: tqdm[Never] | None = None
-        self._label = ""
-
-    def tick(self, label: str, done: int, total: int) -> None:
-        if not self.enabled:
-            return
-        bar = self._bar
-        if bar is None or self._label != label:
-            self.close()
-            bar = tqdm(total=total, desc=label, unit="rec", file=sys.stderr, leave=False)
-            self._bar, self._label = bar, label
-        bar.total = max(total, done)
-        bar.update(done - bar.n)
-
-    def write(self, message: str) -> None:
-        if self._bar is not None:
-            tqdm.write(message, file=sys.stderr)
-        else:
-            print(message, file=sys.stderr)
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.close()
-            self._bar = None
-
-
-def _print_status(info: dict[str, object], out: TextIO) -> None:
-    source = "curated offline sample" if info["origin"] == ORIGIN_SAMPLE else "PubMed"
-    print(f"Project: {info['project']} ({source})", file=out)
-    print(
-        f"Studies: {info['studies']} included, {info['unreviewed']} not reviewed yet"
-        f"   last refreshed: {info['last_refreshed'] or 'never'}",
-        file=out,
-    )
-    queries = info["queries"]
-    assert isinstance(queries, dict)
-    for qid, q in queries.items():
-        run = q["last_run"]
-        if run is None:
-            print(f"  {qid}: never run", file=out)
-            continue
-        line = (
-            f"  {qid}: last run {run['status']} at {run['finished_at'] or run['started_at']}"
-            f", {q['studies']} studies"
-        )
-        if run["status"] == "ok":
-            line += f" ({run['mode']}, {run['count']} matched, {run['new']} new)"
-            if not run["published"]:
-                line += "; stored, not yet in the reports (the next successful build adds it)"
-        else:
-            line += f": {run['error']}"
-        print(line, file=out)
-        screening = q["screening"]
-        print(f"    screened: {screening['screened']:,} of {screening['studies']:,}", file=out)
-        if q["missing_sentinels"]:
-            print(
-                f"    WARNING: sentinel studies not found: {', '.join(q['missing_sentinels'])}",
-                file=out,
-            )
-        changes = q["changes"]
-        if changes:
-            print(
-                "    last change: "
-                + ", ".join(f"{len(changes[k])} {k}" for k in ("new", "changed", "retracted"))
-                + f", {len(changes['deleted'])} removed",
-                file=out,
-            )
-        window = q["next_window"]
-        print(
-            "    next run: "
-            + (f"entered or revised since {window['mindate']}" if window else "full search"),
-            file=out,
-        )
-        for w in run["warnings"]:
-            print(f"    warning: {w}", file=out)
 
 
 if __name__ == "__main__":  # pragma: no cover

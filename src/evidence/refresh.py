@@ -23,9 +23,10 @@ from evidence.lock import project_lock
 from evidence.pacing import RetryPolicy
 from evidence.pubmed import parse_article_set
 from evidence.queries import Query, load_queries
+from evidence.runs import Changes
 from evidence.settings import Settings
 from evidence.sources import LiveSource, SampleSource, Source
-from evidence.store import Changes, Store
+from evidence.store import Store
 from evidence.study import CORRECTION_LINKS, Study
 from evidence.view import project_curation
 

@@ -28,8 +28,8 @@ from evidence.publish import (
 )
 from evidence.queries import Query
 from evidence.routes import ROUTE_LABELS
+from evidence.runs import Changes, Run
 from evidence.settings import Publish
-from evidence.store import Changes, Run
 from evidence.study import Study, doi_url, pmc_url
 from evidence.tabulate import EXCLUSIONS, OTHER, Placed
 from evidence.view import View

@@ -9,10 +9,10 @@ from typing import Any
 from evidence.classify import DESIGN_LABELS
 from evidence.designs import design_source
 from evidence.queries import Query
+from evidence.runs import Run
 from evidence.screening import candidates, progress, queue
 from evidence.settings import Settings
 from evidence.sources import ORIGIN_SAMPLE
-from evidence.store import Run
 from evidence.view import View, load_view, open_store
 
 

@@ -1,7 +1,7 @@
 """The local SQLite store: studies, which query found which study and when, and every run.
 
-Only this module speaks SQL. Every write happens inside a transaction; the schema version is
-kept in `PRAGMA user_version` and checked on open.
+Only this module and its schema (store_schema) speak SQL. Every write happens inside a
+transaction; the schema version is kept in `PRAGMA user_version` and checked on open.
 """
 
 from __future__ import annotations
@@ -9,69 +9,15 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from evidence.errors import StoreError
+from evidence.runs import Changes, Hit, Run, now_iso
+from evidence.store_schema import MIGRATIONS, SCHEMA, SCHEMA_VERSION
 from evidence.study import Study
-
-SCHEMA_VERSION = 4
-
-_SCHEMA = """
-CREATE TABLE studies (
-    pmid TEXT PRIMARY KEY,
-    record TEXT NOT NULL,          -- the parsed Study, as JSON
-    origin TEXT NOT NULL,          -- 'pubmed' or 'sample'
-    date_revised TEXT NOT NULL DEFAULT '',
-    fetched_at TEXT NOT NULL,
-    deleted_at TEXT                -- set by a DeleteCitation: the study is no longer shown
-);
-CREATE TABLE hits (
-    query_id TEXT NOT NULL,
-    pmid TEXT NOT NULL REFERENCES studies(pmid),
-    first_seen TEXT NOT NULL,
-    last_seen TEXT NOT NULL,
-    last_run INTEGER NOT NULL,     -- the last successful run whose search returned it
-    PRIMARY KEY (query_id, pmid)
-);
-CREATE TABLE runs (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    query_id TEXT NOT NULL,
-    origin TEXT NOT NULL,
-    started_at TEXT NOT NULL,
-    finished_at TEXT,
-    status TEXT NOT NULL,          -- 'running', 'ok', 'failed', 'interrupted'
-    term TEXT NOT NULL,
-    translation TEXT NOT NULL DEFAULT '',
-    count INTEGER,
-    new INTEGER,
-    fetched INTEGER,
-    warnings TEXT NOT NULL DEFAULT '[]',
-    error TEXT NOT NULL DEFAULT '',
-    mode TEXT NOT NULL DEFAULT 'full',   -- 'full' (whole search) or 'incremental' (windows)
-    window_start TEXT NOT NULL DEFAULT '', -- an incremental run's EDAT/MDAT mindate
-    changes TEXT NOT NULL DEFAULT '{}',  -- the diff against the previous state, as JSON
-    published_at TEXT NOT NULL DEFAULT ''  -- when a build first published what it stored
-);
-CREATE TABLE pending (             -- records a run could not fetch: asked for again next run
-    query_id TEXT NOT NULL,
-    pmid TEXT NOT NULL,
-    PRIMARY KEY (query_id, pmid)
-);
-CREATE TABLE published (           -- the last build written into reports/ from this store
-    id INTEGER PRIMARY KEY CHECK (id = 1),
-    digest TEXT NOT NULL,          -- of everything the build read
-    files TEXT NOT NULL,           -- {name: [size, mtime_ns]} of the files it wrote, as JSON
-    built_at TEXT NOT NULL
-);
-CREATE INDEX hits_pmid ON hits(pmid);
-CREATE INDEX runs_query ON runs(query_id, id);
-"""
-
 
 # A hit is current when some successful run saw it since the query's latest successful *full*
 # run: incremental runs only add, and only a full re-sync drops a record PubMed no longer
@@ -82,133 +28,7 @@ _CURRENT = (
 )
 
 
-def _v1_to_v2(db: sqlite3.Connection) -> None:
-    """Hits remember the run that last saw them (topics hold their latest search)."""
-    columns = {row[1] for row in db.execute("PRAGMA table_info(hits)")}
-    if "last_run" not in columns:
-        db.execute("ALTER TABLE hits ADD COLUMN last_run INTEGER NOT NULL DEFAULT 0")
-    db.execute(
-        "UPDATE hits SET last_run = COALESCE((SELECT MAX(r.id) FROM runs r "
-        "WHERE r.query_id = hits.query_id AND r.status = 'ok'), 0)"
-    )
-
-
-def _v2_to_v3(db: sqlite3.Connection) -> None:
-    """Runs say whether they were full or incremental and what changed; unfetched records
-    wait in `pending`. Every earlier run searched the whole topic, so it counts as full."""
-    columns = {row[1] for row in db.execute("PRAGMA table_info(runs)")}
-    for name, kind in (
-        ("mode", "TEXT NOT NULL DEFAULT 'full'"),
-        ("window_start", "TEXT NOT NULL DEFAULT ''"),
-        ("changes", "TEXT NOT NULL DEFAULT '{}'"),
-    ):
-        if name not in columns:
-            db.execute(f"ALTER TABLE runs ADD COLUMN {name} {kind}")
-    db.execute(
-        "CREATE TABLE IF NOT EXISTS pending (query_id TEXT NOT NULL, pmid TEXT NOT NULL, "
-        "PRIMARY KEY (query_id, pmid))"
-    )
-
-
-def _v3_to_v4(db: sqlite3.Connection) -> None:
-    """Runs remember when their result was published (earlier successes count as published:
-    there is no telling now which builds failed), and the store its last published build, so
-    a quiet night can leave the reports be."""
-    columns = {row[1] for row in db.execute("PRAGMA table_info(runs)")}
-    if "published_at" not in columns:
-        db.execute("ALTER TABLE runs ADD COLUMN published_at TEXT NOT NULL DEFAULT ''")
-    db.execute("UPDATE runs SET published_at = finished_at WHERE status = 'ok'")
-    db.execute(
-        "CREATE TABLE IF NOT EXISTS published (id INTEGER PRIMARY KEY CHECK (id = 1), "
-        "digest TEXT NOT NULL, files TEXT NOT NULL, built_at TEXT NOT NULL)"
-    )
-
-
-# What takes a store from version N to N+1.
-_MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
-    1: _v1_to_v2,
-    2: _v2_to_v3,
-    3: _v3_to_v4,
-}
-
-
-def now_iso() -> str:
-    # Microseconds: two runs in the same second must still be ordered (first seen vs the
-    # previous refresh decides which studies are new).
-    return datetime.now(UTC).isoformat(timespec="microseconds")
-
-
-@dataclass(frozen=True)
-class Hit:
-    query_id: str
-    pmid: str
-    first_seen: str
-    last_seen: str
-
-
-CHANGE_KINDS = ("new", "changed", "retracted", "corrected", "deleted")
-
-
-@dataclass(frozen=True)
-class Changes:
-    """What one run changed in its topic: studies that entered it, records that changed when
-    re-fetched (among them newly retracted or corrected ones), and studies that left it
-    (DeleteCitation, or no longer returned by a full re-sync)."""
-
-    new: tuple[str, ...] = ()
-    changed: tuple[str, ...] = ()
-    retracted: tuple[str, ...] = ()
-    corrected: tuple[str, ...] = ()
-    deleted: tuple[str, ...] = ()
-
-    def to_dict(self) -> dict[str, list[str]]:
-        return {k: list(getattr(self, k)) for k in CHANGE_KINDS}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Changes:
-        return cls(**{k: tuple(str(p) for p in data.get(k, ())) for k in CHANGE_KINDS})
-
-    def __bool__(self) -> bool:
-        return any(getattr(self, k) for k in CHANGE_KINDS)
-
-    def then(self, later: Changes) -> Changes:
-        """These changes followed by `later`'s, as one: a study that entered and then left
-        is neither new nor removed."""
-
-        def both(kind: str, dropped: tuple[str, ...] = ()) -> tuple[str, ...]:
-            merged = dict.fromkeys(getattr(self, kind) + getattr(later, kind))
-            return tuple(p for p in merged if p not in dropped)
-
-        came_and_went = set(self.new) & set(later.deleted)
-        deleted = both("deleted", later.new)
-        return Changes(
-            new=both("new", later.deleted),
-            changed=both("changed", later.deleted),
-            retracted=both("retracted", later.deleted),
-            corrected=both("corrected", later.deleted),
-            deleted=tuple(p for p in deleted if p not in came_and_went),
-        )
-
-
-@dataclass(frozen=True)
-class Run:
-    id: int
-    query_id: str
-    origin: str
-    started_at: str
-    finished_at: str
-    status: str
-    term: str
-    translation: str
-    count: int | None
-    new: int | None
-    fetched: int | None
-    warnings: tuple[str, ...]
-    error: str
-    mode: str = "full"
-    window_start: str = ""
-    changes: Changes = Changes()
-    published_at: str = ""  # '' for a run whose result no build has published yet
+_NO_CHANGES = Changes()
 
 
 class Store:
@@ -268,12 +88,12 @@ class Store:
                     "it aside and run `evidence refresh`"
                 )
             if version == 0:
-                for statement in _SCHEMA.split(";"):
+                for statement in SCHEMA.split(";"):
                     if statement.strip():
                         db.execute(statement)
             else:
                 for step in range(version, SCHEMA_VERSION):
-                    _MIGRATIONS[step](db)
+                    MIGRATIONS[step](db)
             db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
     @contextmanager
@@ -429,7 +249,7 @@ class Store:
         warnings: Iterable[str],
         full: bool = True,
         window_start: str = "",
-        changes: Changes = Changes(),
+        changes: Changes = _NO_CHANGES,
         pending: Iterable[str] = (),
     ) -> None:
         """Record a successful run and what it found, atomically.

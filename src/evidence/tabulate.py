@@ -12,7 +12,7 @@ from evidence.citations import cite, cite_html
 from evidence.classify import DESIGN_LABELS, LEVELS, classify, is_notice
 from evidence.curation import Curation, apply
 from evidence.queries import Query
-from evidence.store import Hit
+from evidence.runs import Hit
 from evidence.study import Study, Tags
 
 OTHER = "other"

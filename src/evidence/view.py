@@ -19,9 +19,10 @@ import pandas as pd
 from evidence.curation import Curation, entries_from, load_curation, merge
 from evidence.errors import ConfigError
 from evidence.queries import Query, load_queries
+from evidence.runs import CHANGE_KINDS, Changes, Run
 from evidence.settings import Publish, Settings
 from evidence.sources import ORIGIN_PUBMED, ORIGIN_SAMPLE, SampleSource
-from evidence.store import CHANGE_KINDS, Changes, Run, Store
+from evidence.store import Store
 from evidence.study import Study
 from evidence.tabulate import Flow, Placed, evidence_table, flow, place
 
