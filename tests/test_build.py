@@ -11,10 +11,11 @@ from evidence.build import build, build_files, publish
 from evidence.errors import LockError
 from evidence.exports import EXPORT_FILES
 from evidence.lock import project_lock
+from evidence.refresh import Event, refresh
 from evidence.render import OUTPUTS
 from evidence.report import CHART_FILE
 from evidence.settings import Settings, settings_from
-from evidence.sources import ORIGIN_SAMPLE
+from evidence.sources import ORIGIN_SAMPLE, SampleSource
 from evidence.view import load_view
 
 # One sample study, its pages as each style prints them (PubMed stores "181-9").
@@ -69,3 +70,26 @@ def test_a_reports_folder_leading_outside_the_project_is_refused(
     assert "leads outside the project" in capsys.readouterr().err
     assert [p.name for p in elsewhere.iterdir()] == ["index.html"]
     assert (elsewhere / "index.html").read_text(encoding="utf-8") == "theirs"
+
+
+def test_a_decision_made_while_a_refresh_runs_is_published_by_the_next_build(
+    sample_project: Path,
+) -> None:
+    settings = settings_from(project=sample_project, environ={})
+    curation = sample_project / "queries" / "curation.toml"
+
+    def decide_midway(event: Event) -> None:  # the reviewer saves while the refresh searches
+        if event.message.startswith("neuropathic_pain: searching"):
+            curation.write_text(
+                '[[study]]\npmid = "23365053"\ndecision = "exclude"\nreason = "Not migraine"\n',
+                encoding="utf-8",
+            )
+
+    assert refresh(settings, SampleSource(), on_event=decide_midway).ok
+    page = (sample_project / "reports" / "index.html").read_text(encoding="utf-8")
+    assert "Not migraine" not in page  # the refresh read the curation before the edit
+    written = build(settings, origin=ORIGIN_SAMPLE)
+    assert written, "the next build must not take the edited curation for the published one"
+    page = (sample_project / "reports" / "index.html").read_text(encoding="utf-8")
+    assert "Excluded by the reviewer: Not migraine" in page
+    assert build(settings, origin=ORIGIN_SAMPLE) == []  # and now the reports are up to date

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 
 import pytest
@@ -170,3 +171,33 @@ def test_a_failure_midway_changes_nothing(tmp_path: Path) -> None:
     assert sorted(p.name for p in out.iterdir()) == ["a.html", "b.md"]
     assert (out / "a.html").read_text() == "old a"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["reports"]
+
+
+def test_where_folders_cannot_be_swapped_the_files_switch_one_by_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "reports"
+    write_all(out, {"a.html": "old a", "b.md": "old b"})
+
+    def refused(a: Path, b: Path) -> None:  # as NFS or an old kernel answers renameat2
+        raise OSError(errno.EINVAL, "Invalid argument", str(b))
+
+    monkeypatch.setattr(render, "_swap", refused)
+    write_all(out, {"a.html": "new a", "b.md": "new b"})
+    assert _contents(out) == {"a.html": "new a", "b.md": "new b"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["reports"]
+
+
+def test_a_file_the_system_will_not_link_is_copied_into_the_new_set(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "reports"
+    write_all(out, {"a.html": "old a"})
+    (out / "CNAME").write_text("evidence.example.org")  # the site's own file, another owner's
+
+    def protected(source: object, target: object) -> None:  # fs.protected_hardlinks refuses
+        raise PermissionError(errno.EPERM, "Operation not permitted", str(source))
+
+    monkeypatch.setattr(render.os, "link", protected)
+    write_all(out, {"a.html": "new a"})
+    assert _contents(out) == {"CNAME": "evidence.example.org", "a.html": "new a"}

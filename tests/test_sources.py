@@ -160,6 +160,22 @@ def test_a_refused_batch_is_not_shrunk(big: dict[str, bytes], no_network: None) 
         assert emu.count("efetch") == 1
 
 
+def test_the_rate_limit_on_a_large_batch_is_waited_out_not_a_failure(
+    big: dict[str, bytes], no_network: None
+) -> None:
+    records = dict(sorted(big.items())[:600])
+    with EutilsEmulator(records, rate_limit=None) as emu:
+        emu.add_search(TERM, sorted(records))
+        live = source(emu.url)
+        result = live.search(query())
+        emu.inject("efetch", "http_429", times=1, retry_after=0)  # NCBI: too many requests
+        got = fetched_pmids(list(live.fetch(result.ids, result)))
+        sizes = [int(r.params["retmax"]) for r in emu.requests if r.endpoint == "efetch"]
+    assert sorted(got) == sorted(records) and len(got) == len(set(got))
+    # The same 500 asked for again after the wait (a smaller batch meets the same limit).
+    assert sizes == [500, 500, 100]
+
+
 @pytest.mark.parametrize("size", [0, 10_001])
 def test_a_batch_size_past_what_ncbi_returns_is_refused(size: int) -> None:
     live = source("http://127.0.0.1:9/", batch_size=size)

@@ -182,7 +182,35 @@ def test_a_version_1_store_is_migrated_in_place(tmp_path: Path) -> None:
         assert run.published_at == "b"  # what an older version stored, it published
         assert store.pending("q") == []
     with closing(sqlite3.connect(path)) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
+
+
+@pytest.mark.parametrize("has", ["published_at", "published"])
+def test_either_version_4_is_brought_to_5(tmp_path: Path, has: str) -> None:
+    """Two development versions called themselves 4: one had runs.published_at, the other the
+    table of the last published build. Both become the same version 5, nothing lost."""
+    path = tmp_path / "s.sqlite"
+    with closing(sqlite3.connect(path)) as db:
+        db.executescript(V1_SCHEMA)
+        db.execute(
+            "INSERT INTO runs (query_id, origin, started_at, finished_at, status, term) "
+            "VALUES ('q', 'pubmed', 'a', 'b', 'ok', 't')"
+        )
+        db.commit()
+    with Store(path):
+        pass  # to the current version
+    with closing(sqlite3.connect(path)) as db:  # back to what one version 4 held
+        if has == "published_at":
+            db.execute("DROP TABLE published")
+        else:
+            db.execute("ALTER TABLE runs DROP COLUMN published_at")
+        db.execute("PRAGMA user_version = 4")
+        db.commit()
+    with Store(path) as store:
+        store.set_published("digest", {"index.html": [1, 2]})
+        assert store.last_published() == ("digest", {"index.html": [1, 2]})
+        run = store.last_success("q")
+        assert run is not None and run.published_at == "b"
 
 
 def test_nested_units_roll_back_alone(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import evidence
 from evidence.curation import Curation
@@ -24,7 +25,13 @@ from evidence.render import environment, render_all, write_all
 from evidence.report import CHART_FILE, report_context
 from evidence.settings import CONFIG_FILE, Settings
 from evidence.store import Store
-from evidence.view import View, curation_warning, load_view, open_store
+from evidence.view import (
+    View,
+    curation_warning,
+    load_view,
+    open_store,
+    stored_curation_warning,
+)
 
 _PACKAGE = Path(evidence.__file__).resolve().parent
 
@@ -54,32 +61,43 @@ def publish(settings: Settings, view: View) -> list[Path]:
     return write_all(settings.reports_dir, build_files(view, settings.templates_dir))
 
 
-def inputs_digest(settings: Settings, origin: str, store: Store) -> str:
+def project_digest(settings: Settings) -> str:
+    """A digest of the project's files a build reads: queries/ (the curation file with
+    them), templates/ and evidence.toml. A refresh takes it when it reads those files, so
+    an edit made while it runs is a change the next build still sees."""
+    digest = hashlib.sha256()
+    for label, folder in (("queries", settings.queries_dir), ("templates", settings.templates_dir)):
+        _digest_folder(digest, label, folder)
+    config = settings.project / CONFIG_FILE
+    if config.is_file():
+        digest.update(b"\nevidence.toml\n" + config.read_bytes())
+    return digest.hexdigest()
+
+
+def inputs_digest(
+    settings: Settings, origin: str, store: Store, *, project: str | None = None
+) -> str:
     """A digest of everything a build of `origin` reads: the store's content, the project's
-    queries, curation, templates and evidence.toml, the citation style and publishing
-    choices (flags included), and the package's
-    version, code, templates and sample."""
+    files (`project`, from project_digest, when the caller read them earlier), the citation
+    style and publishing choices (flags included), and the package's version, code,
+    templates and sample."""
     digest = hashlib.sha256()
     digest.update(f"{evidence.__version__}\n{origin}\n{settings.style}\n".encode())
     # The publishing choices as settled (evidence.toml and the command's flags alike).
     digest.update(json.dumps(dataclasses.asdict(settings.publish), sort_keys=True).encode())
     digest.update(store.content_digest().encode())
-    folders = (
-        ("package", _PACKAGE),
-        ("queries", settings.queries_dir),
-        ("templates", settings.templates_dir),
-    )
-    for label, folder in folders:
-        files = sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
-        for path in files:
-            if "__pycache__" in path.parts:
-                continue
-            digest.update(f"\n{label}/{path.relative_to(folder).as_posix()}\n".encode())
-            digest.update(path.read_bytes())
-    config = settings.project / CONFIG_FILE
-    if config.is_file():
-        digest.update(b"\nevidence.toml\n" + config.read_bytes())
+    _digest_folder(digest, "package", _PACKAGE)
+    digest.update((project or project_digest(settings)).encode())
     return digest.hexdigest()
+
+
+def _digest_folder(digest: Any, label: str, folder: Path) -> None:
+    files = sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
+    for path in files:
+        if "__pycache__" in path.parts:
+            continue
+        digest.update(f"\n{label}/{path.relative_to(folder).as_posix()}\n".encode())
+        digest.update(path.read_bytes())
 
 
 def _on_disk(reports_dir: Path, names: list[str]) -> dict[str, list[int]]:
@@ -102,12 +120,13 @@ def publish_store(
     curation: Curation | None = None,
     rebuild: bool = False,
     on_warning: Callable[[str], None] | None = None,
+    project: str | None = None,
 ) -> list[Path]:
     """Publish the build of `store` into reports/, unless nothing it reads changed since the
     last build published from it and its files are still there as written (then nothing is
     written and the list is empty). `rebuild` builds whatever the digest says. Either way
     the store's runs count as published from then on; a build that fails marks nothing."""
-    digest = inputs_digest(settings, origin, store)
+    digest = inputs_digest(settings, origin, store, project=project)
     last = store.last_published()
     if (
         not rebuild
@@ -117,6 +136,10 @@ def publish_store(
         and _on_disk(settings.reports_dir, list(last[1])) == last[1]
     ):
         store.mark_published()
+        if on_warning is not None:  # the warning a build gives, even when it has nothing to do
+            warning = stored_curation_warning(settings, origin, store, queries, curation)
+            if warning:
+                on_warning(warning)
         return []
     view = load_view(settings, origin, store, queries=queries, curation=curation)
     written = publish(settings, view)

@@ -274,7 +274,9 @@ class EutilsClient:
                 attempt -= 1
                 break
             if not self.limiter.acquire(deadline=self._deadline):
-                break  # the next free slot is past the time budget
+                attempt -= 1  # not sent: the next free slot is past the time budget
+                break
+            remaining = self._deadline - self.clock()  # after the wait for the slot
             self.requests_sent += 1
             wait: float | None = None
             try:

@@ -16,7 +16,7 @@ from pathlib import Path
 from queue import Full, Queue
 from typing import TypeVar
 
-from evidence.build import publish_store
+from evidence.build import project_digest, publish_store
 from evidence.errors import EXIT_SENTINEL, EutilsError, EvidenceError
 from evidence.eutils import EutilsClient, SearchResult
 from evidence.lock import project_lock
@@ -137,6 +137,7 @@ def refresh(
     A night that changed nothing the reports show writes no report (`rebuild` forces the
     build); `RefreshResult.reports` is then empty.
     """
+    project = project_digest(settings)  # the files as read now, not as they end the run
     queries = load_queries(settings.queries_dir)
     # Read once, and early, before any network: a bad curation file fails the run at once.
     sample = source if isinstance(source, SampleSource) else None
@@ -158,6 +159,7 @@ def refresh(
                 curation=curation,
                 rebuild=rebuild,
                 on_warning=lambda warning: opts.step(warning, "warning"),
+                project=project,
             )
             if result.reports:
                 opts.step(f"reports written to {settings.reports_dir}")

@@ -147,7 +147,15 @@ def write_all(directory: Path, files: Mapping[str, str | bytes]) -> list[Path]:
         for file_name, text in files.items():
             _write_synced(staging / file_name, text)
         _fsync_dir(staging)
-        _swap(staging, directory)
+        try:
+            _swap(staging, directory)
+        except OSError as exc:
+            if exc.errno not in _NO_SWAP:
+                raise
+            # This filesystem or kernel cannot swap folders (NFS, some FUSE mounts, a mount
+            # point): switch the files one by one instead.
+            shutil.rmtree(staging, ignore_errors=True)
+            return _write_one_by_one(directory, files)
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
         where = exc.filename or directory
@@ -168,15 +176,29 @@ def _write_synced(path: Path, text: str | bytes) -> None:
 
 
 def _link_into(entry: Path, target: Path) -> None:
-    """A file or folder of the old reports/ carried into the new one (hard links: no copy)."""
+    """A file or folder of the old reports/ carried into the new one: hard links (no copy),
+    or a copy where the system refuses a link (another user's file under protected_hardlinks)."""
     if entry.is_dir() and not entry.is_symlink():
-        shutil.copytree(entry, target, symlinks=True, copy_function=os.link)
+        shutil.copytree(entry, target, symlinks=True, copy_function=_link_or_copy)
     elif entry.is_symlink():
         os.symlink(os.readlink(entry), target)
     else:
-        os.link(entry, target)
+        _link_or_copy(entry, target)
 
 
+def _link_or_copy(source: str | Path, target: str | Path) -> None:
+    try:
+        os.link(source, target)
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.EACCES, errno.EXDEV, errno.EMLINK):
+            raise
+        shutil.copy2(source, target)
+
+
+# What renameat2 answers where the kernel or the filesystem cannot exchange two folders.
+_NO_SWAP = frozenset(
+    {errno.EINVAL, errno.ENOSYS, errno.EXDEV, errno.EBUSY, errno.EOPNOTSUPP, errno.ENOTSUP}
+)
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
 _renameat2: Any = None

@@ -244,7 +244,9 @@ def create_app(screening: Screening, *, token: str, csrf: str) -> Flask:
         try:
             written = build(screening.settings, origin=screening.origin)
         except LockError:
-            state["notice"] = "A refresh is running; its build will include these decisions."
+            state["notice"] = (
+                "A refresh is running: rebuild when it ends to publish these decisions."
+            )
         else:
             state["notice"] = (
                 f"Rebuilt {len(written)} reports with every decision so far."

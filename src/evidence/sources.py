@@ -217,6 +217,7 @@ class LiveSource:
         floor = min(self.batch_size, MIN_BATCH)
         size = self.batch_size
         start = 0
+        patient = False  # the rate limit said wait: this batch gets the client's full retries
         while start < total:
             n = min(size, total - start)
             if history:
@@ -226,7 +227,8 @@ class LiveSource:
             else:
                 request = EFetch(ids=tuple(wanted[start : start + n]))
             try:
-                body = self.client.efetch(request, attempts=1 if n > floor else None)
+                quick = n > floor and not patient
+                body = self.client.efetch(request, attempts=1 if quick else None)
             except HistoryError:
                 if not history:
                     raise
@@ -236,6 +238,9 @@ class LiveSource:
                 total, start = len(wanted), 0
                 continue
             except EutilsError as exc:
+                if n > floor and not patient and _rate_limited(exc):
+                    patient = True  # a smaller batch would meet the same limit: wait it out
+                    continue
                 if n <= floor or not _size_may_help(exc):
                     raise
                 size = max(floor, n // 4)
@@ -243,6 +248,12 @@ class LiveSource:
             yield body
             start += n
             size = min(self.batch_size, size * 2)
+            patient = False
+
+
+def _rate_limited(exc: EutilsError) -> bool:
+    """NCBI's 429: wait as Retry-After says (the client does), not shrink the batch."""
+    return isinstance(exc, TransientEutilsError) and exc.status == 429
 
 
 def _size_may_help(exc: EutilsError) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 SCHEMA = """
 CREATE TABLE studies (
@@ -92,17 +92,27 @@ def _v2_to_v3(db: sqlite3.Connection) -> None:
 
 
 def _v3_to_v4(db: sqlite3.Connection) -> None:
-    """Runs remember when their result was published (earlier successes count as published:
-    there is no telling now which builds failed), and the store its last published build, so
-    a quiet night can leave the reports be."""
-    columns = {row[1] for row in db.execute("PRAGMA table_info(runs)")}
-    if "published_at" not in columns:
-        db.execute("ALTER TABLE runs ADD COLUMN published_at TEXT NOT NULL DEFAULT ''")
-    db.execute("UPDATE runs SET published_at = finished_at WHERE status = 'ok'")
+    """Runs remember when their result was published; earlier successes count as published
+    (there is no telling now which builds failed)."""
+    _add_published_at(db)
+
+
+def _v4_to_v5(db: sqlite3.Connection) -> None:
+    """The store remembers its last published build, so a quiet night can leave the reports
+    be. Written to hold whichever version 4 a store has: one of the development versions
+    had this table and no `published_at`."""
+    _add_published_at(db)
     db.execute(
         "CREATE TABLE IF NOT EXISTS published (id INTEGER PRIMARY KEY CHECK (id = 1), "
         "digest TEXT NOT NULL, files TEXT NOT NULL, built_at TEXT NOT NULL)"
     )
+
+
+def _add_published_at(db: sqlite3.Connection) -> None:
+    columns = {row[1] for row in db.execute("PRAGMA table_info(runs)")}
+    if "published_at" not in columns:
+        db.execute("ALTER TABLE runs ADD COLUMN published_at TEXT NOT NULL DEFAULT ''")
+        db.execute("UPDATE runs SET published_at = finished_at WHERE status = 'ok'")
 
 
 # What takes a store from version N to N+1.
@@ -110,4 +120,5 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: _v1_to_v2,
     2: _v2_to_v3,
     3: _v3_to_v4,
+    4: _v4_to_v5,
 }

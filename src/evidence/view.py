@@ -158,7 +158,29 @@ class View:
 
 def curation_warning(view: View) -> str:
     """The warning build, status and review give for curation entries no topic holds."""
-    unknown = view.unknown_curation()
+    return unknown_curation_warning(view.unknown_curation())
+
+
+def stored_curation_warning(
+    settings: Settings,
+    origin: str,
+    store: Store,
+    queries: Sequence[Query] | None = None,
+    curation: Curation | None = None,
+) -> str:
+    """The same warning without a View (a build skipped on a quiet night): the curation's
+    PMIDs against those the store's topics hold."""
+    queries = queries if queries is not None else load_queries(settings.queries_dir)
+    if curation is None:
+        sample = SampleSource() if origin == ORIGIN_SAMPLE else None
+        curation = project_curation(settings, queries, sample)
+    ids = {q.id for q in queries}
+    held = store.known_pmids({h.pmid for h in store.hits() if h.query_id in ids})
+    return unknown_curation_warning(sorted((p for p in curation if p not in held), key=int))
+
+
+def unknown_curation_warning(unknown: Sequence[str]) -> str:
+    """'' when every decision is for a study some topic holds; else the one-line warning."""
     if not unknown:
         return ""
     return (
