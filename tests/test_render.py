@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import errno
+import os
 from pathlib import Path
 
 import pytest
@@ -198,6 +199,6 @@ def test_a_file_the_system_will_not_link_is_copied_into_the_new_set(
     def protected(source: object, target: object) -> None:  # fs.protected_hardlinks refuses
         raise PermissionError(errno.EPERM, "Operation not permitted", str(source))
 
-    monkeypatch.setattr(render.os, "link", protected)
+    monkeypatch.setattr(os, "link", protected)  # render links through os.link
     write_all(out, {"a.html": "new a"})
     assert _contents(out) == {"CNAME": "evidence.example.org", "a.html": "new a"}
