@@ -20,6 +20,17 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The longest end-to-end tests (marked slow) run in CI, or with EVIDENCE_SLOW=1: a
+    developer's plain `pytest` stays near three minutes on two cores."""
+    if os.environ.get("CI") or os.environ.get("EVIDENCE_SLOW"):
+        return
+    skip = pytest.mark.skip(reason="slow: runs under CI=true or EVIDENCE_SLOW=1")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)
+
+
 def child_env() -> dict[str, str]:
     """The environment for a child Python: it too imports this checkout's src/, not whatever
     `evidence` happens to be installed (pytest's `pythonpath` reaches only this process)."""

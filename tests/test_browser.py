@@ -260,7 +260,6 @@ def status(page: Any) -> str:
     return str(page.inner_text("#ev-count"))
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("width", WIDTHS)
 def test_full_page(
     built: Path, open_page: Any, axe_js: Path, expected_links: dict[str, set[str]], width: int
@@ -289,7 +288,6 @@ def test_full_page(
     assert opened.errors == [] and opened.outside == []
 
 
-@pytest.mark.slow
 def test_the_filters_update_counts_and_studies(built: Path, open_page: Any) -> None:
     view = load_view(settings_from(project=built, environ={}), ORIGIN_SAMPLE)
     studies = included(view)
@@ -356,7 +354,6 @@ def test_the_filters_update_counts_and_studies(built: Path, open_page: Any) -> N
     assert opened.errors == [] and opened.outside == []
 
 
-@pytest.mark.slow
 def test_without_javascript_the_page_lists_everything(built: Path, open_page: Any) -> None:
     page = open_page(built / "reports" / "index.html", 375, script=False).page
     assert page.is_hidden("#ev-filters")
@@ -364,7 +361,6 @@ def test_without_javascript_the_page_lists_everything(built: Path, open_page: An
     no_overflow(page)
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("variant", VARIANTS)
 @pytest.mark.parametrize("width", WIDTHS)
 def test_fragment_in_a_hostile_cms_page(

@@ -173,7 +173,6 @@ def test_a_hostile_title_stays_inert(page: Any) -> None:
     assert page.evaluate("window.pwned") is None
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("width", (1280, 375))
 def test_no_serious_accessibility_violations(page: Any, axe_js: Path, width: int) -> None:
     page.set_viewport_size({"width": width, "height": 900})

@@ -35,8 +35,9 @@ from evidence.store import Store
 from evidence.testing import EutilsEmulator, synthetic_articles
 
 SEED = 20261124
-# The full soak runs in CI; elsewhere a shorter one, unless EVIDENCE_SOAK_RUNS says otherwise.
-RUNS = int(os.environ.get("EVIDENCE_SOAK_RUNS") or (200 if os.environ.get("CI") else 60))
+# The full soak runs in CI; elsewhere a shorter one (40), unless EVIDENCE_SOAK_RUNS says
+# otherwise.
+RUNS = int(os.environ.get("EVIDENCE_SOAK_RUNS") or (200 if os.environ.get("CI") else 40))
 FAULTS: list[tuple[str, dict[str, object]]] = [
     ("http_429", {"retry_after": 0}),
     ("http_500", {}),

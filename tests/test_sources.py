@@ -100,6 +100,7 @@ def test_a_publication_date_window_is_split_within_itself(
     assert 10_000 < result.count < len(big) and len(set(result.ids)) == result.count
 
 
+@pytest.mark.slow
 def test_more_than_10000_records_on_one_day_cannot_be_split(
     big: dict[str, bytes], no_network: None
 ) -> None:
