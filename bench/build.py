@@ -19,13 +19,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import EPILOG, PROLOG, articles, machine
+from common import machine, synthetic_store
 
 from evidence.build import build
-from evidence.pubmed import parse_article_set
-from evidence.queries import load_queries
 from evidence.settings import Settings
-from evidence.store import Store
 
 REPO = Path(__file__).resolve().parents[1]
 # Seconds and peak MB before this change, as filed with the issue (same 2-core machine).
@@ -50,28 +47,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         project = Path(folder)
         shutil.copytree(REPO / "queries", project / "queries")
-        settings = Settings(project=project, email="bench@example.org")
-        queries = load_queries(settings.queries_dir)
-        records = list(articles(args.studies))
-        with Store(settings.store_path("pubmed")) as store:
-            for start in range(0, len(records), 1000):
-                chunk = records[start : start + 1000]
-                body = PROLOG + b"\n".join(xml for _, xml in chunk) + b"\n" + EPILOG
-                store.save_studies(parse_article_set(body).studies, "pubmed")
-            half = len(records) // 2
-            for i, q in enumerate(queries):  # two topics, sharing a tenth of the studies
-                pmids = [p for p, _ in records][max(0, i * half - half // 10) : (i + 1) * half]
-                run = store.start_run(q.id, "pubmed", q.term)
-                store.finish_run(
-                    run,
-                    query_id=q.id,
-                    pmids=pmids,
-                    count=len(pmids),
-                    new=len(pmids),
-                    fetched=len(pmids),
-                    translation="",
-                    warnings=[],
-                )
+        synthetic_store(project, args.studies)
         ctx = multiprocessing.get_context("spawn")
         times, peaks = [], []
         written: list[str] = []

@@ -12,6 +12,11 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from evidence.pubmed import parse_article_set
+from evidence.queries import load_queries
+from evidence.settings import Settings
+from evidence.sources import ORIGIN_PUBMED
+from evidence.store import Store
 from evidence.testing import EutilsEmulator, synthetic_article
 
 PROLOG = (
@@ -95,3 +100,30 @@ class EmulatorProcess:
     def stop(self) -> None:
         self._conn.send("stop")
         self._proc.join(timeout=10)
+
+
+def synthetic_store(project: Path, n: int) -> Settings:
+    """`n` synthetic studies in the two topics (a tenth found by both), stored as a refresh
+    would store them, without the HTTP (bench/refresh.py times that)."""
+    settings = Settings(project=project, email="bench@example.org")
+    records = list(articles(n))
+    with Store(settings.store_path(ORIGIN_PUBMED)) as store:
+        for start in range(0, len(records), 1000):
+            chunk = records[start : start + 1000]
+            body = PROLOG + b"\n".join(xml for _, xml in chunk) + b"\n" + EPILOG
+            store.save_studies(parse_article_set(body).studies, ORIGIN_PUBMED)
+        half = len(records) // 2
+        for i, q in enumerate(load_queries(settings.queries_dir)):
+            pmids = [p for p, _ in records][max(0, i * half - half // 10) : (i + 1) * half]
+            run = store.start_run(q.id, ORIGIN_PUBMED, q.term)
+            store.finish_run(
+                run,
+                query_id=q.id,
+                pmids=pmids,
+                count=len(pmids),
+                new=len(pmids),
+                fetched=len(pmids),
+                translation="",
+                warnings=[],
+            )
+    return settings

@@ -18,13 +18,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import EPILOG, PROLOG, articles, machine
+from common import articles, machine, synthetic_store
 
-from evidence.pubmed import parse_article_set
-from evidence.queries import load_queries
 from evidence.review_app import Screening, create_app
-from evidence.settings import Settings
-from evidence.store import Store
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -38,28 +34,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         project = Path(folder)
         shutil.copytree(REPO / "queries", project / "queries")
-        settings = Settings(project=project, email="bench@example.org")
-        records = list(articles(args.studies))
-        pmids = [p for p, _ in records]
-        with Store(settings.store_path("pubmed")) as store:
-            for start in range(0, len(records), 1000):
-                chunk = records[start : start + 1000]
-                body = PROLOG + b"\n".join(xml for _, xml in chunk) + b"\n" + EPILOG
-                store.save_studies(parse_article_set(body).studies, "pubmed")
-            half = len(pmids) // 2
-            for i, q in enumerate(load_queries(settings.queries_dir)):
-                topic = pmids[max(0, i * half - half // 10) : (i + 1) * half]
-                run = store.start_run(q.id, "pubmed", q.term)
-                store.finish_run(
-                    run,
-                    query_id=q.id,
-                    pmids=topic,
-                    count=len(topic),
-                    new=len(topic),
-                    fetched=len(topic),
-                    translation="",
-                    warnings=[],
-                )
+        settings = synthetic_store(project, args.studies)
+        pmids = [p for p, _ in articles(args.studies)]
         settings.curation_file.write_text(
             "# decisions so far\n"
             + "".join(
