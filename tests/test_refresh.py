@@ -13,6 +13,7 @@ import sys
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -45,6 +46,13 @@ def world(project: Path) -> Iterator[tuple[EutilsEmulator, Path, list[str], list
         emu.add_search(queries["headache"].term, headache, translation="headache translated")
         emu.add_search(queries["neuropathic_pain"].term, neuro, translation="neuro translated")
         yield emu, project, headache, neuro
+
+
+def status_json(project: Path, capsys: pytest.CaptureFixture[str]) -> Any:
+    """`evidence status --json` of the project, as the user's command prints it."""
+    capsys.readouterr()
+    assert main(["status", "--json", "--project", str(project)]) == 0
+    return json.loads(capsys.readouterr().out)
 
 
 def cli(project: Path, url: str, *extra: str) -> int:
@@ -272,8 +280,7 @@ def test_status_shows_a_refresh_that_only_failed(
         code = main(refresh_args(project, emu.url))
     assert code == EXIT_NCBI
     capsys.readouterr()
-    assert main(["status", "--json", "--project", str(project)]) == 0
-    info = json.loads(capsys.readouterr().out)
+    info = status_json(project, capsys)
     assert info["origin"] == "pubmed" and info["last_refreshed"] is None
     assert info["queries"]["headache"]["last_run"]["status"] == "failed"
     assert "Invalid query syntax" in info["queries"]["headache"]["last_run"]["error"]
@@ -353,8 +360,7 @@ def test_incremental_refresh_asks_only_for_what_changed(
         assert store.stored_studies([revised])[revised].retracted
 
     capsys.readouterr()
-    assert main(["status", "--json", "--project", str(project)]) == 0
-    info = json.loads(capsys.readouterr().out)
+    info = status_json(project, capsys)
     q = info["queries"]["headache"]
     assert q["changes"]["new"] == [new] and q["changes"]["retracted"] == [revised]
     assert q["last_run"]["mode"] == "incremental"
@@ -452,8 +458,7 @@ def test_a_record_efetch_never_returns_is_a_warning_not_a_failure(
     emu.withhold(lost)  # ESearch lists it; EFetch answers an empty set when asked for it alone
     assert cli(project, emu.url) == 0
     capsys.readouterr()
-    assert main(["status", "--json", "--project", str(project)]) == 0
-    warnings = json.loads(capsys.readouterr().out)["queries"]["headache"]["last_run"]["warnings"]
+    warnings = status_json(project, capsys)["queries"]["headache"]["last_run"]["warnings"]
     assert any(f"will be tried next run: {lost}" in w for w in warnings)
     html = (project / "reports" / "index.html").read_text(encoding="utf-8")
     assert f"/{headache[6]}/" in html and f"/{lost}/" not in html
@@ -525,8 +530,7 @@ def test_news_a_failed_publish_held_back_is_announced_by_the_next(
         ),
     )
     assert [o.ok for o in night2.outcomes] == [True, False]
-    assert main(["status", "--json", "--project", str(project)]) == 0
-    info = json.loads(capsys.readouterr().out)["queries"]["headache"]["last_run"]
+    info = status_json(project, capsys)["queries"]["headache"]["last_run"]
     assert info["status"] == "ok" and info["published"] is False
     assert main(["status", "--project", str(project)]) == 0
     assert "stored, not yet in the reports" in capsys.readouterr().out
@@ -541,8 +545,7 @@ def test_news_a_failed_publish_held_back_is_announced_by_the_next(
     # Night 4: nothing new at NCBI, and the build works: all 20 are announced, once.
     (project / "templates" / "research-studies.md").unlink()
     assert cli(project, emu.url) == 0
-    assert main(["status", "--json", "--project", str(project)]) == 0
-    info = json.loads(capsys.readouterr().out)
+    info = status_json(project, capsys)
     assert sorted(info["queries"]["headache"]["new_studies"]) == sorted(more)
     assert sorted(info["queries"]["headache"]["changes"]["new"]) == sorted(more)
     assert info["queries"]["headache"]["last_run"]["published"] is True
@@ -552,8 +555,7 @@ def test_news_a_failed_publish_held_back_is_announced_by_the_next(
     # Night 5: nothing new, published: nothing is announced as new any more.
     assert cli(project, emu.url) == 0
     capsys.readouterr()
-    assert main(["status", "--json", "--project", str(project)]) == 0
-    info = json.loads(capsys.readouterr().out)
+    info = status_json(project, capsys)
     assert info["queries"]["headache"]["new_studies"] == []
     with Store(settings.store_path("pubmed")) as store:
         assert set(neuro) <= store.topic("neuropathic_pain")
@@ -605,8 +607,7 @@ def test_records_whose_pmid_is_not_a_pmid_are_refused_with_a_warning(
     capsys.readouterr()
     assert main(["build", "--project", str(project)]) == 0  # and every later build
     capsys.readouterr()
-    assert main(["status", "--json", "--project", str(project)]) == 0
-    warnings = json.loads(capsys.readouterr().out)["queries"]["headache"]["last_run"]["warnings"]
+    warnings = status_json(project, capsys)["queries"]["headache"]["last_run"]["warnings"]
     text = " ".join(warnings)
     assert all(repr(p) in text for p in odd) and "'035999999'" in text
     with Store(project / ".evidence" / "pubmed.sqlite") as store:
