@@ -121,15 +121,14 @@ def report_context(view: View) -> dict[str, Any]:
         "chart": _chart(view),
         "feed": _feed(view, data_date),
         "changes": view.changes(),
-        "fragment": _fragment(view),
+        "fragment": _fragment(view, shorts),
     }
 
 
-def _fragment(view: View) -> dict[str, Any]:
+def _fragment(view: View, shorts: Mapping[str, str]) -> dict[str, Any]:
     """The short fragment for an article: the studies [publish] chooses, each condition as
     counts per evidence level, and the way to the full page."""
     publish = view.publish
-    shorts = short_labels(view.placed)
     topics = []
     for chosen in choose(view, publish):
         q = chosen.query
