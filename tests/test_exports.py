@@ -45,6 +45,7 @@ from evidence.exports import (
     labelled_table,
     write_csv,
 )
+from evidence.findings import authors_conclusion
 from evidence.references import Review, to_bibtex, to_csl_json, to_nbib, to_ris
 from evidence.settings import Settings, settings_from
 from evidence.sources import ORIGIN_SAMPLE
@@ -526,7 +527,8 @@ def test_the_authors_conclusion_stands_in_for_a_missing_reviewers_note() -> None
             AbstractSection("CONCLUSIONS", "Ketamine helped some."),
         ),
     )
-    [item] = to_csl_json([study], reviews={study.pmid: Review(design="Case series")})
+    review = Review(design="Case series", conclusion=authors_conclusion(study))
+    [item] = to_csl_json([study], reviews={study.pmid: review})
     assert str(item["note"]).splitlines() == [
         "Authors' conclusion: Ketamine helped some.",
         "Study design: Case series",
@@ -679,7 +681,7 @@ def _imported_expected(view: View) -> list[Imported]:
     out = []
     for s in view.studies():
         review = review_of(view)[s.pmid]
-        note, _ = _note_and_design(review.notes(s))
+        note, _ = _note_and_design(review.notes())
         out.append(
             Imported(
                 s.pmid,

@@ -170,9 +170,11 @@ def participants_for(study: Study, design: str) -> int | None:
 
 def classify(study: Study, query: Query) -> Tags:
     """All automatic tags of a study within one topic."""
-    design = classify_design(study)
+    call = design_call(study)
+    design = call.design
     return Tags(
         design=design,
+        design_basis=call.source,
         evidence_level=level_for(design).rank,
         conditions=classify_conditions(study, query),
         participants=participants_for(study, design),

@@ -213,6 +213,10 @@ def apply(tags: Tags, entry: Entry | None, query: Query) -> Tags:
             design=entry.design,
             evidence_level=level_for(entry.design).rank,
             design_source="curation",
+            # Where the reviewer agrees with the grading, what it read still says why.
+            design_basis=tags.design_basis
+            if entry.design == tags.design
+            else "the reviewer's curation",
         )
     if entry.conditions:
         # The reviewer's conditions replace the automatic ones; a code the query does not

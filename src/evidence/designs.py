@@ -458,10 +458,3 @@ def is_notice(study: Study) -> bool:
         and not types & STUDY_TYPES
         and design_call(study).design == "other"
     )
-
-
-def design_source(study: Study, design: str) -> str:
-    """Why a study carries `design`: where the grading read it, or the reviewer's curation
-    where the design is not the grading's."""
-    call = design_call(study)
-    return call.source if call.design == design else "the reviewer's curation"

@@ -54,8 +54,9 @@ CSV_COLUMNS = [
     for column in (
         *("pmid", "title", "authors", "journal", "year", "doi", "pmcid", "publication_types"),
         *("design", "topics", "conditions", "retracted", "first_seen", "evidence_level"),
-        *("route", "agent", "participants", "curation_decision", "curation_note", "notices"),
-        *("exclusion", "citation", "pubmed_url", "origin"),
+        *("route", "agent", "participants", "curation_decision", "curation_note"),
+        *("authors_conclusion", "notices", "exclusion", "design_basis", "citation"),
+        *("pubmed_url", "origin"),
     )
     for label in (column, *([LABEL_COLUMNS[column]] if column in LABEL_COLUMNS else []))
 ]
@@ -156,6 +157,8 @@ def cms_json(view: View) -> dict[str, Any]:
                 "participants": None if pd.isna(r["participants"]) else int(r["participants"]),
                 "retracted": bool(r["retracted"]),
                 "note": r["curation_note"] or None,
+                "authors_conclusion": r["authors_conclusion"] or None,
+                "design_basis": r["design_basis"] or None,
                 "curation_decision": r["curation_decision"] or None,
                 "exclusion": r["exclusion"] or None,
                 "notices": list(r["notices"]),
@@ -187,6 +190,7 @@ def reviews(view: View) -> dict[str, Review]:
             design=str(r["design_label"]),
             level=levels.get(int(r["evidence_level"]), ""),
             note=str(r["curation_note"] or ""),
+            conclusion=str(r["authors_conclusion"] or ""),
             exclusion=EXCLUSIONS.get(str(r["exclusion"]), ""),
         )
         for r in view.table().to_dict("records")

@@ -36,16 +36,17 @@ class Review:
     design: str = ""  # "Systematic review"
     level: str = ""  # "Systematic reviews and meta-analyses"
     note: str = ""  # the reviewer's note (or reason for excluding)
+    conclusion: str = ""  # the authors' own conclusion (evidence.findings), shown without a note
     exclusion: str = ""  # why it is not counted, "" when included
 
-    def notes(self, study: Study) -> list[str]:
+    def notes(self) -> list[str]:
         """The lines a reference manager keeps as notes: the reviewer's note, else the
         authors' conclusion; then the design, the evidence level and any exclusion."""
         out = []
         if self.note:
             out.append(f"Reviewer's note: {self.note}")
-        elif conclusion(study):
-            out.append(f"Authors' conclusion: {conclusion(study)}")
+        elif self.conclusion:
+            out.append(f"Authors' conclusion: {self.conclusion}")
         if self.design:
             out.append(f"Study design: {self.design}")
         if self.level:
@@ -61,17 +62,6 @@ class Review:
         return [t.replace(",", "") for t in tags if t]
 
 
-_CONCLUSION = re.compile(r"^(authors'? )?(conclusions?|interpretation)$", re.IGNORECASE)
-
-
-def conclusion(study: Study) -> str:
-    """The abstract's CONCLUSIONS section, where the abstract is structured."""
-    for section in study.abstract:
-        if _CONCLUSION.match(section.label.strip()):
-            return section.text.strip()
-    return ""
-
-
 def record_notes(study: Study, note: str = "") -> str:
     """What a reference manager must carry with the record: a retraction, an erratum, an
     expression of concern, and the export's own note (the offline sample's label)."""
@@ -85,7 +75,7 @@ def _all_notes(study: Study, note: str, reviews: Mapping[str, Review] | None) ->
     """A retraction or correction first (a reader must see it), then the reviewer's work,
     then the export's note."""
     review = (reviews or {}).get(study.pmid)
-    lines = review.notes(study) if review else []
+    lines = review.notes() if review else []
     flags = record_notes(study)
     return [*([flags] if flags else []), *lines, *([note] if note else [])]
 
@@ -410,7 +400,7 @@ def to_nbib(
         if s.doi:
             tags.append(("AID", f"{s.doi} [doi]"))
         review = (reviews or {}).get(s.pmid)
-        tags += [("GN", line) for line in (review.notes(s) if review else [])]
+        tags += [("GN", line) for line in (review.notes() if review else [])]
         if note:
             tags.append(("GN", note))
         tags.append(("SO", _nbib_source(s)))

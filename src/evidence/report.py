@@ -16,6 +16,7 @@ import pandas as pd
 from evidence.chart import inline_svg, studies_by_year_svg, year_counts
 from evidence.citations import STYLE_LABELS, cite, cite_html
 from evidence.classify import DESIGN_LABELS, LEVELS
+from evidence.findings import authors_conclusion
 from evidence.page import page_values
 from evidence.publish import (
     LEVEL_WORDS,
@@ -337,6 +338,8 @@ def _entry(query: Query, p: Placed, style: str, shorts: Mapping[str, str]) -> di
         "route": ROUTE_LABELS.get(t.route, t.route),
         "agent": t.agent,
         "note": t.note,
+        "conclusion": authors_conclusion(s),
+        "design_basis": t.design_basis,
         "reason": t.reason,
         "retracted": s.retracted,
         "notices": [{"label": label, "pmid": pmid} for label, pmid in s.notices],

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from evidence.classify import DESIGN_LABELS, LEVELS
-from evidence.designs import design_source
 from evidence.routes import ROUTE_LABELS
 from evidence.study import doi_url, pmc_url
 from evidence.tabulate import Placed
@@ -104,7 +103,7 @@ def details(view: View, candidate: Candidate) -> dict[str, Any]:
         "abstract": [{"label": s.label, "text": s.text} for s in study.abstract],
         "design": tags.design,
         "design_label": DESIGN_LABELS.get(tags.design, tags.design),
-        "design_basis": design_source(study, tags.design),
+        "design_basis": tags.design_basis,
         "level": tags.evidence_level,
         "level_label": LEVEL_LABELS.get(tags.evidence_level, ""),
         "conditions": [{"id": c, "label": labels.get(c, c)} for c in sorted(candidate.conditions)],

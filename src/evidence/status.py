@@ -7,7 +7,6 @@ from datetime import date, timedelta
 from typing import Any
 
 from evidence.classify import DESIGN_LABELS
-from evidence.designs import design_source
 from evidence.queries import Query
 from evidence.runs import Run
 from evidence.screening import candidates, progress, queue
@@ -87,7 +86,7 @@ def review_rows(view: View) -> list[dict[str, Any]]:
             "title": c.placed.study.title,
             "year": c.placed.study.year,
             "design": DESIGN_LABELS.get(c.placed.tags.design, c.placed.tags.design),
-            "design_source": design_source(c.placed.study, c.placed.tags.design),
+            "design_source": c.placed.tags.design_basis,
             "evidence_level": c.level,
             "topics": [titles[t] for t in c.topics],
             "first_seen": c.placed.first_seen,

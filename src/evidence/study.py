@@ -230,5 +230,6 @@ class Tags:
     preclinical: bool = False  # animal or laboratory only: kept out of the clinical lists
     note: str = ""  # the reviewer's note (curation), shown beside the citation
     design_source: str = "auto"  # "auto" (classifier) or "curation" (a reviewer's coding)
+    design_basis: str = ""  # what the design was read from: 'publication type "Review"'...
     decision: str = ""  # the reviewer's "include" / "exclude"; "" = not reviewed yet
     reason: str = ""  # the reviewer's reason for excluding

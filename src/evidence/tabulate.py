@@ -11,6 +11,7 @@ import pandas as pd
 from evidence.citations import cite, cite_html
 from evidence.classify import DESIGN_LABELS, LEVELS, classify, is_notice
 from evidence.curation import Curation, apply
+from evidence.findings import authors_conclusion
 from evidence.queries import Query
 from evidence.runs import Hit
 from evidence.study import Study, Tags
@@ -135,6 +136,7 @@ def evidence_table(
                 "publication_types": list(s.publication_types),
                 "design": t.design,
                 "design_label": DESIGN_LABELS.get(t.design, t.design),
+                "design_basis": t.design_basis,
                 "evidence_level": t.evidence_level,
                 "topics": [query.id],
                 "conditions": conditions,
@@ -143,6 +145,7 @@ def evidence_table(
                 "agent": t.agent,
                 "curation_decision": t.decision,
                 "curation_note": t.reason if t.decision == "exclude" and not t.note else t.note,
+                "authors_conclusion": authors_conclusion(s),
                 "retracted": s.retracted,
                 "notices": [
                     f"{label} (PMID {pmid})" if pmid else label for label, pmid in s.notices
@@ -165,6 +168,7 @@ def evidence_table(
         "publication_types",
         "design",
         "design_label",
+        "design_basis",
         "evidence_level",
         "topics",
         "conditions",
@@ -173,6 +177,7 @@ def evidence_table(
         "agent",
         "curation_decision",
         "curation_note",
+        "authors_conclusion",
         "retracted",
         "notices",
         "exclusion",
