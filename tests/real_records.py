@@ -20,6 +20,7 @@ from evidence.study import Study
 
 COMMITTED = Path(__file__).resolve().parent / "fixtures" / "real-pubmed"
 NOTICE = "notice"  # the label of an erratum, retraction notice or expression of concern
+COMMENT = "comment"  # a comment, letter, editorial or news item reporting no study of its own
 
 
 @dataclass(frozen=True)
@@ -107,8 +108,8 @@ def measure(records: Iterable[Labelled]) -> Report:
     report = Report()
     for r in records:
         report.records += 1
-        if r.design == NOTICE:
-            report.notices.add(NOTICE, is_notice(r.study))
+        if r.design in (NOTICE, COMMENT):  # kept out of the evidence, whatever its design
+            report.notices.add(r.design, is_notice(r.study))
             continue
         report.notices.add("study", not is_notice(r.study))
         design = classify_design(r.study)

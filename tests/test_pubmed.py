@@ -94,6 +94,22 @@ def test_newer_dtd_than_biopython_ships_parses_offline(
     assert len(parse_article_set(body).studies) == 3
 
 
+def test_an_answer_saved_in_2015_names_its_dtd_over_http_and_parses_offline(
+    fixture_bytes: Callable[[str], bytes], no_network: None
+) -> None:
+    # The DOCTYPE line EFetch wrote before NCBI moved to https (a real answer saved in 2015).
+    old = (
+        b'<!DOCTYPE PubmedArticleSet PUBLIC "-//NLM//DTD PubMedArticle, 1st January 2015//EN" '
+        b'"http://www.ncbi.nlm.nih.gov/corehtml/query/DTD/pubmed_150101.dtd">'
+    )
+    body = re.sub(rb"<!DOCTYPE[^>]*>", old, fixture_bytes("efetch-varied.xml"), count=1)
+    assert old in body
+    assert len(parse_article_set(body).studies) == 3
+    elsewhere = body.replace(b"http://www.ncbi.nlm.nih.gov/", b"http://dtd.example.org/")
+    with pytest.raises(ParseError, match=r"pubmed_150101\.dtd"):
+        parse_article_set(elsewhere)
+
+
 def test_unknown_non_pubmed_dtd_is_refused_without_network(no_network: None) -> None:
     body = (
         b'<?xml version="1.0"?>\n<!DOCTYPE PubmedArticleSet SYSTEM '

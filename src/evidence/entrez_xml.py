@@ -146,15 +146,18 @@ def _balance(markup: str) -> str:
 
 
 _DOCTYPE_ID = re.compile(rb"<!DOCTYPE\s+\w+\s+(?:PUBLIC\s+\"[^\"]*\"\s+|SYSTEM\s+)\"([^\"]*)\"")
-_NCBI_DTD_HOSTS = (
-    "https://dtd.nlm.nih.gov/",
-    "https://www.ncbi.nlm.nih.gov/",
-    "https://eutils.ncbi.nlm.nih.gov/",
+# NCBI's own hosts, over https as today or over http as answers saved before 2016 name them
+# ("http://www.ncbi.nlm.nih.gov/corehtml/query/DTD/pubmed_150101.dtd"): the name is only
+# looked up among the DTDs installed here, never fetched.
+_NCBI_DTD_HOSTS = tuple(
+    f"{scheme}://{host}/"
+    for scheme in ("https", "http")
+    for host in ("dtd.nlm.nih.gov", "www.ncbi.nlm.nih.gov", "eutils.ncbi.nlm.nih.gov")
 )
 
 
 def check_doctype(prolog: bytes) -> None:
-    """Only NCBI's own DTDs, named over https, as Bio.Entrez accepts them (nothing is read)."""
+    """Only NCBI's own DTDs, as Bio.Entrez accepts them (nothing is read)."""
     m = _DOCTYPE_ID.search(prolog)
     if not m:
         return
