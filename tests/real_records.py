@@ -20,6 +20,7 @@ from evidence.study import Study
 
 COMMITTED = Path(__file__).resolve().parent / "fixtures" / "real-pubmed"
 NOTICE = "notice"  # the label of an erratum, retraction notice or expression of concern
+COMMENT = "comment"  # the label of a comment, letter, editorial or news item with no study
 
 
 @dataclass(frozen=True)
@@ -107,8 +108,9 @@ def measure(records: Iterable[Labelled]) -> Report:
     report = Report()
     for r in records:
         report.records += 1
-        if r.design == NOTICE:
-            report.notices.add(NOTICE, is_notice(r.study))
+        if r.design in (NOTICE, COMMENT):
+            # Neither is a study: what counts is that it is told apart from the studies.
+            report.notices.add(r.design, is_notice(r.study))
             continue
         report.notices.add("study", not is_notice(r.study))
         design = classify_design(r.study)
