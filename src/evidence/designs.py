@@ -161,7 +161,9 @@ _CASE_REPORT = _rx(
     r"\bcase reports?\b|\b(?:this|our) case\b|\bcase (?:presentation|description|summary)\b"
     r"|\bwe (?:report|describe|present)\b[^.]{0,60}\b(?:man|woman|boy|girl|patient)\b"
     r"|\ba (?:rare |unique |unusual |novel )?case of\b|\bin a patient with\b"
-    r"|\bwe (?:report|describe|present) (?:a|an|the case of)\b|\ba patient (?:with|who)\b"
+    # "We present a case…", never "we present a new algorithm" or "a series of case studies".
+    r"|\bwe (?:report|describe|present) (?:an? |the )(?:[\w-]+ ){0,3}?case\b(?! stud)"
+    r"|\ba patient (?:with|who)\b"
 )
 _RETROSPECTIVE = _rx(
     r"\bretrospective(?:ly)?\b|\bchart review\b|\bmedical records? (?:review|were reviewed)\b"
