@@ -54,3 +54,53 @@ def test_presenting_something_is_not_a_case_report(abstract: str) -> None:
 )
 def test_presenting_a_case_is_a_case_report(abstract: str) -> None:
     assert design(study("Headache", abstract)) == "case_report"
+
+
+# Real phrasing: "Review of systems was used to measure symptoms", "we draw on systematic
+# reviews of …": an unstructured abstract names reviews that are not this study.
+@pytest.mark.parametrize(
+    ("abstract", "expected"),
+    [
+        (
+            "Review of systems was used to measure symptoms in 3,157 Chinese, older adults.",
+            "cross_sectional",
+        ),
+        ("Systematic reviews are popular. This commentary asks who should write them.", "other"),
+        ("Earlier meta-analyses disagreed. We surveyed 200 anaesthetists.", "cross_sectional"),
+        # The authors' own account of their method still counts.
+        ("We conducted a systematic review of trials of ketamine.", "systematic_review"),
+        ("In this review, we summarise the pharmacology of ketamine.", "review"),
+    ],
+)
+def test_an_unstructured_abstract_names_a_review_only_as_its_own_method(
+    abstract: str, expected: str
+) -> None:
+    assert design(study("Ketamine", abstract)) == expected
+
+
+def test_a_methods_section_naming_a_review_names_the_design() -> None:
+    record = study("Search guidance", sections=(("METHOD", "A literature review of guidance."),))
+    assert design(record) == "review"
+
+
+# Real titles: "librarians involved in systematic reviews", "students in the systematic review
+# process": the topic, not the design.
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("A competency framework for librarians involved in systematic reviews", None),
+        ("Is there a place for students in the systematic review process?", None),
+        ("Systematic review standards for librarians", None),
+        ("Ketamine for depression: a systematic review", "systematic_review"),
+        ("Ketamine for depression: systematic review and meta-analysis", "meta_analysis"),
+        ("A systematic review of ketamine for depression", "systematic_review"),
+        ("Ketamine for pain: a scoping review.", "systematic_review"),
+    ],
+)
+def test_a_title_names_a_systematic_review_as_its_design_not_its_topic(
+    title: str, expected: str | None
+) -> None:
+    if expected is None:
+        assert design(study(title)) not in ("systematic_review", "meta_analysis")
+    else:
+        assert design(study(title)) == expected

@@ -215,8 +215,9 @@ _BENCH_METHODS = _rx(
 )
 _TITLE_CASES = _rx(rf"{_WORDS} (?:cases|patients)\b")
 _GROUP_STUDIED = _rx(
-    r"(?<![\w.,-])(?:\d+|(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|"
-    r"eleven|twelve|\w+teen)(?:-\w+)?) (?:[\w-]+ ){0,4}?(?:patients|subjects|participants"
+    r"(?<![\w.,-])(?:\d{1,3}(?:,\d{3})+|\d+|(?:twenty|thirty|forty|fifty|sixty|seventy|eighty"
+    r"|ninety|hundred|eleven|twelve|\w+teen)(?:-\w+)?) (?:[\w-]+,? ){0,4}?(?:patients|subjects"
+    r"|participants"
     r"|individuals"
     r"|adults|children|women|men|volunteers|respondents)\b(?! (?:were )?(?:randomi|assigned))"
     r"|\b(?:healthy )?controls\b"
@@ -225,7 +226,18 @@ _GROUP_STUDIED = _rx(
 _TEXT_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (_rx(r"\bstudy protocol\b|\btrial protocol\b|\bprotocol for an?\b"), "protocol"),
     (_rx(r"meta-?analys[ie]s|pooled analysis of (?:randomi[sz]ed|trials)"), "meta_analysis"),
-    (_rx(r"systematic (?:literature )?review|scoping review"), "systematic_review"),
+    # "…: a systematic review", "systematic review and meta-analysis of", never "librarians in
+    # systematic reviews" or "systematic review standards": the plural, and the name used as a
+    # modifier of another noun, are the topic, not the design.
+    (
+        _rx(
+            r"(?:systematic (?:literature )?|scoping )review\b(?![ -]+[a-z])"
+            r"|(?:systematic (?:literature )?|scoping )review(?= (?:and|of|with|was|were|is|in|on"
+            r"|to|for|using|by|including|that|we|which|from|following|according|comparing"
+            r"|examining|investigating|assessing|evaluating|registered)\b)"
+        ),
+        "systematic_review",
+    ),
     (
         _rx(
             r"(?<!non-)(?<!non)randomi[sz]ed[\w ,-]{0,40}(?:trial|study)\b"
@@ -299,14 +311,28 @@ _SYNTHESIS_ABSTRACT_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
+_UNLABELLED_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
+    _TEXT_RULES[0],
+    *_SYNTHESIS_ABSTRACT_RULES,
+    *_TEXT_RULES[3:-1],
+    (_REVIEW_SELF, "review"),
+)
+
+
 def method_text(study: Study) -> str:
     """The words that describe this study's own method: the METHODS, DESIGN, SETTING (and the
     like) sections of a structured abstract, else everything but its BACKGROUND."""
+    return _method(study)[0]
+
+
+def _method(study: Study) -> tuple[str, bool]:
+    """The method text, and whether it is the abstract's own METHODS (DESIGN…) sections."""
     sections = study.abstract
     method = [s.text for s in sections if _METHOD_LABELS.match(s.label.strip())]
     if method:
-        return " ".join(method)
-    return " ".join(s.text for s in sections if not _BACKGROUND_LABELS.match(s.label.strip()))
+        return " ".join(method), True
+    rest = " ".join(s.text for s in sections if not _BACKGROUND_LABELS.match(s.label.strip()))
+    return rest, False
 
 
 def _text_call(
@@ -358,7 +384,7 @@ def design_call(study: Study) -> DesignCall:
     if notice:
         return DesignCall("other", f'publication type "{notice[0]}"')
     mesh = {m.descriptor for m in study.mesh}
-    method = method_text(study)
+    method, labelled = _method(study)
     if types & CORRESPONDENCE_TYPES and not types & STUDY_TYPES:
         kind = sorted(types & CORRESPONDENCE_TYPES)[0]
         if kind == "Letter" and not mesh:
@@ -407,7 +433,7 @@ def design_call(study: Study) -> DesignCall:
         if series:
             return DesignCall("case_series", f'publication type "Case Reports", "{series[0]}"')
         return DesignCall("case_report", 'publication type "Case Reports"')
-    return _observational(study, types, mesh, method) or _from_text(study, method)
+    return _observational(study, types, mesh, method) or _from_text(study, method, labelled)
 
 
 def _observational(study: Study, types: set[str], mesh: set[str], method: str) -> DesignCall | None:
@@ -427,9 +453,16 @@ def _observational(study: Study, types: set[str], mesh: set[str], method: str) -
     return DesignCall("cohort_prospective", 'publication type "Observational Study"')
 
 
-def _from_text(study: Study, method: str) -> DesignCall:
-    """Records with no design in their indexing (or none yet): the title, then the method."""
-    call = _text_call((("title", study.title), ("abstract", method)), _TEXT_RULES)
+def _from_text(study: Study, method: str, labelled: bool) -> DesignCall:
+    """Records with no design in their indexing (or none yet): the title, then the method.
+
+    Where the abstract has no METHODS section, a synthesis or a review counts only as the
+    authors' account of their own work ("we conducted a systematic review", "in this review"):
+    an abstract names other people's reviews and meta-analyses, and "review" is a common word
+    ("review of systems", "reviewed by two readers")."""
+    call = _text_call((("title", study.title),), _TEXT_RULES) or _text_call(
+        (("abstract", method),), _TEXT_RULES if labelled else _UNLABELLED_RULES
+    )
     if call:
         return call
     m = _TITLE_CASES.search(study.title)
