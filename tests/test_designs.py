@@ -104,3 +104,30 @@ def test_a_title_names_a_systematic_review_as_its_design_not_its_topic(
         assert design(study(title)) not in ("systematic_review", "meta_analysis")
     else:
         assert design(study(title)) == expected
+
+
+# Real phrasing: "The immunohistochemical slides were read by two pathologists in a
+# double-blinded way": blinding of readers, not a trial.
+@pytest.mark.parametrize(
+    ("abstract", "expected"),
+    [
+        ("Slides of 57 patients were read by two pathologists in a double-blinded way.", False),
+        ("In this double-blind, placebo-controlled study, 80 adults took ketamine.", True),
+        ("A double-blind crossover trial of ketamine in 30 adults.", True),
+    ],
+)
+def test_blinding_makes_a_trial_only_where_it_qualifies_one(abstract: str, expected: bool) -> None:
+    assert (design(study("Ketamine", abstract)) == "rct") is expected
+
+
+# Real records: structured abstracts served as one unlabelled text ("Objective: To … Methods:
+# This was a multi-center retrospective study … Results: …"): the METHODS part is read as one.
+def test_labels_inside_an_unlabelled_abstract_are_read_as_sections() -> None:
+    abstract = (
+        "Objective: A randomized trial would be unethical here. "
+        "Methods: This was a multi-center retrospective study of 57 patients. "
+        "Results: Consistency was high."
+    )
+    call = design_call(study("PD-L1 staining", abstract))
+    assert call.design == "retrospective"
+    assert call.source == 'abstract says "retrospective"'

@@ -145,6 +145,11 @@ _METHOD_LABELS = _rx(
     r"|patients?|participants?|subjects?|population|interventions?|data sources?)\b"
 )
 _BACKGROUND_LABELS = _rx(r"^(?:background|introduction|context|rationale|purpose|importance)\b")
+_INLINE_LABEL = _rx(
+    r"(?:^|(?<=[.!?]) ?)((?:Background|Introduction|Context|Objectives?|Aims?|Purpose"
+    r"|(?:Materials and |Patients and |Subjects and )?Methods?|Design|Setting|Participants"
+    r"|Patients|Interventions?|Results?|Findings|Conclusions?)):\s*"
+)
 
 _WORDS = r"(?<![\w-])(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\d+)"
 _HUMAN_CASE = _rx(
@@ -242,8 +247,12 @@ _TEXT_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
         _rx(
             r"(?<!non-)(?<!non)randomi[sz]ed[\w ,-]{0,40}(?:trial|study)\b"
             r"|\brandomly (?:assigned|allocated|divided)\b|\b(?:were|was) randomi[sz]ed\b"
-            r"|\brandomi[sz]ed to (?:receive|one of|either)\b|\bdouble[- ]blind"
-            r"|\bplacebo[- ]controlled\b|\bwe randomi[sz]ed\b"
+            r"|\brandomi[sz]ed to (?:receive|one of|either)\b|\bplacebo[- ]controlled\b"
+            r"|\bwe randomi[sz]ed\b"
+            # Blinding makes a trial only where it qualifies one: slides "read in a
+            # double-blinded way" are a blinded reading of a one-time measurement.
+            r"|\bdouble[- ]blind(?:ed)?,? (?:(?:[\w-]+,? ){0,3}?(?:trial|study|design)\b"
+            r"|placebo|randomi[sz]ed|cross-?over|controlled|comparison)"
         ),
         "rct",
     ),
@@ -325,13 +334,28 @@ def method_text(study: Study) -> str:
     return _method(study)[0]
 
 
+def _sections(study: Study) -> list[tuple[str, str]]:
+    """The abstract's (label, text) sections; a structured abstract that PubMed serves as one
+    unlabelled text ("Objective: To … Methods: This was …") is cut at its own labels."""
+    sections = [(s.label.strip(), s.text) for s in study.abstract]
+    if len(sections) != 1 or sections[0][0]:
+        return sections
+    text = sections[0][1]
+    cuts = list(_INLINE_LABEL.finditer(text))
+    if len(cuts) < 2:
+        return sections
+    ends = [m.start() for m in cuts[1:]] + [len(text)]
+    head = [("", text[: cuts[0].start()])] if cuts[0].start() else []
+    return head + [(m.group(1), text[m.end() : end]) for m, end in zip(cuts, ends, strict=True)]
+
+
 def _method(study: Study) -> tuple[str, bool]:
     """The method text, and whether it is the abstract's own METHODS (DESIGN…) sections."""
-    sections = study.abstract
-    method = [s.text for s in sections if _METHOD_LABELS.match(s.label.strip())]
+    sections = _sections(study)
+    method = [text for label, text in sections if _METHOD_LABELS.match(label)]
     if method:
         return " ".join(method), True
-    rest = " ".join(s.text for s in sections if not _BACKGROUND_LABELS.match(s.label.strip()))
+    rest = " ".join(text for label, text in sections if not _BACKGROUND_LABELS.match(label))
     return rest, False
 
 
