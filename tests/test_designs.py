@@ -131,3 +131,22 @@ def test_labels_inside_an_unlabelled_abstract_are_read_as_sections() -> None:
     call = design_call(study("PD-L1 staining", abstract))
     assert call.design == "retrospective"
     assert call.source == 'abstract says "retrospective"'
+
+
+# Real records: a new immunostaining method on paraffin-embedded nerve sections (no people at
+# all: laboratory work), and HIV genes "sequenced" to find resistance "in most patients" (the
+# bench is how patients were measured: not laboratory work).
+def test_bench_work_with_no_people_is_preclinical() -> None:
+    abstract = (
+        "Sections were incubated with a polyclonal antibody after paraffin embedding; "
+        "immunostaining gave a good contrast."
+    )
+    assert design(study("A double staining method", abstract)) == "preclinical"
+
+
+def test_bench_methods_measuring_patients_are_not_preclinical() -> None:
+    abstract = (
+        "The pol gene was sequenced and resistance mutations were genotyped; "
+        "mutations were found in most patients."
+    )
+    assert design(study("Resistance profiles", abstract)) != "preclinical"

@@ -217,6 +217,8 @@ _BENCH_METHODS = _rx(
     r"|\bmethylation\b|\bgene expression\b|\bexpression (?:levels?|profil\w+)\b|\btissues?\b"
     r"|\bspecimens?\b|\bwestern blot\w*|\bcell lines?\b|\bin vitro\b|\bcDNA\b|\bmRNA\b"
     r"|\bgenotyp\w+|\bpolymorphisms?\b|\bmutations?\b|\bantigens?\b|\bassays?\b"
+    r"|\bimmuno(?:stain|fluorescen|blot)\w*|\bantibod(?:y|ies)\b|\bparaffin\b|\bincubat\w+"
+    r"|\bstaining\b"
 )
 _TITLE_CASES = _rx(rf"{_WORDS} (?:cases|patients)\b")
 _GROUP_STUDIED = _rx(
@@ -494,9 +496,12 @@ def _from_text(study: Study, method: str, labelled: bool) -> DesignCall:
         return DesignCall("case_series", f'title says "{m.group(0)}"')
     # An original study of people that names no design and no follow-up: a one-time look at
     # a group (or groups) of them, which is what a cross-sectional study is.
-    bench = sorted({w.group(0).lower() for w in _BENCH_METHODS.finditer(f"{study.title} {method}")})
-    if len(bench) >= 3:
-        # Tissue, blood or cells of people taken to the bench, with nothing said of the people.
+    text = f"{study.title} {method}"
+    bench = sorted({w.group(0).lower() for w in _BENCH_METHODS.finditer(text)})
+    if len(bench) >= 3 and not _PEOPLE_STUDIED.search(text):
+        # Tissue, blood or cells taken to the bench, with nothing said of people: where the
+        # patients are named ("resistance mutations were found in most patients"), the bench
+        # is how the people were measured.
         return DesignCall("preclinical", "text says " + ", ".join(f'"{w}"' for w in bench))
     m = _GROUP_STUDIED.search(method)
     if m:
