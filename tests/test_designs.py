@@ -150,3 +150,64 @@ def test_bench_methods_measuring_patients_are_not_preclinical() -> None:
         "mutations were found in most patients."
     )
     assert design(study("Resistance profiles", abstract)) != "preclinical"
+
+
+# Real phrasings of observational and before/after designs that named no design word the
+# rules knew: "The 2012-2014 ACS-NSQIP database was queried", "We draw data on the Kenya
+# Demographic and Health Survey", "a pre-post interventional study", "librarian time spent on
+# systematic review tasks" (a survey, indexed "Surveys and Questionnaires").
+@pytest.mark.parametrize(
+    ("record", "expected"),
+    [
+        (
+            study("Outcomes", "The 2014 national surgical database was queried for cases."),
+            "retrospective",
+        ),
+        (
+            study("Outcomes", "We queried a claims database for opioid prescriptions."),
+            "retrospective",
+        ),
+        (
+            study("Screening", "We draw data on the Demographic and Health Survey."),
+            "cross_sectional",
+        ),
+        (
+            study("Screening", "Data came from a national household survey of women."),
+            "cross_sectional",
+        ),
+        (
+            study("Peer education", "This was a pre-post interventional study in schools."),
+            "open_label_trial",
+        ),
+        (
+            study("Navigation", "A quasi-experimental design compared two clinics."),
+            "open_label_trial",
+        ),
+        (
+            study("Librarian time spent on review tasks", mesh=("Surveys and Questionnaires",)),
+            "cross_sectional",
+        ),
+        # Still not designs: a survey of the literature, the databases a synthesis searches.
+        (study("Models", "Herein we give a brief survey of the background literature."), None),
+    ],
+)
+def test_observational_and_before_after_phrasings(record: Study, expected: str | None) -> None:
+    if expected is None:
+        assert design(record) != "cross_sectional"
+    else:
+        assert design(record) == expected
+
+
+# Real titles and methods: "systematic review tasks", "the Institutional Review Board": the
+# word names another noun, not the design.
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("Librarian time spent on review tasks", False),
+        ("Ketamine in depression: a review", True),
+        ("A review of ketamine for pain", True),
+        ("Ketamine: review article", True),
+    ],
+)
+def test_review_as_a_modifier_is_not_the_design(title: str, expected: bool) -> None:
+    assert (design(study(title)) == "review") is expected

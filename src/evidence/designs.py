@@ -176,6 +176,10 @@ _RETROSPECTIVE = _rx(
     r"|\bwe (?:retrospectively )?reviewed\b|\breview of (?:the )?(?:medical |clinical |hospital )?"
     r"(?:records|charts|\d+ (?:patients|adults|children|cases))\b|\bregistry[- ]based\b"
     r"|\bdata (?:from|of) (?:the )?[\w -]{0,40}\bregistry\b"
+    # "The 2012-2014 ACS-NSQIP database was queried", "we queried a national claims database"
+    # (a synthesis searches databases, in the plural).
+    r"|\bdatabase (?:was|had been) (?:queried|interrogated|mined|reviewed|analy[sz]ed)\b"
+    r"|\bwe (?:queried|interrogated|mined)\b|\bclaims data(?:base)?\b"
     # "From January 2008 to June 2012, 74 patients were diagnosed…": a series looked back on.
     r"|\b(?:from|between) (?:\w+ )?(?:19|20)\d\d,? (?:to|and|through) (?:\w+ )?(?:19|20)\d\d\b"
     r"[^.]{0,80}?\b(?:were|was|had been) (?:treated|diagnosed|admitted|operated|identified"
@@ -230,6 +234,13 @@ _GROUP_STUDIED = _rx(
     r"|\b(?:healthy )?controls\b"
 )
 
+_NOT_A_MODIFIER = (
+    r"(?![ -]+(?!(?:and|of|on|for|in|with|from|to|the|is|was|a|an|we|this|article|paper"
+    r"|essay)\b)[a-z])"
+)
+# Headings for surveys: a one-time look, where no other design is named.
+_SURVEY_MESH = ("Surveys and Questionnaires", "Health Surveys", "Health Care Surveys")
+
 _TEXT_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (_rx(r"\bstudy protocol\b|\btrial protocol\b|\bprotocol for an?\b"), "protocol"),
     (_rx(r"meta-?analys[ie]s|pooled analysis of (?:randomi[sz]ed|trials)"), "meta_analysis"),
@@ -263,6 +274,9 @@ _TEXT_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
             r"\bopen[- ]label\b|\bsingle[- ]arm\b|\bnon-?randomi[sz]ed (?:trial|study)\b"
             r"|\bphase (?:I{1,3}|IV|[1-4])[ab]?(?:/(?:I{1,3}|[1-4]))? (?:clinical )?(?:trial|study)"
             r"|\bdose[- ](?:finding|escalation) (?:trial|study)\b"
+            # An intervention given and measured before and after, with no randomisation.
+            r"|\b(?:pre-?post|before[- ](?:and[- ])?after|pre-?test[- ]post-?test)"
+            r" (?:[\w-]+ ){0,2}?(?:study|trial|design)\b|\bquasi-?experimental\b"
         ),
         "open_label_trial",
     ),
@@ -271,7 +285,10 @@ _TEXT_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (
         _rx(
             r"\bcross[- ]sectional\b|\bprevalence (?:study|survey)\b|\bquestionnaire[- ]based\b"
-            r"|\bwe surveyed\b|\bsurvey (?:of|among)\b|\bonline survey\b"
+            r"|\bwe surveyed\b|\bsurvey (?:of|among)\b(?! the (?:[\w-]+ )?literature)"
+            r"|\bonline survey\b|\bsurvey data\b"
+            # "the Kenya Demographic and Health Survey", "a national household survey"
+            r"|\b(?:health|nutrition|household|population|national)(?: [\w-]+){0,3} surveys?\b"
         ),
         "cross_sectional",
     ),
@@ -291,7 +308,9 @@ _TEXT_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     ),
     (
         _rx(
-            r"\breview\b(?!ed)|\ban update\b|\boverview\b|\bstate of the art\b|\bnarrative\b"
+            # "review" as the design, not naming another noun ("review tasks", "Review Board")
+            rf"\breview\b{_NOT_A_MODIFIER}|\ban update\b|\boverview\b|\bstate of the art\b"
+            r"|\bnarrative\b"
             r"|\bhere(?:in)?,? we (?:discuss|summari[sz]e|highlight|describe recent)\b"
             r"|\bthis (?:article|paper|chapter) (?:discusses|summari[sz]es|describes)\b"
         ),
@@ -494,6 +513,10 @@ def _from_text(study: Study, method: str, labelled: bool) -> DesignCall:
     m = _TITLE_CASES.search(study.title)
     if m:
         return DesignCall("case_series", f'title says "{m.group(0)}"')
+    mesh = {m.descriptor for m in study.mesh}
+    survey = [h for h in _SURVEY_MESH if h in mesh]
+    if survey:
+        return DesignCall("cross_sectional", f'MeSH "{survey[0]}"')
     # An original study of people that names no design and no follow-up: a one-time look at
     # a group (or groups) of them, which is what a cross-sectional study is.
     text = f"{study.title} {method}"
