@@ -72,3 +72,44 @@ def test_a_title_count_the_abstract_repeats() -> None:
 )
 def test_counts_of_other_things_and_helpers_are_not_participants(abstract: str) -> None:
     assert extract_participants(study(abstract)) is None
+
+
+@pytest.mark.parametrize(
+    ("abstract", "count"),
+    [
+        # "HIV-2 infected patients", "(11/17, 64.7%)": a name's or a ratio's number.
+        ("Genes from HIV-2 infected patients were sequenced.", None),
+        # "Twenty-four PD patients without fatigue, 11 with fatigue and 32 healthy volunteers
+        # underwent…": groups listed one after another.
+        (
+            "Twenty-four patients without fatigue, 11 with fatigue and 32 volunteers had EEG.",
+            None,
+        ),
+        # "We included eight people with JME (five off medication), 10 with migraine, and 37
+        # controls": the first of several groups.
+        ("We included eight people with epilepsy, 10 with migraine, and 37 controls.", None),
+        # "in 5358 exposed subjects and in 5265 nonexposed subjects": two groups.
+        ("We studied mortality in 5358 exposed subjects and in 5265 nonexposed subjects.", None),
+        # "Of the 2,925 subjects who attended …, based on two cases in the exposed group".
+        (
+            "Of the 2,925 subjects who attended, 904 were treated; risk was based on two cases.",
+            None,
+        ),
+        # Still one group and its parts, or screened then randomised.
+        ("A total of 132 patients were enrolled, 66 with ketamine and 66 with placebo.", 132),
+        ("In all, 120 patients were enrolled, 70 women and 50 men.", 120),
+        ("A total of 120 patients were screened, and 80 patients were randomized.", 80),
+    ],
+)
+def test_a_group_among_several_is_not_the_whole(abstract: str, count: int | None) -> None:
+    assert extract_participants(study(abstract)) == count
+
+
+# "all patients who underwent interventional treatment of coronary vessels (n = 509) …
+# RESULTS: … exercise tests in 477 patients were evaluated": the METHODS count comes first.
+def test_the_methods_count_before_a_results_subgroup() -> None:
+    record = study(
+        METHODS="All patients who underwent coronary intervention of their vessels (n = 509).",
+        RESULTS="Exercise tests in 477 patients were evaluated.",
+    )
+    assert extract_participants(record) == 509

@@ -25,7 +25,8 @@ _WORD = "|".join([*_UNITS, *_TENS, *_SCALES])
 _SPELLED = rf"(?:(?:a|one)\s+)?(?:{_WORD})(?:(?:[\s-]+|\s+and\s+)(?:{_WORD}))*"
 # Thousands may be grouped with a comma or a space ("18,804", "18 804").
 _DIGITS = r"\d{1,3}(?:[, \u2009\u00a0]\d{3})+(?!\d)|\d+"
-_NUM = rf"(?P<n>{_DIGITS}|{_SPELLED})"
+# Never the tail of a name or a ratio ("HIV-2 infected patients", "11/17 patients").
+_NUM = rf"(?<![\w/.,-])(?P<n>{_DIGITS}|{_SPELLED})"
 
 _PEOPLE = (
     r"(?:patients|participants|subjects|adults|children|adolescents|infants|neonates|newborns"
@@ -89,7 +90,7 @@ _RULES = (
     _rx(rf"\b{_NUM}\s+(?:were|had been)\s+(?:randomi[sz]ed|enrolled)\b"),
     # "patients (n = 40)": the people named right before it, nothing after that says otherwise.
     _N_EQUALS := _rx(
-        rf"\b{_PEOPLE}[^.;()\d]{{0,30}}\(\s*n\s*=\s*{_NUM}\s*\)"
+        rf"\b{_PEOPLE}[^.;()\d]{{0,80}}\(\s*n\s*=\s*{_NUM}\s*\)"
         r"(?!\s*(?:still|survived|died|were alive))"
     ),
 )
@@ -99,6 +100,22 @@ _PEOPLE_SECTION = _rx(r"^(?:participants?|patients?|subjects?|population|study p
 _SECTION_N = _rx(rf"\(\s*n\s*=\s*{_NUM}\s*\)")
 # "There were 1337 and 1201 students who responded": counts of two groups, not of one.
 _PAIRED_BEFORE = _rx(r"\d[\d,]*\s+(?:and|or|vs\.?|versus)\s+$")
+# "Twenty-four patients without fatigue, 11 with fatigue and 32 healthy volunteers": groups
+# listed one after another; any one of them is a part.
+_GROUP_BEFORE = _rx(
+    rf"(?<![\w/.,-])(?:\d+|{_SPELLED})\s+(?:[\w-]+\s+){{0,3}}?(?:{_PEOPLE}|with\b|without\b)"
+    # a list of noun phrases: no verb between ("120 were screened, and 80 were randomized")
+    r"(?:(?!\b(?:were|was|had|been|screened|eligible|assessed|approached)\b)[^.;\d]){0,60}"
+    r"(?:,|\band)(?:\s+(?:in|of|among|from))?\s*$"
+)
+_GROUP_AFTER = _rx(
+    rf",\s+(?:and\s+)?{_NUM}\s+(?:[\w-]+\s+){{0,2}}?(?:with\b|without\b|{_PEOPLE}|controls\b)"
+)
+# "5358 exposed subjects and in 5265 nonexposed subjects" (controls named so are added).
+_GROUP_AND = _rx(
+    rf"\s(?:and|vs\.?|versus)\s+(?:in\s+|of\s+)?{_NUM}\s+(?:[\w-]+\s+){{0,2}}?"
+    rf"(?:with\b|without\b|{_PEOPLE})"
+)
 # "138 breast tumours … in four discordant cases": the study counts something else.
 _UNITS_BEFORE = _rx(
     r"\d[\d,]*\s+(?:[\w-]+\s+){0,3}?(?:samples?|specimens?|tumou?rs?|lesions?|eyes|teeth|cells"
@@ -174,10 +191,14 @@ def _number(text: str) -> int | None:
 
 
 def _population_texts(study: Study) -> list[str]:
-    """Where the study's own population is described: the METHODS (PATIENTS, DESIGN…) and
-    RESULTS sections of a structured abstract, then the whole abstract."""
+    """Where the study's own population is described: the METHODS (PATIENTS, DESIGN…)
+    sections of a structured abstract, then those with its RESULTS, then the whole abstract
+    (a RESULTS sentence often counts a subgroup: "tests in 477 patients were evaluated")."""
     chosen = [s.text for s in study.abstract if _METHOD_OR_RESULT.match(s.label.strip())]
-    return [" ".join(chosen), study.abstract_text] if chosen else [study.abstract_text]
+    if not chosen:
+        return [study.abstract_text]
+    method = [s.text for s in study.abstract if _METHOD_ONLY.match(s.label.strip())]
+    return [" ".join(method), " ".join(chosen), study.abstract_text]
 
 
 def _first(rules: tuple[re.Pattern[str], ...], texts: list[str]) -> int | None:
@@ -190,12 +211,34 @@ def _first(rules: tuple[re.Pattern[str], ...], texts: list[str]) -> int | None:
                     _SCREENED_BEFORE.search(text, 0, m.start())
                     or _SCREENED_AFTER.search(text[m.end() :])
                     or _PAIRED_BEFORE.search(text, 0, m.start("n"))
+                    or _GROUP_BEFORE.search(text, max(0, m.start("n") - 120), m.start("n"))
                 ):
                     continue
                 value = _number(m.group("n"))
+                if value and _more_groups(text, m.end(), value):
+                    continue
                 if value and value < 10_000_000 and not _is_year(text, m.start("n"), value):
                     return value + _controls(text, m.end())
     return None
+
+
+def _more_groups(text: str, end: int, value: int) -> bool:
+    """Whether the sentence goes on to list other groups that are not a breakdown of this one
+    ("eight people with JME, 10 with migraine, and 37 controls"; but "132 patients were
+    enrolled, 66 with ketamine and 66 with placebo" is one group and its parts)."""
+    sentence = re.split(r"(?<=[.;])\s", text[end:], maxsplit=1)[0]
+    listed = {g.start("n"): g.group("n") for g in _GROUP_AFTER.finditer(sentence)}
+    # ", and 40 with placebo" is found by both patterns: each number counts once.
+    joined = {
+        g.start("n"): g.group("n")
+        for g in _GROUP_AND.finditer(sentence)
+        if g.start("n") not in listed
+    }
+    total = sum(_number(n) or 0 for n in (*listed.values(), *joined.values()))
+    # A breakdown adds up to no more than the whole ("120 patients, 70 women"); one group
+    # joined by "and" of another size ("5358 exposed and 5265 nonexposed subjects") is a
+    # second group, not a part.
+    return total > value or (not listed and len(joined) == 1 and total != value)
 
 
 def _controls(text: str, end: int) -> int:
@@ -254,6 +297,11 @@ def extract_participants(study: Study) -> int | None:
         and not _SCREENED_BEFORE.search(method, 0, m.start("n"))
         and not _COUNTED_BEFORE.search(method, 0, m.start())
         and not _UNITS_BEFORE.search(method, 0, m.start())
+        # Only the first group counted: "Of the 2,925 subjects who attended…, based on two
+        # cases in the exposed group", "11 with fatigue and 32 healthy volunteers".
+        and not _TITLE_PEOPLE.search(method, 0, m.start())
+        and not _GROUP_BEFORE.search(method, max(0, m.start("n") - 120), m.start("n"))
+        and not _more_groups(method, m.end(), _number(m.group("n")) or 0)
     ):
         value = _number(m.group("n"))
         if value and not _is_year(method, m.start("n"), value):
