@@ -211,3 +211,20 @@ def test_observational_and_before_after_phrasings(record: Study, expected: str |
 )
 def test_review_as_a_modifier_is_not_the_design(title: str, expected: bool) -> None:
     assert (design(study(title)) == "review") is expected
+
+
+# Real METHODS: "We used reporter mice to visualise … Urinary levels were also assessed in
+# postnephrectomy patients": the animals the study used make it laboratory work, before any
+# record is indexed; a reagent's species ("a mouse monoclonal antibody") does not.
+@pytest.mark.parametrize(
+    ("method", "expected"),
+    [
+        ("We used reporter mice to trace nerves; levels were also assessed in patients.", True),
+        ("Injury was induced in 20 rats; patients' urine was also tested.", True),
+        ("Tumours of 127 patients were stained using a mouse monoclonal antibody.", False),
+        ("Her companion dog licked her wound; the patient recovered.", False),
+    ],
+)
+def test_the_animals_a_study_used(method: str, expected: bool) -> None:
+    record = study("Macrophages protect the kidney", sections=(("METHODS", method),))
+    assert (design(record) == "preclinical") is expected

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from evidence.designs_text import (
     ANIMAL_WORD,
+    ANIMALS_USED,
     BENCH_METHODS,
     CASE_REPORT,
     CASE_SERIES,
@@ -187,6 +188,9 @@ def _preclinical(study: Study, mesh: set[str], method: str, typed: bool) -> Desi
     m = ANIMAL_WORD.search(study.title)
     if m and not HUMAN_CASE.search(study.title) and not PEOPLE_STUDIED.search(study.title):
         return DesignCall("preclinical", f'title says "{m.group(0)}"')
+    m = ANIMALS_USED.search(method)
+    if m:
+        return DesignCall("preclinical", f'text says "{m.group(0)}"')
     if words and (len(words) >= 3 or not PEOPLE_STUDIED.search(text)):
         return DesignCall("preclinical", "text says " + ", ".join(f'"{w}"' for w in words))
     return None

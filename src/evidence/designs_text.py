@@ -70,6 +70,14 @@ _ANIMALS = (
     r"|xenopus|C\. elegans|nematodes?|yeast"
 )
 ANIMAL_WORD = _rx(rf"\b(?:{_ANIMALS})\b")
+# The animals the study itself used ("we used reporter mice", "in 20 rats"), read in the
+# method: never an animal in a patient's history ("her companion dog").
+ANIMALS_USED = _rx(
+    rf"\b(?:we used|using|in|of)\s+(?:\d+\s+)?(?:[\w-]+\s+){{0,2}}?(?:{_ANIMALS})\b"
+    # never an animal in a patient's history or the species of a reagent ("a mouse
+    # monoclonal antibody")
+    r"(?! (?:bites?|scratch\w*|owners?|monoclonal|polyclonal|anti\w*|serum|IgG)\b)"
+)
 LAB_WORDS = _rx(
     r"\bcell lines?\b|\bin vitro\b|\bxenografts?\b|\bknock(?:down|out|ed down)\b|\bsi-?RNAs?\b"
     r"|\bsh-?RNAs?\b|\bwestern blot|\btransfect|\bimmunoprecipitat|\bphosphorylat"
