@@ -69,6 +69,7 @@ def print_report(title: str, report: Report) -> None:
         (
             "notices told apart",
             f"{report.notices.right['notice']}/{report.notices.total['notice']} notices, "
+            f"{report.notices.right['comment']}/{report.notices.total['comment']} comments, "
             f"{report.notices.total['study'] - report.notices.right['study']} studies taken"
             " for notices",
             "100 %",

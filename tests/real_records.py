@@ -20,7 +20,7 @@ from evidence.study import Study
 
 COMMITTED = Path(__file__).resolve().parent / "fixtures" / "real-pubmed"
 NOTICE = "notice"  # the label of an erratum, retraction notice or expression of concern
-COMMENT = "comment"  # a comment, letter, editorial or news item reporting no study of its own
+COMMENT = "comment"  # the label of a comment, letter, editorial or news item with no study
 
 
 @dataclass(frozen=True)
@@ -108,7 +108,8 @@ def measure(records: Iterable[Labelled]) -> Report:
     report = Report()
     for r in records:
         report.records += 1
-        if r.design in (NOTICE, COMMENT):  # kept out of the evidence, whatever its design
+        if r.design in (NOTICE, COMMENT):
+            # Neither is a study: what counts is that it is told apart from the studies.
             report.notices.add(r.design, is_notice(r.study))
             continue
         report.notices.add("study", not is_notice(r.study))

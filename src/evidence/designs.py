@@ -12,6 +12,24 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from evidence.designs_text import (
+    ANIMAL_WORD,
+    ANIMALS_USED,
+    BENCH_METHODS,
+    CASE_REPORT,
+    CASE_SERIES,
+    GROUP_STUDIED,
+    HUMAN_CASE,
+    LAB_WORDS,
+    PEOPLE_STUDIED,
+    REVIEW_SELF,
+    SURVEY_MESH,
+    SYNTHESIS_ABSTRACT_RULES,
+    TEXT_RULES,
+    TITLE_CASES,
+    UNLABELLED_RULES,
+    method_sections,
+)
 from evidence.study import Study
 
 
@@ -135,178 +153,6 @@ def _lab_heading(descriptor: str) -> bool:
     )
 
 
-# --- the record's own words ----------------------------------------------------------------
-
-# Sections that describe this study's method; other sections (BACKGROUND, INTRODUCTION,
-# OBJECTIVE, RESULTS, CONCLUSIONS) are read only where the abstract has none of these.
-_METHOD_LABELS = _rx(
-    r"^(?:(?:materials?|patients?|subjects?|participants?|study)\s*(?:and|&)\s*)?"
-    r"(?:methods?|methodology|design|study design|setting|design,? setting,? and participants"
-    r"|patients?|participants?|subjects?|population|interventions?|data sources?)\b"
-)
-_BACKGROUND_LABELS = _rx(r"^(?:background|introduction|context|rationale|purpose|importance)\b")
-
-_WORDS = r"(?<![\w-])(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\d+)"
-_HUMAN_CASE = _rx(
-    r"\b(?:a|an)\s+(?:\d+|[a-z]+(?:-[a-z]+)?)[- ](?:year|month|week|day)s?[- ]old\b"
-    r"|\b(?:in|of) a (?:young |pregnant |elderly )?(?:patient|man|woman|boy|girl|child|"
-    r"neonate|infant|male|female)\b|\bhuman case\b"
-)
-_CASE_SERIES = _rx(
-    rf"\bcase series\b|\bseries of {_WORDS} (?:patients|cases)\b|\bconsecutive (?:patients|cases)\b"
-    rf"|\breport of {_WORDS} cases\b|(?<![\w-])(?:two|three|four|five|six) patients\b"
-    rf"|\b(?:we|authors) (?:report|describe|present)\s+{_WORDS} (?:patients|cases)\b"
-)
-_CASE_REPORT = _rx(
-    r"\bcase reports?\b|\b(?:this|our) case\b|\bcase (?:presentation|description|summary)\b"
-    r"|\bwe (?:report|describe|present)\b[^.]{0,60}\b(?:man|woman|boy|girl|patient)\b"
-    r"|\ba (?:rare |unique |unusual |novel )?case of\b|\bin a patient with\b"
-    r"|\bwe (?:report|describe|present) (?:a|an|the case of)\b|\ba patient (?:with|who)\b"
-)
-_RETROSPECTIVE = _rx(
-    r"\bretrospective(?:ly)?\b|\bchart review\b|\bmedical records? (?:review|were reviewed)\b"
-    r"|\b(?:medical |hospital |clinical )?records (?:of|from) \d+ patients\b"
-    r"|\bwe (?:retrospectively )?reviewed\b|\breview of (?:the )?(?:medical |clinical |hospital )?"
-    r"(?:records|charts|\d+ (?:patients|adults|children|cases))\b|\bregistry[- ]based\b"
-    r"|\bdata (?:from|of) (?:the )?[\w -]{0,40}\bregistry\b"
-    # "From January 2008 to June 2012, 74 patients were diagnosed…": a series looked back on.
-    r"|\b(?:from|between) (?:\w+ )?(?:19|20)\d\d,? (?:to|and|through) (?:\w+ )?(?:19|20)\d\d\b"
-    r"[^.]{0,80}?\b(?:were|was|had been) (?:treated|diagnosed|admitted|operated|identified"
-    r"|collected|analy[sz]ed)\b"
-)
-# Laboratory work: what is handled at the bench, and animals (never "companion dog" or the
-# like in a patient's history: animal words count in the title, lab words anywhere).
-_ANIMALS = (
-    r"mice|mouse|murine|rats?|rodents?|rabbits?|dogs?|canine|cats?|feline|sheep|ovine|pigs?"
-    r"|piglets|porcine|swine|primates?|monkeys?|macaques?|baboons?|zebrafish|drosophila"
-    r"|hamsters?|guinea pigs?|ferrets?|horses?|equine|cattle|bovine|cows?|calves|chickens?"
-    r"|xenopus|C\. elegans|nematodes?|yeast"
-)
-_ANIMAL_WORD = _rx(rf"\b(?:{_ANIMALS})\b")
-_LAB_WORDS = _rx(
-    r"\bcell lines?\b|\bin vitro\b|\bxenografts?\b|\bknock(?:down|out|ed down)\b|\bsi-?RNAs?\b"
-    r"|\bsh-?RNAs?\b|\bwestern blot|\btransfect|\bimmunoprecipitat|\bphosphorylat"
-    r"|\bluciferase\b|\bplasmids?\b|\bCRISPR\b|\b(?:cancer|tumou?r|stem|cultured|primary) cells\b"
-    r"|\bcells? (?:were|was) (?:treated|transfected|cultured|incubated|exposed)\b|\bin vivo\b"
-    r"|\bmurine\b|\bmice\b|\brats\b|\bmolecular docking\b|\bsubstrates?\b|\benzymes?\b"
-    r"|\bkinases?\b|\bHeLa\b|\bMCF-?7\b|\bHEK-?293|\bHep-?G2\b|\bA549\b|\bSH-SY5Y\b"
-)
-_PEOPLE_STUDIED = _rx(
-    r"\b(?:patients|participants|subjects|volunteers|respondents|women|men|children"
-    r"|adults|individuals|cases)\b"
-)
-
-# How a review describes itself ("In this review, we…", "…are discussed"); a case report
-# "with a review of the literature" stays a case report.
-_REVIEW_SELF = _rx(
-    r"\b(?:this|the present|our) (?:\w+ )?review\b|\bwe (?:review|summari[sz]e|discuss|highlight"
-    r"|focus on|present (?:a|an) (?:\w+ )?review)\b|\b(?:is|are) (?:reviewed|discussed"
-    r"|summari[sz]ed|highlighted)\b|\brecent (?:advances|progress|developments|findings)\b"
-    r"|\bcurrent (?:knowledge|understanding)\b|\bliterature review\b|\bthis (?:article|paper"
-    r"|chapter) (?:reviews|summari[sz]es|discusses|describes)\b|\bgene of the month\b"
-)
-_BENCH_METHODS = _rx(
-    r"\bPCR\b|\bFISH\b|\bimmunohistochemi\w+|\bsequenc(?:ing|ed)\b|\bmicroarrays?\b"
-    r"|\bmethylation\b|\bgene expression\b|\bexpression (?:levels?|profil\w+)\b|\btissues?\b"
-    r"|\bspecimens?\b|\bwestern blot\w*|\bcell lines?\b|\bin vitro\b|\bcDNA\b|\bmRNA\b"
-    r"|\bgenotyp\w+|\bpolymorphisms?\b|\bmutations?\b|\bantigens?\b|\bassays?\b"
-)
-_TITLE_CASES = _rx(rf"{_WORDS} (?:cases|patients)\b")
-_GROUP_STUDIED = _rx(
-    r"(?<![\w.,-])(?:\d+|(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|"
-    r"eleven|twelve|\w+teen)(?:-\w+)?) (?:[\w-]+ ){0,4}?(?:patients|subjects|participants"
-    r"|individuals"
-    r"|adults|children|women|men|volunteers|respondents)\b(?! (?:were )?(?:randomi|assigned))"
-    r"|\b(?:healthy )?controls\b"
-)
-
-_TEXT_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
-    (_rx(r"\bstudy protocol\b|\btrial protocol\b|\bprotocol for an?\b"), "protocol"),
-    (_rx(r"meta-?analys[ie]s|pooled analysis of (?:randomi[sz]ed|trials)"), "meta_analysis"),
-    (_rx(r"systematic (?:literature )?review|scoping review"), "systematic_review"),
-    (
-        _rx(
-            r"(?<!non-)(?<!non)randomi[sz]ed[\w ,-]{0,40}(?:trial|study)\b"
-            r"|\brandomly (?:assigned|allocated|divided)\b|\b(?:were|was) randomi[sz]ed\b"
-            r"|\brandomi[sz]ed to (?:receive|one of|either)\b|\bdouble[- ]blind"
-            r"|\bplacebo[- ]controlled\b|\bwe randomi[sz]ed\b"
-        ),
-        "rct",
-    ),
-    (
-        _rx(
-            r"\bopen[- ]label\b|\bsingle[- ]arm\b|\bnon-?randomi[sz]ed (?:trial|study)\b"
-            r"|\bphase (?:I{1,3}|IV|[1-4])[ab]?(?:/(?:I{1,3}|[1-4]))? (?:clinical )?(?:trial|study)"
-            r"|\bdose[- ](?:finding|escalation) (?:trial|study)\b"
-        ),
-        "open_label_trial",
-    ),
-    (_rx(r"\bcase[- ]control\b|\bmatched controls\b"), "case_control"),
-    (_RETROSPECTIVE, "retrospective"),
-    (
-        _rx(
-            r"\bcross[- ]sectional\b|\bprevalence (?:study|survey)\b|\bquestionnaire[- ]based\b"
-            r"|\bwe surveyed\b|\bsurvey (?:of|among)\b|\bonline survey\b"
-        ),
-        "cross_sectional",
-    ),
-    (
-        _rx(r"\bprospective(?:ly)?\b|\bcohort\b|\blongitudinal\b|\bobservational study\b"),
-        "cohort_prospective",
-    ),
-    (_CASE_SERIES, "case_series"),
-    (_CASE_REPORT, "case_report"),
-    (_HUMAN_CASE, "case_report"),
-    (
-        _rx(
-            r"\bpractice guidelines?\b|\bguidelines? (?:for|on)\b|\bconsensus statement\b"
-            r"|\brecommendations (?:of|from|for) the\b|\bthese (?:guidelines|recommendations)\b"
-        ),
-        "guideline",
-    ),
-    (
-        _rx(
-            r"\breview\b(?!ed)|\ban update\b|\boverview\b|\bstate of the art\b|\bnarrative\b"
-            r"|\bhere(?:in)?,? we (?:discuss|summari[sz]e|highlight|describe recent)\b"
-            r"|\bthis (?:article|paper|chapter) (?:discusses|summari[sz]es|describes)\b"
-        ),
-        "review",
-    ),
-)
-# In the abstract of a record typed "Review", only the authors' account of their own method
-# counts: "we performed a systematic review and meta-analysis", "this meta-analysis", PRISMA.
-_SYNTHESIS_ABSTRACT_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
-    (
-        _rx(
-            r"\b(?:we|authors)\s+(?:[\w,]+\s+){0,8}?(?:conducted|performed|undertook|carried out"
-            r"|did|report|present)\s+(?:a|an|this)\b[^.;]{0,50}?\bmeta-?analysis\b"
-            r"|\bthis\s+(?:[\w-]+\s+){0,4}?meta-?analysis\b"
-        ),
-        "meta_analysis",
-    ),
-    (
-        _rx(
-            r"\b(?:we|authors)\s+(?:[\w,]+\s+){0,8}?(?:conducted|performed|undertook|carried out"
-            r"|did|report|present)\s+(?:a|an|this)\b[^.;]{0,50}?\b(?:systematic|scoping)"
-            r" (?:literature )?review\b|\bto (?:conduct|perform) a systematic review\b"
-            r"|\bthis\s+(?:[\w-]+\s+){0,3}?(?:systematic|scoping) (?:literature )?review\b"
-            r"|\bPRISMA\b"
-        ),
-        "systematic_review",
-    ),
-)
-
-
-def method_text(study: Study) -> str:
-    """The words that describe this study's own method: the METHODS, DESIGN, SETTING (and the
-    like) sections of a structured abstract, else everything but its BACKGROUND."""
-    sections = study.abstract
-    method = [s.text for s in sections if _METHOD_LABELS.match(s.label.strip())]
-    if method:
-        return " ".join(method)
-    return " ".join(s.text for s in sections if not _BACKGROUND_LABELS.match(s.label.strip()))
-
-
 def _text_call(
     sources: tuple[tuple[str, str], ...], rules: tuple[tuple[re.Pattern[str], str], ...]
 ) -> DesignCall | None:
@@ -327,7 +173,7 @@ def _preclinical(study: Study, mesh: set[str], method: str, typed: bool) -> Desi
     if "Animals" in mesh and "Humans" not in mesh:
         return DesignCall("preclinical", 'MeSH "Animals" without "Humans"')
     text = f"{study.title} {method}"
-    words = sorted({w.group(0).lower() for w in _LAB_WORDS.finditer(text)})
+    words = sorted({w.group(0).lower() for w in LAB_WORDS.finditer(text)})
     if mesh:
         if mesh & _AGE_GROUPS:
             return None
@@ -339,10 +185,13 @@ def _preclinical(study: Study, mesh: set[str], method: str, typed: bool) -> Desi
         return None
     if typed:
         return None  # a trial or a case report by its type: a word in passing changes nothing
-    m = _ANIMAL_WORD.search(study.title)
-    if m and not _HUMAN_CASE.search(study.title) and not _PEOPLE_STUDIED.search(study.title):
+    m = ANIMAL_WORD.search(study.title)
+    if m and not HUMAN_CASE.search(study.title) and not PEOPLE_STUDIED.search(study.title):
         return DesignCall("preclinical", f'title says "{m.group(0)}"')
-    if words and (len(words) >= 3 or not _PEOPLE_STUDIED.search(text)):
+    m = ANIMALS_USED.search(method)
+    if m:
+        return DesignCall("preclinical", f'text says "{m.group(0)}"')
+    if words and (len(words) >= 3 or not PEOPLE_STUDIED.search(text)):
         return DesignCall("preclinical", "text says " + ", ".join(f'"{w}"' for w in words))
     return None
 
@@ -356,13 +205,13 @@ def design_call(study: Study) -> DesignCall:
     if notice:
         return DesignCall("other", f'publication type "{notice[0]}"')
     mesh = {m.descriptor for m in study.mesh}
-    method = method_text(study)
+    method, labelled = method_sections(study)
     if types & CORRESPONDENCE_TYPES and not types & STUDY_TYPES:
         kind = sorted(types & CORRESPONDENCE_TYPES)[0]
         if kind == "Letter" and not mesh:
             call = _text_call(
                 (("title", study.title),),
-                ((_CASE_REPORT, "case_report"), (_HUMAN_CASE, "case_report")),
+                ((CASE_REPORT, "case_report"), (HUMAN_CASE, "case_report")),
             )
             if call:
                 return call
@@ -374,16 +223,16 @@ def design_call(study: Study) -> DesignCall:
     if "Review" in types:
         # PubMed had no "Systematic Review" type before 2019, and records awaiting indexing
         # carry only the publisher's "Review": the title, then the abstract, tell.
-        synthesis = _TEXT_RULES[1:3]
+        synthesis = TEXT_RULES[1:3]
         return (
             _text_call((("title", study.title),), synthesis)
-            or _text_call((("abstract", study.abstract_text),), _SYNTHESIS_ABSTRACT_RULES)
+            or _text_call((("abstract", study.abstract_text),), SYNTHESIS_ABSTRACT_RULES)
             or DesignCall("review", 'publication type "Review"')
         )
     if not types & STUDY_TYPES and not any(h in mesh for h, _ in _MESH_DESIGNS):
         whole = f"{study.title} {study.abstract_text}"
-        review = _REVIEW_SELF.search(whole)
-        if review and not _CASE_REPORT.search(whole):
+        review = REVIEW_SELF.search(whole)
+        if review and not CASE_REPORT.search(whole):
             return DesignCall("review", f'text says "{review.group(0)}"')
     lab = _preclinical(study, mesh, method, typed=bool(types & STUDY_TYPES))
     if lab:
@@ -394,18 +243,18 @@ def design_call(study: Study) -> DesignCall:
             return DesignCall(design, f'publication type "{found[0]}"')
     trial = sorted(types & TRIAL_TYPES)
     if trial:
-        randomised = _TEXT_RULES[3][0].search(f"{study.title} {method}")
+        randomised = TEXT_RULES[3][0].search(f"{study.title} {method}")
         return DesignCall(
             "rct" if randomised else "open_label_trial",
             f'publication type "{trial[0]}"'
             + (f' and text says "{randomised.group(0)}"' if randomised else ""),
         )
     if "Case Reports" in types:
-        series = _CASE_SERIES.search(f"{study.title} {study.abstract_text}")
+        series = CASE_SERIES.search(f"{study.title} {study.abstract_text}")
         if series:
             return DesignCall("case_series", f'publication type "Case Reports", "{series[0]}"')
         return DesignCall("case_report", 'publication type "Case Reports"')
-    return _observational(study, types, mesh, method) or _from_text(study, method)
+    return _observational(study, types, mesh, method) or _from_text(study, method, labelled)
 
 
 def _observational(study: Study, types: set[str], mesh: set[str], method: str) -> DesignCall | None:
@@ -415,7 +264,7 @@ def _observational(study: Study, types: set[str], mesh: set[str], method: str) -
     if not headings and "Observational Study" not in types:
         return None
     text = f"{study.title} {method}"
-    for pattern, design in (_TEXT_RULES[5], _TEXT_RULES[6], _TEXT_RULES[7]):
+    for pattern, design in (TEXT_RULES[5], TEXT_RULES[6], TEXT_RULES[7]):
         m = pattern.search(text)
         if m and (design != "case_control" or "Case-Control Studies" in mesh or not headings):
             return DesignCall(design, f'text says "{m.group(0)}"')
@@ -425,21 +274,35 @@ def _observational(study: Study, types: set[str], mesh: set[str], method: str) -
     return DesignCall("cohort_prospective", 'publication type "Observational Study"')
 
 
-def _from_text(study: Study, method: str) -> DesignCall:
-    """Records with no design in their indexing (or none yet): the title, then the method."""
-    call = _text_call((("title", study.title), ("abstract", method)), _TEXT_RULES)
+def _from_text(study: Study, method: str, labelled: bool) -> DesignCall:
+    """Records with no design in their indexing (or none yet): the title, then the method.
+
+    Where the abstract has no METHODS section, a synthesis or a review counts only as the
+    authors' account of their own work ("we conducted a systematic review", "in this review"):
+    an abstract names other people's reviews and meta-analyses, and "review" is a common word
+    ("review of systems", "reviewed by two readers")."""
+    call = _text_call((("title", study.title),), TEXT_RULES) or _text_call(
+        (("abstract", method),), TEXT_RULES if labelled else UNLABELLED_RULES
+    )
     if call:
         return call
-    m = _TITLE_CASES.search(study.title)
+    m = TITLE_CASES.search(study.title)
     if m:
         return DesignCall("case_series", f'title says "{m.group(0)}"')
+    mesh = {m.descriptor for m in study.mesh}
+    survey = [h for h in SURVEY_MESH if h in mesh]
+    if survey:
+        return DesignCall("cross_sectional", f'MeSH "{survey[0]}"')
     # An original study of people that names no design and no follow-up: a one-time look at
     # a group (or groups) of them, which is what a cross-sectional study is.
-    bench = sorted({w.group(0).lower() for w in _BENCH_METHODS.finditer(f"{study.title} {method}")})
-    if len(bench) >= 3:
-        # Tissue, blood or cells of people taken to the bench, with nothing said of the people.
+    text = f"{study.title} {method}"
+    bench = sorted({w.group(0).lower() for w in BENCH_METHODS.finditer(text)})
+    if len(bench) >= 3 and not PEOPLE_STUDIED.search(text):
+        # Tissue, blood or cells taken to the bench, with nothing said of people: where the
+        # patients are named ("resistance mutations were found in most patients"), the bench
+        # is how the people were measured.
         return DesignCall("preclinical", "text says " + ", ".join(f'"{w}"' for w in bench))
-    m = _GROUP_STUDIED.search(method)
+    m = GROUP_STUDIED.search(method)
     if m:
         return DesignCall("cross_sectional", f'abstract studies "{m.group(0)}" at one time')
     return DesignCall("other", "no design in the indexing or the text")

@@ -25,7 +25,8 @@ _WORD = "|".join([*_UNITS, *_TENS, *_SCALES])
 _SPELLED = rf"(?:(?:a|one)\s+)?(?:{_WORD})(?:(?:[\s-]+|\s+and\s+)(?:{_WORD}))*"
 # Thousands may be grouped with a comma or a space ("18,804", "18 804").
 _DIGITS = r"\d{1,3}(?:[, \u2009\u00a0]\d{3})+(?!\d)|\d+"
-_NUM = rf"(?P<n>{_DIGITS}|{_SPELLED})"
+# Never the tail of a name or a ratio ("HIV-2 infected patients", "11/17 patients").
+_NUM = rf"(?<![\w/.,-])(?P<n>{_DIGITS}|{_SPELLED})"
 
 _PEOPLE = (
     r"(?:patients|participants|subjects|adults|children|adolescents|infants|neonates|newborns"
@@ -45,7 +46,7 @@ _NOT_PEOPLE = (
 )
 # Up to three plain words between a number and the people it counts ("34 consecutive adult
 # patients"): no other number, nothing else counted.
-_BEFORE_NOUN = rf"(?:(?!{_NOT_PEOPLE})[a-z][\w-]*,?\s+){{0,3}}"
+_BEFORE_NOUN = rf"(?:(?!{_NOT_PEOPLE}|of\b)[a-z][\w-]*,?\s+){{0,3}}"
 # Up to six plain words between the people and what was done to them ("3721 women with a
 # uterus were randomised"): no number, no clause break.
 _AFTER_NOUN = r"(?:[,\s]+(?:(?!were\b|was\b)[a-z][\w'-]*)){0,6}?"
@@ -68,7 +69,20 @@ _RULES = (
     _rx(
         rf"\b{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE},?\s+(?:randomi[sz]ed|allocated|assigned)\s+(?:to|in)"
     ),
-    _rx(rf"\b{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}\s+(?:\w+\s+){{0,3}}?(?:participated|took part)"),
+    _rx(
+        rf"\b{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}\s+(?:\w+\s+){{0,3}}?(?:participated|took part"
+        r"|self-reported|responded to|completed (?:the|a|an) (?:[\w-]+ )?(?:survey|questionnaire))"
+    ),
+    # "Of 42 patients randomized, 36 completed", "Among 590 participants, most…", "Of 3,157
+    # older adults, the mean age was…": the whole group, then a part of it.
+    _rx(
+        rf"\b(?:of|among)\s+(?:the\s+|these\s+|all\s+)?{_NUM}\s+{_BEFORE_NOUN}"
+        rf"(?:(?:participants|respondents)\b|{_PEOPLE}\s+(?:who\s+were\s+)?(?:randomi[sz]ed"
+        rf"|enrolled|included)\b|{_PEOPLE}[^.;]{{0,60}}?,\s+the\s+(?:mean|median|average)\s+age\b)"
+    ),
+    _rx(
+        rf"\b(?:mean|median|average)\s+age\s+of\s+(?:the\s+|all\s+)?{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}"
+    ),
     _rx(rf"\b(?:we|and)\s+(?:\w+\s+)?{_ENROLLED}\s+{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}"),
     _rx(rf"\b(?:randomi[sz]ed|enrolled|included|recruited)\s+{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}"),
     _rx(rf"\b(?:records|charts|review|data) (?:of|from)\s+{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}"),
@@ -76,11 +90,38 @@ _RULES = (
     _rx(rf"\b{_NUM}\s+(?:were|had been)\s+(?:randomi[sz]ed|enrolled)\b"),
     # "patients (n = 40)": the people named right before it, nothing after that says otherwise.
     _N_EQUALS := _rx(
-        rf"\b{_PEOPLE}[^.;()\d]{{0,30}}\(\s*n\s*=\s*{_NUM}\s*\)"
+        rf"\b{_PEOPLE}[^.;()\d]{{0,80}}\(\s*n\s*=\s*{_NUM}\s*\)"
         r"(?!\s*(?:still|survived|died|were alive))"
     ),
 )
 _ANY_N_EQUALS = _rx(r"\bn\s*=\s*\d")
+# "PARTICIPANTS: Women aged 15-49 years (N=39 646).": the section that describes the people.
+_PEOPLE_SECTION = _rx(r"^(?:participants?|patients?|subjects?|population|study population)$")
+_SECTION_N = _rx(rf"\(\s*n\s*=\s*{_NUM}\s*\)")
+# "There were 1337 and 1201 students who responded": counts of two groups, not of one.
+_PAIRED_BEFORE = _rx(r"\d[\d,]*\s+(?:and|or|vs\.?|versus)\s+$")
+# "Twenty-four patients without fatigue, 11 with fatigue and 32 healthy volunteers": groups
+# listed one after another; any one of them is a part.
+_GROUP_BEFORE = _rx(
+    rf"(?<![\w/.,-])(?:\d+|{_SPELLED})\s+(?:[\w-]+\s+){{0,3}}?(?:{_PEOPLE}|with\b|without\b)"
+    # a list of noun phrases: no verb between ("120 were screened, and 80 were randomized")
+    r"(?:(?!\b(?:were|was|had|been|screened|eligible|assessed|approached)\b)[^.;\d]){0,60}"
+    r"(?:,|\band)(?:\s+(?:in|of|among|from))?\s*$"
+)
+_GROUP_AFTER = _rx(
+    rf",\s+(?:and\s+)?{_NUM}\s+(?:[\w-]+\s+){{0,2}}?(?:with\b|without\b|{_PEOPLE}|controls\b)"
+)
+# "5358 exposed subjects and in 5265 nonexposed subjects" (controls named so are added).
+_GROUP_AND = _rx(
+    rf"\s(?:and|vs\.?|versus)\s+(?:in\s+|of\s+)?{_NUM}\s+(?:[\w-]+\s+){{0,2}}?"
+    rf"(?:with\b|without\b|{_PEOPLE})"
+)
+# "138 breast tumours … in four discordant cases": the study counts something else.
+_UNITS_BEFORE = _rx(
+    r"\d[\d,]*\s+(?:[\w-]+\s+){0,3}?(?:samples?|specimens?|tumou?rs?|lesions?|eyes|teeth|cells"
+    r"|isolates?|strains?|images?|scans?|nodules?|animals?|mice|rats?|trials?|studies|articles)\b"
+)
+_TITLE_PEOPLE = _rx(rf"\b{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}")
 # Counted before anyone took part: "120 patients were screened / assessed for eligibility /
 # eligible", "of 120 patients", "we screened 120 patients".
 _SCREENED_AFTER = _rx(
@@ -93,7 +134,11 @@ _SCREENED_BEFORE = _rx(
     r"(?:of\s+)?$"
 )
 _POPULATION = _rx(
-    rf"(?:\b(?:of|in|from|among|on|compared|studied|evaluated"
+    # "of" only after what holds a group's data ("the records of 74 patients"): "training of
+    # 124 students as peer trainers" counts helpers, not the people studied.
+    rf"(?:\b(?:(?:records|charts|data|files|notes|cohort|series|sample|group|total|review"
+    rf"|analysis|consist(?:ing|ed)|compris(?:ing|ed)|composed) of|in|from|among|on|compared"
+    rf"|studied|evaluated"
     rf"|examined|analy[sz]ed|describes?|reports?|describe|present|cases of|we identified)\s+"
     rf"(?:a (?:\w+ )?(?:series|total|cohort|sample|group) of\s+)?|(?:19|20)\d\d,\s+)"
     rf"{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}"
@@ -146,10 +191,14 @@ def _number(text: str) -> int | None:
 
 
 def _population_texts(study: Study) -> list[str]:
-    """Where the study's own population is described: the METHODS (PATIENTS, DESIGN…) and
-    RESULTS sections of a structured abstract, then the whole abstract."""
+    """Where the study's own population is described: the METHODS (PATIENTS, DESIGN…)
+    sections of a structured abstract, then those with its RESULTS, then the whole abstract
+    (a RESULTS sentence often counts a subgroup: "tests in 477 patients were evaluated")."""
     chosen = [s.text for s in study.abstract if _METHOD_OR_RESULT.match(s.label.strip())]
-    return [" ".join(chosen), study.abstract_text] if chosen else [study.abstract_text]
+    if not chosen:
+        return [study.abstract_text]
+    method = [s.text for s in study.abstract if _METHOD_ONLY.match(s.label.strip())]
+    return [" ".join(method), " ".join(chosen), study.abstract_text]
 
 
 def _first(rules: tuple[re.Pattern[str], ...], texts: list[str]) -> int | None:
@@ -158,14 +207,38 @@ def _first(rules: tuple[re.Pattern[str], ...], texts: list[str]) -> int | None:
             if rule is _N_EQUALS and len(_ANY_N_EQUALS.findall(text)) != 1:
                 continue  # "(n = 22) … (n = 14)": groups, and adding them up is a guess
             for m in rule.finditer(text):
-                if _SCREENED_BEFORE.search(text, 0, m.start()) or _SCREENED_AFTER.search(
-                    text[m.end() :]
+                if (
+                    _SCREENED_BEFORE.search(text, 0, m.start())
+                    or _SCREENED_AFTER.search(text[m.end() :])
+                    or _PAIRED_BEFORE.search(text, 0, m.start("n"))
+                    or _GROUP_BEFORE.search(text, max(0, m.start("n") - 120), m.start("n"))
                 ):
                     continue
                 value = _number(m.group("n"))
+                if value and _more_groups(text, m.end(), value):
+                    continue
                 if value and value < 10_000_000 and not _is_year(text, m.start("n"), value):
                     return value + _controls(text, m.end())
     return None
+
+
+def _more_groups(text: str, end: int, value: int) -> bool:
+    """Whether the sentence goes on to list other groups that are not a breakdown of this one
+    ("eight people with JME, 10 with migraine, and 37 controls"; but "132 patients were
+    enrolled, 66 with ketamine and 66 with placebo" is one group and its parts)."""
+    sentence = re.split(r"(?<=[.;])\s", text[end:], maxsplit=1)[0]
+    listed = {g.start("n"): g.group("n") for g in _GROUP_AFTER.finditer(sentence)}
+    # ", and 40 with placebo" is found by both patterns: each number counts once.
+    joined = {
+        g.start("n"): g.group("n")
+        for g in _GROUP_AND.finditer(sentence)
+        if g.start("n") not in listed
+    }
+    total = sum(_number(n) or 0 for n in (*listed.values(), *joined.values()))
+    # A breakdown adds up to no more than the whole ("120 patients, 70 women"); one group
+    # joined by "and" of another size ("5358 exposed and 5265 nonexposed subjects") is a
+    # second group, not a part.
+    return total > value or (not listed and len(joined) == 1 and total != value)
 
 
 def _controls(text: str, end: int) -> int:
@@ -178,6 +251,27 @@ def _is_year(text: str, start: int, value: int) -> bool:
     return 1900 <= value <= 2100 and bool(_YEAR_BEFORE.search(text, 0, start))
 
 
+def _section_n(study: Study) -> int | None:
+    """The one "(n = …)" of a PARTICIPANTS (PATIENTS, SUBJECTS…) section."""
+    for section in study.abstract:
+        if _PEOPLE_SECTION.match(section.label.strip()):
+            found = _SECTION_N.findall(section.text)
+            if len(found) == 1 and len(_ANY_N_EQUALS.findall(section.text)) == 1:
+                return _number(found[0])
+    return None
+
+
+def _title_agrees(study: Study) -> int | None:
+    """A title that counts the people ("report of 181 patients"), where the abstract counts the
+    same people again ("One hundred eighty-one patients underwent…")."""
+    m = _TITLE_PEOPLE.search(study.title)
+    value = _number(m.group("n")) if m else None
+    if not value or _is_year(study.title, m.start("n") if m else 0, value):
+        return None
+    counts = (_number(c.group("n")) for c in _TITLE_PEOPLE.finditer(study.abstract_text))
+    return value if value in counts else None
+
+
 def extract_participants(study: Study) -> int | None:
     """Number of people enrolled, randomised or included, or None when unsure: first the
     phrasings that say so, then the group the methods describe ("a series of 45 patients",
@@ -186,6 +280,9 @@ def extract_participants(study: Study) -> int | None:
         return None
     texts = _population_texts(study)
     found = _first(_RULES, texts)
+    if found is not None:
+        return found
+    found = _section_n(study) or _title_agrees(study)
     if found is not None:
         return found
     # The group described: only its first mention, and only where the study's own method is
@@ -199,6 +296,12 @@ def extract_participants(study: Study) -> int | None:
         and not _SCREENED_AFTER.search(method[m.end() :])
         and not _SCREENED_BEFORE.search(method, 0, m.start("n"))
         and not _COUNTED_BEFORE.search(method, 0, m.start())
+        and not _UNITS_BEFORE.search(method, 0, m.start())
+        # Only the first group counted: "Of the 2,925 subjects who attended…, based on two
+        # cases in the exposed group", "11 with fatigue and 32 healthy volunteers".
+        and not _TITLE_PEOPLE.search(method, 0, m.start())
+        and not _GROUP_BEFORE.search(method, max(0, m.start("n") - 120), m.start("n"))
+        and not _more_groups(method, m.end(), _number(m.group("n")) or 0)
     ):
         value = _number(m.group("n"))
         if value and not _is_year(method, m.start("n"), value):

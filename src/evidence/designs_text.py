@@ -1,0 +1,264 @@
+"""The record's own words, read where they describe this study: the abstract's sections (with
+the labels a structured abstract carries inline cut out), and the text rules that name a design
+in them. `designs` applies them after PubMed's indexing."""
+
+from __future__ import annotations
+
+import re
+
+from evidence.study import Study
+
+
+def _rx(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.I)
+
+
+# Sections that describe this study's method; other sections (BACKGROUND, INTRODUCTION,
+# OBJECTIVE, RESULTS, CONCLUSIONS) are read only where the abstract has none of these.
+_METHOD_LABELS = _rx(
+    r"^(?:(?:materials?|patients?|subjects?|participants?|study)\s*(?:and|&)\s*)?"
+    r"(?:methods?|methodology|design|study design|setting|design,? setting,? and participants"
+    r"|patients?|participants?|subjects?|population|interventions?|data sources?)\b"
+)
+_BACKGROUND_LABELS = _rx(r"^(?:background|introduction|context|rationale|purpose|importance)\b")
+_INLINE_LABEL = _rx(
+    r"(?:^|(?<=[.!?]) ?)((?:Background|Introduction|Context|Objectives?|Aims?|Purpose"
+    r"|(?:Materials and |Patients and |Subjects and )?Methods?|Design|Setting|Participants"
+    r"|Patients|Interventions?|Results?|Findings|Conclusions?)):\s*"
+)
+
+_WORDS = r"(?<![\w-])(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\d+)"
+HUMAN_CASE = _rx(
+    r"\b(?:a|an)\s+(?:\d+|[a-z]+(?:-[a-z]+)?)[- ](?:year|month|week|day)s?[- ]old\b"
+    r"|\b(?:in|of) a (?:young |pregnant |elderly )?(?:patient|man|woman|boy|girl|child|"
+    r"neonate|infant|male|female)\b|\bhuman case\b"
+)
+CASE_SERIES = _rx(
+    rf"\bcase series\b|\bseries of {_WORDS} (?:patients|cases)\b|\bconsecutive (?:patients|cases)\b"
+    rf"|\breport of {_WORDS} cases\b|(?<![\w-])(?:two|three|four|five|six) patients\b"
+    rf"|\b(?:we|authors) (?:report|describe|present)\s+{_WORDS} (?:patients|cases)\b"
+)
+CASE_REPORT = _rx(
+    r"\bcase reports?\b|\b(?:this|our) case\b|\bcase (?:presentation|description|summary)\b"
+    r"|\bwe (?:report|describe|present)\b[^.]{0,60}\b(?:man|woman|boy|girl|patient)\b"
+    r"|\ba (?:rare |unique |unusual |novel )?case of\b|\bin a patient with\b"
+    # "We present a case…", never "we present a new algorithm" or "a series of case studies".
+    r"|\bwe (?:report|describe|present) (?:an? |the )(?:[\w-]+ ){0,3}?case\b(?! stud)"
+    r"|\ba patient (?:with|who)\b"
+)
+_RETROSPECTIVE = _rx(
+    r"\bretrospective(?:ly)?\b|\bchart review\b|\bmedical records? (?:review|were reviewed)\b"
+    r"|\b(?:medical |hospital |clinical )?records (?:of|from) \d+ patients\b"
+    r"|\bwe (?:retrospectively )?reviewed\b|\breview of (?:the )?(?:medical |clinical |hospital )?"
+    r"(?:records|charts|\d+ (?:patients|adults|children|cases))\b|\bregistry[- ]based\b"
+    r"|\bdata (?:from|of) (?:the )?[\w -]{0,40}\bregistry\b"
+    # "The 2012-2014 ACS-NSQIP database was queried", "we queried a national claims database"
+    # (a synthesis searches databases, in the plural).
+    r"|\bdatabase (?:was|had been) (?:queried|interrogated|mined|reviewed|analy[sz]ed)\b"
+    r"|\bwe (?:queried|interrogated|mined)\b|\bclaims data(?:base)?\b"
+    # "From January 2008 to June 2012, 74 patients were diagnosed…": a series looked back on.
+    r"|\b(?:from|between) (?:\w+ )?(?:19|20)\d\d,? (?:to|and|through) (?:\w+ )?(?:19|20)\d\d\b"
+    r"[^.]{0,80}?\b(?:were|was|had been) (?:treated|diagnosed|admitted|operated|identified"
+    r"|collected|analy[sz]ed)\b"
+)
+# Laboratory work: what is handled at the bench, and animals (never "companion dog" or the
+# like in a patient's history: animal words count in the title, lab words anywhere).
+_ANIMALS = (
+    r"mice|mouse|murine|rats?|rodents?|rabbits?|dogs?|canine|cats?|feline|sheep|ovine|pigs?"
+    r"|piglets|porcine|swine|primates?|monkeys?|macaques?|baboons?|zebrafish|drosophila"
+    r"|hamsters?|guinea pigs?|ferrets?|horses?|equine|cattle|bovine|cows?|calves|chickens?"
+    r"|xenopus|C\. elegans|nematodes?|yeast"
+)
+ANIMAL_WORD = _rx(rf"\b(?:{_ANIMALS})\b")
+# The animals the study itself used ("we used reporter mice", "in 20 rats"), read in the
+# method: never an animal in a patient's history ("her companion dog").
+ANIMALS_USED = _rx(
+    rf"\b(?:we used|using|in|of)\s+(?:\d+\s+)?(?:[\w-]+\s+){{0,2}}?(?:{_ANIMALS})\b"
+    # never an animal in a patient's history or the species of a reagent ("a mouse
+    # monoclonal antibody")
+    r"(?! (?:bites?|scratch\w*|owners?|monoclonal|polyclonal|anti\w*|serum|IgG)\b)"
+)
+LAB_WORDS = _rx(
+    r"\bcell lines?\b|\bin vitro\b|\bxenografts?\b|\bknock(?:down|out|ed down)\b|\bsi-?RNAs?\b"
+    r"|\bsh-?RNAs?\b|\bwestern blot|\btransfect|\bimmunoprecipitat|\bphosphorylat"
+    r"|\bluciferase\b|\bplasmids?\b|\bCRISPR\b|\b(?:cancer|tumou?r|stem|cultured|primary) cells\b"
+    r"|\bcells? (?:were|was) (?:treated|transfected|cultured|incubated|exposed)\b|\bin vivo\b"
+    r"|\bmurine\b|\bmice\b|\brats\b|\bmolecular docking\b|\bsubstrates?\b|\benzymes?\b"
+    r"|\bkinases?\b|\bHeLa\b|\bMCF-?7\b|\bHEK-?293|\bHep-?G2\b|\bA549\b|\bSH-SY5Y\b"
+)
+PEOPLE_STUDIED = _rx(
+    r"\b(?:patients|participants|subjects|volunteers|respondents|women|men|children"
+    r"|adults|individuals|cases)\b"
+)
+
+# How a review describes itself ("In this review, we…", "…are discussed"); a case report
+# "with a review of the literature" stays a case report.
+REVIEW_SELF = _rx(
+    r"\b(?:this|the present|our) (?:\w+ )?review\b|\bwe (?:review|summari[sz]e|discuss|highlight"
+    r"|focus on|present (?:a|an) (?:\w+ )?review)\b|\b(?:is|are) (?:reviewed|discussed"
+    r"|summari[sz]ed|highlighted)\b|\brecent (?:advances|progress|developments|findings)\b"
+    r"|\bcurrent (?:knowledge|understanding)\b|\bliterature review\b|\bthis (?:article|paper"
+    r"|chapter) (?:reviews|summari[sz]es|discusses|describes)\b|\bgene of the month\b"
+)
+BENCH_METHODS = _rx(
+    r"\bPCR\b|\bFISH\b|\bimmunohistochemi\w+|\bsequenc(?:ing|ed)\b|\bmicroarrays?\b"
+    r"|\bmethylation\b|\bgene expression\b|\bexpression (?:levels?|profil\w+)\b|\btissues?\b"
+    r"|\bspecimens?\b|\bwestern blot\w*|\bcell lines?\b|\bin vitro\b|\bcDNA\b|\bmRNA\b"
+    r"|\bgenotyp\w+|\bpolymorphisms?\b|\bmutations?\b|\bantigens?\b|\bassays?\b"
+    r"|\bimmuno(?:stain|fluorescen|blot)\w*|\bantibod(?:y|ies)\b|\bparaffin\b|\bincubat\w+"
+    r"|\bstaining\b"
+)
+TITLE_CASES = _rx(rf"{_WORDS} (?:cases|patients)\b")
+GROUP_STUDIED = _rx(
+    r"(?<![\w.,-])(?:\d{1,3}(?:,\d{3})+|\d+|(?:twenty|thirty|forty|fifty|sixty|seventy|eighty"
+    r"|ninety|hundred|eleven|twelve|\w+teen)(?:-\w+)?) (?:[\w-]+,? ){0,4}?(?:patients|subjects"
+    r"|participants"
+    r"|individuals"
+    r"|adults|children|women|men|volunteers|respondents)\b(?! (?:were )?(?:randomi|assigned))"
+    r"|\b(?:healthy )?controls\b"
+)
+
+_NOT_A_MODIFIER = (
+    r"(?![ -]+(?!(?:and|of|on|for|in|with|from|to|the|is|was|a|an|we|this|article|paper"
+    r"|essay)\b)[a-z])"
+)
+# Headings for surveys: a one-time look, where no other design is named.
+SURVEY_MESH = ("Surveys and Questionnaires", "Health Surveys", "Health Care Surveys")
+
+TEXT_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (_rx(r"\bstudy protocol\b|\btrial protocol\b|\bprotocol for an?\b"), "protocol"),
+    (_rx(r"meta-?analys[ie]s|pooled analysis of (?:randomi[sz]ed|trials)"), "meta_analysis"),
+    # "…: a systematic review", "systematic review and meta-analysis of", never "librarians in
+    # systematic reviews" or "systematic review standards": the plural, and the name used as a
+    # modifier of another noun, are the topic, not the design.
+    (
+        _rx(
+            r"(?:systematic (?:literature )?|scoping )review\b(?![ -]+[a-z])"
+            r"|(?:systematic (?:literature )?|scoping )review(?= (?:and|of|with|was|were|is|in|on"
+            r"|to|for|using|by|including|that|we|which|from|following|according|comparing"
+            r"|examining|investigating|assessing|evaluating|registered)\b)"
+        ),
+        "systematic_review",
+    ),
+    (
+        _rx(
+            r"(?<!non-)(?<!non)randomi[sz]ed[\w ,-]{0,40}(?:trial|study)\b"
+            r"|\brandomly (?:assigned|allocated|divided)\b|\b(?:were|was) randomi[sz]ed\b"
+            r"|\brandomi[sz]ed to (?:receive|one of|either)\b|\bplacebo[- ]controlled\b"
+            r"|\bwe randomi[sz]ed\b"
+            # Blinding makes a trial only where it qualifies one: slides "read in a
+            # double-blinded way" are a blinded reading of a one-time measurement.
+            r"|\bdouble[- ]blind(?:ed)?,? (?:(?:[\w-]+,? ){0,3}?(?:trial|study|design)\b"
+            r"|placebo|randomi[sz]ed|cross-?over|controlled|comparison)"
+        ),
+        "rct",
+    ),
+    (
+        _rx(
+            r"\bopen[- ]label\b|\bsingle[- ]arm\b|\bnon-?randomi[sz]ed (?:trial|study)\b"
+            r"|\bphase (?:I{1,3}|IV|[1-4])[ab]?(?:/(?:I{1,3}|[1-4]))? (?:clinical )?(?:trial|study)"
+            r"|\bdose[- ](?:finding|escalation) (?:trial|study)\b"
+            # An intervention given and measured before and after, with no randomisation.
+            r"|\b(?:pre-?post|before[- ](?:and[- ])?after|pre-?test[- ]post-?test)"
+            r" (?:[\w-]+ ){0,2}?(?:study|trial|design)\b|\bquasi-?experimental\b"
+        ),
+        "open_label_trial",
+    ),
+    (_rx(r"\bcase[- ]control\b|\bmatched controls\b"), "case_control"),
+    (_RETROSPECTIVE, "retrospective"),
+    (
+        _rx(
+            r"\bcross[- ]sectional\b|\bprevalence (?:study|survey)\b|\bquestionnaire[- ]based\b"
+            r"|\bwe surveyed\b|\bsurvey (?:of|among)\b(?! the (?:[\w-]+ )?literature)"
+            r"|\bonline survey\b|\bsurvey data\b"
+            # "the Kenya Demographic and Health Survey", "a national household survey"
+            r"|\b(?:health|nutrition|household|population|national)(?: [\w-]+){0,3} surveys?\b"
+        ),
+        "cross_sectional",
+    ),
+    (
+        _rx(r"\bprospective(?:ly)?\b|\bcohort\b|\blongitudinal\b|\bobservational study\b"),
+        "cohort_prospective",
+    ),
+    (CASE_SERIES, "case_series"),
+    (CASE_REPORT, "case_report"),
+    (HUMAN_CASE, "case_report"),
+    (
+        _rx(
+            r"\bpractice guidelines?\b|\bguidelines? (?:for|on)\b|\bconsensus statement\b"
+            r"|\brecommendations (?:of|from|for) the\b|\bthese (?:guidelines|recommendations)\b"
+        ),
+        "guideline",
+    ),
+    (
+        _rx(
+            # "review" as the design, not naming another noun ("review tasks", "Review Board")
+            rf"\breview\b{_NOT_A_MODIFIER}|\ban update\b|\boverview\b|\bstate of the art\b"
+            r"|\bnarrative\b"
+            r"|\bhere(?:in)?,? we (?:discuss|summari[sz]e|highlight|describe recent)\b"
+            r"|\bthis (?:article|paper|chapter) (?:discusses|summari[sz]es|describes)\b"
+        ),
+        "review",
+    ),
+)
+# In the abstract of a record typed "Review", only the authors' account of their own method
+# counts: "we performed a systematic review and meta-analysis", "this meta-analysis", PRISMA.
+SYNTHESIS_ABSTRACT_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (
+        _rx(
+            r"\b(?:we|authors)\s+(?:[\w,]+\s+){0,8}?(?:conducted|performed|undertook|carried out"
+            r"|did|report|present)\s+(?:a|an|this)\b[^.;]{0,50}?\bmeta-?analysis\b"
+            r"|\bthis\s+(?:[\w-]+\s+){0,4}?meta-?analysis\b"
+        ),
+        "meta_analysis",
+    ),
+    (
+        _rx(
+            r"\b(?:we|authors)\s+(?:[\w,]+\s+){0,8}?(?:conducted|performed|undertook|carried out"
+            r"|did|report|present)\s+(?:a|an|this)\b[^.;]{0,50}?\b(?:systematic|scoping)"
+            r" (?:literature )?review\b|\bto (?:conduct|perform) a systematic review\b"
+            r"|\bthis\s+(?:[\w-]+\s+){0,3}?(?:systematic|scoping) (?:literature )?review\b"
+            r"|\bPRISMA\b"
+        ),
+        "systematic_review",
+    ),
+)
+
+
+UNLABELLED_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
+    TEXT_RULES[0],
+    *SYNTHESIS_ABSTRACT_RULES,
+    *TEXT_RULES[3:-1],
+    (REVIEW_SELF, "review"),
+)
+
+
+def method_text(study: Study) -> str:
+    """The words that describe this study's own method: the METHODS, DESIGN, SETTING (and the
+    like) sections of a structured abstract, else everything but its BACKGROUND."""
+    return method_sections(study)[0]
+
+
+def _sections(study: Study) -> list[tuple[str, str]]:
+    """The abstract's (label, text) sections; a structured abstract that PubMed serves as one
+    unlabelled text ("Objective: To … Methods: This was …") is cut at its own labels."""
+    sections = [(s.label.strip(), s.text) for s in study.abstract]
+    if len(sections) != 1 or sections[0][0]:
+        return sections
+    text = sections[0][1]
+    cuts = list(_INLINE_LABEL.finditer(text))
+    if len(cuts) < 2:
+        return sections
+    ends = [m.start() for m in cuts[1:]] + [len(text)]
+    head = [("", text[: cuts[0].start()])] if cuts[0].start() else []
+    return head + [(m.group(1), text[m.end() : end]) for m, end in zip(cuts, ends, strict=True)]
+
+
+def method_sections(study: Study) -> tuple[str, bool]:
+    """The method text, and whether it is the abstract's own METHODS (DESIGN…) sections."""
+    sections = _sections(study)
+    method = [text for label, text in sections if _METHOD_LABELS.match(label)]
+    if method:
+        return " ".join(method), True
+    rest = " ".join(text for label, text in sections if not _BACKGROUND_LABELS.match(label))
+    return rest, False

@@ -1,0 +1,230 @@
+"""The design rules read the way authors and PubMed describe designs: each test here is a short
+synthetic sentence of a phrasing seen in real records (named in the comment), not a record."""
+
+from __future__ import annotations
+
+import pytest
+
+from evidence.designs import design_call
+from evidence.study import AbstractSection, MeshHeading, Study
+
+
+def study(
+    title: str = "",
+    abstract: str = "",
+    types: tuple[str, ...] = ("Journal Article",),
+    mesh: tuple[str, ...] = (),
+    sections: tuple[tuple[str, str], ...] = (),
+) -> Study:
+    parts = tuple(AbstractSection(label, text) for label, text in sections)
+    return Study(
+        pmid="1",
+        title=title,
+        abstract=parts or ((AbstractSection("", abstract),) if abstract else ()),
+        publication_types=types,
+        mesh=tuple(MeshHeading(m) for m in mesh),
+    )
+
+
+def design(record: Study) -> str:
+    return design_call(record).design
+
+
+# Real phrasing: "We present a new homology search algorithm", "we describe a technology that",
+# "we present a series of case studies in a book": presenting something is not a case.
+@pytest.mark.parametrize(
+    "abstract",
+    [
+        "We present a new alignment algorithm that is faster than its peers.",
+        "In a novel approach, we describe a technology for monitoring homes.",
+        "We present a series of case studies written by policy experts.",
+    ],
+)
+def test_presenting_something_is_not_a_case_report(abstract: str) -> None:
+    assert design(study("Tools", abstract)) != "case_report"
+
+
+@pytest.mark.parametrize(
+    "abstract",
+    [
+        "We present a case of ketamine cystitis.",
+        "We describe an unusual paediatric case of cluster headache.",
+        "We report the case of a woman with migraine.",
+    ],
+)
+def test_presenting_a_case_is_a_case_report(abstract: str) -> None:
+    assert design(study("Headache", abstract)) == "case_report"
+
+
+# Real phrasing: "Review of systems was used to measure symptoms", "we draw on systematic
+# reviews of …": an unstructured abstract names reviews that are not this study.
+@pytest.mark.parametrize(
+    ("abstract", "expected"),
+    [
+        (
+            "Review of systems was used to measure symptoms in 3,157 Chinese, older adults.",
+            "cross_sectional",
+        ),
+        ("Systematic reviews are popular. This commentary asks who should write them.", "other"),
+        ("Earlier meta-analyses disagreed. We surveyed 200 anaesthetists.", "cross_sectional"),
+        # The authors' own account of their method still counts.
+        ("We conducted a systematic review of trials of ketamine.", "systematic_review"),
+        ("In this review, we summarise the pharmacology of ketamine.", "review"),
+    ],
+)
+def test_an_unstructured_abstract_names_a_review_only_as_its_own_method(
+    abstract: str, expected: str
+) -> None:
+    assert design(study("Ketamine", abstract)) == expected
+
+
+def test_a_methods_section_naming_a_review_names_the_design() -> None:
+    record = study("Search guidance", sections=(("METHOD", "A literature review of guidance."),))
+    assert design(record) == "review"
+
+
+# Real titles: "librarians involved in systematic reviews", "students in the systematic review
+# process": the topic, not the design.
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("A competency framework for librarians involved in systematic reviews", None),
+        ("Is there a place for students in the systematic review process?", None),
+        ("Systematic review standards for librarians", None),
+        ("Ketamine for depression: a systematic review", "systematic_review"),
+        ("Ketamine for depression: systematic review and meta-analysis", "meta_analysis"),
+        ("A systematic review of ketamine for depression", "systematic_review"),
+        ("Ketamine for pain: a scoping review.", "systematic_review"),
+    ],
+)
+def test_a_title_names_a_systematic_review_as_its_design_not_its_topic(
+    title: str, expected: str | None
+) -> None:
+    if expected is None:
+        assert design(study(title)) not in ("systematic_review", "meta_analysis")
+    else:
+        assert design(study(title)) == expected
+
+
+# Real phrasing: "The immunohistochemical slides were read by two pathologists in a
+# double-blinded way": blinding of readers, not a trial.
+@pytest.mark.parametrize(
+    ("abstract", "expected"),
+    [
+        ("Slides of 57 patients were read by two pathologists in a double-blinded way.", False),
+        ("In this double-blind, placebo-controlled study, 80 adults took ketamine.", True),
+        ("A double-blind crossover trial of ketamine in 30 adults.", True),
+    ],
+)
+def test_blinding_makes_a_trial_only_where_it_qualifies_one(abstract: str, expected: bool) -> None:
+    assert (design(study("Ketamine", abstract)) == "rct") is expected
+
+
+# Real records: structured abstracts served as one unlabelled text ("Objective: To … Methods:
+# This was a multi-center retrospective study … Results: …"): the METHODS part is read as one.
+def test_labels_inside_an_unlabelled_abstract_are_read_as_sections() -> None:
+    abstract = (
+        "Objective: A randomized trial would be unethical here. "
+        "Methods: This was a multi-center retrospective study of 57 patients. "
+        "Results: Consistency was high."
+    )
+    call = design_call(study("PD-L1 staining", abstract))
+    assert call.design == "retrospective"
+    assert call.source == 'abstract says "retrospective"'
+
+
+# Real records: a new immunostaining method on paraffin-embedded nerve sections (no people at
+# all: laboratory work), and HIV genes "sequenced" to find resistance "in most patients" (the
+# bench is how patients were measured: not laboratory work).
+def test_bench_work_with_no_people_is_preclinical() -> None:
+    abstract = (
+        "Sections were incubated with a polyclonal antibody after paraffin embedding; "
+        "immunostaining gave a good contrast."
+    )
+    assert design(study("A double staining method", abstract)) == "preclinical"
+
+
+def test_bench_methods_measuring_patients_are_not_preclinical() -> None:
+    abstract = (
+        "The pol gene was sequenced and resistance mutations were genotyped; "
+        "mutations were found in most patients."
+    )
+    assert design(study("Resistance profiles", abstract)) != "preclinical"
+
+
+# Real phrasings of observational and before/after designs that named no design word the
+# rules knew: "The 2012-2014 ACS-NSQIP database was queried", "We draw data on the Kenya
+# Demographic and Health Survey", "a pre-post interventional study", "librarian time spent on
+# systematic review tasks" (a survey, indexed "Surveys and Questionnaires").
+@pytest.mark.parametrize(
+    ("record", "expected"),
+    [
+        (
+            study("Outcomes", "The 2014 national surgical database was queried for cases."),
+            "retrospective",
+        ),
+        (
+            study("Outcomes", "We queried a claims database for opioid prescriptions."),
+            "retrospective",
+        ),
+        (
+            study("Screening", "We draw data on the Demographic and Health Survey."),
+            "cross_sectional",
+        ),
+        (
+            study("Screening", "Data came from a national household survey of women."),
+            "cross_sectional",
+        ),
+        (
+            study("Peer education", "This was a pre-post interventional study in schools."),
+            "open_label_trial",
+        ),
+        (
+            study("Navigation", "A quasi-experimental design compared two clinics."),
+            "open_label_trial",
+        ),
+        (
+            study("Librarian time spent on review tasks", mesh=("Surveys and Questionnaires",)),
+            "cross_sectional",
+        ),
+        # Still not designs: a survey of the literature, the databases a synthesis searches.
+        (study("Models", "Herein we give a brief survey of the background literature."), None),
+    ],
+)
+def test_observational_and_before_after_phrasings(record: Study, expected: str | None) -> None:
+    if expected is None:
+        assert design(record) != "cross_sectional"
+    else:
+        assert design(record) == expected
+
+
+# Real titles and methods: "systematic review tasks", "the Institutional Review Board": the
+# word names another noun, not the design.
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("Librarian time spent on review tasks", False),
+        ("Ketamine in depression: a review", True),
+        ("A review of ketamine for pain", True),
+        ("Ketamine: review article", True),
+    ],
+)
+def test_review_as_a_modifier_is_not_the_design(title: str, expected: bool) -> None:
+    assert (design(study(title)) == "review") is expected
+
+
+# Real METHODS: "We used reporter mice to visualise … Urinary levels were also assessed in
+# postnephrectomy patients": the animals the study used make it laboratory work, before any
+# record is indexed; a reagent's species ("a mouse monoclonal antibody") does not.
+@pytest.mark.parametrize(
+    ("method", "expected"),
+    [
+        ("We used reporter mice to trace nerves; levels were also assessed in patients.", True),
+        ("Injury was induced in 20 rats; patients' urine was also tested.", True),
+        ("Tumours of 127 patients were stained using a mouse monoclonal antibody.", False),
+        ("Her companion dog licked her wound; the patient recovered.", False),
+    ],
+)
+def test_the_animals_a_study_used(method: str, expected: bool) -> None:
+    record = study("Macrophages protect the kidney", sections=(("METHODS", method),))
+    assert (design(record) == "preclinical") is expected

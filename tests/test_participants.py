@@ -1,0 +1,115 @@
+"""The participants rules read the phrasings abstracts use for the people a study enrolled:
+each case is a short synthetic sentence of a phrasing seen in real records (named in the
+comment). Wrong is worse than empty: where a phrasing counts anything else, the answer is None."""
+
+from __future__ import annotations
+
+import pytest
+
+from evidence.participants import extract_participants
+from evidence.study import AbstractSection, Study
+
+
+def study(abstract: str = "", title: str = "Ketamine", **sections: str) -> Study:
+    parts = tuple(AbstractSection(label, text) for label, text in sections.items())
+    return Study(
+        pmid="1",
+        title=title,
+        abstract=parts or ((AbstractSection("", abstract),) if abstract else ()),
+    )
+
+
+@pytest.mark.parametrize(
+    ("abstract", "count"),
+    [
+        # "Of 42 patients randomized, 36 (85.7%) completed the study."
+        ("Of 42 patients randomized, 36 completed the study.", 42),
+        # "Among 590 participants, most patients expected…", "Of the 185 participants, 143…"
+        ("Among 590 participants, most expected benefit.", 590),
+        ("Of the 185 respondents, 143 had worked on a review.", 185),
+        # "Of 3,157 Chinese, older adults aged 60 and older, the mean age was 72.8"
+        ("Of 3,157 Chinese, older adults aged 60 and older, the mean age was 72.8.", 3157),
+        # "The mean age of 57 patients was 59 (range 34-81) years"
+        ("Biopsies were stained. The mean age of 57 patients was 59 years.", 57),
+        # "1,830 Chinese older women self-reported history of cancer screening"
+        ("Through the cohort, 1,830 older women self-reported their screening.", 1830),
+        # Still not the people studied: screened, a part of the whole, two groups.
+        ("Of 120 participants screened, 80 were eligible.", None),
+        ("A second hit was present in 6 of those cases.", None),
+        ("There were 1337 and 1201 students who responded to the two questionnaires.", None),
+    ],
+)
+def test_the_whole_group_before_a_part_of_it(abstract: str, count: int | None) -> None:
+    assert extract_participants(study(abstract)) == count
+
+
+# "PARTICIPANTS: Women of reproductive age 15-49 years (N=39 646)."
+def test_the_one_n_of_a_participants_section() -> None:
+    record = study(PARTICIPANTS="Women of reproductive age 15-49 years (N=39 646).")
+    assert extract_participants(record) == 39646
+    groups = study(PARTICIPANTS="Cases (n = 40) and controls (n = 38) aged 18-65 years.")
+    assert extract_participants(groups) is None
+
+
+# Title "… hook wire: report of 181 patients", abstract "One hundred eighty-one patients
+# (90 females) underwent 187 resections": two statements of the same count.
+def test_a_title_count_the_abstract_repeats() -> None:
+    abstract = "One hundred eighty-one patients (90 females) underwent 187 resections."
+    record = study(abstract, title="Hook wire localisation: report of 181 patients")
+    assert extract_participants(record) == 181
+    lone = study("Resections were safe.", title="Hook wire localisation: report of 181 patients")
+    assert extract_participants(lone) is None
+
+
+# "evaluated in 138 breast tumours … reflex testing in four discordant cases": the study counts
+# tumours; the cases are a part of them. "training of 124 students as peer trainers": helpers.
+@pytest.mark.parametrize(
+    "abstract",
+    [
+        "Arrays were evaluated in 138 breast tumours; testing in four discordant cases agreed.",
+        "Training of 124 students selected as peer trainers followed the baseline questionnaire.",
+    ],
+)
+def test_counts_of_other_things_and_helpers_are_not_participants(abstract: str) -> None:
+    assert extract_participants(study(abstract)) is None
+
+
+@pytest.mark.parametrize(
+    ("abstract", "count"),
+    [
+        # "HIV-2 infected patients", "(11/17, 64.7%)": a name's or a ratio's number.
+        ("Genes from HIV-2 infected patients were sequenced.", None),
+        # "Twenty-four PD patients without fatigue, 11 with fatigue and 32 healthy volunteers
+        # underwent…": groups listed one after another.
+        (
+            "Twenty-four patients without fatigue, 11 with fatigue and 32 volunteers had EEG.",
+            None,
+        ),
+        # "We included eight people with JME (five off medication), 10 with migraine, and 37
+        # controls": the first of several groups.
+        ("We included eight people with epilepsy, 10 with migraine, and 37 controls.", None),
+        # "in 5358 exposed subjects and in 5265 nonexposed subjects": two groups.
+        ("We studied mortality in 5358 exposed subjects and in 5265 nonexposed subjects.", None),
+        # "Of the 2,925 subjects who attended …, based on two cases in the exposed group".
+        (
+            "Of the 2,925 subjects who attended, 904 were treated; risk was based on two cases.",
+            None,
+        ),
+        # Still one group and its parts, or screened then randomised.
+        ("A total of 132 patients were enrolled, 66 with ketamine and 66 with placebo.", 132),
+        ("In all, 120 patients were enrolled, 70 women and 50 men.", 120),
+        ("A total of 120 patients were screened, and 80 patients were randomized.", 80),
+    ],
+)
+def test_a_group_among_several_is_not_the_whole(abstract: str, count: int | None) -> None:
+    assert extract_participants(study(abstract)) == count
+
+
+# "all patients who underwent interventional treatment of coronary vessels (n = 509) …
+# RESULTS: … exercise tests in 477 patients were evaluated": the METHODS count comes first.
+def test_the_methods_count_before_a_results_subgroup() -> None:
+    record = study(
+        METHODS="All patients who underwent coronary intervention of their vessels (n = 509).",
+        RESULTS="Exercise tests in 477 patients were evaluated.",
+    )
+    assert extract_participants(record) == 509
