@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from evidence.designs import design_call
+from evidence.designs import design_call, is_notice
 from evidence.study import AbstractSection, MeshHeading, Study
 
 
@@ -228,3 +228,84 @@ def test_review_as_a_modifier_is_not_the_design(title: str, expected: bool) -> N
 def test_the_animals_a_study_used(method: str, expected: bool) -> None:
     record = study("Macrophages protect the kidney", sections=(("METHODS", method),))
     assert (design(record) == "preclinical") is expected
+
+
+# Real phrasings: "We provide an in-depth review on the role of…", "In this article we will
+# review and elucidate the radiologic appearance…", "The aim of this paper is to review the
+# existing literature", "We described reported radiological findings of…".
+@pytest.mark.parametrize(
+    "abstract",
+    [
+        "Biomarkers guide therapy. We provide an in-depth review on the role of predictors.",
+        "Emphysema is common. In this article we will review its radiologic appearance.",
+        "Smoking harms. The aim of this paper is to review the existing literature on it.",
+        "The syndrome was defined in 2005. We described reported radiological findings of it.",
+        "Homes age. The purpose of this article is to introduce nurses to assistive homes.",
+    ],
+)
+def test_a_review_in_the_authors_words_is_a_review(abstract: str) -> None:
+    assert design(study("Lung disease", abstract)) == "review"
+    indexed = study("Lung disease", abstract, mesh=("Humans", "Pulmonary Emphysema"))
+    assert design(indexed) == "review"
+
+
+# Real phrasing: an unstructured abstract that only tells what is known ("HBV is a DNA virus
+# that replicates by… developing gene therapy for HBV infection remains a priority").
+def test_an_abstract_telling_no_work_of_its_own_is_a_narrative_review() -> None:
+    abstract = (
+        "Hepatitis viruses cause liver disease worldwide. One is a DNA virus and the other an RNA "
+        "virus. Gene editing shows promise against the first. Drugs may cure the second."
+    )
+    call = design_call(study("Prospects of gene therapy for hepatitis", abstract))
+    assert call == design_call(study("Gene therapy", abstract))
+    assert call.design == "review"
+    assert "no work" in call.source
+
+
+# Real phrasings of work of one's own, which a narrative review never tells: "This article
+# presents an approach enabling activity recognition", "Our work seeks to…", "Here a
+# double-resonance imaging approach is proposed", "Thirty-four cases of carcinoma were…",
+# "The pol gene … was sequenced", "We develop ECG-LM", "P < 0.05".
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "This article presents an approach enabling recognition of daily activities.",
+        "Our work seeks to lower the cost of sensors.",
+        "Here a double-resonance imaging approach is proposed.",
+        "Thirty-four cases of carcinoma were stained.",
+        "The pol gene from infected people was sequenced.",
+        "To this end, we develop a language model for signals.",
+        "Uptake rose after the change (P < 0.05).",
+    ],
+)
+def test_an_abstract_telling_its_own_work_is_not_a_narrative_review(sentence: str) -> None:
+    abstract = f"Homes for elders need monitoring. Sensors are cheap today. {sentence}"
+    assert design(study("Smart homes", abstract)) != "review"
+
+
+def test_a_structured_abstract_is_never_a_review_for_want_of_own_work() -> None:
+    sections = (("OBJECTIVE", "A framework was needed."), ("RESULTS", "Six skills emerged."))
+    assert design(study("Competencies", sections=sections)) != "review"
+
+
+# Real phrasings: "This commentary discusses whether there is a place for students in…",
+# "A report from the Abcam genome stability conference", publication type "Congresses".
+@pytest.mark.parametrize(
+    ("abstract", "types"),
+    [
+        ("Reviews are popular. This commentary discusses who may do them.", ("Journal Article",)),
+        ("A report from the Abcam genome stability conference, Antigua.", ("Journal Article",)),
+        ("Investigators met to discuss immune escape in cancer.", ("Congresses",)),
+    ],
+)
+def test_commentaries_and_meeting_reports_are_not_studies(
+    abstract: str, types: tuple[str, ...]
+) -> None:
+    record = study("Students and reviews", abstract, types=types)
+    assert design(record) == "other"
+    assert is_notice(record)
+
+
+def test_a_trial_discussed_in_a_commentary_typed_as_a_trial_stays_a_trial() -> None:
+    record = study("Ketamine", "In this commentary we report our trial.", types=("Clinical Trial",))
+    assert not is_notice(record)

@@ -18,9 +18,11 @@ from evidence.designs_text import (
     BENCH_METHODS,
     CASE_REPORT,
     CASE_SERIES,
+    COMMENTARY_SELF,
     GROUP_STUDIED,
     HUMAN_CASE,
     LAB_WORDS,
+    OWN_WORK,
     PEOPLE_STUDIED,
     REVIEW_SELF,
     SURVEY_MESH,
@@ -75,9 +77,12 @@ NOTICE_TYPES = frozenset(
     }
 )
 REPUBLISHED = "Corrected and Republished Article"
-# Correspondence and journalism are not studies either, unless an indexer also gave them a
-# study-design type: case reports, and some trials, are published as letters.
-CORRESPONDENCE_TYPES = frozenset({"Comment", "Letter", "Editorial", "News", "Newspaper Article"})
+# Correspondence, journalism and meeting reports ("Congresses") are not studies either, unless
+# an indexer also gave them a study-design type: case reports, and some trials, are published as
+# letters.
+CORRESPONDENCE_TYPES = frozenset(
+    {"Comment", "Letter", "Editorial", "News", "Newspaper Article", "Congresses"}
+)
 TRIAL_TYPES = frozenset(
     {
         "Clinical Trial",
@@ -216,6 +221,9 @@ def design_call(study: Study) -> DesignCall:
             if call:
                 return call
         return DesignCall("other", f'publication type "{kind}"')
+    commentary = _commentary(study, types)
+    if commentary:
+        return DesignCall("other", f'text says "{commentary}"')
     for names, design in _PT_RULES[:2]:
         found = [n for n in names if n in types]
         if found:
@@ -305,7 +313,33 @@ def _from_text(study: Study, method: str, labelled: bool) -> DesignCall:
     m = GROUP_STUDIED.search(method)
     if m:
         return DesignCall("cross_sectional", f'abstract studies "{m.group(0)}" at one time')
+    if not labelled and _tells_no_work_of_its_own(study):
+        return DesignCall("review", "abstract tells no work of the authors' own")
     return DesignCall("other", "no design in the indexing or the text")
+
+
+_RESULT_LABELS = re.compile(r"^(?:results?|findings|methods?|materials|design)\b", re.I)
+
+
+def _tells_no_work_of_its_own(study: Study) -> bool:
+    """An unstructured abstract of two sentences or more that never tells what its authors did,
+    measured or found: a narrative review that does not call itself one ("HCV differs from HBV
+    in that… gene therapy for HBV remains a priority")."""
+    if any(_RESULT_LABELS.match(s.label.strip()) for s in study.abstract):
+        return False
+    text = study.abstract_text
+    if len(re.findall(r"[.!?](?:\s|$)", text)) < 2:
+        return False
+    return not OWN_WORK.search(f"{study.title} {text}")
+
+
+def _commentary(study: Study, types: set[str]) -> str | None:
+    """The words by which a record with no study type calls itself a commentary, an editorial
+    or a meeting report."""
+    if types & STUDY_TYPES:
+        return None
+    m = COMMENTARY_SELF.search(f"{study.title} {study.abstract_text}")
+    return m.group(0) if m else None
 
 
 def is_notice(study: Study) -> bool:
@@ -315,6 +349,8 @@ def is_notice(study: Study) -> bool:
     if REPUBLISHED in types:
         return False
     if types & NOTICE_TYPES:
+        return True
+    if _commentary(study, types):
         return True
     return (
         bool(types & CORRESPONDENCE_TYPES)

@@ -99,6 +99,54 @@ REVIEW_SELF = _rx(
     r"|summari[sz]ed|highlighted)\b|\brecent (?:advances|progress|developments|findings)\b"
     r"|\bcurrent (?:knowledge|understanding)\b|\bliterature review\b|\bthis (?:article|paper"
     r"|chapter) (?:reviews|summari[sz]es|discusses|describes)\b|\bgene of the month\b"
+    # "We provide an in-depth review of…", "In this article we will review…", "The aim of this
+    # paper is to review the existing literature", "We described reported radiological findings"
+    r"|\bwe (?:will )?(?:provide|give|offer) (?:an? |the )?(?:[\w-]+ ){0,2}?(?:review|overview)\b"
+    r"|\b(?:article|paper|chapter),? we (?:will )?(?:review|discuss|summari[sz]e|outline)\b"
+    r"|\b(?:aim|purpose|goal|objective) of this (?:article|paper|chapter|manuscript) is to"
+    r" (?:review|discuss|summari[sz]e|describe|introduce|outline|highlight|provide an overview)\b"
+    r"|\bwe (?:review(?:ed)?|describe[ds]?|summari[sz]e[ds]?) (?:the )?(?:reported|published"
+    r"|available|existing) (?:[\w-]+ ){0,2}?(?:findings|literature|evidence|data|studies)\b"
+)
+# An editorial, a commentary or a meeting report says so ("This commentary discusses…", "A
+# report from the … conference"): no study of its own, whatever the publisher typed it.
+COMMENTARY_SELF = _rx(
+    r"\b(?:this|our|in this) (?:commentary|editorial|viewpoint|opinion piece|perspective)\b"
+    r"|\b(?:a )?(?:report|highlights) from the (?:[\w'-]+ ){0,6}?(?:conference|meeting|symposium"
+    r"|congress|workshop)\b|\bmeeting report\b"
+)
+# The account of work of the authors' own: what they did, measured or found, in the words of a
+# study ("we enrolled", "this study", "P < 0.05", "n = 20"), of a method or tool ("we propose",
+# "our algorithm") or of a finding ("our results show"). An abstract with none of these and no
+# labelled METHODS describes other people's work: a narrative review that never says so.
+OWN_WORK = _rx(
+    r"\b(?:we|I)\s+(?:(?:\w+ly|have|then|also|further|first|here),?\s+){0,2}(?:performed"
+    r"|conducted|carried out|undertook|enrolled|recruited|measured|analy[sz]ed|found|observed"
+    r"|investigated|examined|evaluated|assessed|compared|studied|developed|designed|built"
+    r"|implemented|tested|identified|included|collected|obtained|determined|propose[ds]?"
+    r"|present(?:ed)?|introduced?|show(?:ed)?|demonstrated?|report(?:ed)?|describe[ds]?|used"
+    r"|applied|constructed|established|created|aimed|sought|hypothesi[sz]ed|explored|surveyed"
+    r"|interviewed|recorded|calculated|estimated|validated|quantified|characteri[sz]ed"
+    r"|detected|treated|operated|followed|reviewed|develop|use|apply|investigate|examine"
+    r"|evaluate|assess|compare|test|identify|measure|reveal(?:ed)?|tried|attempted)\b"
+    r"|\b(?:this|the present|our|the current) (?:[\w-]+ ){0,2}?(?:study|trial|survey|experiments?"
+    r"|analysis|investigation|project|work|system|method|approach|algorithm|prototype|framework"
+    r"|tool|device|software|technique|data|results|findings|patients?|cases?)\b"
+    # the passive account of a method ("Here a … approach is proposed", "A study of … is
+    # conducted", "The pol gene … was sequenced")
+    r"|\b(?:is|are|was|were) (?:(?:then|also|first|here) )?(?:proposed|presented|introduced"
+    r"|conducted|performed|evaluated|sequenced|stained|tested|assessed|determined|compared"
+    r"|validated|implemented|developed|genotyped|quantified)\b"
+    r"|\b(?:article|paper|work|chapter) (?:presents|proposes|introduces|reports) (?:an? |the )?"
+    r"(?:[\w-]+ ){0,3}?(?:approach|method|system|tool|algorithm|model|framework|technique"
+    r"|device|prototype|design)\b"
+    # what was counted at the bench ("Thirty-four cases of…", "in 138 breast tumours")
+    r"|(?<![\w-])(?:\d+|[a-z]+ty(?:-[a-z]+)?|ten|eleven|twelve|[a-z]+teen) (?:[\w-]+ ){0,2}?"
+    r"(?:cases|specimens|samples|tumou?rs|biopsies|sections|isolates)\b"
+    r"|\b[Pp]\s*[<=>\u2264\u2265]\s*0?\.\d|\b[Nn]\s*=\s*\d|\bconfidence interval|\b95\s*%\s*CI\b"
+    r"|\b(?:odds|hazard|risk) ratio|\b(?:were|was) (?:enrolled|included|recruited|randomi[sz]ed"
+    r"|interviewed|surveyed|measured|collected|obtained|examined|analy[sz]ed)\b"
+    r"|\b(?:results|findings) (?:show|showed|indicate|indicated|suggest|revealed|demonstrate)"
 )
 BENCH_METHODS = _rx(
     r"\bPCR\b|\bFISH\b|\bimmunohistochemi\w+|\bsequenc(?:ing|ed)\b|\bmicroarrays?\b"
