@@ -309,3 +309,63 @@ def test_commentaries_and_meeting_reports_are_not_studies(
 def test_a_trial_discussed_in_a_commentary_typed_as_a_trial_stays_a_trial() -> None:
     record = study("Ketamine", "In this commentary we report our trial.", types=("Clinical Trial",))
     assert not is_notice(record)
+
+
+# Real phrasings of non-randomised trials with no trial wording: "evaluated in the course of a
+# clinical pilot trial", "the patch was administered to intact skin in five subjects", "Eleven
+# healthy males underwent 11 days of heat acclimation", "compared … between navigated patients
+# and patients diagnosed in the prior year".
+@pytest.mark.parametrize(
+    "method",
+    [
+        "The device was evaluated in the course of a clinical pilot trial.",
+        "The new patch was administered to intact skin in five subjects.",
+        "Twelve healthy young men underwent 10 days of cold exposure.",
+        "We compared waiting times between navigated women and women seen in the prior year.",
+        "Outcomes were compared with historical controls.",
+    ],
+)
+def test_an_intervention_given_without_randomisation_is_an_open_label_trial(method: str) -> None:
+    record = study("A new device", sections=(("METHODS", method), ("RESULTS", "It worked.")))
+    assert design(record) == "open_label_trial"
+
+
+# Real phrasing: "24 patients without fatigue and 32 healthy volunteers underwent a P300
+# novelty task": a measurement taken once, not an intervention.
+def test_healthy_people_measured_once_are_not_a_trial() -> None:
+    method = "Twenty patients and 32 healthy volunteers underwent a P300 novelty task."
+    record = study("Fatigue", sections=(("METHODS", method), ("RESULTS", "Latency was longer.")))
+    assert design(record) != "open_label_trial"
+
+
+# Real phrasings of laboratory work told as the authors' own finding, with no people: "Here, we
+# report the crystal structure of the tRNA in complex with the codon on the ribosome", "we
+# identified nucleotide residues involved in virus propagation", "The results show that in the
+# intact protein the two heme irons…".
+@pytest.mark.parametrize(
+    "abstract",
+    [
+        "Decoding needs a modified tRNA. Here, we report the crystal structure of the tRNA "
+        "bound to its codon on the ribosome.",
+        "Packaging signals are unknown. Using virus libraries, we identified nucleotide "
+        "residues involved in genome packaging.",
+        "Spin studies of the protein and its subunit are reported. The results show that the "
+        "two heme irons differ.",
+    ],
+)
+def test_molecular_work_told_as_a_finding_is_preclinical(abstract: str) -> None:
+    assert design(study("Decoding", abstract)) == "preclinical"
+
+
+# A finding about people, or a review of molecules, is not laboratory work: "we identified a
+# new mutation in a family with migraine", "gene therapy for HBV remains a priority".
+@pytest.mark.parametrize(
+    "abstract",
+    [
+        "Migraine runs in families. We identified a new gene mutation in a family with migraine "
+        "and its protein receptor.",
+        "HBV is a DNA virus. Gene silencing of viral RNA and cell proteins shows promise.",
+    ],
+)
+def test_molecular_words_without_a_bench_finding_are_not_preclinical(abstract: str) -> None:
+    assert design(study("Genes", abstract)) != "preclinical"

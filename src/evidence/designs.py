@@ -21,7 +21,10 @@ from evidence.designs_text import (
     COMMENTARY_SELF,
     GROUP_STUDIED,
     HUMAN_CASE,
+    HUMANS_NAMED,
     LAB_WORDS,
+    MOLECULAR,
+    OWN_FINDING,
     OWN_WORK,
     PEOPLE_STUDIED,
     REVIEW_SELF,
@@ -310,12 +313,29 @@ def _from_text(study: Study, method: str, labelled: bool) -> DesignCall:
         # patients are named ("resistance mutations were found in most patients"), the bench
         # is how the people were measured.
         return DesignCall("preclinical", "text says " + ", ".join(f'"{w}"' for w in bench))
+    molecular = _molecular(f"{study.title} {study.abstract_text}")
+    if molecular:
+        return molecular
     m = GROUP_STUDIED.search(method)
     if m:
         return DesignCall("cross_sectional", f'abstract studies "{m.group(0)}" at one time')
     if not labelled and _tells_no_work_of_its_own(study):
         return DesignCall("review", "abstract tells no work of the authors' own")
     return DesignCall("other", "no design in the indexing or the text")
+
+
+def _molecular(text: str) -> DesignCall | None:
+    """Work on molecules, cells or microbes that the authors tell as their own finding, with no
+    people named at all: laboratory work."""
+    found = OWN_FINDING.search(text)
+    if not found or HUMANS_NAMED.search(text) or HUMAN_CASE.search(text):
+        return None
+    words = sorted({w.group(0).lower() for w in MOLECULAR.finditer(text)})
+    if len(words) < 3:
+        return None
+    return DesignCall(
+        "preclinical", f'text says "{found.group(0)}", ' + ", ".join(f'"{w}"' for w in words[:3])
+    )
 
 
 _RESULT_LABELS = re.compile(r"^(?:results?|findings|methods?|materials|design)\b", re.I)

@@ -156,6 +156,25 @@ BENCH_METHODS = _rx(
     r"|\bimmuno(?:stain|fluorescen|blot)\w*|\bantibod(?:y|ies)\b|\bparaffin\b|\bincubat\w+"
     r"|\bstaining\b"
 )
+# Basic science of molecules, cells and microbes, told as the authors' own finding ("Here, we
+# report the crystal structure of…", "we show that LDHA activity supports serine
+# biosynthesis", "The results show that in the intact protein…").
+MOLECULAR = _rx(
+    r"\b(?:proteins?|genes?|genomes?|genomic|[mt]?RNAs?|DNA|codons?|anticodons?|ribosom\w*"
+    r"|enzym\w*|receptors?|ligands?|residues|mutations?|mutants?|signal(?:l)?ing|pathways?"
+    r"|biosynthesis|transcription\w*|transporters?|vir(?:us|uses|al)|crystal structure"
+    r"|subunits?|hemes?|molecules?|molecular|nucleotides?|amino acids?|metabolites?|kinases?"
+    r"|phosphorylat\w+|cells?|cellular|bacteria\w*|plasmids?|peptides?|antibod(?:y|ies))\b"
+)
+OWN_FINDING = _rx(
+    r"\bhere,? we\b|\bwe (?:show|demonstrate|report|identif(?:y|ied)|find|found|reveal"
+    r"|establish|uncover)\b|\b(?:our|the) (?:results|data) (?:show|demonstrate|indicate"
+    r"|suggest|reveal)"
+)
+HUMANS_NAMED = _rx(
+    r"\b(?:patients?|famil(?:y|ies)|probands?|cohorts?|participants|volunteers|donors|women"
+    r"|men|children|individuals|people|subjects|cases)\b"
+)
 TITLE_CASES = _rx(rf"{_WORDS} (?:cases|patients)\b")
 GROUP_STUDIED = _rx(
     r"(?<![\w.,-])(?:\d{1,3}(?:,\d{3})+|\d+|(?:twenty|thirty|forty|fifty|sixty|seventy|eighty"
@@ -209,6 +228,21 @@ TEXT_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
             # An intervention given and measured before and after, with no randomisation.
             r"|\b(?:pre-?post|before[- ](?:and[- ])?after|pre-?test[- ]post-?test)"
             r" (?:[\w-]+ ){0,2}?(?:study|trial|design)\b|\bquasi-?experimental\b"
+            # "evaluated in the course of a clinical pilot trial", "a feasibility trial"
+            r"|\b(?:pilot|feasibility) (?:clinical )?trial\b"
+            # "the patch was administered to intact skin in five subjects": an intervention
+            # given to a counted group; "Eleven healthy males underwent 11 days of heat
+            # acclimation": healthy people receive nothing outside an experiment.
+            rf"|\b(?:administered|given|applied) to (?:[\w-]+ ){{0,3}}?{_WORDS} (?:[\w-]+ ){{0,2}}?"
+            r"(?:subjects|volunteers|patients|participants|men|women|males|females)\b"
+            r"|\bhealthy (?:[\w-]+ ){0,2}?(?:volunteers|subjects|males|females|men|women|adults)"
+            r" (?:underwent|received|were (?:given|administered|exposed to)) (?:[\w-]+ ){0,3}?"
+            r"(?:days?|weeks?|months?|sessions?|doses?|training|exposures?|supplement\w*"
+            r"|infusions?|injections?|programm?e|intervention)\b"
+            # "compared … between navigated patients and patients diagnosed in the prior year":
+            # an intervention set against the time before it, not randomised.
+            r"|\bhistorical controls?\b|\bcompared\b[^.]{0,120}?\b(?:in|during|from) the (?:prior"
+            r"|previous|preceding) (?:year|period)\b"
         ),
         "open_label_trial",
     ),
