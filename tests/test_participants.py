@@ -113,3 +113,51 @@ def test_the_methods_count_before_a_results_subgroup() -> None:
         RESULTS="Exercise tests in 477 patients were evaluated.",
     )
     assert extract_participants(record) == 509
+
+
+# "From 1988 to 1997, 16 consecutive patients were treated … The authors were able to evaluate
+# 11 patients", "we treated 41 consecutive patients … The 38 patients with 24 months'
+# follow-up formed our study group": the people the results are about.
+@pytest.mark.parametrize(
+    ("method", "count"),
+    [
+        (
+            "From 1990 to 1999, 16 consecutive patients were treated. We were able to evaluate "
+            "11 patients (9 boys).",
+            11,
+        ),
+        (
+            "We treated 41 consecutive patients with surgery. The 38 patients with 2 years of "
+            "follow-up formed our study group.",
+            38,
+        ),
+        ("A total of 50 patients were enrolled; 44 evaluable patients had scans.", 44),
+        # never a larger number, nor a count of something else
+        ("A total of 50 patients were enrolled and 12 were evaluable for toxicity.", 50),
+    ],
+)
+def test_the_evaluable_people_after_those_treated(method: str, count: int) -> None:
+    assert extract_participants(study(METHODS=method, RESULTS="It worked.")) == count
+
+
+# "Thirty-one patients were randomly assigned combination therapy and 30 were assigned
+# monotherapy": the arms together.
+def test_the_arms_randomised_one_after_the_other_add_up() -> None:
+    results = "Thirty-one patients were randomly assigned drug A and 30 were assigned drug B."
+    assert extract_participants(study(METHODS="A phase II trial.", RESULTS=results)) == 61
+    one = "Thirty-one patients were randomly assigned drug A; 3 withdrew."
+    assert extract_participants(study(METHODS="A phase II trial.", RESULTS=one)) == 31
+
+
+# "subjects with CPFE (n = 22), EA (n = 22), IPF (n = 14), and healthy volunteers (HV, n = 12)":
+# the groups listed together are those studied; "23 lung tissues from patients" counts tissue.
+def test_three_groups_listed_with_their_n_add_up() -> None:
+    method = (
+        "Sputum was obtained from subjects with CPFE (n = 22), EA (n = 22), IPF (n = 14), and "
+        "healthy volunteers (HV, n = 12). Staining was done in 23 lung tissues from patients."
+    )
+    assert extract_participants(study(METHODS=method, RESULTS="NO was higher.")) == 70
+    tissue = "Staining was done in 23 lung tissues from patients."
+    assert extract_participants(study(METHODS=tissue, RESULTS="NO was higher.")) is None
+    two = "Cases (n = 40) and controls (n = 38), then a subgroup (n = 12), were studied."
+    assert extract_participants(study(METHODS=two, RESULTS="NO was higher.")) is None

@@ -42,7 +42,8 @@ _NOT_PEOPLE = (
     r"|admissions?|encounters?|courses?|treatments?|samples?|specimens?|items?|questions?"
     r"|cells?|animals?|mice|rats?|eyes|teeth|lesions?|nodules?|tumou?rs?|genes?|SNPs?"
     r"|variants?|sequences?|isolates?|strains?|images?|scans?|years?|months?|weeks?|days?"
-    r"|hours?|survivors?|deaths?|events?|cycles?|injections?|blocks?)\b"
+    r"|hours?|survivors?|deaths?|events?|cycles?|injections?|blocks?|tissues?|biops(?:y|ies)"
+    r"|sections?|slides?|sera|serum|plasma|sputum|organs?)\b"
 )
 # Up to three plain words between a number and the people it counts ("34 consecutive adult
 # patients"): no other number, nothing else counted.
@@ -95,6 +96,31 @@ _RULES = (
     ),
 )
 _ANY_N_EQUALS = _rx(r"\bn\s*=\s*\d")
+# "subjects with CPFE (n = 22), EA (n = 22), IPF (n = 14), and healthy volunteers (HV, n = 12)":
+# three groups or more listed after the people they are, which together are those studied.
+_GROUP_N = r"\(\s*(?:[A-Za-z-]+,\s*)?n\s*=\s*\d+\s*\)"
+_N_LIST = _rx(
+    rf"\b{_PEOPLE}[^.;()\d]{{0,80}}{_GROUP_N}(?:,\s*(?:and\s+)?[^.;()\d]{{0,40}}{_GROUP_N}){{2,}}"
+)
+_N_VALUE = _rx(r"\bn\s*=\s*(\d+)")
+# "The authors were able to evaluate 11 patients", "The 38 patients with 24 months' follow-up
+# formed our study group", "12 patients were evaluable": the people the results are about,
+# after a larger number treated or enrolled.
+_EVALUABLE = (
+    _rx(rf"\b(?:able to|could) (?:evaluate|analy[sz]e|assess)\s+{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}"),
+    _rx(
+        rf"\b{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}[^.;]{{0,60}}?\b(?:formed (?:our|the) (?:study|final)"
+        r" (?:group|population|cohort|sample)|were evaluable"
+        r"|were included in the (?:final )?analysis)"
+    ),
+    _rx(rf"\b{_NUM}\s+evaluable\s+{_PEOPLE}"),
+)
+# "Thirty-one patients were randomly assigned combination therapy and 30 were assigned
+# monotherapy": the arms, one after the other, are all who were randomised.
+_SECOND_ARM = _rx(
+    rf"^[^.;]{{0,120}}?\band\s+{_NUM}\s+(?:[\w-]+\s+){{0,2}}?(?:were|was)\s+(?:randomly\s+)?"
+    r"(?:assigned|allocated|randomi[sz]ed)\b"
+)
 # "PARTICIPANTS: Women aged 15-49 years (N=39 646).": the section that describes the people.
 _PEOPLE_SECTION = _rx(r"^(?:participants?|patients?|subjects?|population|study population)$")
 _SECTION_N = _rx(rf"\(\s*n\s*=\s*{_NUM}\s*\)")
@@ -218,7 +244,7 @@ def _first(rules: tuple[re.Pattern[str], ...], texts: list[str]) -> int | None:
                 if value and _more_groups(text, m.end(), value):
                     continue
                 if value and value < 10_000_000 and not _is_year(text, m.start("n"), value):
-                    return value + _controls(text, m.end())
+                    return value + _controls(text, m.end()) + _second_arm(text, m)
     return None
 
 
@@ -239,6 +265,33 @@ def _more_groups(text: str, end: int, value: int) -> bool:
     # joined by "and" of another size ("5358 exposed and 5265 nonexposed subjects") is a
     # second group, not a part.
     return total > value or (not listed and len(joined) == 1 and total != value)
+
+
+def _second_arm(text: str, m: re.Match[str]) -> int:
+    """The arm named right after one that was randomised or assigned, in the same sentence."""
+    if not re.search(r"assign|allocat|randomi", m.group(0), re.I):
+        return 0
+    arm = _SECOND_ARM.search(text[m.end() :])
+    return (_number(arm.group("n")) or 0) if arm else 0
+
+
+def _listed_groups(texts: list[str]) -> int | None:
+    """The sum of three groups or more listed with their n, where nothing else has an n."""
+    for text in texts:
+        m = _N_LIST.search(text)
+        if m and len(_ANY_N_EQUALS.findall(text)) == len(_N_VALUE.findall(m.group(0))):
+            return sum(int(n) for n in _N_VALUE.findall(m.group(0)))
+    return None
+
+
+def _evaluable(texts: list[str], found: int) -> int:
+    """The people evaluated, where fewer than `found` (those treated or enrolled) are."""
+    for rule in _EVALUABLE:
+        m = rule.search(texts[0])
+        value = _number(m.group("n")) if m else None
+        if value and value < found:
+            return value
+    return found
 
 
 def _controls(text: str, end: int) -> int:
@@ -281,8 +334,8 @@ def extract_participants(study: Study) -> int | None:
     texts = _population_texts(study)
     found = _first(_RULES, texts)
     if found is not None:
-        return found
-    found = _section_n(study) or _title_agrees(study)
+        return _evaluable(texts, found)
+    found = _listed_groups(texts) or _section_n(study) or _title_agrees(study)
     if found is not None:
         return found
     # The group described: only its first mention, and only where the study's own method is
@@ -305,5 +358,5 @@ def extract_participants(study: Study) -> int | None:
     ):
         value = _number(m.group("n"))
         if value and not _is_year(method, m.start("n"), value):
-            return value + _controls(method, m.end())
+            return _evaluable(texts, value + _controls(method, m.end()))
     return None
