@@ -358,8 +358,23 @@ def _commentary(study: Study, types: set[str]) -> str | None:
     or a meeting report."""
     if types & STUDY_TYPES:
         return None
-    m = COMMENTARY_SELF.search(f"{study.title} {study.abstract_text}")
+    text = f"{study.title} {study.abstract_text}"
+    low = text.lower()
+    if not any(hint in low for hint in _COMMENTARY_HINTS):
+        return None  # the cheap early exit for nearly every record
+    m = COMMENTARY_SELF.search(text)
     return m.group(0) if m else None
+
+
+_COMMENTARY_HINTS = (
+    "commentary",
+    "editorial",
+    "viewpoint",
+    "opinion piece",
+    "perspective",
+    " from the ",
+    "meeting report",
+)
 
 
 def is_notice(study: Study) -> bool:

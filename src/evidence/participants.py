@@ -63,16 +63,15 @@ def _rx(pattern: str) -> re.Pattern[str]:
 
 _RULES = (
     _rx(rf"\b(?:a total of|in total,?|overall,?|altogether,?)\s+{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}"),
+    # One search for the three ways of saying the people took part after their number ("3721
+    # women with a uterus were randomised", "80 patients, randomised to…", "1,830 women
+    # self-reported…"): the number and its people are read once, not three times.
     _rx(
-        rf"\b{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}{_AFTER_NOUN}[,\s]+(?:were|was|had been)\s+"
+        rf"\b{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}(?:{_AFTER_NOUN}[,\s]+(?:were|was|had been)\s+"
         rf"(?:\w+\s+)?{_ENROLLED}\b"
-    ),
-    _rx(
-        rf"\b{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE},?\s+(?:randomi[sz]ed|allocated|assigned)\s+(?:to|in)"
-    ),
-    _rx(
-        rf"\b{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}\s+(?:\w+\s+){{0,3}}?(?:participated|took part"
-        r"|self-reported|responded to|completed (?:the|a|an) (?:[\w-]+ )?(?:survey|questionnaire))"
+        r"|,?\s+(?:randomi[sz]ed|allocated|assigned)\s+(?:to|in)"
+        r"|\s+(?:\w+\s+){0,3}?(?:participated|took part"
+        r"|self-reported|responded to|completed (?:the|a|an) (?:[\w-]+ )?(?:survey|questionnaire)))"
     ),
     # "Of 42 patients randomized, 36 completed", "Among 590 participants, most…", "Of 3,157
     # older adults, the mean age was…": the whole group, then a part of it.
@@ -278,14 +277,18 @@ def _second_arm(text: str, m: re.Match[str]) -> int:
 def _listed_groups(texts: list[str]) -> int | None:
     """The sum of three groups or more listed with their n, where nothing else has an n."""
     for text in texts:
-        m = _N_LIST.search(text)
-        if m and len(_ANY_N_EQUALS.findall(text)) == len(_N_VALUE.findall(m.group(0))):
+        listed = len(_ANY_N_EQUALS.findall(text))
+        m = _N_LIST.search(text) if listed >= 3 else None
+        if m and listed == len(_N_VALUE.findall(m.group(0))):
             return sum(int(n) for n in _N_VALUE.findall(m.group(0)))
     return None
 
 
 def _evaluable(texts: list[str], found: int) -> int:
     """The people evaluated, where fewer than `found` (those treated or enrolled) are."""
+    low = texts[0].lower()
+    if not any(hint in low for hint in ("evaluable", "evaluate", "analy", "assess", "formed")):
+        return found  # the cheap early exit: no evaluable group is named
     for rule in _EVALUABLE:
         m = rule.search(texts[0])
         value = _number(m.group("n")) if m else None
