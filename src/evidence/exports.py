@@ -130,11 +130,10 @@ def _json_text(data: object) -> str:
 
 def cms_json(view: View) -> dict[str, Any]:
     """The evidence table for a headless CMS: provenance, then one object per study."""
-    table = view.table()
     studies = {s.pmid: s for s in view.studies()}
     levels = {lv.rank: lv.label for lv in LEVELS}
     records = []
-    for r in table.to_dict("records"):
+    for r in view.records():
         s = studies[str(r["pmid"])]
         records.append(
             {
@@ -189,7 +188,7 @@ def reviews(view: View) -> dict[str, Review]:
             note=str(r["curation_note"] or ""),
             exclusion=EXCLUSIONS.get(str(r["exclusion"]), ""),
         )
-        for r in view.table().to_dict("records")
+        for r in view.records()
     }
 
 

@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any
 
 import pandas as pd
+from markupsafe import Markup
 
 from evidence.curation import Curation, entries_from, load_curation, merge
 from evidence.errors import ConfigError
@@ -74,6 +75,13 @@ class View:
     # The evidence table: a build reads it for the page, the chart, the feed and six exports,
     # and each costs a citation per study, so it is made once, in the view's one style.
     _table: list[pd.DataFrame] = field(default_factory=list, compare=False, repr=False)
+    # The table's rows as dicts, each study once, and the citations by PMID: the page, the
+    # feed and the exports all read them, so each is made once per build (not once a reader).
+    _records: list[list[dict[str, Any]]] = field(default_factory=list, compare=False, repr=False)
+    _studies: list[list[Study]] = field(default_factory=list, compare=False, repr=False)
+    _citations: list[dict[str, tuple[str, Markup]]] = field(
+        default_factory=list, compare=False, repr=False
+    )
 
     @property
     def note(self) -> str:
@@ -82,14 +90,37 @@ class View:
 
     def table(self) -> pd.DataFrame:
         """The evidence table in the view's style (a copy: callers may filter or add columns)."""
+        return self._evidence_table().copy()
+
+    def _evidence_table(self) -> pd.DataFrame:
         if not self._table:
             self._table.append(evidence_table(self.placed, self.queries, self.origin, self.style))
-        return self._table[0].copy()
+        return self._table[0]
+
+    def records(self) -> list[dict[str, Any]]:
+        """The evidence table's rows as dicts, in its order, made once per View: shared by
+        every reader, so a caller copies a row before changing it."""
+        if not self._records:
+            rows: list[dict[str, Any]] = self._evidence_table().to_dict("records")  # type: ignore[assignment]
+            self._records.append(rows)
+        return self._records[0]
 
     def studies(self) -> list[Study]:
-        """Each study once, in the evidence table's order."""
-        by_pmid = {p.study.pmid: p.study for placed in self.placed.values() for p in placed}
-        return [by_pmid[str(pmid)] for pmid in self.table()["pmid"]]
+        """Each study once, in the evidence table's order (a new list each call)."""
+        if not self._studies:
+            by_pmid = {p.study.pmid: p.study for placed in self.placed.values() for p in placed}
+            self._studies.append([by_pmid[str(r["pmid"])] for r in self.records()])
+        return list(self._studies[0])
+
+    def citation(self, pmid: str) -> tuple[str, Markup]:
+        """A study's citation in the view's style, as text and as HTML (made once, with the
+        evidence table)."""
+        if not self._citations:
+            rows = self.records()
+            self._citations.append(
+                {str(r["pmid"]): (str(r["citation"]), Markup(r["citation_html"])) for r in rows}
+            )
+        return self._citations[0][pmid]
 
     def data_date(self) -> date:
         """The date the reports can vouch for: the sample's compilation, or the oldest topic's
