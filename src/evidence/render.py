@@ -20,7 +20,7 @@ import tempfile
 import threading
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import jinja2
 import jinja2.bccache
@@ -116,7 +116,12 @@ def _template_line(exc: BaseException, name: str) -> str:
     return f"line {line}: " if line else ""
 
 
-def write_all(directory: Path, files: Mapping[str, str | bytes]) -> list[Path]:
+# A file of a build: its text or bytes, or its pieces in order (an export made record by
+# record while it is written, never whole in memory).
+Content = str | bytes | Iterable[str | bytes]
+
+
+def write_all(directory: Path, files: Mapping[str, Content]) -> list[Path]:
     """Publish every file together or none: readers see the whole old set or the whole new
     one, even if the process is killed midway.
 
@@ -162,17 +167,39 @@ def write_all(directory: Path, files: Mapping[str, str | bytes]) -> list[Path]:
         raise OutputError(
             f"{where}: cannot write the reports ({_why(exc)}); the previous reports are unchanged"
         ) from exc
+    except BaseException:  # a file whose pieces failed while written: nothing is switched
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     _fsync_dir(directory.parent)
     shutil.rmtree(staging, ignore_errors=True)  # the old reports, now under the staging name
     return [directory / name for name in files]
 
 
-def _write_synced(path: Path, text: str | bytes) -> None:
+def _write_synced(path: Path, content: Content) -> None:
     with path.open("xb") as fh:  # text as UTF-8, "\n" line ends as written
         os.fchmod(fh.fileno(), 0o644)  # reports are meant to be published
-        fh.write(text.encode("utf-8") if isinstance(text, str) else text)
+        write_content(fh, content)
         fh.flush()
         os.fsync(fh.fileno())
+
+
+def write_content(fh: BinaryIO, content: Content) -> None:
+    """A file's content written to `fh`: text as UTF-8, pieces in turn as they are made."""
+    if isinstance(content, (str, bytes)):
+        content = (content,)
+    pending: list[bytes] = []
+    size = 0
+    for part in content:  # gathered into writes of about a megabyte
+        data = part.encode("utf-8") if isinstance(part, str) else part
+        pending.append(data)
+        size += len(data)
+        if size >= _WRITE_SIZE:
+            fh.write(b"".join(pending))
+            pending, size = [], 0
+    fh.write(b"".join(pending))
+
+
+_WRITE_SIZE = 1 << 20
 
 
 def _link_into(entry: Path, target: Path) -> None:
@@ -222,7 +249,7 @@ def _swap(a: Path, b: Path) -> None:
         raise OSError(code, os.strerror(code), str(b))
 
 
-def _write_one_by_one(directory: Path, files: Mapping[str, str | bytes]) -> list[Path]:
+def _write_one_by_one(directory: Path, files: Mapping[str, Content]) -> list[Path]:
     """Each file written beside its target and synced, then all renamed into place; the old
     files are kept as hard links until every rename succeeded, so a failure puts them back."""
     staged: list[tuple[Path, Path]] = []
@@ -235,7 +262,7 @@ def _write_one_by_one(directory: Path, files: Mapping[str, str | bytes]) -> list
             staged.append((Path(tmp_name), target))
             os.fchmod(fd, 0o644)  # mkstemp makes 0600; reports are meant to be published
             with os.fdopen(fd, "wb") as fh:  # text as UTF-8, "\n" line ends as written
-                fh.write(text.encode("utf-8") if isinstance(text, str) else text)
+                write_content(fh, text)
                 fh.flush()
                 os.fsync(fh.fileno())
         for _, target in staged:
