@@ -157,7 +157,7 @@ def publish_store(
             if warning:
                 on_warning(warning)
         return []
-    view = load_view(settings, origin, store, queries=queries, curation=curation)
+    view = load_view(settings, origin, store, queries=queries, curation=curation, keep_grades=True)
     written = publish(settings, view)
     store.set_published(digest, _on_disk(settings.reports_dir, [p.name for p in written]))
     store.mark_published()  # only now: a failed build announces its news next time

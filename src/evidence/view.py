@@ -19,6 +19,7 @@ from markupsafe import Markup
 
 from evidence.curation import Curation, entries_from, load_curation, merge
 from evidence.errors import ConfigError
+from evidence.grades import Grader
 from evidence.queries import Query, load_queries
 from evidence.runs import CHANGE_KINDS, Changes, Run
 from evidence.settings import Publish, Settings
@@ -272,12 +273,17 @@ def load_view(
     *,
     queries: list[Query] | None = None,
     curation: Curation | None = None,
+    keep_grades: bool = False,
 ) -> View:
     """Load everything a build reads, once. A refresh passes the store it holds open and the
-    queries and curation it already loaded."""
+    queries and curation it already loaded. Kept gradings are reused where nothing they read
+    changed (evidence.grades); `keep_grades` (a build, under the project lock) keeps the new
+    ones in the store."""
     if store is None:
         with open_store(settings, origin) as own:
-            return load_view(settings, origin, own, queries=queries, curation=curation)
+            return load_view(
+                settings, origin, own, queries=queries, curation=curation, keep_grades=keep_grades
+            )
     if queries is None:
         queries = load_queries(settings.queries_dir)
     sample = SampleSource() if origin == ORIGIN_SAMPLE else None
@@ -299,7 +305,11 @@ def load_view(
         announced[q.id] = tuple(shown)
         if before is not None:
             previous[q.id] = before.finished_at
-    placed = place(store.studies(), hits, queries, curation, new_since=previous)
+    studies, digests = store.studies_and_digests()
+    grader = Grader(store.grades(), digests)
+    placed = place(studies, hits, queries, curation, new_since=previous, grade=grader)
+    if keep_grades and grader.fresh:
+        store.save_grades(grader.fresh)
     return View(
         origin=origin,
         style=settings.style,
