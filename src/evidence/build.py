@@ -17,7 +17,7 @@ from typing import Any
 import evidence
 from evidence.curation import Curation
 from evidence.errors import OutputError
-from evidence.exports import EXPORT_FILES, export_parts
+from evidence.exports import EXPORT_FILES, export_parts, workbook_elsewhere
 from evidence.lock import project_lock
 from evidence.publish import STYLESHEET_FILE, stylesheet
 from evidence.queries import Query
@@ -36,17 +36,22 @@ from evidence.view import (
 _PACKAGE = Path(evidence.__file__).resolve().parent
 
 
-def build_parts(view: View, templates_dir: Path | None = None) -> dict[str, Content]:
+def build_parts(
+    view: View, templates_dir: Path | None = None, *, workbook: Iterable[bytes] | None = None
+) -> dict[str, Content]:
     """Every file of reports/ by name: the pages, Markdown and feed through the templates
     (project overrides in `templates_dir` first), the chart, and one file per export, each
-    export as pieces made while it is written (a record at a time)."""
+    export as pieces made while it is written (a record at a time). `workbook`: the .xlsx
+    as exports.workbook_elsewhere makes it."""
     context = report_context(view)
     files: dict[str, Content] = dict(render_all(environment(templates_dir), context))
     files[CHART_FILE] = context["chart"]["file_svg"]
     if view.publish.fragment == "classes":  # the fragment's looks, for hosts that allow a sheet
         files[STYLESHEET_FILE] = stylesheet()
     for fmt, name in EXPORT_FILES.items():
-        files[name] = export_parts(view, fmt)
+        files[name] = (
+            workbook if fmt == "xlsx" and workbook is not None else export_parts(view, fmt)
+        )
     return files
 
 
@@ -74,7 +79,9 @@ def publish(settings: Settings, view: View) -> list[Path]:
             f"{settings.reports_dir} leads outside the project (to {where}); make it a "
             "folder of the project, and publish from there"
         )
-    return write_all(settings.reports_dir, build_parts(view, settings.templates_dir))
+    with workbook_elsewhere(view) as workbook:  # on the other core while the rest is made
+        files = build_parts(view, settings.templates_dir, workbook=workbook)
+        return write_all(settings.reports_dir, files)
 
 
 def project_digest(settings: Settings) -> str:

@@ -14,6 +14,7 @@ import json
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any, BinaryIO, TextIO
@@ -32,7 +33,7 @@ from evidence.references import (
 )
 from evidence.render import write_content
 from evidence.routes import ROUTE_LABELS
-from evidence.spreadsheet import to_xlsx, topic_flows
+from evidence.spreadsheet import to_xlsx, topic_flows, xlsx_elsewhere
 from evidence.study import doi_url, pmc_url
 from evidence.tabulate import EXCLUSIONS, OTHER
 from evidence.view import View
@@ -149,6 +150,28 @@ def _xlsx(view: View) -> bytes:
     return to_xlsx(
         labelled_table(view), CSV_COLUMNS, flows, note=view.note, data_date=view.data_date()
     )
+
+
+# From this many studies a build makes the workbook in a worker process, on the machine's
+# other core, while it writes the rest (the workbook was a sixth of a build); below it, the
+# worker's start would cost more than it saves.
+WORKER_STUDIES = 2000
+
+
+@contextmanager
+def workbook_elsewhere(view: View) -> Iterator[Iterable[bytes]]:
+    """The .xlsx export as one lazy piece: made by a worker process started now when the
+    view has WORKER_STUDIES studies or more and the machine more than one core (see
+    spreadsheet.xlsx_elsewhere), else in this process when the piece is asked for."""
+    if len(view.records()) < WORKER_STUDIES or (os.cpu_count() or 1) < 2:
+        yield _lazy(_xlsx, view)
+        return
+    flows = topic_flows(view.flows(), [(q.id, q.title) for q in view.queries])
+    table = labelled_table(view).reindex(columns=CSV_COLUMNS)  # only what the sheet shows
+    with xlsx_elsewhere(
+        table, CSV_COLUMNS, flows, note=view.note, data_date=view.data_date()
+    ) as workbook:
+        yield workbook
 
 
 def _joined(parts: Iterable[str], separator: str) -> Iterator[str]:
