@@ -453,19 +453,14 @@ def _nbib_source(s: Study) -> str:
     return text
 
 
+# MEDLINE's wrapping, greedy: each line as many words as fit in the width after its six-character
+# tag column ("AB  - " or the continuation's six spaces); a longer word alone on its line.
+_NBIB_LINES = re.compile(rf"(\S{{{_NBIB_WIDTH - 5},}}|.{{1,{_NBIB_WIDTH - 6}}})(?: |$)")
+
+
 def _nbib_line(tag: str, value: str) -> str:
     start = f"{tag:<4}- "
     text = _one_line(value)
-    if len(start) + len(text) <= _NBIB_WIDTH:  # most fields fit on one line
+    if len(start) + len(text) <= _NBIB_WIDTH or not text:  # most fields fit on one line
         return (start + text).rstrip()
-    lines: list[str] = []
-    current, size, empty = [start], len(start), True  # the line so far, its length
-    for word in text.split(" "):
-        if size + len(word) > _NBIB_WIDTH and not empty:
-            lines.append("".join(current).rstrip())
-            current, size = ["      "], 6
-        current.append(word + " ")
-        size += len(word) + 1
-        empty = False
-    lines.append("".join(current).rstrip())
-    return "\n".join(lines)
+    return start + "\n      ".join(_NBIB_LINES.findall(text))
