@@ -186,7 +186,7 @@ def xlsx_elsewhere(
     """to_xlsx in a worker process started now, its result as one lazy piece: the build
     makes its other files meanwhile. A worker that fails fails the build that asks for the
     piece (OutputError, with the worker's last words); leaving early stops the worker."""
-    payload = pickle.dumps((table, list(columns), list(flows), note, data_date))
+    payload = [pickle.dumps((table, list(columns), list(flows), note, data_date))]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
     proc = subprocess.Popen(
         [sys.executable, "-c", WORKER],
@@ -196,7 +196,17 @@ def xlsx_elsewhere(
         env=env,
     )
     outcome: list[tuple[bytes, bytes]] = []
-    feeder = threading.Thread(target=lambda: outcome.append(proc.communicate(payload)))
+
+    def talk() -> None:
+        try:  # the input let go of once written (at 50,000 studies, tens of MB)
+            proc.stdin.write(payload.pop())  # type: ignore[union-attr]
+            proc.stdin.close()  # type: ignore[union-attr]
+        except BrokenPipeError:
+            pass  # the worker died: its exit status says so
+        proc.stdin = None  # closed: communicate only reads what the worker writes
+        outcome.append(proc.communicate())
+
+    feeder = threading.Thread(target=talk)
     feeder.start()  # the input written and the output read while this process goes on
     try:
         yield _waited(proc, feeder, outcome)
