@@ -11,7 +11,7 @@ import pytest
 
 from evidence import exports, spreadsheet
 from evidence.build import build, build_files, publish
-from evidence.errors import LockError, OutputError
+from evidence.errors import LockError, OutputError, TemplateError
 from evidence.exports import EXPORT_FILES
 from evidence.lock import project_lock
 from evidence.refresh import Event, refresh
@@ -139,3 +139,22 @@ def test_a_worker_that_fails_fails_the_build_and_leaves_the_reports(
         build(settings, origin=ORIGIN_SAMPLE, rebuild=True)
     assert {p.name: p.read_bytes() for p in reports.iterdir()} == before
     assert sorted(p.name for p in sample_project.iterdir() if "staging" in p.name) == []
+
+
+def test_a_template_failing_midway_fails_the_build_and_leaves_the_reports(
+    sample_project: Path,
+) -> None:
+    """The pages are rendered while written: a template that fails partway through (here
+    after the page's first part) still publishes nothing."""
+    settings = Settings(project=sample_project)
+    build(settings, origin=ORIGIN_SAMPLE, rebuild=True)
+    reports = sample_project / "reports"
+    before = {p.name: p.read_bytes() for p in reports.iterdir()}
+    (sample_project / "templates").mkdir()
+    (sample_project / "templates" / "feed.xml").write_text(
+        "x" * 100_000 + "\n{{ no_such_value }}\n", encoding="utf-8"
+    )
+    with pytest.raises(TemplateError, match=r"feed.xml: line 2: 'no_such_value' is undefined"):
+        build(settings, origin=ORIGIN_SAMPLE, rebuild=True)
+    assert {p.name: p.read_bytes() for p in reports.iterdir()} == before
+    assert not [p for p in sample_project.iterdir() if "staging" in p.name]

@@ -21,7 +21,7 @@ from evidence.exports import EXPORT_FILES, export_parts, workbook_elsewhere
 from evidence.lock import project_lock
 from evidence.publish import STYLESHEET_FILE, stylesheet
 from evidence.queries import Query
-from evidence.render import Content, environment, render_all, write_all
+from evidence.render import Content, environment, render_parts, write_all
 from evidence.report import CHART_FILE, report_context
 from evidence.settings import CONFIG_FILE, Settings
 from evidence.store import Store
@@ -44,7 +44,7 @@ def build_parts(
     export as pieces made while it is written (a record at a time). `workbook`: the .xlsx
     as exports.workbook_elsewhere makes it."""
     context = report_context(view)
-    files: dict[str, Content] = dict(render_all(environment(templates_dir), context))
+    files: dict[str, Content] = dict(render_parts(environment(templates_dir), context))
     files[CHART_FILE] = context["chart"]["file_svg"]
     if view.publish.fragment == "classes":  # the fragment's looks, for hosts that allow a sheet
         files[STYLESHEET_FILE] = stylesheet()

@@ -18,7 +18,7 @@ import stat
 import sys
 import tempfile
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -93,17 +93,46 @@ def environment(project_templates: Path | None) -> jinja2.Environment:
 
 def render_all(env: jinja2.Environment, context: Mapping[str, Any]) -> dict[str, str]:
     """Render every output in memory; a broken template raises TemplateError naming it."""
-    out: dict[str, str] = {}
+    return {name: "".join(parts) for name, parts in render_parts(env, context).items()}
+
+
+def render_parts(env: jinja2.Environment, context: Mapping[str, Any]) -> dict[str, Iterator[str]]:
+    """Every output as pieces rendered while it is written (the full page of 50,000 studies
+    is tens of MB, and several times that while rendered whole). A template that does not
+    compile raises TemplateError here; one that fails while rendering, when its pieces are
+    asked for (the build then fails before anything is published)."""
+    out: dict[str, Iterator[str]] = {}
     for name in OUTPUTS:
         try:
-            out[name] = env.get_template(name).render(**context)
+            template = env.get_template(name)
         except jinja2.TemplateSyntaxError as exc:
             raise TemplateError(f"{exc.filename or exc.name}:{exc.lineno}: {exc.message}") from exc
         except jinja2.TemplateError as exc:
             raise TemplateError(f"{name}: {_template_line(exc, name)}{exc}") from exc
-        except ValueError as exc:  # a filter refused a value (a link from a bad identifier)
-            raise TemplateError(f"{name}: {_template_line(exc, name)}{exc}") from exc
+        out[name] = _rendered(template, name, context)
     return out
+
+
+_PIECE = 1 << 16  # characters: Jinja's many small pieces, gathered
+
+
+def _rendered(template: jinja2.Template, name: str, context: Mapping[str, Any]) -> Iterator[str]:
+    pieces: list[str] = []
+    size = 0
+    try:
+        for piece in template.generate(**context):
+            pieces.append(piece)
+            size += len(piece)
+            if size >= _PIECE:
+                yield "".join(pieces)
+                pieces, size = [], 0
+    except jinja2.TemplateSyntaxError as exc:  # an included template that does not compile
+        raise TemplateError(f"{exc.filename or exc.name}:{exc.lineno}: {exc.message}") from exc
+    except jinja2.TemplateError as exc:
+        raise TemplateError(f"{name}: {_template_line(exc, name)}{exc}") from exc
+    except ValueError as exc:  # a filter refused a value (a link from a bad identifier)
+        raise TemplateError(f"{name}: {_template_line(exc, name)}{exc}") from exc
+    yield "".join(pieces)
 
 
 def _template_line(exc: BaseException, name: str) -> str:
