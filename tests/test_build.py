@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from evidence import exports, spreadsheet
 from evidence.build import build, build_files, publish
-from evidence.errors import LockError
+from evidence.errors import LockError, OutputError, TemplateError
 from evidence.exports import EXPORT_FILES
 from evidence.lock import project_lock
 from evidence.refresh import Event, refresh
@@ -93,3 +96,65 @@ def test_a_decision_made_while_a_refresh_runs_is_published_by_the_next_build(
     page = (sample_project / "reports" / "index.html").read_text(encoding="utf-8")
     assert "Excluded by the reviewer: Not migraine" in page
     assert build(settings, origin=ORIGIN_SAMPLE) == []  # and now the reports are up to date
+
+
+def test_a_large_build_makes_the_workbook_in_a_worker_with_the_same_bytes(
+    sample_project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = Settings(project=sample_project)
+    build(settings, origin=ORIGIN_SAMPLE, rebuild=True)
+    alone = (sample_project / "reports" / "studies.xlsx").read_bytes()
+    monkeypatch.setattr(exports, "WORKER_STUDIES", 1)  # the sample counts as large
+    started: list[list[str]] = []
+    real_popen = subprocess.Popen
+
+    def popen(args: list[str], **kwargs: Any) -> subprocess.Popen[bytes]:
+        started.append(args)
+        return real_popen(args, **kwargs)
+
+    monkeypatch.setattr(subprocess, "Popen", popen)
+    build(settings, origin=ORIGIN_SAMPLE, rebuild=True)
+    assert [a[-1] for a in started] == [spreadsheet.WORKER]  # one worker, for the workbook
+    assert (sample_project / "reports" / "studies.xlsx").read_bytes() == alone
+
+
+@pytest.mark.parametrize(
+    "worker",
+    [
+        "import sys; sys.exit('MemoryError: the worker ran out')",  # fails, saying why
+        "import os; os._exit(9)",  # dies without a word
+    ],
+)
+def test_a_worker_that_fails_fails_the_build_and_leaves_the_reports(
+    sample_project: Path, monkeypatch: pytest.MonkeyPatch, worker: str
+) -> None:
+    settings = Settings(project=sample_project)
+    build(settings, origin=ORIGIN_SAMPLE, rebuild=True)
+    reports = sample_project / "reports"
+    before = {p.name: p.read_bytes() for p in reports.iterdir()}
+    monkeypatch.setattr(exports, "WORKER_STUDIES", 1)
+    monkeypatch.setattr(spreadsheet, "WORKER", worker)
+    why = "ran out" if "sys.exit" in worker else "exit status 9"
+    with pytest.raises(OutputError, match=f"studies.xlsx: the process making the workbook.*{why}"):
+        build(settings, origin=ORIGIN_SAMPLE, rebuild=True)
+    assert {p.name: p.read_bytes() for p in reports.iterdir()} == before
+    assert sorted(p.name for p in sample_project.iterdir() if "staging" in p.name) == []
+
+
+def test_a_template_failing_midway_fails_the_build_and_leaves_the_reports(
+    sample_project: Path,
+) -> None:
+    """The pages are rendered while written: a template that fails partway through (here
+    after the page's first part) still publishes nothing."""
+    settings = Settings(project=sample_project)
+    build(settings, origin=ORIGIN_SAMPLE, rebuild=True)
+    reports = sample_project / "reports"
+    before = {p.name: p.read_bytes() for p in reports.iterdir()}
+    (sample_project / "templates").mkdir()
+    (sample_project / "templates" / "feed.xml").write_text(
+        "x" * 100_000 + "\n{{ no_such_value }}\n", encoding="utf-8"
+    )
+    with pytest.raises(TemplateError, match=r"feed.xml: line 2: 'no_such_value' is undefined"):
+        build(settings, origin=ORIGIN_SAMPLE, rebuild=True)
+    assert {p.name: p.read_bytes() for p in reports.iterdir()} == before
+    assert not [p for p in sample_project.iterdir() if "staging" in p.name]

@@ -11,6 +11,7 @@ import json
 import re
 import shutil
 import subprocess
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -30,6 +31,7 @@ from citeproc import (
     formatter,
 )
 from citeproc.source.json import CiteProcJSON
+from markupsafe import Markup
 
 from conftest import missing
 from evidence.citations import expand_pages
@@ -39,10 +41,15 @@ from evidence.exports import (
     CSV_COLUMNS,
     EXPORT_FILES,
     LABEL_COLUMNS,
+    _csv_parts,
+    _json_object,
+    cms_json,
     export,
     export_file,
+    export_parts,
     export_text,
     labelled_table,
+    reviews,
     write_csv,
 )
 from evidence.findings import authors_conclusion
@@ -805,3 +812,110 @@ def test_bibutils_reads_the_pmid_of_every_bibtex_record(sample_project: Path) ->
     pmids = re.findall(r'<identifier type="pubmed">(\d+)</identifier>', proc.stdout)
     view = load_view(settings_from(project=sample_project, environ={}), ORIGIN_SAMPLE)
     assert pmids == [s.pmid for s in view.studies()]
+
+
+# --- written record by record ------------------------------------------------------------
+
+
+def _whole(view: View, fmt: str) -> str:
+    """Each text export as the whole-string writers make it (what a build wrote before its
+    exports were streamed)."""
+    studies, note, done = view.studies(), view.note, reviews(view)
+    if fmt == "json":
+        return json.dumps(cms_json(view), ensure_ascii=False, indent=2) + "\n"
+    if fmt == "csl-json":
+        items = to_csl_json(studies, note=note, reviews=done)
+        return json.dumps(items, ensure_ascii=False, indent=2) + "\n"
+    if fmt == "csv":
+        out = io.StringIO()
+        write_csv(labelled_table(view), out)
+        return out.getvalue()
+    writers = {"ris": to_ris, "bibtex": to_bibtex, "nbib": to_nbib}
+    return writers[fmt](studies, note=note, reviews=done)
+
+
+@pytest.mark.parametrize("fmt", [f for f in EXPORT_FILES if f != "xlsx"])
+def test_an_export_is_made_record_by_record_with_the_same_bytes(
+    sample_project: Path, fmt: str
+) -> None:
+    view = load_view(Settings(project=sample_project), ORIGIN_SAMPLE)
+    parts = [str(p) for p in export_parts(view, fmt, bom=False)]
+    studies = view.studies()
+    # A piece a record (the CSV is in blocks of rows), each far smaller than the export.
+    assert len(parts) >= (1 if fmt == "csv" else len(studies))
+    if fmt != "csv":
+        assert max(len(p) for p in parts) < len("".join(parts)) / 5
+    assert "".join(parts) == _whole(view, fmt) == export_text(view, fmt)
+
+
+def test_an_export_to_a_file_is_written_in_pieces(
+    sample_project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from evidence import render
+
+    view = load_view(Settings(project=sample_project), ORIGIN_SAMPLE)
+    monkeypatch.setattr(render, "_WRITE_SIZE", 1000)
+    writes: list[int] = []
+
+    class Recorder(io.BytesIO):
+        def write(self, data: object) -> int:
+            writes.append(len(data))  # type: ignore[arg-type]
+            return super().write(data)  # type: ignore[arg-type]
+
+    out = Recorder()
+    export(view, "nbib", out=out)
+    assert out.getvalue() == _whole(view, "nbib").encode("utf-8")
+    assert len(writes) > 10 and max(writes) < len(out.getvalue()) / 10
+
+
+def test_json_pieces_are_what_json_dumps_writes() -> None:
+    awkward = [
+        {},
+        {"a": [], "b": {}, "c": None, "d": True, "e": False, "f": 0, "g": 1, "h": -7},
+        {"s": 'quote " back \\ tab \t nl \n é ✓ \u2028 \x00', "n": [[1, [2, []]], {"x": {}}]},
+        {"float": 1.5, "keys": {1: "int key"}, "markup": Markup("<i>x</i>")},
+    ]
+    for items in ([], awkward[:1], awkward, [{"x": i, "y": []} for i in range(3)]):
+        expected = json.dumps({"head": 1, "items": items}, ensure_ascii=False, indent=2) + "\n"
+        assert "".join(_json_object({"head": 1}, "items", iter(items))) == expected
+
+
+def test_the_csv_is_written_in_blocks_with_one_header(sample_project: Path) -> None:
+    view = load_view(Settings(project=sample_project), ORIGIN_SAMPLE)
+    table = pd.concat([labelled_table(view)] * 70, ignore_index=True)  # past two blocks
+    assert len(table) > 2000
+    pieces = list(_csv_parts(table, bom=True))
+    out = io.StringIO()
+    write_csv(table, out)
+    assert len(pieces) == -(-len(table) // 1000)
+    assert "".join(pieces) == "\ufeff" + out.getvalue()
+
+
+def test_an_unknown_format_is_refused_before_anything_is_written(sample_project: Path) -> None:
+    view = load_view(Settings(project=sample_project), ORIGIN_SAMPLE)
+    target = sample_project / "studies.docx"
+    with pytest.raises(ConfigError, match="unknown export format"):
+        export_parts(view, "docx")  # at once, not when the pieces are first asked for
+    with pytest.raises(ConfigError, match="unknown export format"):
+        export(view, "docx", path=target)
+    assert not target.exists() and not list(sample_project.glob(".studies.docx.*"))
+
+
+def test_an_export_failing_midway_leaves_the_earlier_file(
+    sample_project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from evidence import exports
+
+    view = load_view(Settings(project=sample_project), ORIGIN_SAMPLE)
+    target = sample_project / "studies.ris"
+    target.write_text("an earlier export\n", encoding="utf-8")
+
+    def failing(studies: list[Study], **_: object) -> Iterator[str]:
+        yield "TY  - JOUR\n"
+        raise OutputError("no space left on device")
+
+    monkeypatch.setattr(exports, "ris_records", failing)
+    with pytest.raises(OutputError):
+        export(view, "ris", path=target)
+    assert target.read_text(encoding="utf-8") == "an earlier export\n"
+    assert not list(sample_project.glob(".studies.ris.*"))

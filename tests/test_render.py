@@ -1,8 +1,11 @@
 from __future__ import annotations
 
 import errno
+import io
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -202,3 +205,59 @@ def test_a_file_the_system_will_not_link_is_copied_into_the_new_set(
     monkeypatch.setattr(os, "link", protected)  # render links through os.link
     write_all(out, {"a.html": "new a"})
     assert _contents(out) == {"CNAME": "evidence.example.org", "a.html": "new a"}
+
+
+class _Recorder(io.BytesIO):
+    """A file that remembers the size of each write."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes: list[int] = []
+
+    def write(self, data: Any) -> int:
+        self.writes.append(len(data))
+        return super().write(data)
+
+
+def test_a_file_given_in_pieces_is_written_piece_by_piece(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made: list[int] = []
+
+    def pieces() -> Iterator[str | bytes]:
+        for i in range(5):
+            made.append(i)  # made only when the writer asks for it
+            yield "é" * 10 if i % 2 else b"x" * 10
+
+    monkeypatch.setattr(render, "_WRITE_SIZE", 15)  # so that a few pieces make one write
+    out = _Recorder()
+    parts = pieces()
+    assert made == []
+    render.write_content(out, parts)
+    assert made == [0, 1, 2, 3, 4]
+    e = "é".encode()
+    assert out.getvalue() == b"x" * 10 + e * 10 + b"x" * 10 + e * 10 + b"x" * 10
+    assert out.writes == [30, 30, 10]  # never the whole file in one write
+    mixed: list[str | bytes] = ["one ", b"two"]
+    write_all(tmp_path / "reports", {"a.txt": iter(mixed)})
+    assert (tmp_path / "reports" / "a.txt").read_bytes() == b"one two"
+
+
+@pytest.mark.parametrize("swap", [True, False])
+def test_a_file_whose_pieces_fail_midway_leaves_the_reports_as_they_were(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, swap: bool
+) -> None:
+    out = tmp_path / "reports"
+    write_all(out, {"a.html": "old a", "b.md": "old b"})
+    if not swap:
+        monkeypatch.setattr(render, "_can_swap", lambda: False)
+
+    def broken() -> Iterator[str]:
+        yield "half of a record"
+        raise ValueError("a record the writer cannot format")
+
+    with pytest.raises(ValueError, match="cannot format"):
+        write_all(out, {"a.html": "new a", "b.md": broken()})
+    assert _contents(out) == {"a.html": "old a", "b.md": "old b"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["reports"]
+    assert sorted(p.name for p in out.iterdir()) == ["a.html", "b.md"]

@@ -182,7 +182,8 @@ def test_a_version_1_store_is_migrated_in_place(tmp_path: Path) -> None:
         assert run.published_at == "b"  # what an older version stored, it published
         assert store.pending("q") == []
     with closing(sqlite3.connect(path)) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
+        assert db.execute("SELECT COUNT(*) FROM grades").fetchone()[0] == 0  # kept from v6 on
 
 
 @pytest.mark.parametrize("has", ["published_at", "published"])

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
+
 import pytest
 
 from evidence.study import (
@@ -65,3 +68,28 @@ def test_a_study_round_trips_through_json() -> None:
     )
     assert Study.from_json(study.to_json()) == study
     assert study.abstract_text == "METHODS: We randomized 40 patients."
+
+
+def test_a_study_is_stored_as_the_json_of_dataclasses_asdict() -> None:
+    """to_json skips asdict's deep copies; what it writes must stay what asdict gave, or
+    every stored record would read as revised (and its kept gradings lost)."""
+    study = Study(
+        pmid="7",
+        title="Ketamine \u2013 \u201cquoted\u201d \u00e9",
+        authors=(Author(last_name="Ab", fore_name="Cd", initials="C"), Author(collective_name="G")),
+        authors_complete=False,
+        year=2020,
+        abstract=(AbstractSection("", "x"), AbstractSection("METHODS", "We randomized 40.")),
+        mesh=(MeshHeading("Ketamine", True, ("therapeutic use", "adverse effects")),),
+        keywords=("pain",),
+        languages=("eng", "ger"),
+        comments_corrections=(CommentCorrection("RetractionIn", "J 2020", "99"),),
+        chapter=True,
+    )
+    assert study.retracted and study.notices  # cached values are not fields: not stored
+    assert study.to_json() == json.dumps(
+        dataclasses.asdict(study), ensure_ascii=False, sort_keys=True
+    )
+    assert Study(pmid="1", title="").to_json() == json.dumps(
+        dataclasses.asdict(Study(pmid="1", title="")), ensure_ascii=False, sort_keys=True
+    )

@@ -10,18 +10,18 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 import evidence
 from evidence.curation import Curation
 from evidence.errors import OutputError
-from evidence.exports import EXPORT_FILES, export_file
+from evidence.exports import EXPORT_FILES, export_parts, workbook_elsewhere
 from evidence.lock import project_lock
 from evidence.publish import STYLESHEET_FILE, stylesheet
 from evidence.queries import Query
-from evidence.render import environment, render_all, write_all
+from evidence.render import Content, environment, render_parts, write_all
 from evidence.report import CHART_FILE, report_context
 from evidence.settings import CONFIG_FILE, Settings
 from evidence.store import Store
@@ -36,17 +36,38 @@ from evidence.view import (
 _PACKAGE = Path(evidence.__file__).resolve().parent
 
 
-def build_files(view: View, templates_dir: Path | None = None) -> dict[str, str | bytes]:
+def build_parts(
+    view: View, templates_dir: Path | None = None, *, workbook: Iterable[bytes] | None = None
+) -> dict[str, Content]:
     """Every file of reports/ by name: the pages, Markdown and feed through the templates
-    (project overrides in `templates_dir` first), the chart, and one file per export."""
+    (project overrides in `templates_dir` first), the chart, and one file per export, each
+    export as pieces made while it is written (a record at a time). `workbook`: the .xlsx
+    as exports.workbook_elsewhere makes it."""
     context = report_context(view)
-    files: dict[str, str | bytes] = dict(render_all(environment(templates_dir), context))
+    files: dict[str, Content] = dict(render_parts(environment(templates_dir), context))
     files[CHART_FILE] = context["chart"]["file_svg"]
     if view.publish.fragment == "classes":  # the fragment's looks, for hosts that allow a sheet
         files[STYLESHEET_FILE] = stylesheet()
     for fmt, name in EXPORT_FILES.items():
-        files[name] = export_file(view, fmt)
+        files[name] = (
+            workbook if fmt == "xlsx" and workbook is not None else export_parts(view, fmt)
+        )
     return files
+
+
+def build_files(view: View, templates_dir: Path | None = None) -> dict[str, str | bytes]:
+    """Every file of reports/ by name, whole: text, or bytes for the workbook."""
+    return {
+        name: content if isinstance(content, (str, bytes)) else _whole(content)
+        for name, content in build_parts(view, templates_dir).items()
+    }
+
+
+def _whole(parts: Iterable[str | bytes]) -> str | bytes:
+    pieces = list(parts)
+    if all(isinstance(p, bytes) for p in pieces) and pieces:
+        return b"".join(p for p in pieces if isinstance(p, bytes))
+    return "".join(str(p) for p in pieces)
 
 
 def publish(settings: Settings, view: View) -> list[Path]:
@@ -58,7 +79,9 @@ def publish(settings: Settings, view: View) -> list[Path]:
             f"{settings.reports_dir} leads outside the project (to {where}); make it a "
             "folder of the project, and publish from there"
         )
-    return write_all(settings.reports_dir, build_files(view, settings.templates_dir))
+    with workbook_elsewhere(view) as workbook:  # on the other core while the rest is made
+        files = build_parts(view, settings.templates_dir, workbook=workbook)
+        return write_all(settings.reports_dir, files)
 
 
 def project_digest(settings: Settings) -> str:
@@ -141,7 +164,7 @@ def publish_store(
             if warning:
                 on_warning(warning)
         return []
-    view = load_view(settings, origin, store, queries=queries, curation=curation)
+    view = load_view(settings, origin, store, queries=queries, curation=curation, keep_grades=True)
     written = publish(settings, view)
     store.set_published(digest, _on_disk(settings.reports_dir, [p.name for p in written]))
     store.mark_published()  # only now: a failed build announces its news next time

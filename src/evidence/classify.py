@@ -15,7 +15,7 @@ from evidence.designs import design_call
 from evidence.designs import is_notice as is_notice
 from evidence.participants import extract_participants as extract_participants
 from evidence.queries import Condition, Query
-from evidence.routes import classify_route
+from evidence.routes import classify_route, lowered
 from evidence.study import Study, Tags
 
 
@@ -87,37 +87,77 @@ def classify_design(study: Study) -> str:
 # --- conditions ---------------------------------------------------------------------------
 
 
-@cache
-def _word_pattern(term: str) -> re.Pattern[str]:
+def _word_regex(term: str) -> str:
     stem = term.rstrip("*")
     body = re.escape(stem).replace(r"\ ", r"[\s-]+").replace(r"\-", r"[\s-]?")
     tail = r"\w*" if term.endswith("*") else r"\b"
     # Short all-capital acronyms (CRPS, PHN, SCI) are matched case-sensitively.
-    flags = 0 if (stem.isupper() and len(stem) <= 6) else re.I
-    return re.compile(rf"(?<!\w){body}{tail}", flags)
+    case = "" if (stem.isupper() and len(stem) <= 6) else "i"
+    return rf"(?{case or '-i'}:(?<!\w){body}{tail})"
 
 
-def condition_matches(study: Study, condition: Condition) -> bool:
+@cache
+def _condition_pattern(condition: Condition) -> re.Pattern[str] | None:
+    """All of a condition's words as one pattern (one search of a field instead of one a
+    word: grading 10,000 studies made two million searches)."""
+    if not condition.text:
+        return None
+    return re.compile("|".join(_word_regex(t) for t in condition.text))
+
+
+@cache
+def _first_words(condition: Condition) -> tuple[str, ...]:
+    """For each of a condition's words, the part any match of it holds as written (up to
+    its first space or hyphen, which the pattern lets vary), lower-cased."""
+    return tuple(re.split(r"[\s-]", t.rstrip("*"), maxsplit=1)[0].lower() for t in condition.text)
+
+
+@cache
+def _mesh_names(condition: Condition) -> frozenset[str]:
+    return frozenset(m.lower() for m in condition.mesh)
+
+
+# Fields are searched as one text joined by a character no record holds (XML cannot carry
+# NUL) and no pattern crosses: a phrase never runs from one field into the next.
+_FIELD_BREAK = "\x00"
+
+
+def _fields_text(study: Study) -> str:
+    fields = [study.title, *study.keywords, *(m.descriptor for m in study.mesh)]
+    if not study.mesh:
+        fields.append(study.abstract_text)
+    return _FIELD_BREAK.join(f for f in fields if f)
+
+
+def condition_matches(
+    study: Study, condition: Condition, text: str | None = None, low: str | None = None
+) -> bool:
     """Whether a study is about a condition: its MeSH headings, or its words in the title,
-    keywords or MeSH descriptor names.
+    keywords or MeSH descriptor names (`text`: those fields as `_fields_text` joins them, and
+    `low` the same lowered, when the caller has them already).
 
     The abstract is read only for records with no MeSH headings yet (in process): an abstract
     names conditions the study is not about ("ketamine has been used in CRPS, PHN and
     fibromyalgia"), and once indexed, the MeSH headings say what it is about.
     """
-    descriptors = {m.descriptor.lower() for m in study.mesh}
-    if any(m.lower() in descriptors for m in condition.mesh):
+    mesh = _mesh_names(condition)
+    if mesh and any(m.descriptor.lower() in mesh for m in study.mesh):
         return True
-    # Searched one by one, so that a phrase never runs from one field into the next.
-    fields = [study.title, *study.keywords, *(m.descriptor for m in study.mesh)]
-    if not study.mesh:
-        fields.append(study.abstract_text)
-    return any(_word_pattern(t).search(f) for t in condition.text for f in fields if f)
+    pattern = _condition_pattern(condition)
+    if pattern is None:
+        return False
+    text = _fields_text(study) if text is None else text
+    low = lowered(text) if low is None else low
+    if not any(word in low for word in _first_words(condition)):
+        return False  # a substring test is far cheaper than the search it spares
+    return pattern.search(text) is not None
 
 
 def classify_conditions(study: Study, query: Query) -> tuple[str, ...]:
     """Ids of the query's conditions this study is about, in the query's order."""
-    return tuple(c.id for c in query.conditions if condition_matches(study, c))
+    text = _fields_text(study)
+    low = lowered(text)
+    return tuple(c.id for c in query.conditions if condition_matches(study, c, text, low))
 
 
 # --- participants and route -----------------------------------------------------------------
@@ -150,10 +190,9 @@ def classify_agent(study: Study) -> str:
     a way that stands alone ("S-ketamine" contains "ketamine", so that is checked first).
     """
     text = f"{study.title} {study.abstract_text} {' '.join(study.keywords)}"
-    s_form = bool(_ESKETAMINE.search(text)) or any(
-        m.descriptor.lower() in _ESKETAMINE_MESH for m in study.mesh
-    )
-    racemic_text = _ESKETAMINE.sub(" ", text)
+    named = _ESKETAMINE.search(text) is not None
+    s_form = named or any(m.descriptor.lower() in _ESKETAMINE_MESH for m in study.mesh)
+    racemic_text = _ESKETAMINE.sub(" ", text) if named else text
     racemic = bool(_RACEMIC.search(racemic_text)) or (
         not s_form and any(m.descriptor == "Ketamine" for m in study.mesh)
     )

@@ -13,6 +13,9 @@ import io
 import json
 import os
 import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any, BinaryIO, TextIO
 
@@ -21,9 +24,16 @@ from markupsafe import escape
 
 from evidence.classify import LEVELS
 from evidence.errors import ConfigError, OutputError
-from evidence.references import Review, to_bibtex, to_csl_json, to_nbib, to_ris
+from evidence.references import (
+    Review,
+    bibtex_records,
+    csl_items,
+    nbib_records,
+    ris_records,
+)
+from evidence.render import write_content
 from evidence.routes import ROUTE_LABELS
-from evidence.spreadsheet import to_xlsx, topic_flows
+from evidence.spreadsheet import to_xlsx, topic_flows, xlsx_elsewhere
 from evidence.study import doi_url, pmc_url
 from evidence.tabulate import EXCLUSIONS, OTHER
 from evidence.view import View
@@ -66,20 +76,9 @@ BOM = "\ufeff"  # Excel reads a CSV as UTF-8 only when it starts with one
 def export_text(view: View, fmt: str) -> str:
     """One text export of the view's studies (a CSV without its byte-order mark); `fmt` is a
     key of EXPORT_FILES other than the binary "xlsx"."""
-    if fmt == "csv":
-        out = io.StringIO()
-        write_csv(labelled_table(view), out)
-        return out.getvalue()
-    if fmt == "json":
-        return _json_text(cms_json(view))
-    writers = {"ris": to_ris, "bibtex": to_bibtex, "nbib": to_nbib}
-    if fmt in writers:
-        return writers[fmt](view.studies(), note=view.note, reviews=reviews(view))
-    if fmt == "csl-json":
-        return _json_text(to_csl_json(view.studies(), note=view.note, reviews=reviews(view)))
     if fmt == "xlsx":
         raise ConfigError("xlsx is a binary format: write it to a file (-o studies.xlsx)")
-    raise ConfigError(f"unknown export format {fmt!r}; choose one of {', '.join(EXPORT_FILES)}")
+    return "".join(str(part) for part in export_parts(view, fmt, bom=False))
 
 
 def export_file(view: View, fmt: str, *, bom: bool = True) -> str | bytes:
@@ -87,12 +86,28 @@ def export_file(view: View, fmt: str, *, bom: bool = True) -> str | bytes:
     `bom` is false: Excel needs it to read UTF-8, and the csv module reads it with
     encoding="utf-8-sig"), or the bytes of the .xlsx workbook."""
     if fmt == "xlsx":
-        flows = topic_flows(view.flows(), [(q.id, q.title) for q in view.queries])
-        return to_xlsx(
-            labelled_table(view), CSV_COLUMNS, flows, note=view.note, data_date=view.data_date()
-        )
-    text = export_text(view, fmt)
-    return BOM + text if fmt == "csv" and bom else text
+        return _xlsx(view)
+    return "".join(str(part) for part in export_parts(view, fmt, bom=bom))
+
+
+def export_parts(view: View, fmt: str, *, bom: bool = True) -> Iterator[str | bytes]:
+    """One export as consecutive pieces of its file, made as they are written: a record at
+    a time (the CSV a block of rows at a time), so no export is ever whole in memory; the
+    .xlsx workbook is one piece of bytes. An unknown `fmt` raises ConfigError at once,
+    before anything is written."""
+    if fmt == "csv":
+        return _csv_parts(labelled_table(view), bom=bom)
+    if fmt == "json":
+        return _json_object(_cms_head(view), "studies", cms_records(view))
+    if fmt == "xlsx":
+        return _lazy(_xlsx, view)
+    writers = {"ris": ris_records, "bibtex": bibtex_records, "nbib": nbib_records}
+    if fmt in writers:
+        return _joined(writers[fmt](view.studies(), note=view.note, reviews=reviews(view)), "\n")
+    if fmt == "csl-json":
+        items = csl_items(view.studies(), note=view.note, reviews=reviews(view))
+        return _json_array(items, level=0, last="\n")
+    raise ConfigError(f"unknown export format {fmt!r}; choose one of {', '.join(EXPORT_FILES)}")
 
 
 def export(
@@ -104,40 +119,143 @@ def export(
     bom: bool = True,
 ) -> None:
     """Write one export to `out`, or to `path` atomically (a temporary file beside it, renamed
-    into place: a failure leaves no half-written file and any earlier file as it was)."""
-    content = export_file(view, fmt, bom=bom)
-    data = content.encode("utf-8") if isinstance(content, str) else content
+    into place: a failure leaves no half-written file and any earlier file as it was); either
+    way a record at a time, never the whole export in memory."""
+    parts = export_parts(view, fmt, bom=bom)
     if path is None:
         if out is None:
             raise ValueError("export needs `out` or `path`")
-        out.write(data)
+        write_content(out, parts)
         return
     tmp = ""
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            write_content(fh, parts)
         os.replace(tmp, path)
+        tmp = ""
     except OSError as exc:
-        if tmp:
+        raise OutputError(f"{path}: cannot write the export: {exc.strerror or exc}") from exc
+    finally:
+        if tmp:  # a failure midway (disk full, a bad record) leaves no half-written file
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
-        raise OutputError(f"{path}: cannot write the export: {exc.strerror or exc}") from exc
 
 
-def _json_text(data: object) -> str:
-    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+def _lazy(make: Callable[[View], bytes], view: View) -> Iterator[bytes]:
+    yield make(view)  # made when the file is written, not when the build lists its files
+
+
+def _xlsx(view: View) -> bytes:
+    flows = topic_flows(view.flows(), [(q.id, q.title) for q in view.queries])
+    return to_xlsx(
+        labelled_table(view), CSV_COLUMNS, flows, note=view.note, data_date=view.data_date()
+    )
+
+
+# From this many studies a build makes the workbook in a worker process, on the machine's
+# other core, while it writes the rest (the workbook was a sixth of a build); below it, the
+# worker's start would cost more than it saves.
+WORKER_STUDIES = 2000
+
+
+@contextmanager
+def workbook_elsewhere(view: View) -> Iterator[Iterable[bytes]]:
+    """The .xlsx export as one lazy piece: made by a worker process started now when the
+    view has WORKER_STUDIES studies or more and the machine more than one core (see
+    spreadsheet.xlsx_elsewhere), else in this process when the piece is asked for."""
+    if len(view.records()) < WORKER_STUDIES or (os.cpu_count() or 1) < 2:
+        yield _lazy(_xlsx, view)
+        return
+    flows = topic_flows(view.flows(), [(q.id, q.title) for q in view.queries])
+    table = labelled_table(view).reindex(columns=CSV_COLUMNS)  # only what the sheet shows
+    with xlsx_elsewhere(
+        table, CSV_COLUMNS, flows, note=view.note, data_date=view.data_date()
+    ) as workbook:
+        yield workbook
+
+
+def _joined(parts: Iterable[str], separator: str) -> Iterator[str]:
+    """separator.join(parts), a piece at a time."""
+    for i, part in enumerate(parts):
+        yield part if i == 0 else separator + part
+
+
+def _json_array(items: Iterable[object], *, level: int, last: str = "") -> Iterator[str]:
+    """json.dumps(list(items), ensure_ascii=False, indent=2) nested `level` deep, an item at
+    a time (the same text), then `last`."""
+    pad = "  " * (level + 1)
+    opened = False
+    for item in items:
+        yield (",\n" if opened else "[\n") + pad + _indented(item, pad)
+        opened = True
+    yield ("\n" + "  " * level + "]" if opened else "[]") + last
+
+
+def _json_object(head: dict[str, Any], key: str, items: Iterable[object]) -> Iterator[str]:
+    """json.dumps({**head, key: list(items)}, ensure_ascii=False, indent=2) and a newline,
+    the list an item at a time."""
+    whole = json.dumps({**head, key: None}, ensure_ascii=False, indent=2)
+    cut = whole.rindex("null")
+    yield whole[:cut]
+    yield from _json_array(items, level=1, last=whole[cut + len("null") :] + "\n")
+
+
+def _indented(value: object, pad: str) -> str:
+    """json.dumps(value, ensure_ascii=False, indent=2) for a value starting at indentation
+    `pad`: the same text, made without the json module's pure-Python indenting encoder (which
+    was a tenth of a build's time)."""
+    if isinstance(value, str):
+        return _string(value)
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return int.__repr__(value)
+    inner = pad + "  "
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        if all(isinstance(k, str) for k in value):
+            body = (",\n" + inner).join(
+                _string(k) + ": " + _indented(v, inner) for k, v in value.items()
+            )
+            return "{\n" + inner + body + "\n" + pad + "}"
+    elif isinstance(value, (list, tuple)):
+        if not value:
+            return "[]"
+        body = (",\n" + inner).join(_indented(v, inner) for v in value)
+        return "[\n" + inner + body + "\n" + pad + "]"
+    # Anything else (floats, other keys) as the json module writes it.
+    return json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n" + pad)
+
+
+_string = encode_basestring
 
 
 def cms_json(view: View) -> dict[str, Any]:
     """The evidence table for a headless CMS: provenance, then one object per study."""
-    table = view.table()
+    return {**_cms_head(view), "studies": list(cms_records(view))}
+
+
+def _cms_head(view: View) -> dict[str, Any]:
+    return {
+        "origin": view.origin,
+        "sample": view.sample is not None,
+        "notice": view.note or None,
+        "data_date": view.data_date().isoformat(),
+        "citation_style": view.style,
+    }
+
+
+def cms_records(view: View) -> Iterator[dict[str, Any]]:
+    """The CMS object of each study of the evidence table, one at a time."""
     studies = {s.pmid: s for s in view.studies()}
     levels = {lv.rank: lv.label for lv in LEVELS}
-    records = []
-    for r in table.to_dict("records"):
+    for r in view.records():
         s = studies[str(r["pmid"])]
-        records.append(
+        yield (
             {
                 "pmid": s.pmid,
                 "title": s.title,
@@ -172,14 +290,6 @@ def cms_json(view: View) -> dict[str, Any]:
                 },
             }
         )
-    return {
-        "origin": view.origin,
-        "sample": view.sample is not None,
-        "notice": view.note or None,
-        "data_date": view.data_date().isoformat(),
-        "citation_style": view.style,
-        "studies": records,
-    }
 
 
 def reviews(view: View) -> dict[str, Review]:
@@ -193,7 +303,7 @@ def reviews(view: View) -> dict[str, Review]:
             conclusion=str(r["authors_conclusion"] or ""),
             exclusion=EXCLUSIONS.get(str(r["exclusion"]), ""),
         )
-        for r in view.table().to_dict("records")
+        for r in view.records()
     }
 
 
@@ -225,15 +335,28 @@ def labelled_table(view: View) -> pd.DataFrame:
     return table
 
 
-def write_csv(table: pd.DataFrame, out: TextIO) -> None:
-    """The evidence table as CSV, in CSV_COLUMNS' order."""
+_CSV_BLOCK = 1000  # rows converted and written at a time
+
+
+def _csv_parts(table: pd.DataFrame, *, bom: bool) -> Iterator[str]:
+    """The CSV in blocks of rows, the header (after the byte-order mark) with the first."""
+    for start in range(0, max(len(table), 1), _CSV_BLOCK):
+        out = io.StringIO()
+        if bom and not start:
+            out.write(BOM)
+        write_csv(table.iloc[start : start + _CSV_BLOCK], out, header=not start)
+        yield out.getvalue()
+
+
+def write_csv(table: pd.DataFrame, out: TextIO, *, header: bool = True) -> None:
+    """The evidence table as CSV, in CSV_COLUMNS' order (the rows alone without `header`)."""
     frame = table.reindex(columns=CSV_COLUMNS)
     lists = ("topics", "conditions", "publication_types", "notices", "topic_labels")
     for col in [c for c in (*lists, "condition_labels") if c in frame]:
         frame[col] = frame[col].map(lambda v: "; ".join(v) if isinstance(v, (list, tuple)) else v)
     for col in frame.columns:
         frame[col] = frame[col].map(_inert_cell)
-    frame.to_csv(out, index=False, lineterminator="\n")
+    frame.to_csv(out, index=False, lineterminator="\n", header=header)
 
 
 def _inert_cell(value: object) -> object:

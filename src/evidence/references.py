@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from evidence.citations import article_number, expand_pages, locator
@@ -162,8 +162,15 @@ def to_ris(
     studies: Sequence[Study], *, note: str = "", reviews: Mapping[str, Review] | None = None
 ) -> str:
     """RIS (Zotero, EndNote, Mendeley): one TY…ER record per study."""
-    out: list[str] = []
+    return "\n".join(ris_records(studies, note=note, reviews=reviews))
+
+
+def ris_records(
+    studies: Iterable[Study], *, note: str = "", reviews: Mapping[str, Review] | None = None
+) -> Iterator[str]:
+    """The RIS record of each study, one at a time (to_ris joins them with a newline)."""
     for s in studies:
+        out: list[str] = []
         tags: list[tuple[str, str]] = [("TY", _ris_type(s))]
         for a in s.authors:
             given = given_names(a)
@@ -204,8 +211,7 @@ def to_ris(
             if value:
                 out.append(f"{tag}  - {_one_line(value)}")
         out.append("ER  - ")
-        out.append("")
-    return "\n".join(out)
+        yield "\n".join(out) + "\n"
 
 
 def _one_line(text: str) -> str:
@@ -220,10 +226,13 @@ _BIBTEX_ESCAPES = {
 }
 
 
+_BIBTEX_TABLE = str.maketrans(_BIBTEX_ESCAPES)
+
+
 def _bibtex_text(text: str) -> str:
     """Text safe inside a braced BibTeX value: LaTeX specials escaped, UTF-8 kept, and "--"
     kept as two hyphens (LaTeX would print an en dash: PubMed writes "ketamine--a trial")."""
-    escaped = "".join(_BIBTEX_ESCAPES.get(ch, ch) for ch in _one_line(text))
+    escaped = _one_line(text).translate(_BIBTEX_TABLE)
     while "--" in escaped:
         escaped = escaped.replace("--", "-{}-")
     return escaped
@@ -233,9 +242,16 @@ def to_bibtex(
     studies: Sequence[Study], *, note: str = "", reviews: Mapping[str, Review] | None = None
 ) -> str:
     """BibTeX: @article (or @incollection/@book) keyed by PMID."""
-    out: list[str] = []
+    return "\n".join(bibtex_records(studies, note=note, reviews=reviews))
+
+
+def bibtex_records(
+    studies: Iterable[Study], *, note: str = "", reviews: Mapping[str, Review] | None = None
+) -> Iterator[str]:
+    """The note's @comment, then each study's entry, one at a time (to_bibtex joins them
+    with a newline)."""
     if note:
-        out.append(f"@comment{{{_bibtex_text(note)}}}\n")
+        yield f"@comment{{{_bibtex_text(note)}}}\n"
     for s in studies:
         names = []
         for a in s.authors:
@@ -277,8 +293,7 @@ def to_bibtex(
             ("note", _bibtex_text(" ".join(map(_sentence, _all_notes(s, note, reviews))))),
         ]
         body = ",\n".join(f"  {k} = {{{v}}}" for k, v in fields if v)
-        out.append(f"@{kind}{{pmid{s.pmid},\n{body}\n}}\n")
-    return "\n".join(out)
+        yield f"@{kind}{{pmid{s.pmid},\n{body}\n}}\n"
 
 
 def _sentence(text: str) -> str:
@@ -306,7 +321,13 @@ def to_csl_json(
     studies: Sequence[Study], *, note: str = "", reviews: Mapping[str, Review] | None = None
 ) -> list[dict[str, object]]:
     """CSL-JSON items (what citeproc processors, Zotero and pandoc read)."""
-    items: list[dict[str, object]] = []
+    return list(csl_items(studies, note=note, reviews=reviews))
+
+
+def csl_items(
+    studies: Iterable[Study], *, note: str = "", reviews: Mapping[str, Review] | None = None
+) -> Iterator[dict[str, object]]:
+    """The CSL-JSON item of each study, one at a time."""
     for s in studies:
         item: dict[str, object] = {
             "id": f"pmid{s.pmid}",
@@ -349,8 +370,7 @@ def to_csl_json(
             "note": "\n".join(_all_notes(s, note, reviews)),
         }
         item.update({k: v for k, v in optional.items() if v})
-        items.append(item)
-    return items
+        yield item
 
 
 _NBIB_WIDTH = 88  # PubMed wraps MEDLINE lines near here, continuing with six spaces
@@ -360,7 +380,13 @@ def to_nbib(
     studies: Sequence[Study], *, note: str = "", reviews: Mapping[str, Review] | None = None
 ) -> str:
     """MEDLINE/.nbib, the format of PubMed's own "Send to: Citation manager" file."""
-    records: list[str] = []
+    return "\n".join(nbib_records(studies, note=note, reviews=reviews))
+
+
+def nbib_records(
+    studies: Iterable[Study], *, note: str = "", reviews: Mapping[str, Review] | None = None
+) -> Iterator[str]:
+    """The MEDLINE record of each study, one at a time (to_nbib joins them with a newline)."""
     for s in studies:
         tags: list[tuple[str, str]] = [("PMID", s.pmid)]
         tags += [("LA", lang) for lang in s.languages]
@@ -405,8 +431,7 @@ def to_nbib(
             tags.append(("GN", note))
         tags.append(("SO", _nbib_source(s)))
         lines = [_nbib_line(tag, value) for tag, value in tags if value]
-        records.append("\n".join(lines) + "\n")
-    return "\n".join(records)
+        yield "\n".join(lines) + "\n"
 
 
 def _nbib_source(s: Study) -> str:
@@ -418,14 +443,14 @@ def _nbib_source(s: Study) -> str:
     return text
 
 
+# MEDLINE's wrapping, greedy: each line as many words as fit in the width after its six-character
+# tag column ("AB  - " or the continuation's six spaces); a longer word alone on its line.
+_NBIB_LINES = re.compile(rf"(\S{{{_NBIB_WIDTH - 5},}}|.{{1,{_NBIB_WIDTH - 6}}})(?: |$)")
+
+
 def _nbib_line(tag: str, value: str) -> str:
-    words = _one_line(value).split(" ")
-    lines: list[str] = []
-    start = current = f"{tag:<4}- "
-    for word in words:
-        if len(current) + len(word) > _NBIB_WIDTH and current not in (start, "      "):
-            lines.append(current.rstrip())
-            current = "      "
-        current += word + " "
-    lines.append(current.rstrip())
-    return "\n".join(lines)
+    start = f"{tag:<4}- "
+    text = _one_line(value)
+    if len(start) + len(text) <= _NBIB_WIDTH or not text:  # most fields fit on one line
+        return (start + text).rstrip()
+    return start + "\n      ".join(_NBIB_LINES.findall(text))

@@ -18,9 +18,9 @@ import stat
 import sys
 import tempfile
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import jinja2
 import jinja2.bccache
@@ -93,17 +93,46 @@ def environment(project_templates: Path | None) -> jinja2.Environment:
 
 def render_all(env: jinja2.Environment, context: Mapping[str, Any]) -> dict[str, str]:
     """Render every output in memory; a broken template raises TemplateError naming it."""
-    out: dict[str, str] = {}
+    return {name: "".join(parts) for name, parts in render_parts(env, context).items()}
+
+
+def render_parts(env: jinja2.Environment, context: Mapping[str, Any]) -> dict[str, Iterator[str]]:
+    """Every output as pieces rendered while it is written (the full page of 50,000 studies
+    is tens of MB, and several times that while rendered whole). A template that does not
+    compile raises TemplateError here; one that fails while rendering, when its pieces are
+    asked for (the build then fails before anything is published)."""
+    out: dict[str, Iterator[str]] = {}
     for name in OUTPUTS:
         try:
-            out[name] = env.get_template(name).render(**context)
+            template = env.get_template(name)
         except jinja2.TemplateSyntaxError as exc:
             raise TemplateError(f"{exc.filename or exc.name}:{exc.lineno}: {exc.message}") from exc
         except jinja2.TemplateError as exc:
             raise TemplateError(f"{name}: {_template_line(exc, name)}{exc}") from exc
-        except ValueError as exc:  # a filter refused a value (a link from a bad identifier)
-            raise TemplateError(f"{name}: {_template_line(exc, name)}{exc}") from exc
+        out[name] = _rendered(template, name, context)
     return out
+
+
+_PIECE = 1 << 16  # characters: Jinja's many small pieces, gathered
+
+
+def _rendered(template: jinja2.Template, name: str, context: Mapping[str, Any]) -> Iterator[str]:
+    pieces: list[str] = []
+    size = 0
+    try:
+        for piece in template.generate(**context):
+            pieces.append(piece)
+            size += len(piece)
+            if size >= _PIECE:
+                yield "".join(pieces)
+                pieces, size = [], 0
+    except jinja2.TemplateSyntaxError as exc:  # an included template that does not compile
+        raise TemplateError(f"{exc.filename or exc.name}:{exc.lineno}: {exc.message}") from exc
+    except jinja2.TemplateError as exc:
+        raise TemplateError(f"{name}: {_template_line(exc, name)}{exc}") from exc
+    except ValueError as exc:  # a filter refused a value (a link from a bad identifier)
+        raise TemplateError(f"{name}: {_template_line(exc, name)}{exc}") from exc
+    yield "".join(pieces)
 
 
 def _template_line(exc: BaseException, name: str) -> str:
@@ -116,7 +145,12 @@ def _template_line(exc: BaseException, name: str) -> str:
     return f"line {line}: " if line else ""
 
 
-def write_all(directory: Path, files: Mapping[str, str | bytes]) -> list[Path]:
+# A file of a build: its text or bytes, or its pieces in order (an export made record by
+# record while it is written, never whole in memory).
+Content = str | bytes | Iterable[str | bytes]
+
+
+def write_all(directory: Path, files: Mapping[str, Content]) -> list[Path]:
     """Publish every file together or none: readers see the whole old set or the whole new
     one, even if the process is killed midway.
 
@@ -162,17 +196,39 @@ def write_all(directory: Path, files: Mapping[str, str | bytes]) -> list[Path]:
         raise OutputError(
             f"{where}: cannot write the reports ({_why(exc)}); the previous reports are unchanged"
         ) from exc
+    except BaseException:  # a file whose pieces failed while written: nothing is switched
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     _fsync_dir(directory.parent)
     shutil.rmtree(staging, ignore_errors=True)  # the old reports, now under the staging name
     return [directory / name for name in files]
 
 
-def _write_synced(path: Path, text: str | bytes) -> None:
+def _write_synced(path: Path, content: Content) -> None:
     with path.open("xb") as fh:  # text as UTF-8, "\n" line ends as written
         os.fchmod(fh.fileno(), 0o644)  # reports are meant to be published
-        fh.write(text.encode("utf-8") if isinstance(text, str) else text)
+        write_content(fh, content)
         fh.flush()
         os.fsync(fh.fileno())
+
+
+def write_content(fh: BinaryIO, content: Content) -> None:
+    """A file's content written to `fh`: text as UTF-8, pieces in turn as they are made."""
+    if isinstance(content, (str, bytes)):
+        content = (content,)
+    pending: list[bytes] = []
+    size = 0
+    for part in content:  # gathered into writes of about a megabyte
+        data = part.encode("utf-8") if isinstance(part, str) else part
+        pending.append(data)
+        size += len(data)
+        if size >= _WRITE_SIZE:
+            fh.write(b"".join(pending))
+            pending, size = [], 0
+    fh.write(b"".join(pending))
+
+
+_WRITE_SIZE = 1 << 20
 
 
 def _link_into(entry: Path, target: Path) -> None:
@@ -222,7 +278,7 @@ def _swap(a: Path, b: Path) -> None:
         raise OSError(code, os.strerror(code), str(b))
 
 
-def _write_one_by_one(directory: Path, files: Mapping[str, str | bytes]) -> list[Path]:
+def _write_one_by_one(directory: Path, files: Mapping[str, Content]) -> list[Path]:
     """Each file written beside its target and synced, then all renamed into place; the old
     files are kept as hard links until every rename succeeded, so a failure puts them back."""
     staged: list[tuple[Path, Path]] = []
@@ -235,7 +291,7 @@ def _write_one_by_one(directory: Path, files: Mapping[str, str | bytes]) -> list
             staged.append((Path(tmp_name), target))
             os.fchmod(fd, 0o644)  # mkstemp makes 0600; reports are meant to be published
             with os.fdopen(fd, "wb") as fh:  # text as UTF-8, "\n" line ends as written
-                fh.write(text.encode("utf-8") if isinstance(text, str) else text)
+                write_content(fh, text)
                 fh.flush()
                 os.fsync(fh.fileno())
         for _, target in staged:

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from evidence.chart import inline_svg, studies_by_year_svg, year_counts
-from evidence.citations import STYLE_LABELS, cite, cite_html
+from evidence.citations import STYLE_LABELS
 from evidence.classify import DESIGN_LABELS, LEVELS
 from evidence.findings import authors_conclusion
 from evidence.page import page_values
@@ -51,7 +51,7 @@ def report_context(view: View) -> dict[str, Any]:
     included: set[str] = set()
     for q in view.queries:
         placed = view.placed.get(q.id, [])
-        entries = [_entry(q, p, style, shorts) for p in placed if p.included]
+        entries = [_entry(q, p, view, shorts) for p in placed if p.included]
         included.update(e["pmid"] for e in entries)
         conditions = []
         for c in (*q.conditions, None):
@@ -72,7 +72,7 @@ def report_context(view: View) -> dict[str, Any]:
             for lv in LEVELS
         ]
         left_out = {
-            key: [_entry(q, p, style, shorts) for p in placed if p.exclusion == key]
+            key: [_entry(q, p, view, shorts) for p in placed if p.exclusion == key]
             for key in EXCLUSIONS
         }
         excluded = [
@@ -135,7 +135,7 @@ def _fragment(view: View, shorts: Mapping[str, str]) -> dict[str, Any]:
         q = chosen.query
         entries = []
         for p in chosen.studies:
-            entry = _entry(q, p, view.style, shorts)
+            entry = _entry(q, p, view, shorts)
             entry["cite_parts"] = citation_parts(p.study, entry["citation_html"])
             entry["cite_text_parts"] = citation_text_parts(p.study, entry["citation"])
             entries.append(entry)
@@ -201,12 +201,12 @@ def selection_text(publish: Publish) -> str:
 
 
 def _chart(view: View) -> dict[str, Any]:
-    table = view.table()
-    table = table[table["exclusion"] == ""]  # the evidence: included studies only
     labels = {lv.rank: lv.label for lv in LEVELS}
     rows = [
-        (None if pd.isna(y) else int(y), labels.get(int(lv), str(lv)))
-        for y, lv in zip(table["year"], table["evidence_level"], strict=True)
+        (None if pd.isna(r["year"]) else int(r["year"]), labels.get(int(lv), str(lv)))
+        for r in view.records()
+        if r["exclusion"] == ""  # the evidence: included studies only
+        for lv in (r["evidence_level"],)
     ]
     data = year_counts(rows, [lv.label for lv in LEVELS])
     sample = view.sample is not None
@@ -230,16 +230,16 @@ def _feed(view: View, data_date: date) -> dict[str, Any]:
     """The Atom feed: new and newly retracted studies first, one entry per study with a
     stable id. A study found retracted by a refresh is re-dated to that refresh, so readers
     see its entry as updated; retracted and excluded studies say so in title and summary."""
-    table = view.table()
     studies = {s.pmid: s for s in view.studies()}
     retracted_at: dict[str, str] = {}
     for q in view.queries:
         for run in view.announced.get(q.id, ()):
             for pmid in run.changes.retracted:
                 retracted_at[pmid] = run.finished_at
-    records = table.to_dict("records")
-    for r in records:
-        r["updated"] = retracted_at.get(str(r["pmid"]), str(r["first_seen"]))
+    records = [
+        {**r, "updated": retracted_at.get(str(r["pmid"]), str(r["first_seen"]))}
+        for r in view.records()
+    ]
     # Newest first: by when first seen (or re-dated), then by PMID as a number (as text,
     # "9999999" would sort after "10000000").
     rows = sorted(records, key=lambda r: (r["updated"], int(r["pmid"])), reverse=True)
@@ -319,15 +319,16 @@ def _letters(i: int) -> str:
     return chr(97 + i) if i < 26 else _letters(i // 26 - 1) + chr(97 + i % 26)
 
 
-def _entry(query: Query, p: Placed, style: str, shorts: Mapping[str, str]) -> dict[str, Any]:
+def _entry(query: Query, p: Placed, view: View, shorts: Mapping[str, str]) -> dict[str, Any]:
     s, t = p.study, p.tags
     labels = {c.id: c.label for c in query.conditions}
+    citation, citation_html = view.citation(s.pmid)  # made once, with the evidence table
     return {
         "pmid": s.pmid,
         "anchor": f"ev-{query.id}-{s.pmid}",
         "short": shorts[s.pmid],
-        "citation": cite(s, style),
-        "citation_html": cite_html(s, style),
+        "citation": citation,
+        "citation_html": citation_html,
         "design": t.design,
         "design_label": DESIGN_LABELS.get(t.design, t.design),
         "evidence_level": t.evidence_level,

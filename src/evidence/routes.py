@@ -26,25 +26,39 @@ ROUTE_LABELS: dict[str, str] = {
     "topical": "topical",
     "mixed": "several routes",
 }
-# The text rules for each route a record can state (more than one is "mixed").
-_ROUTES: tuple[tuple[str, re.Pattern[str], frozenset[str]], ...] = (
+# The text rules for each route a record can state (more than one is "mixed"), each with
+# the words one of which any match contains (see `_could_hold`).
+_ROUTES: tuple[tuple[str, re.Pattern[str], frozenset[str], tuple[str, ...]], ...] = (
     (
         "intranasal",
         _rx(r"intranasal|nasal spray|\bnasal\b"),
         frozenset({"Administration, Intranasal"}),
+        ("nasal",),
     ),
     (
         "iv",
         _rx(r"intravenous|\binfusions?\b"),
         frozenset({"Infusions, Intravenous", "Administration, Intravenous"}),
+        ("intravenous", "infusion"),
     ),
-    ("intramuscular", _rx(r"intramuscular"), frozenset({"Injections, Intramuscular"})),
-    ("subcutaneous", _rx(r"subcutaneous"), frozenset({"Injections, Subcutaneous"})),
-    ("oral", _rx(r"\boral(?:ly)?\b"), frozenset({"Administration, Oral"})),
+    (
+        "intramuscular",
+        _rx(r"intramuscular"),
+        frozenset({"Injections, Intramuscular"}),
+        ("intramuscular",),
+    ),
+    (
+        "subcutaneous",
+        _rx(r"subcutaneous"),
+        frozenset({"Injections, Subcutaneous"}),
+        ("subcutaneous",),
+    ),
+    ("oral", _rx(r"\boral(?:ly)?\b"), frozenset({"Administration, Oral"}), ("oral",)),
     (
         "topical",
         _rx(r"topical|\bcream\b|\bgel\b|ointment"),
         frozenset({"Administration, Topical", "Administration, Cutaneous"}),
+        ("topical", "cream", "gel", "ointment"),
     ),
 )
 
@@ -60,8 +74,8 @@ def _abbreviation(forms: str, bare: str = "") -> re.Pattern[str]:
 # "IV", "I.V.", "i.v." and "iv" as a route, but not the Roman numeral of "phase IV", "type IV",
 # "DSM-IV", "grade III/IV" or "level of evidence: IV", nor a list item "iv)".
 _ABBREVIATIONS = (
-    ("iv", _abbreviation(r"IV|I\.V\.?|i\.v\.?", bare="iv")),
-    ("intramuscular", _abbreviation(r"IM|I\.M\.?|i\.m\.?")),
+    ("iv", _abbreviation(r"IV|I\.V\.?|i\.v\.?", bare="iv"), ("iv", "i.v")),
+    ("intramuscular", _abbreviation(r"IM|I\.M\.?|i\.m\.?"), ("im", "i.m")),
 )
 _NUMERAL_BEFORE = _rx(
     r"(?:\b(?:phase|type|grade|class|stage|level|schedule|part|factor|category|DSM|evidence)"
@@ -76,15 +90,38 @@ def _abbreviated(pattern: re.Pattern[str], text: str) -> bool:
     )
 
 
+# The only characters other than ASCII letters that a case-insensitive pattern matches to an
+# ASCII letter (Unicode's case rules): mapped to it, a lower-cased text holds every word that
+# a pattern's match contains.
+_ASCII_LOOKALIKES = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
+
+
+def lowered(text: str) -> str:
+    """The text in lower case for `_could_hold`-style checks: a pattern can match only where
+    one of its words is a substring of this (a substring test is far cheaper than a search)."""
+    return (text if text.isascii() else text.translate(_ASCII_LOOKALIKES)).lower()
+
+
+def _could_hold(low: str, words: tuple[str, ...]) -> bool:
+    return any(word in low for word in words)
+
+
 def classify_route(study: Study) -> str:
     """Route of administration ('iv', 'intranasal', …, 'mixed'), or '' when not stated."""
     mesh = {m.descriptor for m in study.mesh}
     text = f"{study.title} {study.abstract_text}"
-    abbreviated = {name for name, pattern in _ABBREVIATIONS if _abbreviated(pattern, text)}
+    low = lowered(text)  # patterns run only where their words are (most abstracts name few)
+    abbreviated = {
+        name
+        for name, pattern, words in _ABBREVIATIONS
+        if _could_hold(low, words) and _abbreviated(pattern, text)
+    }
     found = [
         name
-        for name, pattern, headings in _ROUTES
-        if mesh & headings or name in abbreviated or pattern.search(text)
+        for name, pattern, headings, words in _ROUTES
+        if mesh & headings
+        or name in abbreviated
+        or (_could_hold(low, words) and pattern.search(text))
     ]
     if len(found) > 1:
         return "mixed"

@@ -203,16 +203,32 @@ class Store:
 
     def studies(self) -> dict[str, Study]:
         """Every study in some query's latest successful search and not deleted, by PMID."""
+        return self.studies_and_digests()[0]
+
+    def studies_and_digests(self) -> tuple[dict[str, Study], dict[str, str]]:
+        """studies(), and a digest of each one's stored record by PMID (what its grading is
+        kept under: a revised record has another)."""
         rows = self._read(
             "SELECT s.record FROM studies s WHERE s.deleted_at IS NULL "
             f"AND EXISTS (SELECT 1 FROM hits h WHERE h.pmid = s.pmid AND {_CURRENT}) "
             "ORDER BY s.pmid"
         )
-        out = {}
+        out, digests = {}, {}
         for (record,) in rows:
             study = self._study(record)
             out[study.pmid] = study
-        return out
+            digests[study.pmid] = hashlib.blake2b(record.encode(), digest_size=16).hexdigest()
+        return out, digests
+
+    def grades(self) -> dict[tuple[str, str], tuple[str, str]]:
+        """The kept gradings: (key, tags as JSON) by (query id, PMID)."""
+        rows = self._read("SELECT query_id, pmid, key, tags FROM grades")
+        return {(q, p): (k, t) for q, p, k, t in rows}
+
+    def save_grades(self, rows: Iterable[tuple[str, str, str, str]]) -> None:
+        """Keep gradings: (query id, PMID, key, tags as JSON), replacing older ones."""
+        with self.transaction() as db:
+            db.executemany("INSERT OR REPLACE INTO grades VALUES (?, ?, ?, ?)", rows)
 
     def hits(self) -> list[Hit]:
         """Which query found which study: those in each query's latest successful search."""

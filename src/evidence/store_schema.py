@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 SCHEMA = """
 CREATE TABLE studies (
@@ -57,6 +57,13 @@ CREATE TABLE published (           -- the last build written into reports/ from 
     digest TEXT NOT NULL,          -- of everything the build read
     files TEXT NOT NULL,           -- {name: [size, mtime_ns]} of the files it wrote, as JSON
     built_at TEXT NOT NULL
+);
+CREATE TABLE grades (               -- each study's grading in a topic, kept to be reused
+    query_id TEXT NOT NULL,
+    pmid TEXT NOT NULL,
+    key TEXT NOT NULL,             -- of the record, the query and the grading code it read
+    tags TEXT NOT NULL,            -- the grading, as JSON
+    PRIMARY KEY (query_id, pmid)
 );
 CREATE INDEX hits_pmid ON hits(pmid);
 CREATE INDEX runs_query ON runs(query_id, id);
@@ -108,6 +115,14 @@ def _v4_to_v5(db: sqlite3.Connection) -> None:
     )
 
 
+def _v5_to_v6(db: sqlite3.Connection) -> None:
+    """The store keeps each study's grading, so a build grades only what changed."""
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS grades (query_id TEXT NOT NULL, pmid TEXT NOT NULL, "
+        "key TEXT NOT NULL, tags TEXT NOT NULL, PRIMARY KEY (query_id, pmid))"
+    )
+
+
 def _add_published_at(db: sqlite3.Connection) -> None:
     columns = {row[1] for row in db.execute("PRAGMA table_info(runs)")}
     if "published_at" not in columns:
@@ -121,4 +136,5 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     2: _v2_to_v3,
     3: _v3_to_v4,
     4: _v4_to_v5,
+    5: _v5_to_v6,
 }

@@ -3,7 +3,7 @@ and the PRISMA-style flow (identified, duplicates, excluded, included)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -68,11 +68,13 @@ def place(
     queries: Sequence[Query],
     curation: Curation,
     new_since: Mapping[str, str] | None = None,
+    grade: Callable[[Study, Query], Tags] = classify,
 ) -> dict[str, list[Placed]]:
     """Each query's studies with their tags (classification, then curation), by query id.
 
     `new_since` gives, per query, when its previous successful refresh finished: studies
     first seen after it are marked new. A query with no previous refresh marks none.
+    `grade` classifies a study in a topic (a `grades.Grader` reuses kept gradings).
     """
     by_id = {q.id: q for q in queries}
     out: dict[str, list[Placed]] = {q.id: [] for q in queries}
@@ -82,7 +84,7 @@ def place(
         study = studies.get(hit.pmid)
         if query is None or study is None:
             continue  # a query file since removed, or a deleted record
-        tags = apply(classify(study, query), curation.get(study.pmid), query)
+        tags = apply(grade(study, query), curation.get(study.pmid), query)
         previous = since.get(query.id, "")
         out[query.id].append(
             Placed(

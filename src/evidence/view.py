@@ -15,9 +15,11 @@ from datetime import date
 from typing import Any
 
 import pandas as pd
+from markupsafe import Markup
 
 from evidence.curation import Curation, entries_from, load_curation, merge
 from evidence.errors import ConfigError
+from evidence.grades import Grader
 from evidence.queries import Query, load_queries
 from evidence.runs import CHANGE_KINDS, Changes, Run
 from evidence.settings import Publish, Settings
@@ -74,6 +76,13 @@ class View:
     # The evidence table: a build reads it for the page, the chart, the feed and six exports,
     # and each costs a citation per study, so it is made once, in the view's one style.
     _table: list[pd.DataFrame] = field(default_factory=list, compare=False, repr=False)
+    # The table's rows as dicts, each study once, and the citations by PMID: the page, the
+    # feed and the exports all read them, so each is made once per build (not once a reader).
+    _records: list[list[dict[str, Any]]] = field(default_factory=list, compare=False, repr=False)
+    _studies: list[list[Study]] = field(default_factory=list, compare=False, repr=False)
+    _citations: list[dict[str, tuple[str, Markup]]] = field(
+        default_factory=list, compare=False, repr=False
+    )
 
     @property
     def note(self) -> str:
@@ -82,14 +91,37 @@ class View:
 
     def table(self) -> pd.DataFrame:
         """The evidence table in the view's style (a copy: callers may filter or add columns)."""
+        return self._evidence_table().copy()
+
+    def _evidence_table(self) -> pd.DataFrame:
         if not self._table:
             self._table.append(evidence_table(self.placed, self.queries, self.origin, self.style))
-        return self._table[0].copy()
+        return self._table[0]
+
+    def records(self) -> list[dict[str, Any]]:
+        """The evidence table's rows as dicts, in its order, made once per View: shared by
+        every reader, so a caller copies a row before changing it."""
+        if not self._records:
+            rows: list[dict[str, Any]] = self._evidence_table().to_dict("records")  # type: ignore[assignment]
+            self._records.append(rows)
+        return self._records[0]
 
     def studies(self) -> list[Study]:
-        """Each study once, in the evidence table's order."""
-        by_pmid = {p.study.pmid: p.study for placed in self.placed.values() for p in placed}
-        return [by_pmid[str(pmid)] for pmid in self.table()["pmid"]]
+        """Each study once, in the evidence table's order (a new list each call)."""
+        if not self._studies:
+            by_pmid = {p.study.pmid: p.study for placed in self.placed.values() for p in placed}
+            self._studies.append([by_pmid[str(r["pmid"])] for r in self.records()])
+        return list(self._studies[0])
+
+    def citation(self, pmid: str) -> tuple[str, Markup]:
+        """A study's citation in the view's style, as text and as HTML (made once, with the
+        evidence table)."""
+        if not self._citations:
+            rows = self.records()
+            self._citations.append(
+                {str(r["pmid"]): (str(r["citation"]), Markup(r["citation_html"])) for r in rows}
+            )
+        return self._citations[0][pmid]
 
     def data_date(self) -> date:
         """The date the reports can vouch for: the sample's compilation, or the oldest topic's
@@ -241,12 +273,17 @@ def load_view(
     *,
     queries: list[Query] | None = None,
     curation: Curation | None = None,
+    keep_grades: bool = False,
 ) -> View:
     """Load everything a build reads, once. A refresh passes the store it holds open and the
-    queries and curation it already loaded."""
+    queries and curation it already loaded. Kept gradings are reused where nothing they read
+    changed (evidence.grades); `keep_grades` (a build, under the project lock) keeps the new
+    ones in the store."""
     if store is None:
         with open_store(settings, origin) as own:
-            return load_view(settings, origin, own, queries=queries, curation=curation)
+            return load_view(
+                settings, origin, own, queries=queries, curation=curation, keep_grades=keep_grades
+            )
     if queries is None:
         queries = load_queries(settings.queries_dir)
     sample = SampleSource() if origin == ORIGIN_SAMPLE else None
@@ -268,7 +305,11 @@ def load_view(
         announced[q.id] = tuple(shown)
         if before is not None:
             previous[q.id] = before.finished_at
-    placed = place(store.studies(), hits, queries, curation, new_since=previous)
+    studies, digests = store.studies_and_digests()
+    grader = Grader(store.grades(), digests)
+    placed = place(studies, hits, queries, curation, new_since=previous, grade=grader)
+    if keep_grades and grader.fresh:
+        store.save_grades(grader.fresh)
     return View(
         origin=origin,
         style=settings.style,
