@@ -22,7 +22,9 @@ from evidence.queries import Query
 from evidence.study import Study, Tags
 
 # The modules whose code decides a grading: the rules, and the reading of a stored record.
-GRADING_CODE = ("classify", "designs", "participants", "routes", "queries", "study")
+GRADING_CODE = (
+    *("classify", "designs", "designs_text", "participants", "routes", "queries", "study"),
+)
 
 
 @cache
@@ -60,12 +62,13 @@ def tags_json(tags: Tags) -> str:
             tags.route,
             tags.agent,
             tags.preclinical,
+            tags.design_basis,
         ]
     )
 
 
 def tags_from_json(text: str) -> Tags:
-    design, level, conditions, participants, route, agent, preclinical = json.loads(text)
+    design, level, conditions, participants, route, agent, preclinical, basis = json.loads(text)
     return Tags(
         design=design,
         evidence_level=level,
@@ -74,6 +77,7 @@ def tags_from_json(text: str) -> Tags:
         route=route,
         agent=agent,
         preclinical=preclinical,
+        design_basis=basis,
     )
 
 
