@@ -369,3 +369,17 @@ def test_molecular_work_told_as_a_finding_is_preclinical(abstract: str) -> None:
 )
 def test_molecular_words_without_a_bench_finding_are_not_preclinical(abstract: str) -> None:
     assert design(study("Genes", abstract)) != "preclinical"
+
+
+# Typed "Case Reports" and "Review": "We describe an adult patient with … (and a review of the
+# literature)", "A case of air embolism … plus a review of previously reported cases".
+def test_a_case_report_with_a_literature_review_is_a_case_report() -> None:
+    both = ("Case Reports", "Journal Article", "Review")
+    record = study("Cement leakage after vertebroplasty", "We describe a woman with leakage.", both)
+    assert design(record) == "case_report"
+    series = study("Complications of vertebroplasty: report of seven cases", "", both)
+    assert design(series) == "case_series"
+    # A review indexed without a case stays a review; a synthesis stays a synthesis.
+    assert design(study("Cement leakage", "", ("Journal Article", "Review"))) == "review"
+    title = "Cement leakage: a systematic review of case reports"
+    assert design(study(title, "", both)) == "systematic_review"

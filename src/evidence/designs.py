@@ -235,11 +235,15 @@ def design_call(study: Study) -> DesignCall:
         # PubMed had no "Systematic Review" type before 2019, and records awaiting indexing
         # carry only the publisher's "Review": the title, then the abstract, tell.
         synthesis = TEXT_RULES[1:3]
-        return (
-            _text_call((("title", study.title),), synthesis)
-            or _text_call((("abstract", study.abstract_text),), SYNTHESIS_ABSTRACT_RULES)
-            or DesignCall("review", 'publication type "Review"')
+        call = _text_call((("title", study.title),), synthesis) or _text_call(
+            (("abstract", study.abstract_text),), SYNTHESIS_ABSTRACT_RULES
         )
+        if call:
+            return call
+        # "A case report and review of the literature" is indexed both Case Reports and
+        # Review: what it reports is the case; the review is of the cases before it.
+        if "Case Reports" not in types:
+            return DesignCall("review", 'publication type "Review"')
     if not types & STUDY_TYPES and not any(h in mesh for h, _ in _MESH_DESIGNS):
         whole = f"{study.title} {study.abstract_text}"
         review = REVIEW_SELF.search(whole)
