@@ -383,3 +383,17 @@ def test_a_case_report_with_a_literature_review_is_a_case_report() -> None:
     assert design(study("Cement leakage", "", ("Journal Article", "Review"))) == "review"
     title = "Cement leakage: a systematic review of case reports"
     assert design(study(title, "", both)) == "systematic_review"
+
+
+# Indexed Humans, Adult, Animals, Mice, Cell Line, Disease Models, Animal: "miR-15a is
+# increased in the plasma of diabetic patients … By culturing rat pancreatic cells …": the
+# people are where the blood came from; the work is on animals and cells.
+def test_animals_and_bench_headings_make_laboratory_work_beside_people() -> None:
+    mesh = ("Adult", "Animals", "Cell Line", "Humans", "Mice", "Middle Aged")
+    record = study("Exosomal transfer augments complications", "We show that…", mesh=mesh)
+    assert design(record) == "preclinical"
+    trial = ("Journal Article", "Randomized Controlled Trial")
+    assert design(study("Ketamine", "", trial, mesh)) == "rct"
+    # Animals beside people with no bench heading (a dog bite, a zoonosis) is not enough.
+    people = ("Adult", "Animals", "Humans", "Dogs")
+    assert design(study("Dog bites in adults", "", mesh=people)) != "preclinical"
