@@ -397,3 +397,13 @@ def test_animals_and_bench_headings_make_laboratory_work_beside_people() -> None
     # Animals beside people with no bench heading (a dog bite, a zoonosis) is not enough.
     people = ("Adult", "Animals", "Humans", "Dogs")
     assert design(study("Dog bites in adults", "", mesh=people)) != "preclinical"
+
+
+# Indexed Animals without Humans: "we examined systemic injections of CCK analogs in an animal
+# model … implications … are discussed" is the authors' animal work, not a review.
+def test_animal_work_that_discusses_its_results_is_not_a_review() -> None:
+    abstract = "We examined injections in rats. Implications for treatment are discussed."
+    record = study("Antipsychotic potential of a peptide", abstract, mesh=("Animals", "Rats"))
+    assert design(record) == "preclinical"
+    people = study("Antipsychotic potential of a peptide", abstract, mesh=("Humans",))
+    assert design(people) != "preclinical"

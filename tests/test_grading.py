@@ -35,13 +35,13 @@ def test_every_label_names_a_real_record(records: list[Labelled]) -> None:
 FLOORS = {
     # split: design right as indexed, unindexed, evidence level right
     "tune": (316, 285, 336),
-    "holdout": (94, 78, 109),
+    "holdout": (95, 78, 110),
 }
 # Participants: a wrong number is worse than none. Preclinical graded clinical, as indexed.
 CEILINGS = {
     # split: participants wrong, participants invented, preclinical among clinical
     "tune": (0, 1, 4),
-    "holdout": (0, 0, 5),
+    "holdout": (0, 0, 4),
 }
 
 

@@ -252,7 +252,10 @@ def design_call(study: Study) -> DesignCall:
     if not types & STUDY_TYPES and not any(h in mesh for h, _ in _MESH_DESIGNS):
         whole = f"{study.title} {study.abstract_text}"
         review = REVIEW_SELF.search(whole)
-        if review and not CASE_REPORT.search(whole):
+        # Indexed Animals without Humans, it is the animal work that is discussed ("we
+        # examined … in an animal model … are discussed"), not other people's studies.
+        animals_only = "Animals" in mesh and "Humans" not in mesh
+        if review and not CASE_REPORT.search(whole) and not animals_only:
             return DesignCall("review", f'text says "{review.group(0)}"')
     lab = _preclinical(study, mesh, method, typed=bool(types & STUDY_TYPES))
     if lab:
