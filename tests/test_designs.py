@@ -296,6 +296,13 @@ def test_a_structured_abstract_is_never_a_review_for_want_of_own_work() -> None:
         ("Reviews are popular. This commentary discusses who may do them.", ("Journal Article",)),
         ("A report from the Abcam genome stability conference, Antigua.", ("Journal Article",)),
         ("Investigators met to discuss immune escape in cancer.", ("Congresses",)),
+        # "This Meeting Review provides a summary of the talks presented", typed Review by
+        # its publisher
+        ("Delegates met in Munich. This Meeting Review sums up the themes.", ("Review",)),
+        ("Over 130 delegates met. We give a summary of the talks presented.", ("Review",)),
+        # "Reviewer acknowledgement … thanking the following people for their assistance
+        # reviewing manuscripts"
+        ("The editors thank the following reviewers for their time in 2013.", ("Journal Article",)),
     ],
 )
 def test_commentaries_and_meeting_reports_are_not_studies(
@@ -309,6 +316,11 @@ def test_commentaries_and_meeting_reports_are_not_studies(
 def test_a_trial_discussed_in_a_commentary_typed_as_a_trial_stays_a_trial() -> None:
     record = study("Ketamine", "In this commentary we report our trial.", types=("Clinical Trial",))
     assert not is_notice(record)
+    # A review (typed so) that calls itself a perspective is still the authors' review;
+    # only a meeting told as one is not.
+    review = study("Ketamine", "In this perspective we review the drug.", types=("Review",))
+    assert design(review) == "review"
+    assert not is_notice(review)
 
 
 # Real phrasings of non-randomised trials with no trial wording: "evaluated in the course of a

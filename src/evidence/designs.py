@@ -23,6 +23,7 @@ from evidence.designs_text import (
     HUMAN_CASE,
     HUMANS_NAMED,
     LAB_WORDS,
+    MEETING_SELF,
     MOLECULAR,
     OWN_FINDING,
     OWN_WORK,
@@ -368,13 +369,14 @@ def _tells_no_work_of_its_own(study: Study) -> bool:
 def _commentary(study: Study, types: set[str]) -> str | None:
     """The words by which a record with no study type calls itself a commentary, an editorial
     or a meeting report."""
-    if types & STUDY_TYPES:
+    meeting_only = types & STUDY_TYPES == {"Review"}
+    if types & STUDY_TYPES and not meeting_only:
         return None
     text = f"{study.title} {study.abstract_text}"
     low = text.lower()
     if not any(hint in low for hint in _COMMENTARY_HINTS):
         return None  # the cheap early exit for nearly every record
-    m = COMMENTARY_SELF.search(text)
+    m = (MEETING_SELF if meeting_only else COMMENTARY_SELF).search(text)
     return m.group(0) if m else None
 
 
@@ -385,7 +387,10 @@ _COMMENTARY_HINTS = (
     "opinion piece",
     "perspective",
     " from the ",
-    "meeting report",
+    "meeting re",
+    "summary of the",
+    "reviewer",
+    "referee",
 )
 
 

@@ -113,7 +113,19 @@ REVIEW_SELF = _rx(
 COMMENTARY_SELF = _rx(
     r"\b(?:this|our|in this) (?:commentary|editorial|viewpoint|opinion piece|perspective)\b"
     r"|\b(?:a )?(?:report|highlights) from the (?:[\w'-]+ ){0,6}?(?:conference|meeting|symposium"
-    r"|congress|workshop)\b|\bmeeting report\b"
+    r"|congress|workshop)\b|\bmeeting (?:report|review)\b"
+    # "This Meeting Review provides a summary of the talks presented": a meeting told as one
+    r"|\bsummary of the (?:talks|presentations|lectures|sessions)\b"
+    # "Reviewer acknowledgement": the journal thanks its peer reviewers
+    r"|\b(?:reviewer|referee)s?\s+acknowledge?ments?\b"
+    r"|\bthank(?:s|ing)? (?:the following|all (?:of )?our|our) (?:[\w-]+ ){0,2}?"
+    r"(?:reviewers|referees)\b"
+)
+# Publishers type meeting reports "Review": those phrases make a record a commentary even so.
+MEETING_SELF = _rx(
+    r"\bmeeting (?:report|review)\b|\bsummary of the (?:talks|presentations|lectures|sessions)\b"
+    r"|\b(?:a )?(?:report|highlights) from the (?:[\w'-]+ ){0,6}?(?:conference|meeting|symposium"
+    r"|congress|workshop)\b"
 )
 # The account of work of the authors' own: what they did, measured or found, in the words of a
 # study ("we enrolled", "this study", "P < 0.05", "n = 20"), of a method or tool ("we propose",
