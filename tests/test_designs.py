@@ -419,3 +419,19 @@ def test_animal_work_that_discusses_its_results_is_not_a_review() -> None:
     assert design(record) == "preclinical"
     people = study("Antipsychotic potential of a peptide", abstract, mesh=("Humans",))
     assert design(people) != "preclinical"
+
+
+# "One hundred and twenty relapse-free survivors of childhood cancer were included in this
+# study", "This study provides data from 11 healthy elite fin swimmers": people named by what
+# they are or do, measured once, are a cross-sectional study.
+@pytest.mark.parametrize(
+    "method",
+    [
+        "One hundred and twenty relapse-free survivors of cancer were included in this study.",
+        "This study provides data from 11 healthy elite fin swimmers performing dives.",
+        "Thirteen male endurance-trained runners completed two running tests.",
+    ],
+)
+def test_people_named_by_what_they_do_are_a_group_studied(method: str) -> None:
+    record = study("Thyroid tests", sections=(("METHODS", method), ("RESULTS", "It was low.")))
+    assert design(record) == "cross_sectional"

@@ -193,7 +193,11 @@ GROUP_STUDIED = _rx(
     r"|ninety|hundred|eleven|twelve|\w+teen)(?:-\w+)?) (?:[\w-]+,? ){0,4}?(?:patients|subjects"
     r"|participants"
     r"|individuals"
-    r"|adults|children|women|men|volunteers|respondents)\b(?! (?:were )?(?:randomi|assigned))"
+    r"|adults|children|women|men|volunteers|respondents"
+    # "120 relapse-free survivors of childhood cancer were included", "13 male endurance-trained
+    # runners", "11 healthy elite fin swimmers": people named by what they are or do
+    r"|survivors|athletes|runners|swimmers|players|students|workers|employees|nurses"
+    r"|physicians)\b(?! (?:were )?(?:randomi|assigned))"
     r"|\b(?:healthy )?controls\b"
 )
 
