@@ -435,3 +435,29 @@ def test_animal_work_that_discusses_its_results_is_not_a_review() -> None:
 def test_people_named_by_what_they_do_are_a_group_studied(method: str) -> None:
     record = study("Thyroid tests", sections=(("METHODS", method), ("RESULTS", "It was low.")))
     assert design(record) == "cross_sectional"
+
+
+# "… using polyclonal rabbit and rat monoclonal antibodies (Abcam Ltd., UK)" in a study of
+# patients' gastric biopsies: the species of a reagent, not animals studied.
+def test_the_species_of_an_antibody_is_not_animal_work() -> None:
+    method = (
+        "Biopsies were obtained from 18 patients with gastritis. Staining was done using"
+        " polyclonal rabbit and rat monoclonal antibodies."
+    )
+    record = study("Afferent nerves in gastritis", sections=(("METHODS", method),))
+    assert design(record) != "preclinical"
+    animals = study("Afferent nerves", sections=(("METHODS", "We used 20 rats in each arm."),))
+    assert design(animals) == "preclinical"
+
+
+# Indexed Humans and Case-Control Studies with no age group: "Fifty-nine patients with acute
+# leukemia … and 20 healthy volunteers were examined … measured by a sandwich-type enzyme
+# immunoassay": one bench word measures the people studied.
+def test_one_bench_word_in_a_study_of_patients_is_not_laboratory_work() -> None:
+    method = "Fifty-nine patients and 20 volunteers were examined by enzyme immunoassay."
+    sections = (("METHODS", method),)
+    for mesh in (("Humans", "Case-Control Studies"), ("Humans", "Leukemia")):
+        assert design(study("Endorphin in patients", sections=sections, mesh=mesh)) != "preclinical"
+    # With no people studied the bench word still makes laboratory work.
+    bench = (("METHODS", "The enzyme was purified and its kinetics measured."),)
+    assert design(study("Endorphin", sections=bench, mesh=("Humans",))) == "preclinical"

@@ -194,7 +194,11 @@ def _preclinical(study: Study, mesh: set[str], method: str, typed: bool) -> Desi
         lab = sorted(d for d in mesh if _lab_heading(d) or d == "Animals")
         if lab:
             return DesignCall("preclinical", f'MeSH "{lab[0]}" and no age group')
-        if words and not typed:
+        # A bench word in the methods of people measured ("59 patients … by enzyme
+        # immunoassay") is how they were measured, as in an unindexed record; a design
+        # heading (Case-Control Studies) says the people were the study.
+        designed = any(h in mesh for h, _ in _MESH_DESIGNS)
+        if words and not typed and not designed and _bench_work(words, text):
             return DesignCall("preclinical", f'text says "{words[0]}" and MeSH no age group')
         return None
     if typed:
@@ -205,9 +209,15 @@ def _preclinical(study: Study, mesh: set[str], method: str, typed: bool) -> Desi
     m = ANIMALS_USED.search(method)
     if m:
         return DesignCall("preclinical", f'text says "{m.group(0)}"')
-    if words and (len(words) >= 3 or not PEOPLE_STUDIED.search(text)):
+    if _bench_work(words, text):
         return DesignCall("preclinical", "text says " + ", ".join(f'"{w}"' for w in words))
     return None
+
+
+def _bench_work(words: list[str], text: str) -> bool:
+    """Bench words that make the study laboratory work: three of them or more, or any where
+    no people are studied."""
+    return bool(words) and (len(words) >= 3 or not PEOPLE_STUDIED.search(text))
 
 
 def design_call(study: Study) -> DesignCall:

@@ -77,6 +77,9 @@ ANIMALS_USED = _rx(
     # never an animal in a patient's history or the species of a reagent ("a mouse
     # monoclonal antibody")
     r"(?! (?:bites?|scratch\w*|owners?|monoclonal|polyclonal|anti\w*|serum|IgG)\b)"
+    # nor the species of the antibodies a study used ("using polyclonal rabbit and rat
+    # monoclonal antibodies (Abcam)")
+    r"(?![^.;]{0,40}\bantibod)"
 )
 LAB_WORDS = _rx(
     r"\bcell lines?\b|\bin vitro\b|\bxenografts?\b|\bknock(?:down|out|ed down)\b|\bsi-?RNAs?\b"
