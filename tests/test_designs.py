@@ -461,3 +461,37 @@ def test_one_bench_word_in_a_study_of_patients_is_not_laboratory_work() -> None:
     # With no people studied the bench word still makes laboratory work.
     bench = (("METHODS", "The enzyme was purified and its kinetics measured."),)
     assert design(study("Endorphin", sections=bench, mesh=("Humans",))) == "preclinical"
+
+
+# With indexing removed: "Between 2002 and 2006, 128 percutaneous vertebroplasties were
+# performed in 73 patients", "A total of 1143 patients with lung cancer were reviewed":
+# a past series looked back on.
+@pytest.mark.parametrize(
+    "method",
+    [
+        "Between 2002 and 2006, 128 vertebroplasties were performed in 73 patients.",
+        "A total of 1143 patients with lung cancer were reviewed for fibrosis.",
+    ],
+)
+def test_a_past_series_looked_back_on_is_retrospective(method: str) -> None:
+    record = study("Cement embolism", sections=(("METHODS", method), ("RESULTS", "Some had it.")))
+    assert design(record) == "retrospective"
+
+
+# "Thirty-three patients were treated for nasopharynx cancer … The median follow-up time for
+# surviving patients was 8.4 years": a group followed over time, with no prospective design
+# named, was looked back on; the same group measured once is cross-sectional.
+def test_a_group_and_its_outcomes_over_time_is_retrospective() -> None:
+    method = ("METHODS", "Thirty-three children with lymphoma were included in this study.")
+    later = study("Lymphoma", sections=(method, ("RESULTS", "The median follow-up was 8 years.")))
+    assert design(later) == "retrospective"
+    once = study("Lymphoma", sections=(method, ("RESULTS", "Most had early-stage disease.")))
+    assert design(once) == "cross_sectional"
+    ahead = "We prospectively followed thirty-three children with lymphoma for 8 years."
+    prospective = study("Lymphoma", sections=(("METHODS", ahead), ("RESULTS", "Most lived.")))
+    assert design(prospective) == "cohort_prospective"
+    # "We compared these parameters in patients newly diagnosed, in patients after therapy and
+    # healthy controls": a state compared once, not an outcome followed.
+    after = "We compared thirty patients after therapy with 20 healthy controls."
+    state = study("Vagal tone", sections=(("METHODS", after), ("RESULTS", "It was lower.")))
+    assert design(state) == "cross_sectional"

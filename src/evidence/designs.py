@@ -25,6 +25,7 @@ from evidence.designs_text import (
     LAB_WORDS,
     MEETING_SELF,
     MOLECULAR,
+    OUTCOME_OVER_TIME,
     OWN_FINDING,
     OWN_WORK,
     PEOPLE_STUDIED,
@@ -341,6 +342,13 @@ def _from_text(study: Study, method: str, labelled: bool) -> DesignCall:
         return molecular
     m = GROUP_STUDIED.search(method)
     if m:
+        later = OUTCOME_OVER_TIME.search(study.abstract_text)
+        if later:
+            return DesignCall(
+                "retrospective",
+                f'abstract studies "{m.group(0)}" and their "{later.group(0)}", named no'
+                " prospective design",
+            )
         return DesignCall("cross_sectional", f'abstract studies "{m.group(0)}" at one time')
     if not labelled and _tells_no_work_of_its_own(study):
         return DesignCall("review", "abstract tells no work of the authors' own")

@@ -59,7 +59,11 @@ _RETROSPECTIVE = _rx(
     # "From January 2008 to June 2012, 74 patients were diagnosed…": a series looked back on.
     r"|\b(?:from|between) (?:\w+ )?(?:19|20)\d\d,? (?:to|and|through) (?:\w+ )?(?:19|20)\d\d\b"
     r"[^.]{0,80}?\b(?:were|was|had been) (?:treated|diagnosed|admitted|operated|identified"
-    r"|collected|analy[sz]ed)\b"
+    r"|collected|analy[sz]ed|performed|included|reviewed)\b"
+    # "A total of 1143 patients with lung cancer were reviewed"
+    r"|(?<![\w.,-])(?:\d[\d,]*|[a-z]+ty(?:-[a-z]+)?|ten|eleven|twelve|[a-z]+teen) (?:[\w-]+ ){0,4}?"
+    r"(?:patients|cases|children|adults|records|charts)\b[^.]{0,60}?\bwere (?:retrospectively )?"
+    r"reviewed\b"
 )
 # Laboratory work: what is handled at the bench, and animals (never "companion dog" or the
 # like in a patient's history: animal words count in the title, lab words anywhere).
@@ -207,6 +211,16 @@ GROUP_STUDIED = _rx(
 _NOT_A_MODIFIER = (
     r"(?![ -]+(?!(?:and|of|on|for|in|with|from|to|the|is|was|a|an|we|this|article|paper"
     r"|essay)\b)[a-z])"
+)
+# Outcomes over time after a treatment or a diagnosis ("The median follow-up time for
+# surviving patients was 8.4 years", "survival rates were analyzed"): a group looked at over
+# time, which an abstract that names no prospective design looks back on.
+OUTCOME_OVER_TIME = _rx(
+    r"\b(?:median|mean) follow-?up\b|\bfollow-?up (?:period|time|of \d)|\bwere followed\b"
+    r"|\bsurvival (?:rates?|analys[ie]s|data|was|were)\b|\boverall survival\b"
+    r"|\b(?:relapse|recurrence|disease|progression|event)-free survival\b|\bKaplan-Meier\b"
+    # "before and after surgery", never "patients after therapy" compared with others once
+    r"|\bbefore and after (?:surgery|the operation|treatment)\b"
 )
 # Headings for surveys: a one-time look, where no other design is named.
 SURVEY_MESH = ("Surveys and Questionnaires", "Health Surveys", "Health Care Surveys")
