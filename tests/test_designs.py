@@ -495,3 +495,25 @@ def test_a_group_and_its_outcomes_over_time_is_retrospective() -> None:
     after = "We compared thirty patients after therapy with 20 healthy controls."
     state = study("Vagal tone", sections=(("METHODS", after), ("RESULTS", "It was lower.")))
     assert design(state) == "cross_sectional"
+
+
+# With indexing removed: "CASE REPORT: A premature girl …", "CASE PRESENTATION: We describe a
+# 49-year-old male", "METHOD: Case-report", "We herein report a long-term hemodialysis
+# patient", "A case is described after puncture of a tumour".
+@pytest.mark.parametrize(
+    "record",
+    [
+        study(sections=(("BACKGROUND", "Tumours are rare."), ("CASE REPORT", "A girl had it."))),
+        study(sections=(("BACKGROUND", "Flares occur."), ("CASE PRESENTATION", "He flared."))),
+        study(sections=(("METHOD", "Case-report"), ("RESULTS", "She suffered a stroke."))),
+        study("Pneumothorax", "It is rare. We herein report a long-term hemodialysis patient."),
+        study("Air embolism", "It is rare. A case is described after puncture of a tumour."),
+    ],
+)
+def test_a_case_told_without_its_publication_type_is_a_case_report(record: Study) -> None:
+    assert design(record) == "case_report"
+
+
+def test_a_results_section_is_not_a_case() -> None:
+    sections = (("METHODS", "We surveyed 120 nurses."), ("RESULTS", "Most replied."))
+    assert design(study("Nurses", sections=sections)) == "cross_sectional"

@@ -35,6 +35,7 @@ from evidence.designs_text import (
     TEXT_RULES,
     TITLE_CASES,
     UNLABELLED_RULES,
+    case_section,
     method_sections,
 )
 from evidence.study import Study
@@ -321,6 +322,9 @@ def _from_text(study: Study, method: str, labelled: bool) -> DesignCall:
     )
     if call:
         return call
+    label = case_section(study)
+    if label:
+        return DesignCall("case_report", f'abstract section "{label}"')
     m = TITLE_CASES.search(study.title)
     if m:
         return DesignCall("case_series", f'title says "{m.group(0)}"')

@@ -39,8 +39,12 @@ CASE_SERIES = _rx(
     rf"|\b(?:we|authors) (?:report|describe|present)\s+{_WORDS} (?:patients|cases)\b"
 )
 CASE_REPORT = _rx(
-    r"\bcase reports?\b|\b(?:this|our) case\b|\bcase (?:presentation|description|summary)\b"
-    r"|\bwe (?:report|describe|present)\b[^.]{0,60}\b(?:man|woman|boy|girl|patient)\b"
+    # "METHOD: Case-report", "A case is described after puncture of a tumour"
+    r"\bcase[- ]reports?\b|\b(?:this|our) case\b|\bcase (?:presentation|description|summary)\b"
+    r"|\ba case (?:is|was) (?:described|reported|presented)\b"
+    # "We herein report a long-term hemodialysis patient with psoas abscess"
+    r"|\bwe (?:here(?:in)? )?(?:report|describe|present)\b[^.]{0,60}\b(?:man|woman|boy|girl"
+    r"|patient)\b"
     r"|\ba (?:rare |unique |unusual |novel )?case of\b|\bin a patient with\b"
     # "We present a case…", never "we present a new algorithm" or "a series of case studies".
     r"|\bwe (?:report|describe|present) (?:an? |the )(?:[\w-]+ ){0,3}?case\b(?! stud)"
@@ -367,6 +371,18 @@ def _sections(study: Study) -> list[tuple[str, str]]:
     ends = [m.start() for m in cuts[1:]] + [len(text)]
     head = [("", text[: cuts[0].start()])] if cuts[0].start() else []
     return head + [(m.group(1), text[m.end() : end]) for m, end in zip(cuts, ends, strict=True)]
+
+
+# A section of the abstract that is the case itself ("CASE REPORT:", "CASE PRESENTATION:").
+CASE_LABEL = _rx(r"^(?:case (?:reports?|presentations?|descriptions?|summary|history)|cases?)$")
+
+
+def case_section(study: Study) -> str | None:
+    """The label of an abstract section that presents a case, if any."""
+    for label, _ in _sections(study):
+        if CASE_LABEL.match(label):
+            return label
+    return None
 
 
 def method_sections(study: Study) -> tuple[str, bool]:
