@@ -517,3 +517,26 @@ def test_a_case_told_without_its_publication_type_is_a_case_report(record: Study
 def test_a_results_section_is_not_a_case() -> None:
     sections = (("METHODS", "We surveyed 120 nurses."), ("RESULTS", "Most replied."))
     assert design(study("Nurses", sections=sections)) == "cross_sectional"
+
+
+# With indexing removed: "Complications of vertebroplasty: an analysis of 1100 procedures
+# performed in 616 patients", "Nasopharyngeal carcinoma in childhood: long-term results of 32
+# patients" (whose abstract mentions "three patients" who relapsed): more than a few cases,
+# looked back on, are a retrospective study; a few are a case series.
+@pytest.mark.parametrize(
+    ("title", "abstract", "expected"),
+    [
+        ("Complications: an analysis of 1100 procedures in 616 patients", "", "retrospective"),
+        (
+            "Carcinoma in childhood: results of 32 patients",
+            "Three patients relapsed.",
+            "retrospective",
+        ),
+        ("Cement leakage: report of five cases", "", "case_series"),
+        ("Cement leakage", "We describe three patients with leakage.", "case_series"),
+    ],
+)
+def test_a_series_of_many_patients_is_a_retrospective_study(
+    title: str, abstract: str, expected: str
+) -> None:
+    assert design(study(title, abstract)) == expected

@@ -34,8 +34,8 @@ def test_every_label_names_a_real_record(records: list[Labelled]) -> None:
 # prints the shares beside the targets.
 FLOORS = {
     # split: design right as indexed, unindexed, evidence level right
-    "tune": (317, 295, 338),
-    "holdout": (98, 88, 112),
+    "tune": (318, 300, 339),
+    "holdout": (98, 89, 112),
 }
 # Participants: a wrong number is worse than none. Preclinical graded clinical, as indexed.
 CEILINGS = {

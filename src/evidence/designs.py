@@ -321,13 +321,15 @@ def _from_text(study: Study, method: str, labelled: bool) -> DesignCall:
         (("abstract", method),), TEXT_RULES if labelled else UNLABELLED_RULES
     )
     if call:
-        return call
+        return _series_or_cohort(study, method, call)
     label = case_section(study)
     if label:
         return DesignCall("case_report", f'abstract section "{label}"')
     m = TITLE_CASES.search(study.title)
     if m:
-        return DesignCall("case_series", f'title says "{m.group(0)}"')
+        return _series_or_cohort(
+            study, method, DesignCall("case_series", f'title says "{m.group(0)}"')
+        )
     mesh = {m.descriptor for m in study.mesh}
     survey = [h for h in SURVEY_MESH if h in mesh]
     if survey:
@@ -357,6 +359,28 @@ def _from_text(study: Study, method: str, labelled: bool) -> DesignCall:
     if not labelled and _tells_no_work_of_its_own(study):
         return DesignCall("review", "abstract tells no work of the authors' own")
     return DesignCall("other", "no design in the indexing or the text")
+
+
+# "Complications of vertebroplasty: an analysis of 1100 procedures performed in 616
+# patients", "long-term results of 32 patients": more than a few cases looked back on.
+_PEOPLE_COUNT = _rx(
+    r"(?<![\w/.,-])(\d{1,3}(?:,\d{3})+|\d+) (?:[\w-]+ ){0,3}?(?:patients|cases|children|adults"
+    r"|women|men|subjects)\b"
+)
+SERIES_MOST = 20  # the most patients a case series holds; more are a cohort looked back on
+
+
+def _series_or_cohort(study: Study, method: str, call: DesignCall) -> DesignCall:
+    """A case series read from the text, unless the title or the method counts more than
+    SERIES_MOST people: a cohort looked back on (a retrospective study) that names no design."""
+    if call.design != "case_series":
+        return call
+    counts = [int(m.group(1).replace(",", "")) for m in _PEOPLE_COUNT.finditer(study.title)]
+    counts += [int(m.group(1).replace(",", "")) for m in _PEOPLE_COUNT.finditer(method)]
+    most = max(counts, default=0)
+    if most > SERIES_MOST:
+        return DesignCall("retrospective", f"{call.source}, {most} people counted, no design named")
+    return call
 
 
 def _molecular(text: str) -> DesignCall | None:
