@@ -540,3 +540,26 @@ def test_a_series_of_many_patients_is_a_retrospective_study(
     title: str, abstract: str, expected: str
 ) -> None:
     assert design(study(title, abstract)) == expected
+
+
+# Indexed "Follow-Up Studies" and nothing else: "Forty patients treated between 1985 and 1995
+# … disease-free survival", "Forty patients were examined once": indexers give the heading
+# to any study that reports a follow-up; the text tells which design it is.
+def test_follow_up_studies_alone_lets_the_text_tell_the_design() -> None:
+    mesh = ("Follow-Up Studies", "Humans")
+    past = "Between 1985 and 1995, 40 patients were treated with radiotherapy."
+    looked_back = study("Carcinoma", sections=(("METHODS", past),), mesh=mesh)
+    assert design(looked_back) == "retrospective"
+    quiet = study(
+        "Carcinoma", sections=(("METHODS", "Tumours respond to radiotherapy."),), mesh=mesh
+    )
+    assert design(quiet) == "cohort_prospective"
+    both = ("Follow-Up Studies", "Prospective Studies", "Humans")
+    group = "Forty patients were examined once."
+    assert design(study("Carcinoma", sections=(("METHODS", group),), mesh=mesh)) == (
+        "cross_sectional"
+    )
+    # Another design heading beside it decides, as before.
+    assert design(study("Carcinoma", sections=(("METHODS", group),), mesh=both)) == (
+        "cohort_prospective"
+    )

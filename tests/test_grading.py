@@ -35,7 +35,7 @@ def test_every_label_names_a_real_record(records: list[Labelled]) -> None:
 FLOORS = {
     # split: design right as indexed, unindexed, evidence level right
     "tune": (318, 300, 339),
-    "holdout": (98, 89, 112),
+    "holdout": (100, 89, 112),
 }
 # Participants: a wrong number is worse than none. Preclinical graded clinical, as indexed.
 CEILINGS = {

@@ -290,10 +290,14 @@ def design_call(study: Study) -> DesignCall:
         if series:
             return DesignCall("case_series", f'publication type "Case Reports", "{series[0]}"')
         return DesignCall("case_report", 'publication type "Case Reports"')
-    return _observational(study, types, mesh, method) or _from_text(study, method, labelled)
+    return _observational(study, types, mesh, method, labelled) or _from_text(
+        study, method, labelled
+    )
 
 
-def _observational(study: Study, types: set[str], mesh: set[str], method: str) -> DesignCall | None:
+def _observational(
+    study: Study, types: set[str], mesh: set[str], method: str, labelled: bool
+) -> DesignCall | None:
     """Observational designs from MeSH (Case-Control, Cross-Sectional, Retrospective,
     Prospective, Cohort Studies) or the "Observational Study" type, refined by the text."""
     headings = [(h, d) for h, d in _MESH_DESIGNS if h in mesh]
@@ -304,10 +308,19 @@ def _observational(study: Study, types: set[str], mesh: set[str], method: str) -
         m = pattern.search(text)
         if m and (design != "case_control" or "Case-Control Studies" in mesh or not headings):
             return DesignCall(design, f'text says "{m.group(0)}"')
+    if [h for h, _ in headings] == ["Follow-Up Studies"]:
+        # Indexers give Follow-Up Studies to any study that reports a follow-up, looked back on
+        # or not: where it is the only design heading, the text tells which.
+        told = _from_text(study, method, labelled)
+        if told.design in _FOLLOWED_UP:
+            return DesignCall(told.design, f'MeSH "Follow-Up Studies" and {told.source}')
     if headings:
         heading, design = headings[0]
         return DesignCall(design, f'MeSH "{heading}"')
     return DesignCall("cohort_prospective", 'publication type "Observational Study"')
+
+
+_FOLLOWED_UP = frozenset({"retrospective", "cross_sectional", "case_series", "case_control"})
 
 
 def _from_text(study: Study, method: str, labelled: bool) -> DesignCall:
