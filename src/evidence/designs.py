@@ -186,8 +186,8 @@ def _preclinical(study: Study, mesh: set[str], method: str, typed: bool) -> Desi
     text = f"{study.title} {method}"
     words = sorted({w.group(0).lower() for w in LAB_WORDS.finditer(text)})
     if mesh:
-        bench = sorted(d for d in mesh if _lab_heading(d))
-        if "Animals" in mesh and bench and not typed:
+        bench = sorted(d for d in mesh if _lab_heading(d)) if "Animals" in mesh else []
+        if bench and not typed:
             # Animals and bench headings: the people (and their age groups) are where the
             # cells or the blood came from ("plasma of diabetic patients", then mice and cells).
             return DesignCall("preclinical", f'MeSH "Animals" and "{bench[0]}"')

@@ -379,6 +379,8 @@ CASE_LABEL = _rx(r"^(?:case (?:reports?|presentations?|descriptions?|summary|his
 
 def case_section(study: Study) -> str | None:
     """The label of an abstract section that presents a case, if any."""
+    if "case" not in study.abstract_text.lower():
+        return None  # the cheap early exit for nearly every record
     for label, _ in _sections(study):
         if CASE_LABEL.match(label):
             return label
