@@ -563,3 +563,29 @@ def test_follow_up_studies_alone_lets_the_text_tell_the_design() -> None:
     assert design(study("Carcinoma", sections=(("METHODS", group),), mesh=both)) == (
         "cohort_prospective"
     )
+
+
+# "Eps8 controls dendritic spine density", "PTEN … controls cell cycle progression", "Tumor
+# cell lines served as external controls": the verb, or controls of an assay, are no group
+# of people; "Controls with emphysema alone who were matched for age" are.
+@pytest.mark.parametrize(
+    ("method", "group"),
+    [
+        ("The protein controls spine density in neurons.", False),
+        ("Cell lines served as external controls; slides were stained.", False),
+        ("Sections were used as positive and negative controls.", False),
+        ("Controls with emphysema alone were matched for age.", True),
+        ("Cases were compared with 40 healthy controls.", True),
+    ],
+)
+def test_controls_are_people_only_as_a_noun_for_them(method: str, group: bool) -> None:
+    record = study("Spines", sections=(("METHODS", method), ("RESULTS", "It differed.")))
+    assert (design(record) == "cross_sectional") is group
+
+
+# "Patients who underwent chest CT scans during the period from 1 January 2001 to 31 December
+# 2005": the event, then the past period it took place in.
+def test_an_event_in_a_past_period_is_looked_back_on() -> None:
+    method = "Patients who underwent CT during the period from 1 January 2001 to 31 December 2005."
+    record = study("Mortality", sections=(("METHODS", method), ("RESULTS", "Many died.")))
+    assert design(record) == "retrospective"

@@ -34,7 +34,7 @@ def test_every_label_names_a_real_record(records: list[Labelled]) -> None:
 # prints the shares beside the targets.
 FLOORS = {
     # split: design right as indexed, unindexed, evidence level right
-    "tune": (318, 300, 339),
+    "tune": (319, 301, 339),
     "holdout": (100, 89, 112),
 }
 # Participants: a wrong number is worse than none. Preclinical graded clinical, as indexed.

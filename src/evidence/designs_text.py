@@ -64,6 +64,11 @@ _RETROSPECTIVE = _rx(
     r"|\b(?:from|between) (?:\w+ )?(?:19|20)\d\d,? (?:to|and|through) (?:\w+ )?(?:19|20)\d\d\b"
     r"[^.]{0,80}?\b(?:were|was|had been) (?:treated|diagnosed|admitted|operated|identified"
     r"|collected|analy[sz]ed|performed|included|reviewed)\b"
+    # "patients who underwent chest CT scans during the period from 1 January 2001 to 31
+    # December 2005": the event, then the past period it took place in
+    r"|\b(?:underwent|were (?:treated|admitted|diagnosed|operated|seen))\b[^.]{0,80}?"
+    r"\b(?:from|between) (?:\d{1,2} )?(?:\w+ )?(?:19|20)\d\d,? (?:to|and|through|until)"
+    r" (?:\d{1,2} )?(?:\w+ )?(?:19|20)\d\d\b"
     # "A total of 1143 patients with lung cancer were reviewed"
     r"|(?<![\w.,-])(?:\d[\d,]*|[a-z]+ty(?:-[a-z]+)?|ten|eleven|twelve|[a-z]+teen) (?:[\w-]+ ){0,4}?"
     r"(?:patients|cases|children|adults|records|charts)\b[^.]{0,60}?\bwere (?:retrospectively )?"
@@ -209,7 +214,13 @@ GROUP_STUDIED = _rx(
     # runners", "11 healthy elite fin swimmers": people named by what they are or do
     r"|survivors|athletes|runners|swimmers|players|students|workers|employees|nurses"
     r"|physicians)\b(?! (?:were )?(?:randomi|assigned))"
-    r"|\b(?:healthy )?controls\b"
+    # controls as people, never the verb ("Eps8 controls dendritic spine density", "PTEN
+    # … controls cell cycle progression")
+    r"|\b(?:healthy|matched|normal|control) (?:[\w-]+ )?(?:controls|subjects|volunteers)\b"
+    r"|\b(?:and|versus|vs\.?|with|as|to|from|in)"
+    r" (?!(?:positive|negative|internal|external|loading)\b)(?:[\w-]+ ){0,2}?controls\b"
+    r"|\bcontrols (?:were|was|had|did|showed)\b|\bcontrols?\s*\(n\s*="
+    r"|(?:^|[.;:]\s+)controls\b"
 )
 
 _NOT_A_MODIFIER = (
