@@ -27,9 +27,9 @@ from evidence.designs_text import (
     MOLECULAR,
     OUTCOME_OVER_TIME,
     OWN_FINDING,
-    OWN_WORK,
     PEOPLE_STUDIED,
     REVIEW_SELF,
+    SERIES_MOST,
     SURVEY_MESH,
     SYNTHESIS_ABSTRACT_RULES,
     TEXT_RULES,
@@ -37,6 +37,8 @@ from evidence.designs_text import (
     UNLABELLED_RULES,
     case_section,
     method_sections,
+    people_counted,
+    tells_no_work_of_its_own,
 )
 from evidence.study import Study
 
@@ -369,18 +371,9 @@ def _from_text(study: Study, method: str, labelled: bool) -> DesignCall:
                 " prospective design",
             )
         return DesignCall("cross_sectional", f'abstract studies "{m.group(0)}" at one time')
-    if not labelled and _tells_no_work_of_its_own(study):
+    if not labelled and tells_no_work_of_its_own(study):
         return DesignCall("review", "abstract tells no work of the authors' own")
     return DesignCall("other", "no design in the indexing or the text")
-
-
-# "Complications of vertebroplasty: an analysis of 1100 procedures performed in 616
-# patients", "long-term results of 32 patients": more than a few cases looked back on.
-_PEOPLE_COUNT = _rx(
-    r"(?<![\w/.,-])(\d{1,3}(?:,\d{3})+|\d+) (?:[\w-]+ ){0,3}?(?:patients|cases|children|adults"
-    r"|women|men|subjects)\b"
-)
-SERIES_MOST = 20  # the most patients a case series holds; more are a cohort looked back on
 
 
 def _series_or_cohort(study: Study, method: str, call: DesignCall) -> DesignCall:
@@ -388,9 +381,7 @@ def _series_or_cohort(study: Study, method: str, call: DesignCall) -> DesignCall
     SERIES_MOST people: a cohort looked back on (a retrospective study) that names no design."""
     if call.design != "case_series":
         return call
-    counts = [int(m.group(1).replace(",", "")) for m in _PEOPLE_COUNT.finditer(study.title)]
-    counts += [int(m.group(1).replace(",", "")) for m in _PEOPLE_COUNT.finditer(method)]
-    most = max(counts, default=0)
+    most = max(people_counted(study.title), people_counted(method))
     if most > SERIES_MOST:
         return DesignCall("retrospective", f"{call.source}, {most} people counted, no design named")
     return call
@@ -408,21 +399,6 @@ def _molecular(text: str) -> DesignCall | None:
     return DesignCall(
         "preclinical", f'text says "{found.group(0)}", ' + ", ".join(f'"{w}"' for w in words[:3])
     )
-
-
-_RESULT_LABELS = re.compile(r"^(?:results?|findings|methods?|materials|design)\b", re.I)
-
-
-def _tells_no_work_of_its_own(study: Study) -> bool:
-    """An unstructured abstract of two sentences or more that never tells what its authors did,
-    measured or found: a narrative review that does not call itself one ("HCV differs from HBV
-    in that… gene therapy for HBV remains a priority")."""
-    if any(_RESULT_LABELS.match(s.label.strip()) for s in study.abstract):
-        return False
-    text = study.abstract_text
-    if len(re.findall(r"[.!?](?:\s|$)", text)) < 2:
-        return False
-    return not OWN_WORK.search(f"{study.title} {text}")
 
 
 def _commentary(study: Study, types: set[str]) -> str | None:

@@ -406,3 +406,33 @@ def method_sections(study: Study) -> tuple[str, bool]:
         return " ".join(method), True
     rest = " ".join(text for label, text in sections if not _BACKGROUND_LABELS.match(label))
     return rest, False
+
+
+# "Complications of vertebroplasty: an analysis of 1100 procedures performed in 616
+# patients", "long-term results of 32 patients": more than a few cases looked back on.
+_PEOPLE_COUNT = _rx(
+    r"(?<![\w/.,-])(\d{1,3}(?:,\d{3})+|\d+) (?:[\w-]+ ){0,3}?(?:patients|cases|children|adults"
+    r"|women|men|subjects)\b"
+)
+SERIES_MOST = 20  # the most patients a case series holds; more are a cohort looked back on
+
+
+def people_counted(text: str) -> int:
+    """The largest number of people (patients, cases…) that `text` counts in digits, or 0."""
+    counts = [int(m.group(1).replace(",", "")) for m in _PEOPLE_COUNT.finditer(text)]
+    return max(counts, default=0)
+
+
+_RESULT_LABELS = re.compile(r"^(?:results?|findings|methods?|materials|design)\b", re.I)
+
+
+def tells_no_work_of_its_own(study: Study) -> bool:
+    """An unstructured abstract of two sentences or more that never tells what its authors did,
+    measured or found: a narrative review that does not call itself one ("HCV differs from HBV
+    in that… gene therapy for HBV remains a priority")."""
+    if any(_RESULT_LABELS.match(s.label.strip()) for s in study.abstract):
+        return False
+    text = study.abstract_text
+    if len(re.findall(r"[.!?](?:\s|$)", text)) < 2:
+        return False
+    return not OWN_WORK.search(f"{study.title} {text}")
