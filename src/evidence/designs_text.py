@@ -70,7 +70,7 @@ _RETROSPECTIVE = _rx(
     r"\b(?:from|between) (?:\d{1,2} )?(?:\w+ )?(?:19|20)\d\d,? (?:to|and|through|until)"
     r" (?:\d{1,2} )?(?:\w+ )?(?:19|20)\d\d\b"
     # "A total of 1143 patients with lung cancer were reviewed"
-    r"|(?<![\w.,-])(?:\d[\d,]*|[a-z]+ty(?:-[a-z]+)?|ten|eleven|twelve|[a-z]+teen) (?:[\w-]+ ){0,4}?"
+    r"|\b\d[\d,]* (?:[\w-]+ ){0,4}?"
     r"(?:patients|cases|children|adults|records|charts)\b[^.]{0,60}?\bwere (?:retrospectively )?"
     r"reviewed\b"
 )
@@ -219,8 +219,7 @@ GROUP_STUDIED = _rx(
     r"|\b(?:healthy|matched|normal|control) (?:[\w-]+ )?(?:controls|subjects|volunteers)\b"
     r"|\b(?:and|versus|vs\.?|with|as|to|from|in)"
     r" (?!(?:positive|negative|internal|external|loading)\b)(?:[\w-]+ ){0,2}?controls\b"
-    r"|\bcontrols (?:were|was|had|did|showed)\b|\bcontrols?\s*\(n\s*="
-    r"|(?:^|[.;:]\s+)controls\b"
+    r"|\bcontrols (?:with|who|were|was|had|did|showed)\b|\bcontrols?\s*\(n\s*="
 )
 
 _NOT_A_MODIFIER = (
