@@ -296,6 +296,13 @@ def test_a_structured_abstract_is_never_a_review_for_want_of_own_work() -> None:
         ("Reviews are popular. This commentary discusses who may do them.", ("Journal Article",)),
         ("A report from the Abcam genome stability conference, Antigua.", ("Journal Article",)),
         ("Investigators met to discuss immune escape in cancer.", ("Congresses",)),
+        # "This Meeting Review provides a summary of the talks presented", typed Review by
+        # its publisher
+        ("Delegates met in Munich. This Meeting Review sums up the themes.", ("Review",)),
+        ("Over 130 delegates met. We give a summary of the talks presented.", ("Review",)),
+        # "Reviewer acknowledgement … thanking the following people for their assistance
+        # reviewing manuscripts"
+        ("The editors thank the following reviewers for their time in 2013.", ("Journal Article",)),
     ],
 )
 def test_commentaries_and_meeting_reports_are_not_studies(
@@ -309,6 +316,11 @@ def test_commentaries_and_meeting_reports_are_not_studies(
 def test_a_trial_discussed_in_a_commentary_typed_as_a_trial_stays_a_trial() -> None:
     record = study("Ketamine", "In this commentary we report our trial.", types=("Clinical Trial",))
     assert not is_notice(record)
+    # A review (typed so) that calls itself a perspective is still the authors' review;
+    # only a meeting told as one is not.
+    review = study("Ketamine", "In this perspective we review the drug.", types=("Review",))
+    assert design(review) == "review"
+    assert not is_notice(review)
 
 
 # Real phrasings of non-randomised trials with no trial wording: "evaluated in the course of a
@@ -369,3 +381,211 @@ def test_molecular_work_told_as_a_finding_is_preclinical(abstract: str) -> None:
 )
 def test_molecular_words_without_a_bench_finding_are_not_preclinical(abstract: str) -> None:
     assert design(study("Genes", abstract)) != "preclinical"
+
+
+# Typed "Case Reports" and "Review": "We describe an adult patient with … (and a review of the
+# literature)", "A case of air embolism … plus a review of previously reported cases".
+def test_a_case_report_with_a_literature_review_is_a_case_report() -> None:
+    both = ("Case Reports", "Journal Article", "Review")
+    record = study("Cement leakage after vertebroplasty", "We describe a woman with leakage.", both)
+    assert design(record) == "case_report"
+    series = study("Complications of vertebroplasty: report of seven cases", "", both)
+    assert design(series) == "case_series"
+    # A review indexed without a case stays a review; a synthesis stays a synthesis.
+    assert design(study("Cement leakage", "", ("Journal Article", "Review"))) == "review"
+    title = "Cement leakage: a systematic review of case reports"
+    assert design(study(title, "", both)) == "systematic_review"
+
+
+# Indexed Humans, Adult, Animals, Mice, Cell Line, Disease Models, Animal: "miR-15a is
+# increased in the plasma of diabetic patients … By culturing rat pancreatic cells …": the
+# people are where the blood came from; the work is on animals and cells.
+def test_animals_and_bench_headings_make_laboratory_work_beside_people() -> None:
+    mesh = ("Adult", "Animals", "Cell Line", "Humans", "Mice", "Middle Aged")
+    record = study("Exosomal transfer augments complications", "We show that…", mesh=mesh)
+    assert design(record) == "preclinical"
+    trial = ("Journal Article", "Randomized Controlled Trial")
+    assert design(study("Ketamine", "", trial, mesh)) == "rct"
+    # Animals beside people with no bench heading (a dog bite, a zoonosis) is not enough.
+    people = ("Adult", "Animals", "Humans", "Dogs")
+    assert design(study("Dog bites in adults", "", mesh=people)) != "preclinical"
+
+
+# Indexed Animals without Humans: "we examined systemic injections of CCK analogs in an animal
+# model … implications … are discussed" is the authors' animal work, not a review.
+def test_animal_work_that_discusses_its_results_is_not_a_review() -> None:
+    abstract = "We examined injections in rats. Implications for treatment are discussed."
+    record = study("Antipsychotic potential of a peptide", abstract, mesh=("Animals", "Rats"))
+    assert design(record) == "preclinical"
+    people = study("Antipsychotic potential of a peptide", abstract, mesh=("Humans",))
+    assert design(people) != "preclinical"
+
+
+# "One hundred and twenty relapse-free survivors of childhood cancer were included in this
+# study", "This study provides data from 11 healthy elite fin swimmers": people named by what
+# they are or do, measured once, are a cross-sectional study.
+@pytest.mark.parametrize(
+    "method",
+    [
+        "One hundred and twenty relapse-free survivors of cancer were included in this study.",
+        "This study provides data from 11 healthy elite fin swimmers performing dives.",
+        "Thirteen male endurance-trained runners completed two running tests.",
+    ],
+)
+def test_people_named_by_what_they_do_are_a_group_studied(method: str) -> None:
+    record = study("Thyroid tests", sections=(("METHODS", method), ("RESULTS", "It was low.")))
+    assert design(record) == "cross_sectional"
+
+
+# "… using polyclonal rabbit and rat monoclonal antibodies (Abcam Ltd., UK)" in a study of
+# patients' gastric biopsies: the species of a reagent, not animals studied.
+def test_the_species_of_an_antibody_is_not_animal_work() -> None:
+    method = (
+        "Biopsies were obtained from 18 patients with gastritis. Staining was done using"
+        " polyclonal rabbit and rat monoclonal antibodies."
+    )
+    record = study("Afferent nerves in gastritis", sections=(("METHODS", method),))
+    assert design(record) != "preclinical"
+    animals = study("Afferent nerves", sections=(("METHODS", "We used 20 rats in each arm."),))
+    assert design(animals) == "preclinical"
+
+
+# Indexed Humans and Case-Control Studies with no age group: "Fifty-nine patients with acute
+# leukemia … and 20 healthy volunteers were examined … measured by a sandwich-type enzyme
+# immunoassay": one bench word measures the people studied.
+def test_one_bench_word_in_a_study_of_patients_is_not_laboratory_work() -> None:
+    method = "Fifty-nine patients and 20 volunteers were examined by enzyme immunoassay."
+    sections = (("METHODS", method),)
+    for mesh in (("Humans", "Case-Control Studies"), ("Humans", "Leukemia")):
+        assert design(study("Endorphin in patients", sections=sections, mesh=mesh)) != "preclinical"
+    # With no people studied the bench word still makes laboratory work.
+    bench = (("METHODS", "The enzyme was purified and its kinetics measured."),)
+    assert design(study("Endorphin", sections=bench, mesh=("Humans",))) == "preclinical"
+
+
+# With indexing removed: "Between 2002 and 2006, 128 percutaneous vertebroplasties were
+# performed in 73 patients", "A total of 1143 patients with lung cancer were reviewed":
+# a past series looked back on.
+@pytest.mark.parametrize(
+    "method",
+    [
+        "Between 2002 and 2006, 128 vertebroplasties were performed in 73 patients.",
+        "A total of 1143 patients with lung cancer were reviewed for fibrosis.",
+    ],
+)
+def test_a_past_series_looked_back_on_is_retrospective(method: str) -> None:
+    record = study("Cement embolism", sections=(("METHODS", method), ("RESULTS", "Some had it.")))
+    assert design(record) == "retrospective"
+
+
+# "Thirty-three patients were treated for nasopharynx cancer … The median follow-up time for
+# surviving patients was 8.4 years": a group followed over time, with no prospective design
+# named, was looked back on; the same group measured once is cross-sectional.
+def test_a_group_and_its_outcomes_over_time_is_retrospective() -> None:
+    method = ("METHODS", "Thirty-three children with lymphoma were included in this study.")
+    later = study("Lymphoma", sections=(method, ("RESULTS", "The median follow-up was 8 years.")))
+    assert design(later) == "retrospective"
+    once = study("Lymphoma", sections=(method, ("RESULTS", "Most had early-stage disease.")))
+    assert design(once) == "cross_sectional"
+    ahead = "We prospectively followed thirty-three children with lymphoma for 8 years."
+    prospective = study("Lymphoma", sections=(("METHODS", ahead), ("RESULTS", "Most lived.")))
+    assert design(prospective) == "cohort_prospective"
+    # "We compared these parameters in patients newly diagnosed, in patients after therapy and
+    # healthy controls": a state compared once, not an outcome followed.
+    after = "We compared thirty patients after therapy with 20 healthy controls."
+    state = study("Vagal tone", sections=(("METHODS", after), ("RESULTS", "It was lower.")))
+    assert design(state) == "cross_sectional"
+
+
+# With indexing removed: "CASE REPORT: A premature girl …", "CASE PRESENTATION: We describe a
+# 49-year-old male", "METHOD: Case-report", "We herein report a long-term hemodialysis
+# patient", "A case is described after puncture of a tumour".
+@pytest.mark.parametrize(
+    "record",
+    [
+        study(sections=(("BACKGROUND", "Tumours are rare."), ("CASE REPORT", "A girl had it."))),
+        study(sections=(("BACKGROUND", "Flares occur."), ("CASE PRESENTATION", "He flared."))),
+        study(sections=(("METHOD", "Case-report"), ("RESULTS", "She suffered a stroke."))),
+        study("Pneumothorax", "It is rare. We herein report a long-term hemodialysis patient."),
+        study("Air embolism", "It is rare. A case is described after puncture of a tumour."),
+    ],
+)
+def test_a_case_told_without_its_publication_type_is_a_case_report(record: Study) -> None:
+    assert design(record) == "case_report"
+
+
+def test_a_results_section_is_not_a_case() -> None:
+    sections = (("METHODS", "We surveyed 120 nurses."), ("RESULTS", "Most replied."))
+    assert design(study("Nurses", sections=sections)) == "cross_sectional"
+
+
+# With indexing removed: "Complications of vertebroplasty: an analysis of 1100 procedures
+# performed in 616 patients", "Nasopharyngeal carcinoma in childhood: long-term results of 32
+# patients" (whose abstract mentions "three patients" who relapsed): more than a few cases,
+# looked back on, are a retrospective study; a few are a case series.
+@pytest.mark.parametrize(
+    ("title", "abstract", "expected"),
+    [
+        ("Complications: an analysis of 1100 procedures in 616 patients", "", "retrospective"),
+        (
+            "Carcinoma in childhood: results of 32 patients",
+            "Three patients relapsed.",
+            "retrospective",
+        ),
+        ("Cement leakage: report of five cases", "", "case_series"),
+        ("Cement leakage", "We describe three patients with leakage.", "case_series"),
+    ],
+)
+def test_a_series_of_many_patients_is_a_retrospective_study(
+    title: str, abstract: str, expected: str
+) -> None:
+    assert design(study(title, abstract)) == expected
+
+
+# Indexed "Follow-Up Studies" and nothing else: "Forty patients treated between 1985 and 1995
+# … disease-free survival", "Forty patients were examined once": indexers give the heading
+# to any study that reports a follow-up; the text tells which design it is.
+def test_follow_up_studies_alone_lets_the_text_tell_the_design() -> None:
+    mesh = ("Follow-Up Studies", "Humans")
+    past = "Between 1985 and 1995, 40 patients were treated with radiotherapy."
+    looked_back = study("Carcinoma", sections=(("METHODS", past),), mesh=mesh)
+    assert design(looked_back) == "retrospective"
+    quiet = study(
+        "Carcinoma", sections=(("METHODS", "Tumours respond to radiotherapy."),), mesh=mesh
+    )
+    assert design(quiet) == "cohort_prospective"
+    both = ("Follow-Up Studies", "Prospective Studies", "Humans")
+    group = "Forty patients were examined once."
+    assert design(study("Carcinoma", sections=(("METHODS", group),), mesh=mesh)) == (
+        "cross_sectional"
+    )
+    # Another design heading beside it decides, as before.
+    assert design(study("Carcinoma", sections=(("METHODS", group),), mesh=both)) == (
+        "cohort_prospective"
+    )
+
+
+# "Eps8 controls dendritic spine density", "PTEN … controls cell cycle progression", "Tumor
+# cell lines served as external controls": the verb, or controls of an assay, are no group
+# of people; "Controls with emphysema alone who were matched for age" are.
+@pytest.mark.parametrize(
+    ("method", "group"),
+    [
+        ("The protein controls spine density in neurons.", False),
+        ("Cell lines served as external controls; slides were stained.", False),
+        ("Sections were used as positive and negative controls.", False),
+        ("Controls with emphysema alone were matched for age.", True),
+        ("Cases were compared with 40 healthy controls.", True),
+    ],
+)
+def test_controls_are_people_only_as_a_noun_for_them(method: str, group: bool) -> None:
+    record = study("Spines", sections=(("METHODS", method), ("RESULTS", "It differed.")))
+    assert (design(record) == "cross_sectional") is group
+
+
+# "Patients who underwent chest CT scans during the period from 1 January 2001 to 31 December
+# 2005": the event, then the past period it took place in.
+def test_an_event_in_a_past_period_is_looked_back_on() -> None:
+    method = "Patients who underwent CT during the period from 1 January 2001 to 31 December 2005."
+    record = study("Mortality", sections=(("METHODS", method), ("RESULTS", "Many died.")))
+    assert design(record) == "retrospective"

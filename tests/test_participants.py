@@ -161,3 +161,72 @@ def test_three_groups_listed_with_their_n_add_up() -> None:
     assert extract_participants(study(METHODS=tissue, RESULTS="NO was higher.")) is None
     two = "Cases (n = 40) and controls (n = 38), then a subgroup (n = 12), were studied."
     assert extract_participants(study(METHODS=two, RESULTS="NO was higher.")) is None
+
+
+@pytest.mark.parametrize(
+    ("abstract", "count"),
+    [
+        # "a series of 246 Tunisian subjects including 101 patients with CRC and 145 healthy
+        # controls": the controls are a part of the number already read.
+        (
+            "We studied a series of 246 subjects including 101 patients and 145 healthy controls.",
+            246,
+        ),
+        # "a total of 61 cases (15 severe and 46 mild-moderate) and 22 controls": a breakdown of
+        # the cases, then the controls.
+        ("Samples came from a total of 61 cases (15 severe and 46 mild) and 22 controls.", 83),
+        # "A total of 375 cases (99% response rate) and 327 controls (88% response rate)"
+        ("A total of 375 cases (99% response rate) and 327 controls were interviewed.", 702),
+        # "88 incident cases of … NPC in Zangwu County, China, and 176 age- sex- and
+        # neighbourhood-matched controls"
+        (
+            "A study was conducted on 88 incident cases of confirmed carcinoma in one county of"
+            " a province, and 176 age- sex- and neighbourhood-matched controls.",
+            264,
+        ),
+        # "We interviewed 282 … cases …, and an equal number of … matched controls"
+        ("We interviewed 282 cases of carcinoma, and an equal number of matched controls.", 564),
+        # "Eighteen patients with CPFE were enrolled in this study. Thirteen healthy
+        # individuals matched for age and sex served as control subjects."
+        (
+            "Eighteen patients were enrolled in this study. Thirteen healthy individuals"
+            " matched for age served as control subjects.",
+            31,
+        ),
+    ],
+)
+def test_controls_are_added_once(abstract: str, count: int) -> None:
+    assert extract_participants(study(abstract)) == count
+
+
+@pytest.mark.parametrize(
+    "abstract",
+    [
+        # "17 patients with biopsy-proven UIP were evaluated. …; four patients with
+        # biopsy-proven emphysema without fibrosis were also evaluated": more, or a part?
+        "17 patients with fibrosis were evaluated. They were split in two; four patients"
+        " with emphysema alone were also evaluated.",
+        # "identified in 80 of 3079 subjects. … Eighteen abnormal HRCT current smokers were
+        # included in the progression of CT scores": a part of a whole stated before.
+        "Changes were found in 80 of 3079 subjects. Eighteen current smokers were included"
+        " in the progression group.",
+        # "Survival data were available from 35 patients": those with data, not all studied.
+        "The outcome of rare leukaemia cases was examined. Survival data were available from"
+        " 35 patients.",
+    ],
+)
+def test_a_part_or_another_group_leaves_it_empty(abstract: str) -> None:
+    assert extract_participants(study(abstract)) is None
+
+
+# Title "… retrospective review of 50 patients", PURPOSE "… of 50 children …", METHODS
+# "Twenty-three patients were treated with irradiation only.": the title's count is the whole.
+def test_a_title_count_the_abstract_repeats_beats_a_treated_part() -> None:
+    record = study(
+        title="Carcinoma in children: retrospective review of 50 patients",
+        PURPOSE="To report the outcome of 50 children with carcinoma.",
+        METHODS="Twenty-three patients were treated with irradiation only.",
+    )
+    assert extract_participants(record) == 50
+    untitled = study(METHODS="Twenty-three patients were treated with irradiation only.")
+    assert extract_participants(untitled) == 23

@@ -23,17 +23,22 @@ from evidence.designs_text import (
     HUMAN_CASE,
     HUMANS_NAMED,
     LAB_WORDS,
+    MEETING_SELF,
     MOLECULAR,
+    OUTCOME_OVER_TIME,
     OWN_FINDING,
-    OWN_WORK,
     PEOPLE_STUDIED,
     REVIEW_SELF,
+    SERIES_MOST,
     SURVEY_MESH,
     SYNTHESIS_ABSTRACT_RULES,
     TEXT_RULES,
     TITLE_CASES,
     UNLABELLED_RULES,
+    case_section,
     method_sections,
+    people_counted,
+    tells_no_work_of_its_own,
 )
 from evidence.study import Study
 
@@ -183,12 +188,21 @@ def _preclinical(study: Study, mesh: set[str], method: str, typed: bool) -> Desi
     text = f"{study.title} {method}"
     words = sorted({w.group(0).lower() for w in LAB_WORDS.finditer(text)})
     if mesh:
+        bench = sorted(d for d in mesh if _lab_heading(d)) if "Animals" in mesh else []
+        if bench and not typed:
+            # Animals and bench headings: the people (and their age groups) are where the
+            # cells or the blood came from ("plasma of diabetic patients", then mice and cells).
+            return DesignCall("preclinical", f'MeSH "Animals" and "{bench[0]}"')
         if mesh & _AGE_GROUPS:
             return None
         lab = sorted(d for d in mesh if _lab_heading(d) or d == "Animals")
         if lab:
             return DesignCall("preclinical", f'MeSH "{lab[0]}" and no age group')
-        if words and not typed:
+        # A bench word in the methods of people measured ("59 patients … by enzyme
+        # immunoassay") is how they were measured, as in an unindexed record; a design
+        # heading (Case-Control Studies) says the people were the study.
+        designed = any(h in mesh for h, _ in _MESH_DESIGNS)
+        if words and not typed and not designed and _bench_work(words, text):
             return DesignCall("preclinical", f'text says "{words[0]}" and MeSH no age group')
         return None
     if typed:
@@ -199,9 +213,15 @@ def _preclinical(study: Study, mesh: set[str], method: str, typed: bool) -> Desi
     m = ANIMALS_USED.search(method)
     if m:
         return DesignCall("preclinical", f'text says "{m.group(0)}"')
-    if words and (len(words) >= 3 or not PEOPLE_STUDIED.search(text)):
+    if _bench_work(words, text):
         return DesignCall("preclinical", "text says " + ", ".join(f'"{w}"' for w in words))
     return None
+
+
+def _bench_work(words: list[str], text: str) -> bool:
+    """Bench words that make the study laboratory work: three of them or more, or any where
+    no people are studied."""
+    return bool(words) and (len(words) >= 3 or not PEOPLE_STUDIED.search(text))
 
 
 def design_call(study: Study) -> DesignCall:
@@ -235,15 +255,22 @@ def design_call(study: Study) -> DesignCall:
         # PubMed had no "Systematic Review" type before 2019, and records awaiting indexing
         # carry only the publisher's "Review": the title, then the abstract, tell.
         synthesis = TEXT_RULES[1:3]
-        return (
-            _text_call((("title", study.title),), synthesis)
-            or _text_call((("abstract", study.abstract_text),), SYNTHESIS_ABSTRACT_RULES)
-            or DesignCall("review", 'publication type "Review"')
+        call = _text_call((("title", study.title),), synthesis) or _text_call(
+            (("abstract", study.abstract_text),), SYNTHESIS_ABSTRACT_RULES
         )
+        if call:
+            return call
+        # "A case report and review of the literature" is indexed both Case Reports and
+        # Review: what it reports is the case; the review is of the cases before it.
+        if "Case Reports" not in types:
+            return DesignCall("review", 'publication type "Review"')
     if not types & STUDY_TYPES and not any(h in mesh for h, _ in _MESH_DESIGNS):
         whole = f"{study.title} {study.abstract_text}"
         review = REVIEW_SELF.search(whole)
-        if review and not CASE_REPORT.search(whole):
+        # Indexed Animals without Humans, it is the animal work that is discussed ("we
+        # examined … in an animal model … are discussed"), not other people's studies.
+        animals_only = "Animals" in mesh and "Humans" not in mesh
+        if review and not CASE_REPORT.search(whole) and not animals_only:
             return DesignCall("review", f'text says "{review.group(0)}"')
     lab = _preclinical(study, mesh, method, typed=bool(types & STUDY_TYPES))
     if lab:
@@ -265,10 +292,14 @@ def design_call(study: Study) -> DesignCall:
         if series:
             return DesignCall("case_series", f'publication type "Case Reports", "{series[0]}"')
         return DesignCall("case_report", 'publication type "Case Reports"')
-    return _observational(study, types, mesh, method) or _from_text(study, method, labelled)
+    return _observational(study, types, mesh, method, labelled) or _from_text(
+        study, method, labelled
+    )
 
 
-def _observational(study: Study, types: set[str], mesh: set[str], method: str) -> DesignCall | None:
+def _observational(
+    study: Study, types: set[str], mesh: set[str], method: str, labelled: bool
+) -> DesignCall | None:
     """Observational designs from MeSH (Case-Control, Cross-Sectional, Retrospective,
     Prospective, Cohort Studies) or the "Observational Study" type, refined by the text."""
     headings = [(h, d) for h, d in _MESH_DESIGNS if h in mesh]
@@ -279,10 +310,19 @@ def _observational(study: Study, types: set[str], mesh: set[str], method: str) -
         m = pattern.search(text)
         if m and (design != "case_control" or "Case-Control Studies" in mesh or not headings):
             return DesignCall(design, f'text says "{m.group(0)}"')
+    if [h for h, _ in headings] == ["Follow-Up Studies"]:
+        # Indexers give Follow-Up Studies to any study that reports a follow-up, looked back on
+        # or not: where it is the only design heading, the text tells which.
+        told = _from_text(study, method, labelled)
+        if told.design in _FOLLOWED_UP:
+            return DesignCall(told.design, f'MeSH "Follow-Up Studies" and {told.source}')
     if headings:
         heading, design = headings[0]
         return DesignCall(design, f'MeSH "{heading}"')
     return DesignCall("cohort_prospective", 'publication type "Observational Study"')
+
+
+_FOLLOWED_UP = frozenset({"retrospective", "cross_sectional", "case_series", "case_control"})
 
 
 def _from_text(study: Study, method: str, labelled: bool) -> DesignCall:
@@ -296,10 +336,15 @@ def _from_text(study: Study, method: str, labelled: bool) -> DesignCall:
         (("abstract", method),), TEXT_RULES if labelled else UNLABELLED_RULES
     )
     if call:
-        return call
+        return _series_or_cohort(study, method, call)
+    label = case_section(study)
+    if label:
+        return DesignCall("case_report", f'abstract section "{label}"')
     m = TITLE_CASES.search(study.title)
     if m:
-        return DesignCall("case_series", f'title says "{m.group(0)}"')
+        return _series_or_cohort(
+            study, method, DesignCall("case_series", f'title says "{m.group(0)}"')
+        )
     mesh = {m.descriptor for m in study.mesh}
     survey = [h for h in SURVEY_MESH if h in mesh]
     if survey:
@@ -318,10 +363,28 @@ def _from_text(study: Study, method: str, labelled: bool) -> DesignCall:
         return molecular
     m = GROUP_STUDIED.search(method)
     if m:
+        later = OUTCOME_OVER_TIME.search(study.abstract_text)
+        if later:
+            return DesignCall(
+                "retrospective",
+                f'abstract studies "{m.group(0)}" and their "{later.group(0)}", named no'
+                " prospective design",
+            )
         return DesignCall("cross_sectional", f'abstract studies "{m.group(0)}" at one time')
-    if not labelled and _tells_no_work_of_its_own(study):
+    if not labelled and tells_no_work_of_its_own(study):
         return DesignCall("review", "abstract tells no work of the authors' own")
     return DesignCall("other", "no design in the indexing or the text")
+
+
+def _series_or_cohort(study: Study, method: str, call: DesignCall) -> DesignCall:
+    """A case series read from the text, unless the title or the method counts more than
+    SERIES_MOST people: a cohort looked back on (a retrospective study) that names no design."""
+    if call.design != "case_series":
+        return call
+    most = max(people_counted(study.title), people_counted(method))
+    if most > SERIES_MOST:
+        return DesignCall("retrospective", f"{call.source}, {most} people counted, no design named")
+    return call
 
 
 def _molecular(text: str) -> DesignCall | None:
@@ -338,31 +401,17 @@ def _molecular(text: str) -> DesignCall | None:
     )
 
 
-_RESULT_LABELS = re.compile(r"^(?:results?|findings|methods?|materials|design)\b", re.I)
-
-
-def _tells_no_work_of_its_own(study: Study) -> bool:
-    """An unstructured abstract of two sentences or more that never tells what its authors did,
-    measured or found: a narrative review that does not call itself one ("HCV differs from HBV
-    in that… gene therapy for HBV remains a priority")."""
-    if any(_RESULT_LABELS.match(s.label.strip()) for s in study.abstract):
-        return False
-    text = study.abstract_text
-    if len(re.findall(r"[.!?](?:\s|$)", text)) < 2:
-        return False
-    return not OWN_WORK.search(f"{study.title} {text}")
-
-
 def _commentary(study: Study, types: set[str]) -> str | None:
     """The words by which a record with no study type calls itself a commentary, an editorial
     or a meeting report."""
-    if types & STUDY_TYPES:
+    meeting_only = types & STUDY_TYPES == {"Review"}
+    if types & STUDY_TYPES and not meeting_only:
         return None
     text = f"{study.title} {study.abstract_text}"
     low = text.lower()
     if not any(hint in low for hint in _COMMENTARY_HINTS):
         return None  # the cheap early exit for nearly every record
-    m = COMMENTARY_SELF.search(text)
+    m = (MEETING_SELF if meeting_only else COMMENTARY_SELF).search(text)
     return m.group(0) if m else None
 
 
@@ -373,7 +422,10 @@ _COMMENTARY_HINTS = (
     "opinion piece",
     "perspective",
     " from the ",
-    "meeting report",
+    "meeting re",
+    "summary of the",
+    "reviewer",
+    "referee",
 )
 
 

@@ -39,8 +39,12 @@ CASE_SERIES = _rx(
     rf"|\b(?:we|authors) (?:report|describe|present)\s+{_WORDS} (?:patients|cases)\b"
 )
 CASE_REPORT = _rx(
-    r"\bcase reports?\b|\b(?:this|our) case\b|\bcase (?:presentation|description|summary)\b"
-    r"|\bwe (?:report|describe|present)\b[^.]{0,60}\b(?:man|woman|boy|girl|patient)\b"
+    # "METHOD: Case-report", "A case is described after puncture of a tumour"
+    r"\bcase[- ]reports?\b|\b(?:this|our) case\b|\bcase (?:presentation|description|summary)\b"
+    r"|\ba case (?:is|was) (?:described|reported|presented)\b"
+    # "We herein report a long-term hemodialysis patient with psoas abscess"
+    r"|\bwe (?:here(?:in)? )?(?:report|describe|present)\b[^.]{0,60}\b(?:man|woman|boy|girl"
+    r"|patient)\b"
     r"|\ba (?:rare |unique |unusual |novel )?case of\b|\bin a patient with\b"
     # "We present a case…", never "we present a new algorithm" or "a series of case studies".
     r"|\bwe (?:report|describe|present) (?:an? |the )(?:[\w-]+ ){0,3}?case\b(?! stud)"
@@ -59,7 +63,16 @@ _RETROSPECTIVE = _rx(
     # "From January 2008 to June 2012, 74 patients were diagnosed…": a series looked back on.
     r"|\b(?:from|between) (?:\w+ )?(?:19|20)\d\d,? (?:to|and|through) (?:\w+ )?(?:19|20)\d\d\b"
     r"[^.]{0,80}?\b(?:were|was|had been) (?:treated|diagnosed|admitted|operated|identified"
-    r"|collected|analy[sz]ed)\b"
+    r"|collected|analy[sz]ed|performed|included|reviewed)\b"
+    # "patients who underwent chest CT scans during the period from 1 January 2001 to 31
+    # December 2005": the event, then the past period it took place in
+    r"|\b(?:underwent|were (?:treated|admitted|diagnosed|operated|seen))\b[^.]{0,80}?"
+    r"\b(?:from|between) (?:\d{1,2} )?(?:\w+ )?(?:19|20)\d\d,? (?:to|and|through|until)"
+    r" (?:\d{1,2} )?(?:\w+ )?(?:19|20)\d\d\b"
+    # "A total of 1143 patients with lung cancer were reviewed"
+    r"|\b\d[\d,]* (?:[\w-]+ ){0,4}?"
+    r"(?:patients|cases|children|adults|records|charts)\b[^.]{0,60}?\bwere (?:retrospectively )?"
+    r"reviewed\b"
 )
 # Laboratory work: what is handled at the bench, and animals (never "companion dog" or the
 # like in a patient's history: animal words count in the title, lab words anywhere).
@@ -77,6 +90,9 @@ ANIMALS_USED = _rx(
     # never an animal in a patient's history or the species of a reagent ("a mouse
     # monoclonal antibody")
     r"(?! (?:bites?|scratch\w*|owners?|monoclonal|polyclonal|anti\w*|serum|IgG)\b)"
+    # nor the species of the antibodies a study used ("using polyclonal rabbit and rat
+    # monoclonal antibodies (Abcam)")
+    r"(?![^.;]{0,40}\bantibod)"
 )
 LAB_WORDS = _rx(
     r"\bcell lines?\b|\bin vitro\b|\bxenografts?\b|\bknock(?:down|out|ed down)\b|\bsi-?RNAs?\b"
@@ -113,7 +129,19 @@ REVIEW_SELF = _rx(
 COMMENTARY_SELF = _rx(
     r"\b(?:this|our|in this) (?:commentary|editorial|viewpoint|opinion piece|perspective)\b"
     r"|\b(?:a )?(?:report|highlights) from the (?:[\w'-]+ ){0,6}?(?:conference|meeting|symposium"
-    r"|congress|workshop)\b|\bmeeting report\b"
+    r"|congress|workshop)\b|\bmeeting (?:report|review)\b"
+    # "This Meeting Review provides a summary of the talks presented": a meeting told as one
+    r"|\bsummary of the (?:talks|presentations|lectures|sessions)\b"
+    # "Reviewer acknowledgement": the journal thanks its peer reviewers
+    r"|\b(?:reviewer|referee)s?\s+acknowledge?ments?\b"
+    r"|\bthank(?:s|ing)? (?:the following|all (?:of )?our|our) (?:[\w-]+ ){0,2}?"
+    r"(?:reviewers|referees)\b"
+)
+# Publishers type meeting reports "Review": those phrases make a record a commentary even so.
+MEETING_SELF = _rx(
+    r"\bmeeting (?:report|review)\b|\bsummary of the (?:talks|presentations|lectures|sessions)\b"
+    r"|\b(?:a )?(?:report|highlights) from the (?:[\w'-]+ ){0,6}?(?:conference|meeting|symposium"
+    r"|congress|workshop)\b"
 )
 # The account of work of the authors' own: what they did, measured or found, in the words of a
 # study ("we enrolled", "this study", "P < 0.05", "n = 20"), of a method or tool ("we propose",
@@ -181,13 +209,32 @@ GROUP_STUDIED = _rx(
     r"|ninety|hundred|eleven|twelve|\w+teen)(?:-\w+)?) (?:[\w-]+,? ){0,4}?(?:patients|subjects"
     r"|participants"
     r"|individuals"
-    r"|adults|children|women|men|volunteers|respondents)\b(?! (?:were )?(?:randomi|assigned))"
-    r"|\b(?:healthy )?controls\b"
+    r"|adults|children|women|men|volunteers|respondents"
+    # "120 relapse-free survivors of childhood cancer were included", "13 male endurance-trained
+    # runners", "11 healthy elite fin swimmers": people named by what they are or do
+    r"|survivors|athletes|runners|swimmers|players|students|workers|employees|nurses"
+    r"|physicians)\b(?! (?:were )?(?:randomi|assigned))"
+    # controls as people, never the verb ("Eps8 controls dendritic spine density", "PTEN
+    # … controls cell cycle progression")
+    r"|\b(?:healthy|matched|normal|control) (?:[\w-]+ )?(?:controls|subjects|volunteers)\b"
+    r"|\b(?:and|versus|vs\.?|with|as|to|from|in)"
+    r" (?!(?:positive|negative|internal|external|loading)\b)(?:[\w-]+ ){0,2}?controls\b"
+    r"|\bcontrols (?:with|who|were|was|had|did|showed)\b|\bcontrols?\s*\(n\s*="
 )
 
 _NOT_A_MODIFIER = (
     r"(?![ -]+(?!(?:and|of|on|for|in|with|from|to|the|is|was|a|an|we|this|article|paper"
     r"|essay)\b)[a-z])"
+)
+# Outcomes over time after a treatment or a diagnosis ("The median follow-up time for
+# surviving patients was 8.4 years", "survival rates were analyzed"): a group looked at over
+# time, which an abstract that names no prospective design looks back on.
+OUTCOME_OVER_TIME = _rx(
+    r"\b(?:median|mean) follow-?up\b|\bfollow-?up (?:period|time|of \d)|\bwere followed\b"
+    r"|\bsurvival (?:rates?|analys[ie]s|data|was|were)\b|\boverall survival\b"
+    r"|\b(?:relapse|recurrence|disease|progression|event)-free survival\b|\bKaplan-Meier\b"
+    # "before and after surgery", never "patients after therapy" compared with others once
+    r"|\bbefore and after (?:surgery|the operation|treatment)\b"
 )
 # Headings for surveys: a one-time look, where no other design is named.
 SURVEY_MESH = ("Surveys and Questionnaires", "Health Surveys", "Health Care Surveys")
@@ -336,6 +383,20 @@ def _sections(study: Study) -> list[tuple[str, str]]:
     return head + [(m.group(1), text[m.end() : end]) for m, end in zip(cuts, ends, strict=True)]
 
 
+# A section of the abstract that is the case itself ("CASE REPORT:", "CASE PRESENTATION:").
+CASE_LABEL = _rx(r"^(?:case (?:reports?|presentations?|descriptions?|summary|history)|cases?)$")
+
+
+def case_section(study: Study) -> str | None:
+    """The label of an abstract section that presents a case, if any."""
+    if "case" not in study.abstract_text.lower():
+        return None  # the cheap early exit for nearly every record
+    for label, _ in _sections(study):
+        if CASE_LABEL.match(label):
+            return label
+    return None
+
+
 def method_sections(study: Study) -> tuple[str, bool]:
     """The method text, and whether it is the abstract's own METHODS (DESIGN…) sections."""
     sections = _sections(study)
@@ -344,3 +405,33 @@ def method_sections(study: Study) -> tuple[str, bool]:
         return " ".join(method), True
     rest = " ".join(text for label, text in sections if not _BACKGROUND_LABELS.match(label))
     return rest, False
+
+
+# "Complications of vertebroplasty: an analysis of 1100 procedures performed in 616
+# patients", "long-term results of 32 patients": more than a few cases looked back on.
+_PEOPLE_COUNT = _rx(
+    r"(?<![\w/.,-])(\d{1,3}(?:,\d{3})+|\d+) (?:[\w-]+ ){0,3}?(?:patients|cases|children|adults"
+    r"|women|men|subjects)\b"
+)
+SERIES_MOST = 20  # the most patients a case series holds; more are a cohort looked back on
+
+
+def people_counted(text: str) -> int:
+    """The largest number of people (patients, cases…) that `text` counts in digits, or 0."""
+    counts = [int(m.group(1).replace(",", "")) for m in _PEOPLE_COUNT.finditer(text)]
+    return max(counts, default=0)
+
+
+_RESULT_LABELS = re.compile(r"^(?:results?|findings|methods?|materials|design)\b", re.I)
+
+
+def tells_no_work_of_its_own(study: Study) -> bool:
+    """An unstructured abstract of two sentences or more that never tells what its authors did,
+    measured or found: a narrative review that does not call itself one ("HCV differs from HBV
+    in that… gene therapy for HBV remains a priority")."""
+    if any(_RESULT_LABELS.match(s.label.strip()) for s in study.abstract):
+        return False
+    text = study.abstract_text
+    if len(re.findall(r"[.!?](?:\s|$)", text)) < 2:
+        return False
+    return not OWN_WORK.search(f"{study.title} {text}")

@@ -178,11 +178,37 @@ _YEAR_BEFORE = _rx(
     r"(?:\b(?:in|since|from|to|and|until|between|during|of|january|february|march|april|may"
     r"|june|july|august|september|october|november|december)\s+|[-/])$"
 )
-# "31 colorectal cancer patients and 47 age-matched controls": both groups took part.
-_AND_CONTROLS = _rx(
-    rf"^[^.;]{{0,80}}?\band\s+{_NUM}\s+(?:[\w-]+\s+){{0,3}}?(?:controls|control subjects"
-    rf"|healthy (?:subjects|volunteers|individuals|people|adults|children|women|men))\b"
+# "31 colorectal cancer patients and 47 age-matched controls", "88 incident cases of … in
+# Zangwu County, China, and 176 age- sex- and neighbourhood-matched controls": both groups
+# took part.
+_CONTROL_WORDS = (
+    r"(?:controls|control subjects"
+    r"|healthy (?:subjects|volunteers|individuals|people|adults|children|women|men))\b"
 )
+_AND_CONTROLS = _rx(
+    rf"^(?P<between>[^.;]{{0,160}}?)\band\s+{_NUM}\s+(?:[\w-]+\s+){{0,5}}?{_CONTROL_WORDS}"
+)
+_PART_OF = _rx(r"\b(?:including|comprising|of whom|of which)\b")
+# "282 cases …, and an equal number of … matched controls": as many controls as cases.
+_EQUAL_CONTROLS = _rx(r"^[^.;]{0,160}?\band an equal number of\s+[^.;]{0,80}?\bcontrols\b")
+# The next sentence adds a group: "Thirteen healthy individuals matched for age and sex served
+# as control subjects", "four patients with emphysema alone were also evaluated".
+_NEXT_GROUP = _rx(
+    rf"^[^.;]*[.;]\s+{_NUM}\s+(?:[\w-]+\s+){{0,3}}?(?:{_CONTROL_WORDS}[^.;]{{0,60}}?\b"
+    rf"(?:served as|as controls?\b|were (?:also )?(?:enrolled|included|recruited|studied))"
+    rf"|{_PEOPLE}[^.;]{{0,60}}?\bwere also (?:enrolled|included|recruited|studied))"
+)
+# "…; four patients with emphysema alone were also evaluated": another group, read or not
+# alongside those counted first (also evaluated may be a part of them, or more): unsure.
+_ALSO_EVALUATED = _rx(
+    rf"{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}[^.;]{{0,60}}?\bwere also (?:evaluated|examined|analy[sz]ed"
+    r"|assessed)"
+)
+# "80 of 3079 subjects", "Thirty-two of 73 abnormal HRCT subjects": a share of a whole; a
+# count read after it is a part ("Eighteen … smokers were included in the progression").
+_SHARE = _rx(rf"\b(?:\d+|{_SPELLED})\s+of\s+(?:the\s+)?{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}")
+# "Survival data were available from 35 patients": those with data, a part of the whole.
+_AVAILABLE_BEFORE = _rx(r"\bavailable\s+(?:from|for|in|on)\s+(?:only\s+)?$")
 _METHOD_ONLY = _rx(
     r"^(?:(?:materials?|patients?|subjects?|participants?|study)\s*(?:and|&)\s*)?(?:methods?"
     r"|design|study design|setting|patients?|participants?|subjects?|interventions?|population)\b"
@@ -240,11 +266,25 @@ def _first(rules: tuple[re.Pattern[str], ...], texts: list[str]) -> int | None:
                 ):
                     continue
                 value = _number(m.group("n"))
-                if value and _more_groups(text, m.end(), value):
+                if value and (_more_groups(text, m.end(), value) or _after_whole(text, m, value)):
                     continue
                 if value and value < 10_000_000 and not _is_year(text, m.start("n"), value):
-                    return value + _controls(text, m.end()) + _second_arm(text, m)
+                    if _ALSO_EVALUATED.search(text, m.end()):
+                        return None
+                    return value + _controls(text, m.end(), value) + _second_arm(text, m)
     return None
+
+
+def _after_whole(text: str, m: re.Match[str], value: int) -> bool:
+    """Whether a share of a larger whole ("80 of 3079 subjects") comes before the count, which
+    is then a part of it; or the count is of those with data available."""
+    if _AVAILABLE_BEFORE.search(text, 0, m.start("n")):
+        return True
+    for share in _SHARE.finditer(text, 0, m.start()):
+        whole = _number(share.group("n"))
+        if whole and whole > value:
+            return True
+    return False
 
 
 def _more_groups(text: str, end: int, value: int) -> bool:
@@ -297,9 +337,22 @@ def _evaluable(texts: list[str], found: int) -> int:
     return found
 
 
-def _controls(text: str, end: int) -> int:
-    """The controls named right after the cases, in the same sentence, else 0."""
-    m = _AND_CONTROLS.search(text[end:])
+def _controls(text: str, end: int, value: int) -> int:
+    """The controls (or a group also studied) named right after the cases, in the same
+    sentence or the next, else 0. Never where the controls are a part of the number already
+    read ("246 subjects including 101 patients with CRC and 145 healthy controls")."""
+    rest = text[end:]
+    m = _AND_CONTROLS.search(rest)
+    if m:
+        controls = _number(m.group("n")) or 0
+        between = m.group("between")
+        parts = (int(d) for d in re.findall(r"\d+", between))
+        if _PART_OF.search(between) or any(part + controls == value for part in parts):
+            return 0
+        return controls
+    if _EQUAL_CONTROLS.search(rest):
+        return value
+    m = _NEXT_GROUP.search(rest)
     return (_number(m.group("n")) or 0) if m else 0
 
 
@@ -335,10 +388,14 @@ def extract_participants(study: Study) -> int | None:
     if not study.abstract:
         return None
     texts = _population_texts(study)
+    titled = _title_agrees(study)
     found = _first(_RULES, texts)
     if found is not None:
-        return _evaluable(texts, found)
-    found = _listed_groups(texts) or _section_n(study) or _title_agrees(study)
+        # A title's count that the abstract repeats ("retrospective review of 50 patients",
+        # "… of 50 children") is the whole; a METHODS count beside it ("Twenty-three patients
+        # were treated with irradiation only") is then a part.
+        return titled if titled is not None else _evaluable(texts, found)
+    found = _listed_groups(texts) or _section_n(study) or titled
     if found is not None:
         return found
     # The group described: only its first mention, and only where the study's own method is
@@ -358,8 +415,10 @@ def extract_participants(study: Study) -> int | None:
         and not _TITLE_PEOPLE.search(method, 0, m.start())
         and not _GROUP_BEFORE.search(method, max(0, m.start("n") - 120), m.start("n"))
         and not _more_groups(method, m.end(), _number(m.group("n")) or 0)
+        and not _after_whole(method, m, _number(m.group("n")) or 0)
+        and not _ALSO_EVALUATED.search(method, m.end())
     ):
         value = _number(m.group("n"))
         if value and not _is_year(method, m.start("n"), value):
-            return _evaluable(texts, value + _controls(method, m.end()))
+            return _evaluable(texts, value + _controls(method, m.end(), value))
     return None
