@@ -10,14 +10,14 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import evidence
 from evidence.curation import Curation
 from evidence.errors import OutputError
-from evidence.exports import EXPORT_FILES, export_parts, workbook_elsewhere
+from evidence.exports import EXPORT_FILES, export_parts, made_by_worker
 from evidence.lock import project_lock
 from evidence.publish import STYLESHEET_FILE, stylesheet
 from evidence.queries import Query
@@ -37,21 +37,26 @@ _PACKAGE = Path(evidence.__file__).resolve().parent
 
 
 def build_parts(
-    view: View, templates_dir: Path | None = None, *, workbook: Iterable[bytes] | None = None
+    view: View,
+    templates_dir: Path | None = None,
+    *,
+    elsewhere: Mapping[str, Iterable[bytes]] | None = None,
 ) -> dict[str, Content]:
     """Every file of reports/ by name: the pages, Markdown and feed through the templates
     (project overrides in `templates_dir` first), the chart, and one file per export, each
-    export as pieces made while it is written (a record at a time). `workbook`: the .xlsx
-    as exports.workbook_elsewhere makes it."""
+    export as pieces made while it is written (a record at a time). `elsewhere`: the files
+    a worker process makes (exports.made_by_worker), listed last, so that this process
+    writes its own files while the worker makes those."""
     context = report_context(view)
     files: dict[str, Content] = dict(render_parts(environment(templates_dir), context))
     files[CHART_FILE] = context["chart"]["file_svg"]
     if view.publish.fragment == "classes":  # the fragment's looks, for hosts that allow a sheet
         files[STYLESHEET_FILE] = stylesheet()
+    elsewhere = elsewhere or {}
     for fmt, name in EXPORT_FILES.items():
-        files[name] = (
-            workbook if fmt == "xlsx" and workbook is not None else export_parts(view, fmt)
-        )
+        if name not in elsewhere:
+            files[name] = export_parts(view, fmt)
+    files.update(elsewhere)
     return files
 
 
@@ -79,8 +84,9 @@ def publish(settings: Settings, view: View) -> list[Path]:
             f"{settings.reports_dir} leads outside the project (to {where}); make it a "
             "folder of the project, and publish from there"
         )
-    with workbook_elsewhere(view) as workbook:  # on the other core while the rest is made
-        files = build_parts(view, settings.templates_dir, workbook=workbook)
+    # Some exports made on the other core while this process makes the rest.
+    with made_by_worker(view, settings.store_path(view.origin)) as elsewhere:
+        files = build_parts(view, settings.templates_dir, elsewhere=elsewhere)
         return write_all(settings.reports_dir, files)
 
 
