@@ -11,13 +11,14 @@ import dataclasses
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import evidence
 from evidence.curation import Curation
 from evidence.errors import OutputError
-from evidence.exports import EXPORT_FILES, export_parts, made_by_worker
+from evidence.exports import EXPORT_FILES, export_parts, made_by_worker, worker_size
 from evidence.lock import project_lock
 from evidence.publish import STYLESHEET_FILE, stylesheet
 from evidence.queries import Query
@@ -32,6 +33,7 @@ from evidence.view import (
     open_store,
     stored_curation_warning,
 )
+from evidence.worker import Worker, started_worker
 
 _PACKAGE = Path(evidence.__file__).resolve().parent
 
@@ -75,8 +77,10 @@ def _whole(parts: Iterable[str | bytes]) -> str | bytes:
     return "".join(str(p) for p in pieces)
 
 
-def publish(settings: Settings, view: View) -> list[Path]:
-    """Write the build of `view` into reports/, all files switched together or none."""
+def publish(settings: Settings, view: View, *, worker: Worker | None = None) -> list[Path]:
+    """Write the build of `view` into reports/, all files switched together or none.
+    `worker`: a worker process reading the view's store (see publish_store), which then
+    makes some of the exports on the other core while this process makes the rest."""
     where = settings.reports_dir.resolve()
     if not where.is_relative_to(settings.project.resolve()):
         # A reports/ symlinked elsewhere would have the build overwrite files it never made.
@@ -84,10 +88,9 @@ def publish(settings: Settings, view: View) -> list[Path]:
             f"{settings.reports_dir} leads outside the project (to {where}); make it a "
             "folder of the project, and publish from there"
         )
-    # Some exports made on the other core while this process makes the rest.
-    with made_by_worker(view, settings.store_path(view.origin)) as elsewhere:
-        files = build_parts(view, settings.templates_dir, elsewhere=elsewhere)
-        return write_all(settings.reports_dir, files)
+    elsewhere = made_by_worker(view, worker) if worker is not None else None
+    files = build_parts(view, settings.templates_dir, elsewhere=elsewhere)
+    return write_all(settings.reports_dir, files)
 
 
 def project_digest(settings: Settings) -> str:
@@ -170,8 +173,16 @@ def publish_store(
             if warning:
                 on_warning(warning)
         return []
-    view = load_view(settings, origin, store, queries=queries, curation=curation, keep_grades=True)
-    written = publish(settings, view)
+    with ExitStack() as stack:
+        worker = None
+        if worker_size(store.counts()["studies"]):
+            # Started before the View is loaded: it reads the studies meanwhile, on the
+            # other core, and makes some exports while this process makes the rest.
+            worker = stack.enter_context(started_worker(settings.store_path(origin)))
+        view = load_view(
+            settings, origin, store, queries=queries, curation=curation, keep_grades=True
+        )
+        written = publish(settings, view, worker=worker)
     store.set_published(digest, _on_disk(settings.reports_dir, [p.name for p in written]))
     store.mark_published()  # only now: a failed build announces its news next time
     if on_warning is not None and (warning := curation_warning(view)):

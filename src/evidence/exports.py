@@ -14,7 +14,6 @@ import json
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
 from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any, BinaryIO, TextIO
@@ -37,7 +36,7 @@ from evidence.spreadsheet import to_xlsx, topic_flows
 from evidence.study import Study, doi_url, pmc_url
 from evidence.tabulate import EXCLUSIONS, OTHER
 from evidence.view import View
-from evidence.worker import Job, made_elsewhere
+from evidence.worker import Job, Worker
 
 # `evidence export --format F` and the file of the same content a build writes into reports/.
 EXPORT_FILES = {
@@ -178,27 +177,25 @@ WORKER_STUDIES = 2000
 WORKER_FORMATS = ("xlsx", "ris", "nbib")
 
 
-@contextmanager
-def made_by_worker(view: View, store: Path) -> Iterator[dict[str, Iterable[bytes]]]:
-    """The exports of WORKER_FORMATS by file name, each as lazy pieces made by a worker
-    process started now (see worker.made_elsewhere), when the view has WORKER_STUDIES studies
-    or more and the machine more than one core; otherwise none (the build makes them all).
-    `store` is the path of the view's store, which the worker reads."""
-    if len(view.records()) < WORKER_STUDIES or (os.cpu_count() or 1) < 2:
-        yield {}
-        return
+def worker_size(studies: int) -> bool:
+    """Whether a build of this many studies makes some exports in a worker process: from
+    WORKER_STUDIES, on a machine with more than one core."""
+    return studies >= WORKER_STUDIES and (os.cpu_count() or 1) > 1
+
+
+def made_by_worker(view: View, worker: Worker) -> dict[str, Iterable[bytes]]:
+    """The exports of WORKER_FORMATS by file name, each as lazy pieces, made by `worker`
+    (see evidence.worker) from the view's order, reviews and workbook table."""
     flows = topic_flows(view.flows(), [(q.id, q.title) for q in view.queries])
     table = labelled_table(view).reindex(columns=CSV_COLUMNS)  # only what the sheet shows
     job = Job(
-        store=str(store),
         pmids=[s.pmid for s in view.studies()],
         note=view.note,
         reviews=reviews(view),
         files={fmt: name for fmt, name in EXPORT_FILES.items() if fmt in WORKER_FORMATS},
         workbook=(table, CSV_COLUMNS, flows, view.note, view.data_date()),
     )
-    with made_elsewhere(job, beside=store.parent) as files:
-        yield files
+    return worker.make(job)
 
 
 def _joined(parts: Iterable[str], separator: str) -> Iterator[str]:

@@ -3,11 +3,13 @@ workbook and some of the reference-manager exports, while the build's own proces
 pages and writes the rest.
 
 The worker is a fresh interpreter importing this same evidence (not multiprocessing, whose
-children run the caller's main script again). It gets its job on stdin (pickled, from the
-build that started it, never from elsewhere): the path of the store, from which it reads the
-View's studies itself (sending them would cost the build's process more than reading costs
-the worker), the reviewer's words for each study, the workbook's table, and a private folder
-where it writes each finished file. The build reads the files back as it publishes them.
+children run the caller's main script again), started before the build loads its View: it
+gets the path of the store at once and reads the studies itself while the build does the
+same (sending them would cost the build's process more than reading costs the worker); then
+its job: the View's order, the reviewer's words for each study, the workbook's table, and the
+files to make. Its input comes pickled on stdin from the build that started it, never from
+elsewhere. It writes each finished file into a private folder beside the store, and the
+build reads them back as it publishes them.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import tempfile
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -37,25 +39,63 @@ _CHUNK = 1 << 20  # a finished file is read back a megabyte at a time
 class Job:
     """What the worker makes: `files` maps each export format it makes to its file name."""
 
-    store: str  # the store's path: the worker reads the studies from it
     pmids: list[str]  # the View's studies, in the evidence table's order
     note: str
     reviews: dict[str, Review]
     files: dict[str, str]
     # to_xlsx's arguments (table, columns, flows, note, data date) when "xlsx" is in `files`
     workbook: tuple[Any, Sequence[str], Sequence[Any], str, date] | None = None
-    folder: str = field(default="")
+
+
+class Worker:
+    """A worker process reading the store; `make` gives it its job."""
+
+    def __init__(self, proc: subprocess.Popen[bytes], folder: Path) -> None:
+        self.proc = proc
+        self.folder = folder
+        self.feeder: threading.Thread | None = None
+        self._errors: list[bytes] = []
+
+    def make(self, job: Job) -> dict[str, Iterable[bytes]]:
+        """The files of `job` by name, each as lazy pieces: asking for the first waits for
+        the worker. A worker that failed or died fails the build that asks (OutputError,
+        with its last words)."""
+        payload = [pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)]
+        proc = self.proc
+
+        def talk() -> None:
+            try:  # the input let go of once written
+                proc.stdin.write(payload.pop())  # type: ignore[union-attr]
+                proc.stdin.close()  # type: ignore[union-attr]
+            except BrokenPipeError:
+                pass  # the worker died: its exit status says so
+            proc.stdin = None  # closed: communicate only reads what it says on stderr
+            self._errors.append(proc.communicate()[1])
+
+        self.feeder = threading.Thread(target=talk)
+        self.feeder.start()  # written, and the worker's words read, while the build goes on
+        names = list(job.files.values())
+        return {name: self._read_back(name, names) for name in names}
+
+    def _read_back(self, name: str, names: list[str]) -> Iterator[bytes]:
+        assert self.feeder is not None
+        self.feeder.join()
+        if self.proc.returncode != 0:
+            said = (self._errors[0] if self._errors else b"").decode("utf-8", "replace")
+            words = said.strip().splitlines()
+            last = words[-1] if words else f"exit status {self.proc.returncode}"
+            raise OutputError(f"{name}: the process making {', '.join(names)} failed ({last})")
+        with (self.folder / name).open("rb") as fh:
+            while chunk := fh.read(_CHUNK):
+                yield chunk
 
 
 @contextmanager
-def made_elsewhere(job: Job, *, beside: Path) -> Iterator[dict[str, Iterable[bytes]]]:
-    """The files of `job`, made by a worker process started now (in a private folder in
-    `beside`), each as lazy pieces: asking for the first waits for the worker. A worker that
-    fails or dies fails the build that asks (OutputError, with the worker's last words);
-    leaving early (the build failed elsewhere) kills the worker; the folder is removed."""
-    folder = tempfile.mkdtemp(prefix=".evidence-build-", dir=beside)
-    job.folder = folder
-    payload = [pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)]
+def started_worker(store: Path) -> Iterator[Worker]:
+    """A worker process started now, reading the studies of the store at `store`; its private
+    folder beside it. Leaving (the build done, or failed anywhere) kills a worker still
+    running and removes the folder."""
+    folder = tempfile.mkdtemp(prefix=".evidence-build-", dir=store.parent)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
     try:
         proc = subprocess.Popen(
@@ -68,69 +108,55 @@ def made_elsewhere(job: Job, *, beside: Path) -> Iterator[dict[str, Iterable[byt
     except OSError as exc:
         shutil.rmtree(folder, ignore_errors=True)
         raise OutputError(f"cannot start the process making the exports: {exc}") from exc
-    errors: list[bytes] = []
-
-    def talk() -> None:
-        try:  # the input let go of once written
-            proc.stdin.write(payload.pop())  # type: ignore[union-attr]
-            proc.stdin.close()  # type: ignore[union-attr]
-        except BrokenPipeError:
-            pass  # the worker died: its exit status says so
-        proc.stdin = None  # closed: communicate only reads what the worker says on stderr
-        errors.append(proc.communicate()[1])
-
-    feeder = threading.Thread(target=talk)
-    feeder.start()  # the input written and the worker's words read while this process goes on
-    names = list(job.files.values())
+    worker = Worker(proc, Path(folder))
     try:
-        yield {name: _read_back(proc, feeder, errors, Path(folder), name, names) for name in names}
+        try:  # a few bytes, taken by the pipe at once
+            proc.stdin.write(pickle.dumps((str(store), folder)))  # type: ignore[union-attr]
+            proc.stdin.flush()  # type: ignore[union-attr]
+        except BrokenPipeError:
+            pass  # the worker died at once: asking for its files says why
+        yield worker
     finally:
         if proc.poll() is None:
             proc.kill()  # the build failed elsewhere or never asked: the files are not needed
-        feeder.join()
+        if worker.feeder is not None:
+            worker.feeder.join()
+        else:
+            if proc.stdin is not None:
+                proc.stdin.close()
+            proc.wait()
+            if proc.stderr is not None:
+                proc.stderr.close()
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _read_back(
-    proc: subprocess.Popen[bytes],
-    feeder: threading.Thread,
-    errors: list[bytes],
-    folder: Path,
-    name: str,
-    names: list[str],
-) -> Iterator[bytes]:
-    feeder.join()
-    if proc.returncode != 0:
-        words = (errors[0] if errors else b"").decode("utf-8", "replace").strip().splitlines()
-        last = words[-1] if words else f"exit status {proc.returncode}"
-        raise OutputError(f"{name}: the process making {', '.join(names)} failed ({last})")
-    with (folder / name).open("rb") as fh:
-        while chunk := fh.read(_CHUNK):
-            yield chunk
-
-
 def main() -> None:
-    """The worker's side of made_elsewhere: the job on stdin, the files into its folder."""
-    from evidence.exports import reference_parts  # here: exports starts this worker
-    from evidence.render import write_content
-    from evidence.spreadsheet import to_xlsx
+    """The worker's side: the store's path, then the job, on stdin; the files into the
+    folder. The studies are read before the job comes, while the build loads its View."""
     from evidence.store import Store
 
-    job: Job = pickle.load(sys.stdin.buffer)
-    folder = Path(job.folder)
-    text = {fmt: name for fmt, name in job.files.items() if fmt != "xlsx"}
-    if text:
-        with Store(Path(job.store), create=False) as store:
-            found = store.stored_studies(job.pmids)
-        missing = [p for p in job.pmids if p not in found]
-        if missing:  # the build holds the lock: the store cannot have changed under it
-            sys.exit(f"the store no longer holds {len(missing)} of the build's studies")
-        studies = [found[p] for p in job.pmids]
-        for fmt, name in text.items():
-            with (folder / name).open("wb") as fh:
+    store_path, folder = pickle.load(sys.stdin.buffer)
+    with Store(Path(store_path), create=False) as store:
+        found = store.studies()
+    from evidence.exports import reference_parts  # here: exports asks for this worker
+    from evidence.render import write_content
+    from evidence.spreadsheet import to_xlsx
+
+    try:
+        job: Job = pickle.load(sys.stdin.buffer)
+    except EOFError:
+        return  # the build needed nothing after all
+    missing = [p for p in job.pmids if p not in found]
+    if missing:  # the build holds the lock: the store cannot have changed under it
+        sys.exit(f"the store no longer holds {len(missing)} of the build's studies")
+    studies = [found[p] for p in job.pmids]
+    del found
+    for fmt, name in job.files.items():
+        if fmt != "xlsx":
+            with (Path(folder) / name).open("wb") as fh:
                 write_content(fh, reference_parts(fmt, studies, note=job.note, reviews=job.reviews))
     if "xlsx" in job.files and job.workbook is not None:
         table, columns, flows, note, data_date = job.workbook
-        (folder / job.files["xlsx"]).write_bytes(
+        (Path(folder) / job.files["xlsx"]).write_bytes(
             to_xlsx(table, columns, flows, note=note, data_date=data_date)
         )
