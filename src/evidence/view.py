@@ -83,6 +83,7 @@ class View:
     _citations: list[dict[str, tuple[str, Markup]]] = field(
         default_factory=list, compare=False, repr=False
     )
+    _conclusions: list[dict[str, str]] = field(default_factory=list, compare=False, repr=False)
 
     @property
     def note(self) -> str:
@@ -122,6 +123,15 @@ class View:
                 {str(r["pmid"]): (str(r["citation"]), Markup(r["citation_html"])) for r in rows}
             )
         return self._citations[0][pmid]
+
+    def conclusion(self, pmid: str) -> str:
+        """A study's authors' conclusion ("" when its record has none), as the evidence table
+        holds it: made once per study, not again for each topic's entry on the page."""
+        if not self._conclusions:
+            self._conclusions.append(
+                {str(r["pmid"]): str(r["authors_conclusion"] or "") for r in self.records()}
+            )
+        return self._conclusions[0][pmid]
 
     def data_date(self) -> date:
         """The date the reports can vouch for: the sample's compilation, or the oldest topic's
