@@ -41,15 +41,18 @@ def _one_build(project: str, conn: object) -> None:
     written = build(settings, origin="pubmed", rebuild=True)
     seconds = time.perf_counter() - started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    result = (seconds, peak_mb, 0.0, [str(p) for p in written])
+    worker_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    result = (seconds, peak_mb, worker_mb, [str(p) for p in written])
     conn.send(result)  # type: ignore[attr-defined]
 
 
 def _mb(peak: float, studies: int) -> str:
-    # Linux gives a child started from a large process that process's peak as its own (the
-    # peak of the memory it left at exec), so the worker's figure would be the build's: it is
-    # not measured, only said to exist.
-    return "not measured" if studies >= WORKER_STUDIES else "none, made in the build's process"
+    # The worker starts before the build loads its View, so Linux's figure for it (the
+    # larger of its own peak and the build's memory when it started) is close to its own:
+    # an upper bound.
+    if studies < WORKER_STUDIES:
+        return "none, all made in the build's process"
+    return f"at most {peak:.0f} MB"
 
 
 def main() -> None:
