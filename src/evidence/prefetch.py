@@ -2,7 +2,7 @@
 
 A refresh spends its time in two places that need not wait for each other: the requests, paced
 by NCBI's rate limit, and the parsing and storing of each answer, on the processor. A
-background thread runs the fetch, one answer ahead of the consumer; the consumer gets the
+background thread runs the fetch, a few answers ahead of the consumer; the consumer gets the
 answers in order, exactly as the fetch made them. The thread lives no longer than the
 consumer's loop: when the loop ends (done, an error while storing, Ctrl-C), the thread is told
 to stop, sends no request after that (one already under way is let finish, bounded by the
@@ -27,9 +27,11 @@ class _Failure:
     exc: BaseException
 
 
-def prefetched(make: Callable[[threading.Event], Iterator[_T]], depth: int = 1) -> Iterator[_T]:
+def prefetched(make: Callable[[threading.Event], Iterator[_T]], depth: int = 2) -> Iterator[_T]:
     """The items of `make(stop)`, produced by a background thread at most `depth` items ahead
-    of the consumer (plus the one it is making).
+    of the consumer (plus the one it is making). Two: on a busy machine the parsing slows
+    and speeds up, and answers fetched during a slow stretch are there when it ends, where
+    the rate limit would not let the fetch catch up.
 
     `make` receives the event that is set when the consumer is done: it passes it to what
     sends requests, which then sends no more. An exception in the producer is raised here,

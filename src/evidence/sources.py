@@ -46,7 +46,7 @@ class Source(Protocol):
         self, pmids: Sequence[str], result: SearchResult, *, stop: threading.Event | None = None
     ) -> Iterator[bytes]:
         """PubmedArticleSet documents of `pmids`, in order; once `stop` is set, no request
-        is sent (a fetch run one answer ahead is told so when its consumer is done)."""
+        is sent (a fetch run ahead of its consumer is told so when the consumer is done)."""
         ...
 
 
