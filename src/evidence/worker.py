@@ -3,11 +3,12 @@ workbook and some of the reference-manager exports, while the build's own proces
 pages and writes the rest.
 
 The worker is a fresh interpreter importing this same evidence (not multiprocessing, whose
-children run the caller's main script again), started before the build loads its View: it
-gets the path of the store at once and reads the studies itself while the build does the
-same (sending them would cost the build's process more than reading costs the worker); then
-its job: the View's order, the reviewer's words for each study, the workbook's table, and the
-files to make. Its input comes pickled on stdin from the build that started it, never from
+children run the caller's main script again), started before the build loads its View, so
+that its start and imports take none of the build's time. It gets the path of the store at
+once, then its job: the View's order, the reviewer's words for each study, the workbook's
+table, and the files to make. It reads the studies from the store itself, a block at a time
+as it writes (sending them would cost the build's process more than reading costs the
+worker). Its input comes pickled on stdin from the build that started it, never from
 elsewhere. It writes each finished file into a private folder beside the store, and the
 build reads them back as it publishes them.
 """
@@ -26,10 +27,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from evidence.errors import OutputError
 from evidence.references import Review
+
+if TYPE_CHECKING:
+    from evidence.store import Store
+    from evidence.study import Study
 
 WORKER = "from evidence.worker import main; main()"
 _CHUNK = 1 << 20  # a finished file is read back a megabyte at a time
@@ -132,31 +137,42 @@ def started_worker(store: Path) -> Iterator[Worker]:
 
 def main() -> None:
     """The worker's side: the store's path, then the job, on stdin; the files into the
-    folder. The studies are read before the job comes, while the build loads its View."""
-    from evidence.store import Store
-
-    store_path, folder = pickle.load(sys.stdin.buffer)
-    with Store(Path(store_path), create=False) as store:
-        found = store.studies()
+    folder. The interpreter starts and the modules load while the build loads its View."""
     from evidence.exports import reference_parts  # here: exports asks for this worker
     from evidence.render import write_content
     from evidence.spreadsheet import to_xlsx
+    from evidence.store import Store
 
+    store_path, folder = pickle.load(sys.stdin.buffer)
     try:
         job: Job = pickle.load(sys.stdin.buffer)
     except EOFError:
         return  # the build needed nothing after all
-    missing = [p for p in job.pmids if p not in found]
-    if missing:  # the build holds the lock: the store cannot have changed under it
-        sys.exit(f"the store no longer holds {len(missing)} of the build's studies")
-    studies = [found[p] for p in job.pmids]
-    del found
-    for fmt, name in job.files.items():
-        if fmt != "xlsx":
-            with (Path(folder) / name).open("wb") as fh:
-                write_content(fh, reference_parts(fmt, studies, note=job.note, reviews=job.reviews))
+    with Store(Path(store_path), create=False) as store:
+        for fmt, name in job.files.items():
+            if fmt != "xlsx":
+                studies = _in_order(store, job.pmids)
+                with (Path(folder) / name).open("wb") as fh:
+                    write_content(
+                        fh, reference_parts(fmt, studies, note=job.note, reviews=job.reviews)
+                    )
     if "xlsx" in job.files and job.workbook is not None:
         table, columns, flows, note, data_date = job.workbook
         (Path(folder) / job.files["xlsx"]).write_bytes(
             to_xlsx(table, columns, flows, note=note, data_date=data_date)
         )
+
+
+_BLOCK = 1000  # studies read from the store at a time
+
+
+def _in_order(store: Store, pmids: Sequence[str]) -> Iterator[Study]:
+    """The studies of `pmids` in that order, read a block at a time (the worker's memory
+    does not grow with the number of studies)."""
+    for start in range(0, len(pmids), _BLOCK):
+        block = pmids[start : start + _BLOCK]
+        found = store.stored_studies(block)
+        for pmid in block:
+            if pmid not in found:  # the build holds the lock: the store cannot change
+                sys.exit(f"the store no longer holds study {pmid} of the build")
+            yield found[pmid]
