@@ -316,7 +316,12 @@ def cms_records(view: View) -> Iterator[dict[str, Any]]:
 
 
 def reviews(view: View) -> dict[str, Review]:
-    """The reviewer's work on each study, by PMID, in the words the page uses."""
+    """The reviewer's work on each study, by PMID, in the words the page uses (made once per
+    View: BibTeX, CSL-JSON and the worker's exports all read it)."""
+    return view.once("reviews", lambda: _reviews(view))
+
+
+def _reviews(view: View) -> dict[str, Review]:
     levels = {lv.rank: lv.label for lv in LEVELS}
     return {
         str(r["pmid"]): Review(
