@@ -28,10 +28,12 @@ from evidence.exports import WORKER_STUDIES
 from evidence.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
-# Seconds and peak MB before this change (commit d8747fd: no kept gradings, so every build
-# was cold), measured with this script and --runs 1 on an AMD EPYC, 2 cores, Python 3.11.7,
-# shared with other test suites (the 50,000 while they loaded it).
-BEFORE = {1_000: (2.13, 155), 10_000: (18.84, 431), 50_000: (152.4, 1640)}
+# Warm seconds and peak MB before this change (commit e892f26, the first speed pass: the
+# workbook alone in a worker), on an AMD EPYC, 2 cores, Python 3.11.7, shared: 10,000
+# measured with this script and --runs 3 at a load average of 4.5-5.3 (the same conditions
+# as the figures after it); 1,000 and 50,000 as the first pass measured them, at load 2.
+# (Before the first pass, commit d8747fd: 2.13 s, 18.84 s, 152.4 s; 155, 431, 1,640 MB.)
+BEFORE = {1_000: (1.24, 146), 10_000: (15.37, 261), 50_000: (47.5, 785)}
 TARGET = {10_000: (4.0, None), 50_000: (25.0, 600)}
 
 
@@ -41,15 +43,18 @@ def _one_build(project: str, conn: object) -> None:
     written = build(settings, origin="pubmed", rebuild=True)
     seconds = time.perf_counter() - started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    result = (seconds, peak_mb, 0.0, [str(p) for p in written])
+    worker_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    result = (seconds, peak_mb, worker_mb, [str(p) for p in written])
     conn.send(result)  # type: ignore[attr-defined]
 
 
 def _mb(peak: float, studies: int) -> str:
-    # Linux gives a child started from a large process that process's peak as its own (the
-    # peak of the memory it left at exec), so the worker's figure would be the build's: it is
-    # not measured, only said to exist.
-    return "not measured" if studies >= WORKER_STUDIES else "none, made in the build's process"
+    # The worker starts before the build loads its View, so Linux's figure for it (the
+    # larger of its own peak and the build's memory when it started) is close to its own:
+    # an upper bound.
+    if studies < WORKER_STUDIES:
+        return "none, all made in the build's process"
+    return f"at most {peak:.0f} MB"
 
 
 def main() -> None:

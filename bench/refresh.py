@@ -32,25 +32,25 @@ from evidence.refresh import Event, refresh
 from evidence.settings import Settings
 from evidence.sources import LiveSource
 
-# Before this change (the build's speed work, commit d8747fd), 10,000 records, measured with
-# this script and --runs 1 --no-peer on this machine (AMD EPYC, 2 cores, Python 3.11.7,
-# shared). The requests, fetching and parsing are the same code since; storing a record
-# (Study.to_json) and the build after the refresh are faster.
-# (Before the request work that preceded it: 61 and 59 requests, 23.0 s at 3 requests/s,
+# Before this change (the fetch thread stopped with the refresh, the build's second pass:
+# commit e892f26), 10,000 records, as the first speed pass measured them with this script
+# and --runs 1 --no-peer on this machine (AMD EPYC, 2 cores, Python 3.11.7, shared, load
+# average about 2). (Before that pass, commit d8747fd: 8.7 s and 7.6 s, builds after them
+# 17.8 s and 18.9 s; before the request work: 61 and 59 requests, 23.0 s at 3 requests/s,
 # 1.65 x floor at 10, 11 report files written on a quiet night.)
 BEFORE = {
     (10_000, 3.0): {
         "requests": 24,
-        "seconds": 8.7,
-        "build": 17.8,
+        "seconds": 8.4,
+        "build": 10.7,
         "nightly_seconds": 0.7,
         "written": 0,
     },
     (10_000, 10.0): {
         "requests": 24,
-        "seconds": 7.6,
-        "build": 18.9,
-        "nightly_seconds": 0.5,
+        "seconds": 6.0,
+        "build": 10.4,
+        "nightly_seconds": 0.4,
         "written": 0,
     },
 }
@@ -178,7 +178,8 @@ def main() -> None:
                 f"\nevidence at {rate:g} requests/s: {requests} requests ({searches} ESearch "
                 f"+ {requests - searches} EFetch; least possible {least}; before {was}), "
                 f"{seconds:.1f} s median, floor {floor:.1f} s -> {seconds / floor:.2f} x floor"
-                f" (target <= {1.15 if rate <= 3 else 1.3}; before {x_was})"
+                f" (target <= {1.15 if rate <= 3 else 1.3}; before {x_was}); each run: "
+                + ", ".join(f"{r['seconds'] / floor:.2f}" for r in runs)
             )
             build = statistics.median(r["build"] for r in runs)
             print(

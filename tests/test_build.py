@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from evidence import exports, spreadsheet
+from evidence import exports
+from evidence import worker as build_worker
 from evidence.build import build, build_files, publish
 from evidence.errors import LockError, OutputError, TemplateError
 from evidence.exports import EXPORT_FILES
@@ -98,12 +99,13 @@ def test_a_decision_made_while_a_refresh_runs_is_published_by_the_next_build(
     assert build(settings, origin=ORIGIN_SAMPLE) == []  # and now the reports are up to date
 
 
-def test_a_large_build_makes_the_workbook_in_a_worker_with_the_same_bytes(
+def test_a_large_build_makes_some_exports_in_a_worker_with_the_same_bytes(
     sample_project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settings = Settings(project=sample_project)
     build(settings, origin=ORIGIN_SAMPLE, rebuild=True)
-    alone = (sample_project / "reports" / "studies.xlsx").read_bytes()
+    reports = sample_project / "reports"
+    alone = {p.name: p.read_bytes() for p in reports.iterdir()}
     monkeypatch.setattr(exports, "WORKER_STUDIES", 1)  # the sample counts as large
     started: list[list[str]] = []
     real_popen = subprocess.Popen
@@ -114,8 +116,37 @@ def test_a_large_build_makes_the_workbook_in_a_worker_with_the_same_bytes(
 
     monkeypatch.setattr(subprocess, "Popen", popen)
     build(settings, origin=ORIGIN_SAMPLE, rebuild=True)
-    assert [a[-1] for a in started] == [spreadsheet.WORKER]  # one worker, for the workbook
-    assert (sample_project / "reports" / "studies.xlsx").read_bytes() == alone
+    assert [a[-1] for a in started] == [build_worker.WORKER]  # one worker
+    assert {p.name: p.read_bytes() for p in reports.iterdir()} == alone
+    assert not list((sample_project / ".evidence").glob(".evidence-build-*"))  # its folder
+
+
+def test_a_build_failing_elsewhere_stops_the_worker_and_removes_its_files(
+    sample_project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = Settings(project=sample_project)
+    build(settings, origin=ORIGIN_SAMPLE, rebuild=True)
+    reports = sample_project / "reports"
+    before = {p.name: p.read_bytes() for p in reports.iterdir()}
+    monkeypatch.setattr(exports, "WORKER_STUDIES", 1)
+    # A worker that would take its time: the build must not wait for it, nor leave it.
+    monkeypatch.setattr(build_worker, "WORKER", "import time; time.sleep(60)")
+    started: list[subprocess.Popen[bytes]] = []
+    real_popen = subprocess.Popen
+
+    def popen(args: list[str], **kwargs: Any) -> subprocess.Popen[bytes]:
+        started.append(real_popen(args, **kwargs))
+        return started[-1]
+
+    monkeypatch.setattr(subprocess, "Popen", popen)
+    (sample_project / "templates").mkdir()
+    (sample_project / "templates" / "feed.xml").write_text("{{ no_such_value }}\n", "utf-8")
+    with pytest.raises(TemplateError):
+        build(settings, origin=ORIGIN_SAMPLE, rebuild=True)
+    assert len(started) == 1 and started[0].returncode is not None  # ended, not left running
+    assert started[0].returncode != 0  # killed: it had not finished
+    assert {p.name: p.read_bytes() for p in reports.iterdir()} == before
+    assert not list((sample_project / ".evidence").glob(".evidence-build-*"))
 
 
 @pytest.mark.parametrize(
@@ -133,9 +164,11 @@ def test_a_worker_that_fails_fails_the_build_and_leaves_the_reports(
     reports = sample_project / "reports"
     before = {p.name: p.read_bytes() for p in reports.iterdir()}
     monkeypatch.setattr(exports, "WORKER_STUDIES", 1)
-    monkeypatch.setattr(spreadsheet, "WORKER", worker)
+    monkeypatch.setattr(build_worker, "WORKER", worker)
     why = "ran out" if "sys.exit" in worker else "exit status 9"
-    with pytest.raises(OutputError, match=f"studies.xlsx: the process making the workbook.*{why}"):
+    with pytest.raises(
+        OutputError, match=f"studies.xlsx: the process making studies.xlsx, .*{why}"
+    ):
         build(settings, origin=ORIGIN_SAMPLE, rebuild=True)
     assert {p.name: p.read_bytes() for p in reports.iterdir()} == before
     assert sorted(p.name for p in sample_project.iterdir() if "staging" in p.name) == []

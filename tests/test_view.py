@@ -75,3 +75,40 @@ def test_the_store_refreshed_last_is_the_one_read(sample_project: Path) -> None:
     settings = Settings(project=sample_project)
     assert resolve_origin(settings, None) == ORIGIN_SAMPLE
     assert resolve_origin(settings, True) == ORIGIN_SAMPLE
+
+
+def test_the_conclusions_and_reviews_are_made_once_and_are_the_studies_own(
+    project: Path,
+) -> None:
+    from evidence.exports import reviews
+    from evidence.findings import authors_conclusion
+    from evidence.pubmed import parse_article_set
+    from evidence.queries import load_queries
+    from evidence.testing import synthetic_articles
+
+    settings = Settings(project=project, email="dev@example.org")
+    articles = synthetic_articles(40, seed=5)
+    body = b"<PubmedArticleSet>" + b"".join(articles.values()) + b"</PubmedArticleSet>"
+    with Store(settings.store_path(ORIGIN_PUBMED)) as store:
+        store.save_studies(parse_article_set(body).studies, ORIGIN_PUBMED)
+        query = load_queries(settings.queries_dir)[0]
+        run = store.start_run(query.id, ORIGIN_PUBMED, query.term)
+        store.finish_run(
+            run,
+            query_id=query.id,
+            pmids=list(articles),
+            count=40,
+            new=40,
+            fetched=40,
+            translation="",
+            warnings=[],
+        )
+    view = load_view(settings, ORIGIN_PUBMED)
+    studies = view.studies()
+    assert len(studies) == 40 and any(authors_conclusion(s) for s in studies)
+    for s in studies:
+        assert view.conclusion(s.pmid) == authors_conclusion(s)
+    assert reviews(view) is reviews(view)  # one dict for every export of the build
+    assert {p: r.conclusion for p, r in reviews(view).items()} == {
+        s.pmid: authors_conclusion(s) for s in studies
+    }

@@ -10,14 +10,15 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import evidence
 from evidence.curation import Curation
 from evidence.errors import OutputError
-from evidence.exports import EXPORT_FILES, export_parts, workbook_elsewhere
+from evidence.exports import EXPORT_FILES, export_parts, made_by_worker, worker_size
 from evidence.lock import project_lock
 from evidence.publish import STYLESHEET_FILE, stylesheet
 from evidence.queries import Query
@@ -32,26 +33,32 @@ from evidence.view import (
     open_store,
     stored_curation_warning,
 )
+from evidence.worker import Worker, started_worker
 
 _PACKAGE = Path(evidence.__file__).resolve().parent
 
 
 def build_parts(
-    view: View, templates_dir: Path | None = None, *, workbook: Iterable[bytes] | None = None
+    view: View,
+    templates_dir: Path | None = None,
+    *,
+    elsewhere: Mapping[str, Iterable[bytes]] | None = None,
 ) -> dict[str, Content]:
     """Every file of reports/ by name: the pages, Markdown and feed through the templates
     (project overrides in `templates_dir` first), the chart, and one file per export, each
-    export as pieces made while it is written (a record at a time). `workbook`: the .xlsx
-    as exports.workbook_elsewhere makes it."""
+    export as pieces made while it is written (a record at a time). `elsewhere`: the files
+    a worker process makes (exports.made_by_worker), listed last, so that this process
+    writes its own files while the worker makes those."""
     context = report_context(view)
     files: dict[str, Content] = dict(render_parts(environment(templates_dir), context))
     files[CHART_FILE] = context["chart"]["file_svg"]
     if view.publish.fragment == "classes":  # the fragment's looks, for hosts that allow a sheet
         files[STYLESHEET_FILE] = stylesheet()
+    elsewhere = elsewhere or {}
     for fmt, name in EXPORT_FILES.items():
-        files[name] = (
-            workbook if fmt == "xlsx" and workbook is not None else export_parts(view, fmt)
-        )
+        if name not in elsewhere:
+            files[name] = export_parts(view, fmt)
+    files.update(elsewhere)
     return files
 
 
@@ -70,8 +77,10 @@ def _whole(parts: Iterable[str | bytes]) -> str | bytes:
     return "".join(str(p) for p in pieces)
 
 
-def publish(settings: Settings, view: View) -> list[Path]:
-    """Write the build of `view` into reports/, all files switched together or none."""
+def publish(settings: Settings, view: View, *, worker: Worker | None = None) -> list[Path]:
+    """Write the build of `view` into reports/, all files switched together or none.
+    `worker`: a worker process reading the view's store (see publish_store), which then
+    makes some of the exports on the other core while this process makes the rest."""
     where = settings.reports_dir.resolve()
     if not where.is_relative_to(settings.project.resolve()):
         # A reports/ symlinked elsewhere would have the build overwrite files it never made.
@@ -79,9 +88,9 @@ def publish(settings: Settings, view: View) -> list[Path]:
             f"{settings.reports_dir} leads outside the project (to {where}); make it a "
             "folder of the project, and publish from there"
         )
-    with workbook_elsewhere(view) as workbook:  # on the other core while the rest is made
-        files = build_parts(view, settings.templates_dir, workbook=workbook)
-        return write_all(settings.reports_dir, files)
+    elsewhere = made_by_worker(view, worker) if worker is not None else None
+    files = build_parts(view, settings.templates_dir, elsewhere=elsewhere)
+    return write_all(settings.reports_dir, files)
 
 
 def project_digest(settings: Settings) -> str:
@@ -164,8 +173,16 @@ def publish_store(
             if warning:
                 on_warning(warning)
         return []
-    view = load_view(settings, origin, store, queries=queries, curation=curation, keep_grades=True)
-    written = publish(settings, view)
+    with ExitStack() as stack:
+        worker = None
+        if worker_size(store.counts()["studies"]):
+            # Started before the View is loaded: it reads the studies meanwhile, on the
+            # other core, and makes some exports while this process makes the rest.
+            worker = stack.enter_context(started_worker(settings.store_path(origin)))
+        view = load_view(
+            settings, origin, store, queries=queries, curation=curation, keep_grades=True
+        )
+        written = publish(settings, view, worker=worker)
     store.set_published(digest, _on_disk(settings.reports_dir, [p.name for p in written]))
     store.mark_published()  # only now: a failed build announces its news next time
     if on_warning is not None and (warning := curation_warning(view)):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -242,6 +243,7 @@ class EutilsClient:
         *,
         check: Callable[[bytes], None] | None = None,
         attempts: int | None = None,
+        stop: threading.Event | None = None,
     ) -> bytes:
         """Send one request and return its body, retrying what NCBI says is transient.
 
@@ -249,16 +251,22 @@ class EutilsClient:
         or EutilsError (retried when `.status` is None and the message looks transient).
         Redirects are never followed: the POSTed body carries the key and the email.
         `attempts` caps the policy's attempts for this request (a caller with a cheaper way
-        to retry, such as a smaller batch, asks for one).
+        to retry, such as a smaller batch, asks for one). Once `stop` is set (its caller is
+        done: see `prefetch`), no attempt is sent and a wait between attempts ends at once;
+        EutilsError is raised instead.
         """
         try:
-            return self._send(request, check, attempts)
+            return self._send(request, check, attempts, stop)
         except EvidenceError as exc:
             exc.args = tuple(self.scrub(str(a)) for a in exc.args)
             raise
 
     def _send(
-        self, request: Request, check: Callable[[bytes], None] | None, attempts: int | None
+        self,
+        request: Request,
+        check: Callable[[bytes], None] | None,
+        attempts: int | None,
+        stop: threading.Event | None,
     ) -> bytes:
         tries = min(attempts, self.policy.attempts) if attempts else self.policy.attempts
         assert self.session is not None and self.limiter is not None
@@ -276,6 +284,8 @@ class EutilsClient:
             if not self.limiter.acquire(deadline=self._deadline):
                 attempt -= 1  # not sent: the next free slot is past the time budget
                 break
+            if stop is not None and stop.is_set():
+                raise EutilsError(f"stopped before sending ({shown})", url=shown)
             remaining = self._deadline - self.clock()  # after the wait for the slot
             self.requests_sent += 1
             wait: float | None = None
@@ -354,7 +364,10 @@ class EutilsClient:
             last = self.scrub(last)
             if self.on_retry is not None:
                 self.on_retry(f"{last}; retrying in {wait:.1f}s ({attempt}/{self.policy.attempts})")
-            self.sleep(wait)
+            if stop is not None and self.sleep is time.sleep:
+                stop.wait(wait)  # the same wait, cut short when the caller is done
+            else:
+                self.sleep(wait)
         # Transient: every failure was of a kind that trying again (later, or smaller) may mend.
         raise TransientEutilsError(
             f"E-utilities kept failing after {attempt} attempt(s): {last} ({shown})",
@@ -392,9 +405,15 @@ class EutilsClient:
             warnings=tuple(self.scrub(n) for n in notes),
         )
 
-    def efetch(self, request: EFetch, *, attempts: int | None = None) -> bytes:
+    def efetch(
+        self,
+        request: EFetch,
+        *,
+        attempts: int | None = None,
+        stop: threading.Event | None = None,
+    ) -> bytes:
         """Fetch PubMed XML; the body is checked to be a complete PubmedArticleSet."""
-        return self.send(request, check=check_article_set, attempts=attempts)
+        return self.send(request, check=check_article_set, attempts=attempts, stop=stop)
 
     def epost(self, request: EPost) -> tuple[str, str]:
         """Post PMIDs to the history server; returns (webenv, query_key)."""

@@ -13,8 +13,7 @@ import io
 import json
 import os
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any, BinaryIO, TextIO
@@ -33,10 +32,11 @@ from evidence.references import (
 )
 from evidence.render import write_content
 from evidence.routes import ROUTE_LABELS
-from evidence.spreadsheet import to_xlsx, topic_flows, xlsx_elsewhere
-from evidence.study import doi_url, pmc_url
+from evidence.spreadsheet import to_xlsx, topic_flows
+from evidence.study import Study, doi_url, pmc_url
 from evidence.tabulate import EXCLUSIONS, OTHER
 from evidence.view import View
+from evidence.worker import Job, Worker
 
 # `evidence export --format F` and the file of the same content a build writes into reports/.
 EXPORT_FILES = {
@@ -101,13 +101,26 @@ def export_parts(view: View, fmt: str, *, bom: bool = True) -> Iterator[str | by
         return _json_object(_cms_head(view), "studies", cms_records(view))
     if fmt == "xlsx":
         return _lazy(_xlsx, view)
+    if fmt in REFERENCE_FORMATS:
+        return reference_parts(fmt, view.studies(), note=view.note, reviews=reviews(view))
+    raise ConfigError(f"unknown export format {fmt!r}; choose one of {', '.join(EXPORT_FILES)}")
+
+
+REFERENCE_FORMATS = ("ris", "bibtex", "nbib", "csl-json")
+
+
+def reference_parts(
+    fmt: str, studies: Iterable[Study], *, note: str, reviews: Mapping[str, Review]
+) -> Iterator[str]:
+    """A reference-manager export (a key of REFERENCE_FORMATS) of `studies`, a record at a
+    time: what export_parts makes of a View, from its studies alone (a build's worker
+    process reads them from the store)."""
     writers = {"ris": ris_records, "bibtex": bibtex_records, "nbib": nbib_records}
     if fmt in writers:
-        return _joined(writers[fmt](view.studies(), note=view.note, reviews=reviews(view)), "\n")
+        return _joined(writers[fmt](studies, note=note, reviews=reviews), "\n")
     if fmt == "csl-json":
-        items = csl_items(view.studies(), note=view.note, reviews=reviews(view))
-        return _json_array(items, level=0, last="\n")
-    raise ConfigError(f"unknown export format {fmt!r}; choose one of {', '.join(EXPORT_FILES)}")
+        return _json_array(csl_items(studies, note=note, reviews=reviews), level=0, last="\n")
+    raise ConfigError(f"{fmt!r} is not a reference-manager format")
 
 
 def export(
@@ -153,26 +166,36 @@ def _xlsx(view: View) -> bytes:
     )
 
 
-# From this many studies a build makes the workbook in a worker process, on the machine's
-# other core, while it writes the rest (the workbook was a sixth of a build); below it, the
-# worker's start would cost more than it saves.
+# From this many studies a build makes the workbook and some of the reference-manager exports
+# in a worker process, on the machine's other core, while it renders the pages and writes the
+# rest; below it, the worker's start would cost more than it saves.
 WORKER_STUDIES = 2000
+# What the worker makes: the workbook (a sixth of a build) and the exports that bring the
+# worker's share nearest the build's own (measured with bench/build.py: the worker also reads
+# the studies from the store and starts an interpreter, the build's process renders the pages
+# and the chart, and writes the CSV, the JSON and the other reference formats).
+WORKER_FORMATS = ("xlsx", "ris", "nbib")
 
 
-@contextmanager
-def workbook_elsewhere(view: View) -> Iterator[Iterable[bytes]]:
-    """The .xlsx export as one lazy piece: made by a worker process started now when the
-    view has WORKER_STUDIES studies or more and the machine more than one core (see
-    spreadsheet.xlsx_elsewhere), else in this process when the piece is asked for."""
-    if len(view.records()) < WORKER_STUDIES or (os.cpu_count() or 1) < 2:
-        yield _lazy(_xlsx, view)
-        return
+def worker_size(studies: int) -> bool:
+    """Whether a build of this many studies makes some exports in a worker process: from
+    WORKER_STUDIES, on a machine with more than one core."""
+    return studies >= WORKER_STUDIES and (os.cpu_count() or 1) > 1
+
+
+def made_by_worker(view: View, worker: Worker) -> dict[str, Iterable[bytes]]:
+    """The exports of WORKER_FORMATS by file name, each as lazy pieces, made by `worker`
+    (see evidence.worker) from the view's order, reviews and workbook table."""
     flows = topic_flows(view.flows(), [(q.id, q.title) for q in view.queries])
     table = labelled_table(view).reindex(columns=CSV_COLUMNS)  # only what the sheet shows
-    with xlsx_elsewhere(
-        table, CSV_COLUMNS, flows, note=view.note, data_date=view.data_date()
-    ) as workbook:
-        yield workbook
+    job = Job(
+        pmids=[s.pmid for s in view.studies()],
+        note=view.note,
+        reviews=reviews(view),
+        files={fmt: name for fmt, name in EXPORT_FILES.items() if fmt in WORKER_FORMATS},
+        workbook=(table, CSV_COLUMNS, flows, view.note, view.data_date()),
+    )
+    return worker.make(job)
 
 
 def _joined(parts: Iterable[str], separator: str) -> Iterator[str]:
@@ -293,7 +316,12 @@ def cms_records(view: View) -> Iterator[dict[str, Any]]:
 
 
 def reviews(view: View) -> dict[str, Review]:
-    """The reviewer's work on each study, by PMID, in the words the page uses."""
+    """The reviewer's work on each study, by PMID, in the words the page uses (made once per
+    View: BibTeX, CSL-JSON and the worker's exports all read it)."""
+    return view.once("reviews", lambda: _reviews(view))
+
+
+def _reviews(view: View) -> dict[str, Review]:
     levels = {lv.rank: lv.label for lv in LEVELS}
     return {
         str(r["pmid"]): Review(

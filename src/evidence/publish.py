@@ -206,7 +206,10 @@ def citation_parts(study: Study, citation: str) -> tuple[Markup, Markup, Markup]
     """The citation around its title, so that the title can be the link to PubMed; the
     whole citation first and no title when the title cannot be found in it."""
     title = Markup(study.title_html or escape(study.title))
-    at = citation.find(title) if title else -1
+    # Searched and cut as plain text: Markup's own slicing is some thirty times slower, and
+    # the pieces of markup are markup as they were.
+    text, plain = str.__str__(citation), str.__str__(title)
+    at = text.find(plain) if plain else -1
     if at < 0:
-        return Markup(citation), Markup(""), Markup("")
-    return Markup(citation[:at]), title, Markup(citation[at + len(title) :])
+        return Markup(text), Markup(""), Markup("")
+    return Markup(text[:at]), title, Markup(text[at + len(plain) :])

@@ -8,19 +8,17 @@ to a terminal: the CLI decides what to show.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
-from queue import Full, Queue
-from typing import TypeVar
 
 from evidence.build import project_digest, publish_store
 from evidence.errors import EXIT_SENTINEL, EutilsError, EvidenceError
 from evidence.eutils import EutilsClient, SearchResult
 from evidence.lock import project_lock
 from evidence.pacing import RetryPolicy
+from evidence.prefetch import prefetched
 from evidence.pubmed import parse_article_set
 from evidence.queries import Query, load_queries
 from evidence.runs import Changes
@@ -354,7 +352,7 @@ def _fetch_and_store(
     wanted = set(pmids)
     # One thread fetches the next batch while this one parses and stores the last, so the
     # parsing and the disk work hide inside the waits the rate limit imposes anyway.
-    for chunk in prefetched(source.fetch(pmids, result)):
+    for chunk in prefetched(lambda stop: source.fetch(pmids, result, stop=stop)):
         parsed = parse_article_set(chunk)
         diff.refused.extend(parsed.refused)
         newest: dict[str, Study] = {}
@@ -382,54 +380,3 @@ def _fetch_and_store(
             )
         )
     return got, deleted
-
-
-_T = TypeVar("_T")
-_DONE = object()
-
-
-def prefetched(items: Iterator[_T], depth: int = 2) -> Iterator[_T]:
-    """`items`, produced by a background thread up to `depth` ahead of the consumer.
-
-    An exception in the producer is raised here, in order; a consumer that stops early (an
-    error while storing) stops the producer after the item it is working on.
-    """
-    queue: Queue[object] = Queue(maxsize=depth)
-    stop = threading.Event()
-
-    def put(item: object) -> bool:
-        while not stop.is_set():
-            try:
-                queue.put(item, timeout=0.1)
-                return True
-            except Full:
-                continue
-        return False
-
-    def produce() -> None:
-        try:
-            for item in items:
-                if not put(item):
-                    return
-            put(_DONE)
-        except BaseException as exc:  # handed to the consumer, which raises it
-            put(_Failure(exc))
-
-    worker = threading.Thread(target=produce, name="evidence-fetch", daemon=True)
-    worker.start()
-    try:
-        while True:
-            item = queue.get()
-            if item is _DONE:
-                return
-            if isinstance(item, _Failure):
-                raise item.exc
-            yield item  # type: ignore[misc]
-    finally:
-        stop.set()
-        worker.join(timeout=0.5)
-
-
-@dataclass(frozen=True)
-class _Failure:
-    exc: BaseException

@@ -16,7 +16,6 @@ import pandas as pd
 from evidence.chart import inline_svg, studies_by_year_svg, year_counts
 from evidence.citations import STYLE_LABELS
 from evidence.classify import DESIGN_LABELS, LEVELS
-from evidence.findings import authors_conclusion
 from evidence.page import page_values
 from evidence.publish import (
     LEVEL_WORDS,
@@ -339,7 +338,7 @@ def _entry(query: Query, p: Placed, view: View, shorts: Mapping[str, str]) -> di
         "route": ROUTE_LABELS.get(t.route, t.route),
         "agent": t.agent,
         "note": t.note,
-        "conclusion": authors_conclusion(s),
+        "conclusion": view.conclusion(s.pmid),
         "design_basis": t.design_basis,
         "reason": t.reason,
         "retracted": s.retracted,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import calendar
 import re
+import threading
 import tomllib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -41,7 +42,12 @@ class Source(Protocol):
         """The query's records; with `since`, only those entered or revised from that day."""
         ...
 
-    def fetch(self, pmids: Sequence[str], result: SearchResult) -> Iterator[bytes]: ...
+    def fetch(
+        self, pmids: Sequence[str], result: SearchResult, *, stop: threading.Event | None = None
+    ) -> Iterator[bytes]:
+        """PubmedArticleSet documents of `pmids`, in order; once `stop` is set, no request
+        is sent (a fetch run ahead of its consumer is told so when the consumer is done)."""
+        ...
 
 
 _FIRST_DAY = date(1800, 1, 1)  # before any PubMed Entrez date
@@ -198,13 +204,16 @@ class LiveSource:
             requests=requests,
         )
 
-    def fetch(self, pmids: Sequence[str], result: SearchResult) -> Iterator[bytes]:
+    def fetch(
+        self, pmids: Sequence[str], result: SearchResult, *, stop: threading.Event | None = None
+    ) -> Iterator[bytes]:
         """Yield one PubmedArticleSet document per batch of at most `batch_size` records.
 
         A batch whose answer fails (truncated, broken, a 5xx or a reset) is not retried whole:
         the same records are asked for in a batch a quarter the size, and the batches grow
         back, doubling, after each success. A fault costs one small request, not a large one;
-        only the smallest batch gets the client's full retries.
+        only the smallest batch gets the client's full retries. Once `stop` is set, no
+        further request is sent.
         """
         if not 1 <= self.batch_size <= EFETCH_BATCH_LIMIT:
             raise ConfigError(
@@ -218,7 +227,7 @@ class LiveSource:
         size = self.batch_size
         start = 0
         patient = False  # the rate limit said wait: this batch gets the client's full retries
-        while start < total:
+        while start < total and not (stop is not None and stop.is_set()):
             n = min(size, total - start)
             if history:
                 request = EFetch(
@@ -228,7 +237,7 @@ class LiveSource:
                 request = EFetch(ids=tuple(wanted[start : start + n]))
             try:
                 quick = n > floor and not patient
-                body = self.client.efetch(request, attempts=1 if quick else None)
+                body = self.client.efetch(request, attempts=1 if quick else None, stop=stop)
             except HistoryError:
                 if not history:
                     raise
@@ -308,6 +317,8 @@ class SampleSource:
             )
         return SearchResult(count=len(ids), ids=ids, translation="", warnings=warnings)
 
-    def fetch(self, pmids: Sequence[str], result: SearchResult) -> Iterator[bytes]:
+    def fetch(
+        self, pmids: Sequence[str], result: SearchResult, *, stop: threading.Event | None = None
+    ) -> Iterator[bytes]:
         body = b"\n".join(self._articles[p] for p in pmids if p in self._articles)
         yield self._header + b"\n" + body + b"\n</PubmedArticleSet>\n"

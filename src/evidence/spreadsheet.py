@@ -11,21 +11,14 @@ same bytes.
 from __future__ import annotations
 
 import io
-import os
-import pickle
 import re
-import subprocess
-import sys
-import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
 import pandas as pd
 import xlsxwriter
 
-from evidence.errors import OutputError
 from evidence.study import doi_url, pmc_url
 from evidence.tabulate import EXCLUSIONS, Flow
 
@@ -167,70 +160,3 @@ def topic_flows(
     if "all" in flows and len(out) > 1:
         out.append(("all topics", "All topics together", flows["all"]))
     return out
-
-
-# The worker: a fresh interpreter importing this same evidence (not multiprocessing, whose
-# children run the caller's main script again), its input on stdin, the workbook on stdout.
-WORKER = "from evidence.spreadsheet import xlsx_worker; xlsx_worker()"
-
-
-@contextmanager
-def xlsx_elsewhere(
-    table: pd.DataFrame,
-    columns: Sequence[str],
-    flows: Sequence[tuple[str, str, Flow]],
-    *,
-    note: str = "",
-    data_date: date,
-) -> Iterator[Iterable[bytes]]:
-    """to_xlsx in a worker process started now, its result as one lazy piece: the build
-    makes its other files meanwhile. A worker that fails fails the build that asks for the
-    piece (OutputError, with the worker's last words); leaving early stops the worker."""
-    payload = [pickle.dumps((table, list(columns), list(flows), note, data_date))]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
-    proc = subprocess.Popen(
-        [sys.executable, "-c", WORKER],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=env,
-    )
-    outcome: list[tuple[bytes, bytes]] = []
-
-    def talk() -> None:
-        try:  # the input let go of once written (at 50,000 studies, tens of MB)
-            proc.stdin.write(payload.pop())  # type: ignore[union-attr]
-            proc.stdin.close()  # type: ignore[union-attr]
-        except BrokenPipeError:
-            pass  # the worker died: its exit status says so
-        proc.stdin = None  # closed: communicate only reads what the worker writes
-        outcome.append(proc.communicate())
-
-    feeder = threading.Thread(target=talk)
-    feeder.start()  # the input written and the output read while this process goes on
-    try:
-        yield _waited(proc, feeder, outcome)
-    finally:
-        if proc.poll() is None:
-            proc.kill()  # the build failed elsewhere or never asked: the workbook is not needed
-        feeder.join()
-
-
-def _waited(
-    proc: subprocess.Popen[bytes], feeder: threading.Thread, outcome: list[tuple[bytes, bytes]]
-) -> Iterator[bytes]:
-    feeder.join()
-    out, err = outcome[0] if outcome else (b"", b"")
-    if proc.returncode != 0:
-        words = err.decode("utf-8", "replace").strip().splitlines()
-        last = words[-1] if words else f"exit status {proc.returncode}"
-        raise OutputError(f"studies.xlsx: the process making the workbook failed ({last})")
-    yield out
-
-
-def xlsx_worker() -> None:
-    """The worker's side of xlsx_elsewhere: to_xlsx's pickled arguments on stdin (from the
-    build that started it, never from elsewhere), the workbook's bytes on stdout."""
-    table, columns, flows, note, data_date = pickle.load(sys.stdin.buffer)
-    sys.stdout.buffer.write(to_xlsx(table, columns, flows, note=note, data_date=data_date))
-    sys.stdout.buffer.flush()

@@ -9,10 +9,10 @@ build, so no file is read twice in one run.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import pandas as pd
 from markupsafe import Markup
@@ -31,6 +31,9 @@ from evidence.tabulate import Flow, Placed, evidence_table, flow, place
 SAMPLE_NOTE = (
     "From evidence's curated offline sample (a reviewer's bibliography), not a live PubMed search."
 )
+
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,8 @@ class View:
     _citations: list[dict[str, tuple[str, Markup]]] = field(
         default_factory=list, compare=False, repr=False
     )
+    _conclusions: list[dict[str, str]] = field(default_factory=list, compare=False, repr=False)
+    _once: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def note(self) -> str:
@@ -122,6 +127,23 @@ class View:
                 {str(r["pmid"]): (str(r["citation"]), Markup(r["citation_html"])) for r in rows}
             )
         return self._citations[0][pmid]
+
+    def once(self, name: str, make: Callable[[], _T]) -> _T:
+        """`make()`, made once per View under `name` and shared by every reader after (a
+        value several outputs of one build derive from the table, such as the reviews the
+        reference exports carry); callers must not change it."""
+        if name not in self._once:
+            self._once[name] = make()
+        return cast(_T, self._once[name])
+
+    def conclusion(self, pmid: str) -> str:
+        """A study's authors' conclusion ("" when its record has none), as the evidence table
+        holds it: made once per study, not again for each topic's entry on the page."""
+        if not self._conclusions:
+            self._conclusions.append(
+                {str(r["pmid"]): str(r["authors_conclusion"] or "") for r in self.records()}
+            )
+        return self._conclusions[0][pmid]
 
     def data_date(self) -> date:
         """The date the reports can vouch for: the sample's compilation, or the oldest topic's

@@ -1,0 +1,178 @@
+"""The part of a large build made in a second process, on the machine's other core: the
+workbook and some of the reference-manager exports, while the build's own process renders the
+pages and writes the rest.
+
+The worker is a fresh interpreter importing this same evidence (not multiprocessing, whose
+children run the caller's main script again), started before the build loads its View, so
+that its start and imports take none of the build's time. It gets the path of the store at
+once, then its job: the View's order, the reviewer's words for each study, the workbook's
+table, and the files to make. It reads the studies from the store itself, a block at a time
+as it writes (sending them would cost the build's process more than reading costs the
+worker). Its input comes pickled on stdin from the build that started it, never from
+elsewhere. It writes each finished file into a private folder beside the store, and the
+build reads them back as it publishes them.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from evidence.errors import OutputError
+from evidence.references import Review
+
+if TYPE_CHECKING:
+    from evidence.store import Store
+    from evidence.study import Study
+
+WORKER = "from evidence.worker import main; main()"
+_CHUNK = 1 << 20  # a finished file is read back a megabyte at a time
+
+
+@dataclass
+class Job:
+    """What the worker makes: `files` maps each export format it makes to its file name."""
+
+    pmids: list[str]  # the View's studies, in the evidence table's order
+    note: str
+    reviews: dict[str, Review]
+    files: dict[str, str]
+    # to_xlsx's arguments (table, columns, flows, note, data date) when "xlsx" is in `files`
+    workbook: tuple[Any, Sequence[str], Sequence[Any], str, date] | None = None
+
+
+class Worker:
+    """A worker process reading the store; `make` gives it its job."""
+
+    def __init__(self, proc: subprocess.Popen[bytes], folder: Path) -> None:
+        self.proc = proc
+        self.folder = folder
+        self.feeder: threading.Thread | None = None
+        self._errors: list[bytes] = []
+
+    def make(self, job: Job) -> dict[str, Iterable[bytes]]:
+        """The files of `job` by name, each as lazy pieces: asking for the first waits for
+        the worker. A worker that failed or died fails the build that asks (OutputError,
+        with its last words)."""
+        payload = [pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)]
+        proc = self.proc
+
+        def talk() -> None:
+            try:  # the input let go of once written
+                proc.stdin.write(payload.pop())  # type: ignore[union-attr]
+                proc.stdin.close()  # type: ignore[union-attr]
+            except BrokenPipeError:
+                pass  # the worker died: its exit status says so
+            proc.stdin = None  # closed: communicate only reads what it says on stderr
+            self._errors.append(proc.communicate()[1])
+
+        self.feeder = threading.Thread(target=talk)
+        self.feeder.start()  # written, and the worker's words read, while the build goes on
+        names = list(job.files.values())
+        return {name: self._read_back(name, names) for name in names}
+
+    def _read_back(self, name: str, names: list[str]) -> Iterator[bytes]:
+        assert self.feeder is not None
+        self.feeder.join()
+        if self.proc.returncode != 0:
+            said = (self._errors[0] if self._errors else b"").decode("utf-8", "replace")
+            words = said.strip().splitlines()
+            last = words[-1] if words else f"exit status {self.proc.returncode}"
+            raise OutputError(f"{name}: the process making {', '.join(names)} failed ({last})")
+        with (self.folder / name).open("rb") as fh:
+            while chunk := fh.read(_CHUNK):
+                yield chunk
+
+
+@contextmanager
+def started_worker(store: Path) -> Iterator[Worker]:
+    """A worker process started now, reading the studies of the store at `store`; its private
+    folder beside it. Leaving (the build done, or failed anywhere) kills a worker still
+    running and removes the folder."""
+    folder = tempfile.mkdtemp(prefix=".evidence-build-", dir=store.parent)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", WORKER],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            env=env,
+        )
+    except OSError as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise OutputError(f"cannot start the process making the exports: {exc}") from exc
+    worker = Worker(proc, Path(folder))
+    try:
+        try:  # a few bytes, taken by the pipe at once
+            proc.stdin.write(pickle.dumps((str(store), folder)))  # type: ignore[union-attr]
+            proc.stdin.flush()  # type: ignore[union-attr]
+        except BrokenPipeError:
+            pass  # the worker died at once: asking for its files says why
+        yield worker
+    finally:
+        if proc.poll() is None:
+            proc.kill()  # the build failed elsewhere or never asked: the files are not needed
+        if worker.feeder is not None:
+            worker.feeder.join()
+        else:
+            if proc.stdin is not None:
+                proc.stdin.close()
+            proc.wait()
+            if proc.stderr is not None:
+                proc.stderr.close()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def main() -> None:
+    """The worker's side: the store's path, then the job, on stdin; the files into the
+    folder. The interpreter starts and the modules load while the build loads its View."""
+    from evidence.exports import reference_parts  # here: exports asks for this worker
+    from evidence.render import write_content
+    from evidence.spreadsheet import to_xlsx
+    from evidence.store import Store
+
+    store_path, folder = pickle.load(sys.stdin.buffer)
+    try:
+        job: Job = pickle.load(sys.stdin.buffer)
+    except EOFError:
+        return  # the build needed nothing after all
+    with Store(Path(store_path), create=False) as store:
+        for fmt, name in job.files.items():
+            if fmt != "xlsx":
+                studies = _in_order(store, job.pmids)
+                with (Path(folder) / name).open("wb") as fh:
+                    write_content(
+                        fh, reference_parts(fmt, studies, note=job.note, reviews=job.reviews)
+                    )
+    if "xlsx" in job.files and job.workbook is not None:
+        table, columns, flows, note, data_date = job.workbook
+        (Path(folder) / job.files["xlsx"]).write_bytes(
+            to_xlsx(table, columns, flows, note=note, data_date=data_date)
+        )
+
+
+_BLOCK = 1000  # studies read from the store at a time
+
+
+def _in_order(store: Store, pmids: Sequence[str]) -> Iterator[Study]:
+    """The studies of `pmids` in that order, read a block at a time (the worker's memory
+    does not grow with the number of studies)."""
+    for start in range(0, len(pmids), _BLOCK):
+        block = pmids[start : start + _BLOCK]
+        found = store.stored_studies(block)
+        for pmid in block:
+            if pmid not in found:  # the build holds the lock: the store cannot change
+                sys.exit(f"the store no longer holds study {pmid} of the build")
+            yield found[pmid]
