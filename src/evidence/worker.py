@@ -15,6 +15,7 @@ build reads them back as it publishes them.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import shutil
@@ -69,11 +70,17 @@ class Worker:
         proc = self.proc
 
         def talk() -> None:
+            stdin = proc.stdin
+            assert stdin is not None
             try:  # the input let go of once written
-                proc.stdin.write(payload.pop())  # type: ignore[union-attr]
-                proc.stdin.close()  # type: ignore[union-attr]
+                stdin.write(payload.pop())
             except BrokenPipeError:
                 pass  # the worker died: its exit status says so
+            finally:
+                # Closed even when the worker died mid-write (closing flushes, and the flush
+                # fails there; the pipe is closed all the same).
+                with contextlib.suppress(OSError):
+                    stdin.close()
             proc.stdin = None  # closed: communicate only reads what it says on stderr
             self._errors.append(proc.communicate()[1])
 
