@@ -12,7 +12,7 @@ client's timeouts), and is waited for.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from queue import Full, Queue
 from typing import TypeVar
@@ -27,7 +27,9 @@ class _Failure:
     exc: BaseException
 
 
-def prefetched(make: Callable[[threading.Event], Iterator[_T]], depth: int = 2) -> Iterator[_T]:
+def prefetched(
+    make: Callable[[threading.Event], Iterator[_T]], depth: int = 2
+) -> Generator[_T, None, None]:
     """The items of `make(stop)`, produced by a background thread at most `depth` items ahead
     of the consumer (plus the one it is making). Two: on a busy machine the parsing slows
     and speeds up, and answers fetched during a slow stretch are there when it ends, where

@@ -8,7 +8,9 @@ to a terminal: the CLI decides what to show.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -18,8 +20,8 @@ from evidence.errors import EXIT_SENTINEL, EutilsError, EvidenceError
 from evidence.eutils import EutilsClient, SearchResult
 from evidence.lock import project_lock
 from evidence.pacing import RetryPolicy
+from evidence.parse_process import ParsedBatch, parser_for
 from evidence.prefetch import prefetched
-from evidence.pubmed import parse_article_set
 from evidence.queries import Query, load_queries
 from evidence.runs import Changes
 from evidence.settings import Settings
@@ -117,6 +119,7 @@ def refresh(
     full: bool = False,
     build: bool = True,
     rebuild: bool = False,
+    parse_process_from: int | None = None,
 ) -> RefreshResult:
     """Search every query, store what is new or changed, and (with `build`, the default)
     rebuild the reports if all succeeded.
@@ -134,13 +137,17 @@ def refresh(
 
     A night that changed nothing the reports show writes no report (`rebuild` forces the
     build); `RefreshResult.reports` is then empty.
+
+    A fetch of `parse_process_from` records or more (default
+    `evidence.parse_process.PROCESS_FROM`) is parsed in a second process while the next
+    answers are fetched and the last stored.
     """
     project = project_digest(settings)  # the files as read now, not as they end the run
     queries = load_queries(settings.queries_dir)
     # Read once, and early, before any network: a bad curation file fails the run at once.
     sample = source if isinstance(source, SampleSource) else None
     curation = project_curation(settings, queries, sample)
-    opts = _Options(on_event, allow_shrink, full, settings.overlap_days)
+    opts = _Options(on_event, allow_shrink, full, settings.overlap_days, parse_process_from)
     with project_lock(settings), Store(settings.store_path(source.origin)) as store:
         if store.mark_interrupted():
             on_event(
@@ -174,6 +181,7 @@ class _Options:
     allow_shrink: bool
     full: bool
     overlap_days: int
+    parse_process_from: int | None = None
 
     def step(self, message: str, kind: str = "step") -> None:
         self.on_event(Event(kind, message))
@@ -325,10 +333,12 @@ class _Diff:
         self.corrected: set[str] = set()
         self.refused: list[str] = []  # records whose PMID was not a PMID: left out
 
-    def add(self, study: Study) -> None:
-        old = self.before.get(study.pmid)
-        if old is None or old.to_json() == study.to_json():
+    def add(self, pmid: str, record: str) -> None:
+        """A record fetched, as stored (`Study.to_json`)."""
+        old = self.before.get(pmid)
+        if old is None or old.to_json() == record:
             return
+        study = Study.from_json(record)
         self.changed.add(study.pmid)
         if study.retracted and not old.retracted:
             self.retracted.add(study.pmid)
@@ -350,33 +360,56 @@ def _fetch_and_store(
     if not pmids:
         return got, deleted
     wanted = set(pmids)
-    # One thread fetches the next batch while this one parses and stores the last, so the
-    # parsing and the disk work hide inside the waits the rate limit imposes anyway.
-    for chunk in prefetched(lambda stop: source.fetch(pmids, result, stop=stop)):
-        parsed = parse_article_set(chunk)
-        diff.refused.extend(parsed.refused)
-        newest: dict[str, Study] = {}
-        for s in parsed.studies:  # two versions of one PMID in one answer: the newest wins
-            if s.pmid in wanted and (
-                s.pmid not in newest or s.date_revised >= newest[s.pmid].date_revised
-            ):
-                newest[s.pmid] = s
-        studies = list(newest.values())
-        for study in studies:
-            diff.add(study)
-        store.save_studies(studies, source.origin)
-        got.update(s.pmid for s in studies)
-        gone = set(parsed.deleted) & wanted  # only what was asked for may be withdrawn
-        if gone:
-            store.mark_deleted(sorted(gone))
-            deleted.update(gone)
-        opts.on_event(
-            Event(
-                "fetched",
-                f"{label}: {len(got)}/{len(wanted)} records stored",
-                query_id=label,
-                done=len(got) + len(deleted),
-                total=len(wanted),
-            )
-        )
+    # One thread fetches the next batch while this one stores the last; a large fetch is
+    # parsed in a parse process meanwhile (the fetch thread hands it each answer as it comes),
+    # so the requests, the parsing and the disk work overlap on the machine's cores.
+    parser = parser_for(len(pmids), opts.parse_process_from)
+
+    def fetch(stop: threading.Event) -> Iterator[bytes | None]:
+        for body in source.fetch(pmids, result, stop=stop):
+            yield parser.submit(body)
+
+    try:
+        with closing(prefetched(fetch)) as tickets:
+            for ticket in tickets:
+                _store_batch(
+                    store, parser.result(ticket), source.origin, wanted, diff, got, deleted
+                )
+                opts.on_event(
+                    Event(
+                        "fetched",
+                        f"{label}: {len(got)}/{len(wanted)} records stored",
+                        query_id=label,
+                        done=len(got) + len(deleted),
+                        total=len(wanted),
+                    )
+                )
+    finally:
+        parser.close()  # after the fetch thread is gone: nothing is sent to it any more
     return got, deleted
+
+
+def _store_batch(
+    store: Store,
+    parsed: ParsedBatch,
+    origin: str,
+    wanted: set[str],
+    diff: _Diff,
+    got: set[str],
+    deleted: set[str],
+) -> None:
+    diff.refused.extend(parsed.refused)
+    newest: dict[str, tuple[str, str, str]] = {}
+    for row in parsed.records:  # two versions of one PMID in one answer: the newest wins
+        pmid, revised, _ = row
+        if pmid in wanted and (pmid not in newest or revised >= newest[pmid][1]):
+            newest[pmid] = row
+    rows = list(newest.values())
+    for pmid, _, record in rows:
+        diff.add(pmid, record)
+    store.save_records(rows, origin)
+    got.update(newest)
+    gone = set(parsed.deleted) & wanted  # only what was asked for may be withdrawn
+    if gone:
+        store.mark_deleted(sorted(gone))
+        deleted.update(gone)

@@ -124,8 +124,13 @@ class Store:
 
     def save_studies(self, studies: Iterable[Study], origin: str) -> int:
         """Insert or update studies (by PMID) in one transaction; returns how many."""
+        return self.save_records(((s.pmid, s.date_revised, s.to_json()) for s in studies), origin)
+
+    def save_records(self, records: Iterable[tuple[str, str, str]], origin: str) -> int:
+        """`save_studies` for records already serialised: (pmid, date_revised, the JSON
+        `Study.to_json` makes), as a parse process sends them back."""
         stamp = now_iso()
-        rows = [(s.pmid, s.to_json(), origin, s.date_revised, stamp) for s in studies]
+        rows = [(pmid, record, origin, revised, stamp) for pmid, revised, record in records]
         with self.transaction() as db:
             db.executemany(
                 "INSERT INTO studies (pmid, record, origin, date_revised, fetched_at) "
