@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Callable
 from importlib import resources
@@ -227,3 +228,20 @@ def test_a_year_no_publication_could_bear_is_unknown(year: str, expected: int | 
     xml = re.sub(rb"<ArticleDate.*?</ArticleDate>", b"", xml, flags=re.S)  # no fallback
     body = b"<PubmedArticleSet>\n" + xml + b"\n</PubmedArticleSet>\n"
     assert parse_article_set(body).studies[0].year == expected
+
+
+def test_a_stream_read_in_blocks_parses_as_the_same_bytes_do(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Blocks end only at line ends, so no entity outside XML's own is cut in two."""
+    from evidence.pubmed import _Chained
+
+    records = list(synthetic_articles(40, seed=9).values())
+    records[3] = records[3].replace(b"</ArticleTitle>", b" &unknown.entity; &amp; x</ArticleTitle>")
+    body = b"<?xml version='1.0'?>\n<PubmedArticleSet>\n" + b"\n".join(records)
+    body += b"\n</PubmedArticleSet>\n"
+    whole = list(iter_article_set(body))
+    for block in (1, 7, 100, 4096):
+        monkeypatch.setattr(_Chained, "_BLOCK", block)
+        assert list(iter_article_set(io.BytesIO(body))) == whole
+    assert len(whole) == 40 and "&unknown" not in whole[3].title

@@ -180,28 +180,35 @@ def parse_article_set(data: bytes) -> ArticleSet:
 
 
 class _Chained(io.RawIOBase):
-    """`head` (already read to check the prolog) followed by the rest of `rest`, line by
-    line with entities outside XML's own skipped (an entity never spans lines)."""
+    """`head` (already read to check the prolog) followed by the rest of `rest`, a block of
+    whole lines at a time, with entities outside XML's own skipped (an entity never spans
+    lines, so cutting after a line end never cuts one)."""
+
+    _BLOCK = 1 << 18
 
     def __init__(self, head: bytes, rest: IO[bytes]) -> None:
-        lines = head.splitlines(keepends=True)
-        # The last line of `head` may be cut midway: complete it from `rest` first.
-        self._pending = b"".join(lines[:-1]) + (lines[-1] + rest.readline() if lines else b"")
-        self._pending = _OTHER_ENTITY.sub(b"", self._pending)
         self._rest = rest
+        self._pending = self._whole_lines(head)
+        self._at = 0
+
+    def _whole_lines(self, block: bytes) -> bytes:
+        """`block` completed to its line's end from `rest`, entities skipped."""
+        if block and not block.endswith(b"\n"):
+            block += self._rest.readline()
+        return _OTHER_ENTITY.sub(b"", block) if b"&" in block else block
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer: Any) -> int:
-        while not self._pending:
-            line = self._rest.readline()
-            if not line:
+        while self._at >= len(self._pending):
+            block = self._rest.read(self._BLOCK)
+            if not block:
                 return 0
-            self._pending = _OTHER_ENTITY.sub(b"", line) if b"&" in line else line
-        n = min(len(buffer), len(self._pending))
-        buffer[:n] = self._pending[:n]
-        self._pending = self._pending[n:]
+            self._pending, self._at = self._whole_lines(block), 0
+        n = min(len(buffer), len(self._pending) - self._at)
+        buffer[:n] = self._pending[self._at : self._at + n]
+        self._at += n
         return n
 
 
