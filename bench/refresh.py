@@ -2,12 +2,15 @@
 and wall time against the rate-limit floor, and a plain Bio.Entrez loop as the peer.
 
     PYTHONPATH=src python bench/refresh.py [--records 10000] [--runs 3] [--batch 500]
+        [--no-build] [--parse-process-from N]
 
 The floor is requests / allowed rate: the time the rate limit alone imposes. The emulator runs
 in its own process and enforces 3 requests/s (10 with an API key), answering 429 above that.
 Each figure is printed beside its floor and beside the figure before EFetch batches of 500,
 the count-guided split and the skipped quiet-night build (measured on the same machine at
-10,000 records; "-" where no figure was taken).
+10,000 records; "-" where no figure was taken). Beside the wall time it prints the processor
+time of the refresh (this process and the parse process it started: resource.getrusage, self
+and children) and the load average, since the machine's cores may be shared.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from __future__ import annotations
 import argparse
 import importlib
 import math
+import os
+import resource
 import statistics
 import sys
 import tempfile
@@ -26,11 +31,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import EmulatorProcess, machine
 
+from evidence.build import build
 from evidence.eutils import EutilsClient
 from evidence.pacing import RateLimiter
 from evidence.refresh import Event, refresh
 from evidence.settings import Settings
-from evidence.sources import LiveSource
+from evidence.sources import ORIGIN_PUBMED, LiveSource
 
 # Before this change (the fetch thread stopped with the refresh, the build's second pass:
 # commit e892f26), 10,000 records, as the first speed pass measured them with this script
@@ -67,7 +73,17 @@ text = ["migraine*"]
 """
 
 
-def one_refresh(url: str, rate: float, batch: int, n: int) -> dict[str, Any]:
+def processor_seconds() -> float:
+    """User and system time of this process and of its children waited for."""
+    own, children = (
+        resource.getrusage(w) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+    )
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def one_refresh(
+    url: str, rate: float, batch: int, n: int, *, with_build: bool, parse_from: int | None
+) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as folder:
         project = Path(folder)
         (project / "queries").mkdir()
@@ -87,11 +103,30 @@ def one_refresh(url: str, rate: float, batch: int, n: int) -> dict[str, Any]:
                 marks["start"] = now
             elif event.kind == "fetched":
                 marks["stored"] = now
-            elif event.message.startswith("reports written"):
-                marks["built"] = now
 
-        result = refresh(settings, LiveSource(client, batch_size=batch), on_event=on_event)
+        # The build a refresh ends with, run after it (the same function, on the same store)
+        # so that the refresh's processor time is its own.
+        cpu = processor_seconds()
+        result = refresh(
+            settings,
+            LiveSource(client, batch_size=batch),
+            on_event=on_event,
+            build=False,
+            parse_process_from=parse_from,
+        )
+        cpu = processor_seconds() - cpu
         assert result.ok and result.outcomes[0].fetched == n, result.outcomes
+        figures = {
+            "requests": client.requests_sent,
+            "searches": result.outcomes[0].searches,
+            "seconds": marks["stored"] - marks["start"],
+            "cpu": cpu,
+        }
+        if not with_build:
+            return figures
+        started = time.perf_counter()
+        assert build(settings, origin=ORIGIN_PUBMED)
+        figures["build"] = time.perf_counter() - started
         # The next night, with nothing new at PubMed: an incremental run.
         nightly = EutilsClient(
             email="bench@example.org",
@@ -105,11 +140,7 @@ def one_refresh(url: str, rate: float, batch: int, n: int) -> dict[str, Any]:
         again = refresh(settings, LiveSource(nightly, batch_size=batch))
         assert again.ok and again.outcomes[0].fetched == 0, again.outcomes
         written = sum(1 for p in reports.iterdir() if stamps.get(p.name) != p.stat().st_mtime_ns)
-        return {
-            "requests": client.requests_sent,
-            "searches": result.outcomes[0].searches,
-            "seconds": marks["stored"] - marks["start"],
-            "build": marks["built"] - marks["stored"],
+        return figures | {
             "nightly_requests": nightly.requests_sent,
             "nightly_seconds": time.perf_counter() - started,
             "written": written,
@@ -157,13 +188,35 @@ def main() -> None:
     options.add_argument("--batch", type=int, default=500)
     options.add_argument("--rates", default="3,10")
     options.add_argument("--no-peer", action="store_true")
+    options.add_argument(
+        "--no-build", action="store_true", help="time the refresh only: no build, no next night"
+    )
+    options.add_argument(
+        "--parse-process-from",
+        type=int,
+        default=None,
+        help="parse in a parse process from this many records (default: the package's)",
+    )
     args = options.parse_args()
     n = args.records
     print(f"machine: {machine()}; {n:,} records, EFetch batch {args.batch}, {args.runs} runs")
     emulator = EmulatorProcess(n, TERM)
     try:
         for rate in (float(r) for r in args.rates.split(",")):
-            runs = [one_refresh(emulator.url, rate, args.batch, n) for _ in range(args.runs)]
+            runs = []
+            for _ in range(args.runs):
+                load = "/".join(f"{x:.1f}" for x in os.getloadavg())
+                runs.append(
+                    one_refresh(
+                        emulator.url,
+                        rate,
+                        args.batch,
+                        n,
+                        with_build=not args.no_build,
+                        parse_from=args.parse_process_from,
+                    )
+                    | {"load": load}
+                )
             requests = runs[0]["requests"]
             searches = runs[0]["searches"]
             least = math.ceil(n / args.batch) + (1 if n <= 9_999 else math.ceil(n / 9_999) + 1)
@@ -181,6 +234,14 @@ def main() -> None:
                 f" (target <= {1.15 if rate <= 3 else 1.3}; before {x_was}); each run: "
                 + ", ".join(f"{r['seconds'] / floor:.2f}" for r in runs)
             )
+            cpu = statistics.median(r["cpu"] for r in runs)
+            print(
+                f"  processor time of the refresh (this process and its parse process): "
+                f"{cpu:.1f} s median; load average (1/5/15 min) before each run: "
+                + ", ".join(r["load"] for r in runs)
+            )
+            if args.no_build:
+                continue
             build = statistics.median(r["build"] for r in runs)
             print(
                 f"  build of the reports after it (a new store: every study graded): "

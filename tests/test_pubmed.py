@@ -11,6 +11,7 @@ import pytest
 from entrez_reference import parse_article_set_entrez
 from evidence.errors import ParseError
 from evidence.pubmed import ArticleSet, iter_article_set, parse_article_set
+from evidence.study import Study
 from evidence.testing import synthetic_article, synthetic_articles
 
 
@@ -244,4 +245,5 @@ def test_a_stream_read_in_blocks_parses_as_the_same_bytes_do(
     for block in (1, 7, 100, 4096):
         monkeypatch.setattr(_Chained, "_BLOCK", block)
         assert list(iter_article_set(io.BytesIO(body))) == whole
-    assert len(whole) == 40 and "&unknown" not in whole[3].title
+    fourth = whole[3]
+    assert len(whole) == 40 and isinstance(fourth, Study) and "&unknown" not in fourth.title
