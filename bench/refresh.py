@@ -106,13 +106,11 @@ def one_refresh(
 
         # The build a refresh ends with, run after it (the same function, on the same store)
         # so that the refresh's processor time is its own.
+        # (passed only when given: the script also times commits from before the option)
+        extra: dict[str, Any] = {} if parse_from is None else {"parse_process_from": parse_from}
         cpu = processor_seconds()
         result = refresh(
-            settings,
-            LiveSource(client, batch_size=batch),
-            on_event=on_event,
-            build=False,
-            parse_process_from=parse_from,
+            settings, LiveSource(client, batch_size=batch), on_event=on_event, build=False, **extra
         )
         cpu = processor_seconds() - cpu
         assert result.ok and result.outcomes[0].fetched == n, result.outcomes
