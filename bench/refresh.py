@@ -38,23 +38,27 @@ from evidence.refresh import Event, refresh
 from evidence.settings import Settings
 from evidence.sources import ORIGIN_PUBMED, LiveSource
 
-# Before this change (the fetch thread stopped with the refresh, the build's second pass:
-# commit e892f26), 10,000 records, as the first speed pass measured them with this script
-# and --runs 1 --no-peer on this machine (AMD EPYC, 2 cores, Python 3.11.7, shared, load
-# average about 2). (Before that pass, commit d8747fd: 8.7 s and 7.6 s, builds after them
-# 17.8 s and 18.9 s; before the request work: 61 and 59 requests, 23.0 s at 3 requests/s,
-# 1.65 x floor at 10, 11 report files written on a quiet night.)
+# Before this change (parsing in a parse process; commit 8ff7e97), 10,000 records, measured
+# with this script and --runs 3 --no-build --no-peer on this machine (AMD EPYC, 2 cores,
+# Python 3.11.7, shared: load average 5.3 to 6.4 on its 2 cores): wall and processor
+# seconds, medians. The build and quiet-night figures are the first speed pass's (commit
+# e892f26, --runs 1, load average about 2: 8.4 s and 6.0 s then for the refresh itself).
+# (Before that pass, commit d8747fd: 8.7 s and 7.6 s, builds after them 17.8 s and 18.9 s;
+# before the request work: 61 and 59 requests, 23.0 s at 3 requests/s, 1.65 x floor at 10,
+# 11 report files written on a quiet night.)
 BEFORE = {
     (10_000, 3.0): {
         "requests": 24,
-        "seconds": 8.4,
+        "seconds": 8.8,
+        "cpu": 6.7,
         "build": 10.7,
         "nightly_seconds": 0.7,
         "written": 0,
     },
     (10_000, 10.0): {
         "requests": 24,
-        "seconds": 6.0,
+        "seconds": 9.4,
+        "cpu": 6.8,
         "build": 10.4,
         "nightly_seconds": 0.4,
         "written": 0,
@@ -235,8 +239,8 @@ def main() -> None:
             cpu = statistics.median(r["cpu"] for r in runs)
             print(
                 f"  processor time of the refresh (this process and its parse process): "
-                f"{cpu:.1f} s median; load average (1/5/15 min) before each run: "
-                + ", ".join(r["load"] for r in runs)
+                f"{cpu:.1f} s median (before {before.get('cpu', '-')} s); "
+                "load average (1/5/15 min) before each run: " + ", ".join(r["load"] for r in runs)
             )
             if args.no_build:
                 continue
