@@ -182,8 +182,9 @@ def test_a_version_1_store_is_migrated_in_place(tmp_path: Path) -> None:
         assert run.published_at == "b"  # what an older version stored, it published
         assert store.pending("q") == []
     with closing(sqlite3.connect(path)) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 7
         assert db.execute("SELECT COUNT(*) FROM grades").fetchone()[0] == 0  # kept from v6 on
+        assert db.execute("SELECT COUNT(*) FROM pieces").fetchone()[0] == 0  # kept from v7 on
 
 
 @pytest.mark.parametrize("has", ["published_at", "published"])
