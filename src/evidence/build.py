@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import evidence
+from evidence.chart import YearCounts, studies_by_year_svg
 from evidence.curation import Curation
 from evidence.errors import OutputError
 from evidence.exports import EXPORT_FILES, export_parts, made_by_worker, worker_size
@@ -25,7 +26,7 @@ from evidence.pieces import Pieces
 from evidence.publish import STYLESHEET_FILE, stylesheet
 from evidence.queries import Query
 from evidence.render import Content, environment, render_parts, write_all
-from evidence.report import CHART_FILE, report_context
+from evidence.report import CHART_FILE, Draw, chart_data, report_context
 from evidence.settings import CONFIG_FILE, Settings
 from evidence.store import Store
 from evidence.view import (
@@ -46,14 +47,16 @@ def build_parts(
     *,
     elsewhere: Mapping[str, Iterable[bytes]] | None = None,
     pieces: Pieces | None = None,
+    draw: Draw | None = None,
 ) -> dict[str, Content]:
     """Every file of reports/ by name: the pages, Markdown and feed through the templates
     (project overrides in `templates_dir` first), the chart, and one file per export, each
     export as pieces made while it is written (a record at a time). `elsewhere`: the files
     a worker process makes (exports.made_by_worker), listed last, so that this process
     writes its own files while the worker makes those. `pieces`: each study's rendered
-    pieces kept in the view's store, reused where nothing they are made from changed."""
-    context = report_context(view)
+    pieces kept in the view's store, reused where nothing they are made from changed.
+    `draw`: what draws the chart (a worker's Worker.chart), else this process."""
+    context = report_context(view, draw=draw) if draw is not None else report_context(view)
     env = environment(templates_dir)
     files: dict[str, Content] = dict(render_parts(env, context, pieces=pieces))
     files[CHART_FILE] = context["chart"]["file_svg"]
@@ -100,9 +103,24 @@ def publish(
             f"{settings.reports_dir} leads outside the project (to {where}); make it a "
             "folder of the project, and publish from there"
         )
-    elsewhere = made_by_worker(view, worker) if worker is not None else None
-    files = build_parts(view, settings.templates_dir, elsewhere=elsewhere, pieces=pieces)
+    elsewhere, draw = None, None
+    if worker is not None:
+        chart = view.once("chart_data", lambda: chart_data(view))
+        elsewhere = made_by_worker(view, worker, chart=chart)
+        draw = _drawn_by(worker, chart)
+    files = build_parts(view, settings.templates_dir, elsewhere=elsewhere, pieces=pieces, draw=draw)
     return write_all(settings.reports_dir, files)
+
+
+def _drawn_by(worker: Worker, sent: tuple[YearCounts, str]) -> Draw:
+    """The chart as the worker draws it from the data and title it was sent; drawn here
+    if the worker is late or failed, or for other data (which a build does not ask for)."""
+
+    def draw(data: YearCounts, title: str) -> str:
+        drawn = worker.chart() if (data, title) == sent else None
+        return drawn if drawn is not None else studies_by_year_svg(data, title=title)
+
+    return draw
 
 
 def project_digest(settings: Settings) -> str:

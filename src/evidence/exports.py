@@ -22,6 +22,7 @@ from typing import Any, BinaryIO, TextIO
 import pandas as pd
 from markupsafe import escape
 
+from evidence.chart import YearCounts
 from evidence.classify import LEVELS
 from evidence.errors import ConfigError, OutputError
 from evidence.pieces import Pieces, Wanted
@@ -102,7 +103,7 @@ def export_parts(
     nothing it is made from changed (evidence.pieces). An unknown `fmt` raises ConfigError
     at once, before anything is written."""
     if fmt == "csv":
-        return _csv_parts(labelled_table(view), bom=bom)
+        return _csv_parts(_labelled(view), bom=bom)
     if fmt == "json":
         texts = _cms_texts(view)
         if pieces is not None:
@@ -241,9 +242,7 @@ def _lazy(make: Callable[[View], bytes], view: View) -> Iterator[bytes]:
 
 def _xlsx(view: View) -> bytes:
     flows = topic_flows(view.flows(), [(q.id, q.title) for q in view.queries])
-    return to_xlsx(
-        labelled_table(view), CSV_COLUMNS, flows, note=view.note, data_date=view.data_date()
-    )
+    return to_xlsx(_labelled(view), CSV_COLUMNS, flows, note=view.note, data_date=view.data_date())
 
 
 # From this many studies a build makes the workbook and some of the reference-manager exports
@@ -263,11 +262,14 @@ def worker_size(studies: int) -> bool:
     return studies >= WORKER_STUDIES and (os.cpu_count() or 1) > 1
 
 
-def made_by_worker(view: View, worker: Worker) -> dict[str, Iterable[bytes]]:
+def made_by_worker(
+    view: View, worker: Worker, *, chart: tuple[YearCounts, str] | None = None
+) -> dict[str, Iterable[bytes]]:
     """The exports of WORKER_FORMATS by file name, each as lazy pieces, made by `worker`
-    (see evidence.worker) from the view's order, reviews and workbook table."""
+    (see evidence.worker) from the view's order, reviews and workbook table; with `chart`
+    (its data and title), the worker draws the chart first (Worker.chart gives it)."""
     flows = topic_flows(view.flows(), [(q.id, q.title) for q in view.queries])
-    table = labelled_table(view).reindex(columns=CSV_COLUMNS)  # only what the sheet shows
+    table = _labelled(view).reindex(columns=CSV_COLUMNS)  # only what the sheet shows
     job = Job(
         pmids=[s.pmid for s in view.studies()],
         note=view.note,
@@ -275,6 +277,7 @@ def made_by_worker(view: View, worker: Worker) -> dict[str, Iterable[bytes]]:
         files={fmt: name for fmt, name in EXPORT_FILES.items() if fmt in WORKER_FORMATS},
         workbook=(table, CSV_COLUMNS, flows, view.note, view.data_date()),
         digests={s.pmid: view.digests[s.pmid] for s in view.studies() if s.pmid in view.digests},
+        chart=chart,
     )
     return worker.make(job)
 
@@ -459,7 +462,17 @@ def _reviews(view: View) -> dict[str, Review]:
 def labelled_table(view: View) -> pd.DataFrame:
     """The evidence table with each code's readable label beside it (LABEL_COLUMNS): the
     design, topic and condition names, the evidence level, route and exclusion as the page
-    words them."""
+    words them (a copy: callers may change it)."""
+    return _labelled(view).copy()
+
+
+def _labelled(view: View) -> pd.DataFrame:
+    """labelled_table, made once per View (the CSV, the workbook and the worker's job read
+    it, none changes it)."""
+    return view.once("labelled_table", lambda: _make_labelled(view))
+
+
+def _make_labelled(view: View) -> pd.DataFrame:
     table = view.table()
     levels = {lv.rank: lv.label for lv in LEVELS}
     topics = {q.id: q.title for q in view.queries}
