@@ -25,7 +25,7 @@ from markupsafe import escape
 from evidence.chart import YearCounts
 from evidence.classify import LEVELS
 from evidence.errors import ConfigError, OutputError
-from evidence.pieces import Pieces, Wanted
+from evidence.pieces import Pieces, Wanted, digest_of
 from evidence.references import (
     Review,
     bibtex_records,
@@ -380,17 +380,16 @@ def cms_records(view: View) -> Iterator[dict[str, Any]]:
         yield _cms_record(studies[str(r["pmid"])], r)
 
 
-def _cms_texts(view: View) -> list[Wanted]:
+def _cms_texts(view: View) -> Iterator[Wanted]:
     """Each study's CMS object as the JSON export's text makes it, with what it is made from
-    (its stored record and its row of the evidence table)."""
+    (its stored record and its row of the evidence table, the row as a digest: a build
+    keeps only a block's at a time), one at a time."""
     studies = {s.pmid: s for s in view.studies()}
-    out: list[Wanted] = []
     for r in view.records():
         s = studies[str(r["pmid"])]
         digest = view.digests.get(s.pmid)
-        made_from = None if digest is None else f"{digest}\0{r!r}"
-        out.append((s.pmid, made_from, partial(_cms_text, s, r)))
-    return out
+        made_from = None if digest is None else f"{digest}\0{digest_of(repr(r))}"
+        yield s.pmid, made_from, partial(_cms_text, s, r)
 
 
 def _cms_text(s: Study, r: Mapping[str, Any]) -> str:

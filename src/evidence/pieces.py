@@ -51,6 +51,11 @@ def code_digest() -> str:
     return digest.hexdigest()
 
 
+def digest_of(text: str) -> str:
+    """A short digest of a long text a piece is made from (an entry's or a row's values)."""
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
 def piece_key(kind: str, made_from: str, code: str) -> str:
     return hashlib.blake2b(f"{kind}\0{made_from}\0{code}".encode(), digest_size=16).hexdigest()
 

@@ -29,7 +29,7 @@ import jinja2.meta
 from markupsafe import Markup
 
 from evidence.errors import OutputError, TemplateError
-from evidence.pieces import Pieces, Wanted
+from evidence.pieces import Pieces, Wanted, digest_of
 from evidence.study import doi_url, pmc_url, pubmed_url
 
 OUTPUTS = ("research-studies.html", "index.html", "research-studies.md", "feed.xml")
@@ -152,9 +152,10 @@ def _page_entries(
     for topic in context["topics"]:
         entries = [e for level in topic["levels"] for e in level["entries"]]
         entries += [e for group in topic["excluded"] for e in group["entries"]]
-        wanted: list[Wanted] = [
-            (str(e["pmid"]), f"{salt}\0{e!r}", _entry_maker(template, e)) for e in entries
-        ]
+        wanted: Iterator[Wanted] = (
+            (str(e["pmid"]), f"{salt}\0{digest_of(repr(e))}", _entry_maker(template, e))
+            for e in entries
+        )
         made = (
             pieces.texts(f"page:{topic['id']}", wanted)
             if pieces is not None
