@@ -38,12 +38,11 @@ from evidence.store import Store
 from evidence.testing import synthetic_article
 
 REPO = Path(__file__).resolve().parents[1]
-# Warm seconds and peak MB before this change (commit e892f26, the first speed pass: the
-# workbook alone in a worker), on an AMD EPYC, 2 cores, Python 3.11.7, shared: 10,000
-# measured with this script and --runs 3 at a load average of 4.5-5.3 (the same conditions
-# as the figures after it); 1,000 and 50,000 as the first pass measured them, at load 2.
-# (Before the first pass, commit d8747fd: 2.13 s, 18.84 s, 152.4 s; 155, 431, 1,640 MB.)
-BEFORE = {1_000: (1.24, 146), 10_000: (15.37, 261), 50_000: (47.5, 785)}
+# Seconds and peak MB of the judged build before this change (the starting commit, 8ff7e97),
+# on an AMD EPYC, 2 cores, Python 3.11.7, shared: 10,000 measured with this script (the nightly
+# build, median of 3) at a load average of 6.5-9.6, processor time 9.49 s build + 8.12 s
+# worker; 50,000 as the first speed pass measured it (a build of an unchanged store, load 2).
+BEFORE = {10_000: (28.26, 256), 50_000: (47.5, 785)}
 TARGET = {10_000: (4.0, None), 50_000: (25.0, 600)}
 
 
