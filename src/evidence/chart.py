@@ -14,10 +14,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-import matplotlib as mpl
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
-
 from evidence.study import plausible_year
 
 # Okabe-Ito colours: told apart with the common colour-vision deficiencies.
@@ -80,6 +76,12 @@ def studies_by_year_svg(data: YearCounts, *, title: str) -> str:
 def _svg(
     years: tuple[int, ...], levels: tuple[str, ...], counts: tuple[tuple[int, ...], ...], title: str
 ) -> str:
+    # Imported here: matplotlib's import is a fair part of a second, and a large build draws
+    # its chart in its worker process (evidence.worker), never in its own.
+    import matplotlib as mpl
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
     data = YearCounts(years, levels, dict(zip(levels, counts, strict=True)))
     # Passed inline: matplotlib types rc_context's keys as literals.
     with mpl.rc_context(

@@ -14,6 +14,7 @@ import json
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from functools import partial
 from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any, BinaryIO, TextIO
@@ -21,8 +22,10 @@ from typing import Any, BinaryIO, TextIO
 import pandas as pd
 from markupsafe import escape
 
+from evidence.chart import YearCounts
 from evidence.classify import LEVELS
 from evidence.errors import ConfigError, OutputError
+from evidence.pieces import Pieces, Wanted, digest_of
 from evidence.references import (
     Review,
     bibtex_records,
@@ -90,20 +93,98 @@ def export_file(view: View, fmt: str, *, bom: bool = True) -> str | bytes:
     return "".join(str(part) for part in export_parts(view, fmt, bom=bom))
 
 
-def export_parts(view: View, fmt: str, *, bom: bool = True) -> Iterator[str | bytes]:
+def export_parts(
+    view: View, fmt: str, *, bom: bool = True, pieces: Pieces | None = None
+) -> Iterator[str | bytes]:
     """One export as consecutive pieces of its file, made as they are written: a record at
     a time (the CSV a block of rows at a time), so no export is ever whole in memory; the
-    .xlsx workbook is one piece of bytes. An unknown `fmt` raises ConfigError at once,
-    before anything is written."""
+    .xlsx workbook is one piece of bytes. With `pieces` (a build reading a store), each
+    study's record of the JSON and reference formats is the one kept in the store where
+    nothing it is made from changed (evidence.pieces). An unknown `fmt` raises ConfigError
+    at once, before anything is written."""
     if fmt == "csv":
-        return _csv_parts(labelled_table(view), bom=bom)
+        return _csv_parts(_labelled(view), bom=bom)
     if fmt == "json":
-        return _json_object(_cms_head(view), "studies", cms_records(view))
+        texts = _cms_texts(view)
+        if pieces is not None:
+            return _json_object(_cms_head(view), "studies", pieces.texts(fmt, texts), made=True)
+        made = (make() for _, _, make in texts)
+        return _json_object(_cms_head(view), "studies", made, made=True)
     if fmt == "xlsx":
         return _lazy(_xlsx, view)
     if fmt in REFERENCE_FORMATS:
-        return reference_parts(fmt, view.studies(), note=view.note, reviews=reviews(view))
+        if pieces is None:
+            return reference_parts(fmt, view.studies(), note=view.note, reviews=reviews(view))
+        return reference_file(fmt, pieces.texts(fmt, _reference_wanted(fmt, view)), view.note)
     raise ConfigError(f"unknown export format {fmt!r}; choose one of {', '.join(EXPORT_FILES)}")
+
+
+def reference_record(fmt: str, study: Study, *, note: str, review: Review | None) -> str:
+    """One study's record in a reference format (a key of REFERENCE_FORMATS) as its file
+    holds it: what reference_parts makes of it, the separators aside."""
+    found = {study.pmid: review} if review is not None else {}
+    if fmt == "csl-json":
+        return _indented(next(csl_items([study], note=note, reviews=found)), "  ")
+    writers = {"ris": ris_records, "bibtex": bibtex_records, "nbib": nbib_records}
+    if fmt not in writers:
+        raise ConfigError(f"{fmt!r} is not a reference-manager format")
+    return list(writers[fmt]([study], note=note, reviews=found))[-1]  # after BibTeX's note
+
+
+def reference_made_from(record_digest: str | None, note: str, review: Review | None) -> str | None:
+    """What a study's reference record is made from, as its kept piece is keyed (None: not a
+    stored record)."""
+    if record_digest is None:
+        return None
+    return f"{record_digest}\0{note}\0{review!r}"
+
+
+def _reference_wanted(fmt: str, view: View) -> Iterator[Wanted]:
+    found = reviews(view)
+    note = view.note
+    for s in view.studies():
+        review = found.get(s.pmid)
+        made_from = reference_made_from(view.digests.get(s.pmid), note, review)
+        yield s.pmid, made_from, partial(reference_record, fmt, s, note=note, review=review)
+
+
+class ReferenceFile:
+    """A reference-manager file put together from its records' texts (reference_record),
+    as reference_parts writes it: the start, each record with its separator, the end."""
+
+    def __init__(self, fmt: str, note: str) -> None:
+        self._csl = fmt == "csl-json"
+        # BibTeX opens with the note as a comment; the other formats start with a record.
+        self._head = list(bibtex_records([], note=note)) if fmt == "bibtex" else []
+        self._started = False
+
+    def start(self) -> str:
+        self._started = bool(self._head)
+        return "".join(self._head)
+
+    def record(self, text: str) -> str:
+        if self._csl:
+            text = (",\n  " if self._started else "[\n  ") + text
+        elif self._started:
+            text = "\n" + text
+        self._started = True
+        return text
+
+    def end(self) -> str:
+        if self._csl:
+            return "\n]\n" if self._started else "[]\n"
+        return ""
+
+
+def reference_file(fmt: str, records: Iterable[str], note: str) -> Iterator[str]:
+    """The file of a reference format from its records' texts, in order."""
+    out = ReferenceFile(fmt, note)
+    if head := out.start():
+        yield head
+    for text in records:
+        yield out.record(text)
+    if tail := out.end():
+        yield tail
 
 
 REFERENCE_FORMATS = ("ris", "bibtex", "nbib", "csl-json")
@@ -161,9 +242,7 @@ def _lazy(make: Callable[[View], bytes], view: View) -> Iterator[bytes]:
 
 def _xlsx(view: View) -> bytes:
     flows = topic_flows(view.flows(), [(q.id, q.title) for q in view.queries])
-    return to_xlsx(
-        labelled_table(view), CSV_COLUMNS, flows, note=view.note, data_date=view.data_date()
-    )
+    return to_xlsx(_labelled(view), CSV_COLUMNS, flows, note=view.note, data_date=view.data_date())
 
 
 # From this many studies a build makes the workbook and some of the reference-manager exports
@@ -183,17 +262,22 @@ def worker_size(studies: int) -> bool:
     return studies >= WORKER_STUDIES and (os.cpu_count() or 1) > 1
 
 
-def made_by_worker(view: View, worker: Worker) -> dict[str, Iterable[bytes]]:
+def made_by_worker(
+    view: View, worker: Worker, *, chart: tuple[YearCounts, str] | None = None
+) -> dict[str, Iterable[bytes]]:
     """The exports of WORKER_FORMATS by file name, each as lazy pieces, made by `worker`
-    (see evidence.worker) from the view's order, reviews and workbook table."""
+    (see evidence.worker) from the view's order, reviews and workbook table; with `chart`
+    (its data and title), the worker draws the chart first (Worker.chart gives it)."""
     flows = topic_flows(view.flows(), [(q.id, q.title) for q in view.queries])
-    table = labelled_table(view).reindex(columns=CSV_COLUMNS)  # only what the sheet shows
+    table = _labelled(view).reindex(columns=CSV_COLUMNS)  # only what the sheet shows
     job = Job(
         pmids=[s.pmid for s in view.studies()],
         note=view.note,
         reviews=reviews(view),
         files={fmt: name for fmt, name in EXPORT_FILES.items() if fmt in WORKER_FORMATS},
         workbook=(table, CSV_COLUMNS, flows, view.note, view.data_date()),
+        digests={s.pmid: view.digests[s.pmid] for s in view.studies() if s.pmid in view.digests},
+        chart=chart,
     )
     return worker.make(job)
 
@@ -215,13 +299,30 @@ def _json_array(items: Iterable[object], *, level: int, last: str = "") -> Itera
     yield ("\n" + "  " * level + "]" if opened else "[]") + last
 
 
-def _json_object(head: dict[str, Any], key: str, items: Iterable[object]) -> Iterator[str]:
+def _json_object(
+    head: dict[str, Any], key: str, items: Iterable[object], *, made: bool = False
+) -> Iterator[str]:
     """json.dumps({**head, key: list(items)}, ensure_ascii=False, indent=2) and a newline,
-    the list an item at a time."""
+    the list an item at a time (`made`: the items are their texts already, indented as
+    the list's items)."""
     whole = json.dumps({**head, key: None}, ensure_ascii=False, indent=2)
     cut = whole.rindex("null")
     yield whole[:cut]
-    yield from _json_array(items, level=1, last=whole[cut + len("null") :] + "\n")
+    last = whole[cut + len("null") :] + "\n"
+    if made:
+        yield from _json_texts((str(t) for t in items), level=1, last=last)
+    else:
+        yield from _json_array(items, level=1, last=last)
+
+
+def _json_texts(texts: Iterable[str], *, level: int, last: str = "") -> Iterator[str]:
+    """_json_array of items given as their indented texts."""
+    pad = "  " * (level + 1)
+    opened = False
+    for text in texts:
+        yield (",\n" if opened else "[\n") + pad + text
+        opened = True
+    yield ("\n" + "  " * level + "]" if opened else "[]") + last
 
 
 def _indented(value: object, pad: str) -> str:
@@ -275,44 +376,63 @@ def _cms_head(view: View) -> dict[str, Any]:
 def cms_records(view: View) -> Iterator[dict[str, Any]]:
     """The CMS object of each study of the evidence table, one at a time."""
     studies = {s.pmid: s for s in view.studies()}
-    levels = {lv.rank: lv.label for lv in LEVELS}
+    for r in view.records():
+        yield _cms_record(studies[str(r["pmid"])], r)
+
+
+def _cms_texts(view: View) -> Iterator[Wanted]:
+    """Each study's CMS object as the JSON export's text makes it, with what it is made from
+    (its stored record and its row of the evidence table, the row as a digest: a build
+    keeps only a block's at a time), one at a time."""
+    studies = {s.pmid: s for s in view.studies()}
     for r in view.records():
         s = studies[str(r["pmid"])]
-        yield (
-            {
-                "pmid": s.pmid,
-                "title": s.title,
-                "title_html": s.title_html or str(escape(s.title)),
-                "authors": [a.short for a in s.authors if a.short],
-                "authors_complete": s.authors_complete,
-                "journal": s.journal or s.journal_abbrev,
-                "year": s.year,
-                "doi": s.doi or None,
-                "pmcid": s.pmcid or None,
-                "design": r["design"],
-                "design_label": r["design_label"],
-                "evidence_level": int(r["evidence_level"]),
-                "evidence_level_label": levels.get(int(r["evidence_level"]), ""),
-                "topics": list(r["topics"]),
-                "conditions": list(r["conditions"]),
-                "participants": None if pd.isna(r["participants"]) else int(r["participants"]),
-                "retracted": bool(r["retracted"]),
-                "note": r["curation_note"] or None,
-                "authors_conclusion": r["authors_conclusion"] or None,
-                "design_basis": r["design_basis"] or None,
-                "curation_decision": r["curation_decision"] or None,
-                "exclusion": r["exclusion"] or None,
-                "notices": list(r["notices"]),
-                "first_seen": r["first_seen"],
-                "citation": r["citation"],
-                "citation_html": str(r["citation_html"]),
-                "links": {
-                    "pubmed": s.pubmed_url,
-                    "doi": doi_url(s.doi) or None,
-                    "pmc": pmc_url(s.pmcid) or None,
-                },
-            }
-        )
+        digest = view.digests.get(s.pmid)
+        made_from = None if digest is None else f"{digest}\0{digest_of(repr(r))}"
+        yield s.pmid, made_from, partial(_cms_text, s, r)
+
+
+def _cms_text(s: Study, r: Mapping[str, Any]) -> str:
+    return _indented(_cms_record(s, r), "    ")
+
+
+_LEVEL_LABELS = {lv.rank: lv.label for lv in LEVELS}
+
+
+def _cms_record(s: Study, r: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "pmid": s.pmid,
+        "title": s.title,
+        "title_html": s.title_html or str(escape(s.title)),
+        "authors": [a.short for a in s.authors if a.short],
+        "authors_complete": s.authors_complete,
+        "journal": s.journal or s.journal_abbrev,
+        "year": s.year,
+        "doi": s.doi or None,
+        "pmcid": s.pmcid or None,
+        "design": r["design"],
+        "design_label": r["design_label"],
+        "evidence_level": int(r["evidence_level"]),
+        "evidence_level_label": _LEVEL_LABELS.get(int(r["evidence_level"]), ""),
+        "topics": list(r["topics"]),
+        "conditions": list(r["conditions"]),
+        "participants": None if pd.isna(r["participants"]) else int(r["participants"]),
+        "retracted": bool(r["retracted"]),
+        "note": r["curation_note"] or None,
+        "authors_conclusion": r["authors_conclusion"] or None,
+        "design_basis": r["design_basis"] or None,
+        "curation_decision": r["curation_decision"] or None,
+        "exclusion": r["exclusion"] or None,
+        "notices": list(r["notices"]),
+        "first_seen": r["first_seen"],
+        "citation": r["citation"],
+        "citation_html": str(r["citation_html"]),
+        "links": {
+            "pubmed": s.pubmed_url,
+            "doi": doi_url(s.doi) or None,
+            "pmc": pmc_url(s.pmcid) or None,
+        },
+    }
 
 
 def reviews(view: View) -> dict[str, Review]:
@@ -341,7 +461,17 @@ def _reviews(view: View) -> dict[str, Review]:
 def labelled_table(view: View) -> pd.DataFrame:
     """The evidence table with each code's readable label beside it (LABEL_COLUMNS): the
     design, topic and condition names, the evidence level, route and exclusion as the page
-    words them."""
+    words them (a copy: callers may change it)."""
+    return _labelled(view).copy()
+
+
+def _labelled(view: View) -> pd.DataFrame:
+    """labelled_table, made once per View (the CSV, the workbook and the worker's job read
+    it, none changes it)."""
+    return view.once("labelled_table", lambda: _make_labelled(view))
+
+
+def _make_labelled(view: View) -> pd.DataFrame:
     table = view.table()
     levels = {lv.rank: lv.label for lv in LEVELS}
     topics = {q.id: q.title for q in view.queries}

@@ -11,6 +11,7 @@ import contextlib
 import ctypes
 import ctypes.util
 import errno
+import hashlib
 import os
 import re
 import shutil
@@ -24,8 +25,11 @@ from typing import Any, BinaryIO
 
 import jinja2
 import jinja2.bccache
+import jinja2.meta
+from markupsafe import Markup
 
 from evidence.errors import OutputError, TemplateError
+from evidence.pieces import Pieces, Wanted, digest_of
 from evidence.study import doi_url, pmc_url, pubmed_url
 
 OUTPUTS = ("research-studies.html", "index.html", "research-studies.md", "feed.xml")
@@ -96,11 +100,15 @@ def render_all(env: jinja2.Environment, context: Mapping[str, Any]) -> dict[str,
     return {name: "".join(parts) for name, parts in render_parts(env, context).items()}
 
 
-def render_parts(env: jinja2.Environment, context: Mapping[str, Any]) -> dict[str, Iterator[str]]:
+def render_parts(
+    env: jinja2.Environment, context: Mapping[str, Any], *, pieces: Pieces | None = None
+) -> dict[str, Iterator[str]]:
     """Every output as pieces rendered while it is written (the full page of 50,000 studies
     is tens of MB, and several times that while rendered whole). A template that does not
     compile raises TemplateError here; one that fails while rendering, when its pieces are
-    asked for (the build then fails before anything is published)."""
+    asked for (the build then fails before anything is published). With `pieces`, each
+    entry of the full page is the one kept in the store where its values and template are
+    those it was rendered from (see page_entries)."""
     out: dict[str, Iterator[str]] = {}
     for name in OUTPUTS:
         try:
@@ -109,8 +117,64 @@ def render_parts(env: jinja2.Environment, context: Mapping[str, Any]) -> dict[st
             raise TemplateError(f"{exc.filename or exc.name}:{exc.lineno}: {exc.message}") from exc
         except jinja2.TemplateError as exc:
             raise TemplateError(f"{name}: {_template_line(exc, name)}{exc}") from exc
+        if name == "index.html":
+            _page_entries(env, context, pieces)
         out[name] = _rendered(template, name, context)
     return out
+
+
+PAGE_ENTRY = "page-entry.html"
+
+
+def _page_entries(
+    env: jinja2.Environment, context: Mapping[str, Any], pieces: Pieces | None
+) -> None:
+    """Each entry of the full page rendered once through page-entry.html, as its `html`
+    (which the page shows in its place), and kept with `pieces`: the same values through
+    the same template source give the same text. A page-entry.html that reads anything but
+    its entry `e` (a project's override) or includes other templates is left to the page to
+    include, as before, and nothing of it is kept."""
+    try:
+        source = env.loader.get_source(env, PAGE_ENTRY)[0] if env.loader else None
+        if source is None:
+            return
+        tree = env.parse(source)
+        template = env.get_template(PAGE_ENTRY)
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateError(f"{exc.filename or exc.name}:{exc.lineno}: {exc.message}") from exc
+    except jinja2.TemplateError:
+        return  # no such template: the page says so itself when it includes it
+    if jinja2.meta.find_undeclared_variables(tree) - {"e"} or any(
+        True for _ in jinja2.meta.find_referenced_templates(tree)
+    ):
+        return
+    salt = hashlib.blake2b(source.encode(), digest_size=16).hexdigest()
+    for topic in context["topics"]:
+        entries = [e for level in topic["levels"] for e in level["entries"]]
+        entries += [e for group in topic["excluded"] for e in group["entries"]]
+        wanted: Iterator[Wanted] = (
+            (str(e["pmid"]), f"{salt}\0{digest_of(repr(e))}", _entry_maker(template, e))
+            for e in entries
+        )
+        made = (
+            pieces.texts(f"page:{topic['id']}", wanted)
+            if pieces is not None
+            else (make() for _, _, make in wanted)
+        )
+        for e, text in zip(entries, made, strict=True):
+            e["html"] = Markup(text)
+
+
+def _entry_maker(template: jinja2.Template, entry: Mapping[str, Any]) -> Any:
+    def make() -> str:
+        try:
+            return template.render(e=entry)
+        except jinja2.TemplateError as exc:
+            raise TemplateError(f"{PAGE_ENTRY}: {_template_line(exc, PAGE_ENTRY)}{exc}") from exc
+        except ValueError as exc:  # a filter refused a value (a link from a bad identifier)
+            raise TemplateError(f"{PAGE_ENTRY}: {_template_line(exc, PAGE_ENTRY)}{exc}") from exc
+
+    return make
 
 
 _PIECE = 1 << 16  # characters: Jinja's many small pieces, gathered

@@ -7,13 +7,13 @@ agrees (documented in templates/README.md).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
 import pandas as pd
 
-from evidence.chart import inline_svg, studies_by_year_svg, year_counts
+from evidence.chart import YearCounts, inline_svg, studies_by_year_svg, year_counts
 from evidence.citations import STYLE_LABELS
 from evidence.classify import DESIGN_LABELS, LEVELS
 from evidence.page import page_values
@@ -38,8 +38,18 @@ CHART_FILE = "studies-by-year.svg"
 FEED_ENTRIES = 50  # the newest studies a feed carries; readers keep what they have seen
 
 
-def report_context(view: View) -> dict[str, Any]:
-    """The values the report templates see (documented in templates/README.md)."""
+# Draws the chart's SVG file from its data and title (chart.studies_by_year_svg, or a build's
+# worker process drawing it on the other core).
+Draw = Callable[[YearCounts, str], str]
+
+
+def _draw_here(data: YearCounts, title: str) -> str:
+    return studies_by_year_svg(data, title=title)
+
+
+def report_context(view: View, *, draw: Draw = _draw_here) -> dict[str, Any]:
+    """The values the report templates see (documented in templates/README.md); `draw`
+    makes the chart's SVG (last of all: a worker drawing it has had the longest time)."""
     style = view.style
     data_date = view.data_date()
     sample = view.sample.as_dict() if view.sample is not None else None
@@ -105,7 +115,7 @@ def report_context(view: View) -> dict[str, Any]:
                 "changes": _topic_changes(run, view.topic_changes(q.id), by_pmid) if run else None,
             }
         )
-    return {
+    context: dict[str, Any] = {
         "origin": view.origin,
         "sample": sample,
         "data_date": data_date.isoformat(),
@@ -118,11 +128,13 @@ def report_context(view: View) -> dict[str, Any]:
         "design_labels": DESIGN_LABELS,
         "style": style,
         "style_label": STYLE_LABELS[style],
-        "chart": _chart(view),
+        "chart": None,
         "feed": _feed(view, data_date),
         "changes": view.changes(),
         "fragment": _fragment(view, shorts),
     }
+    context["chart"] = _chart(view, draw)  # in its place among the keys, made last
+    return context
 
 
 def _fragment(view: View, shorts: Mapping[str, str]) -> dict[str, Any]:
@@ -199,7 +211,8 @@ def selection_text(publish: Publish) -> str:
     return text + (f" ({', '.join(limits)})" if limits else "") + "."
 
 
-def _chart(view: View) -> dict[str, Any]:
+def chart_data(view: View) -> tuple[YearCounts, str]:
+    """The chart's data (included studies per year and evidence level) and its title."""
     labels = {lv.rank: lv.label for lv in LEVELS}
     rows = [
         (None if pd.isna(r["year"]) else int(r["year"]), labels.get(int(lv), str(lv)))
@@ -210,7 +223,12 @@ def _chart(view: View) -> dict[str, Any]:
     data = year_counts(rows, [lv.label for lv in LEVELS])
     sample = view.sample is not None
     title = "Studies per year by evidence level" + (" (curated offline sample)" if sample else "")
-    svg = studies_by_year_svg(data, title=title)
+    return data, title
+
+
+def _chart(view: View, draw: Draw) -> dict[str, Any]:
+    data, title = view.once("chart_data", lambda: chart_data(view))
+    svg = draw(data, title)
     return {
         "file": CHART_FILE,
         "file_svg": svg,

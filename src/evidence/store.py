@@ -235,6 +235,25 @@ class Store:
         with self.transaction() as db:
             db.executemany("INSERT OR REPLACE INTO grades VALUES (?, ?, ?, ?)", rows)
 
+    def pieces(self, kind: str, pmids: Sequence[str]) -> dict[str, tuple[str, str, str]]:
+        """The kept pieces of `kind` for `pmids`: (key, text, check digest) by PMID."""
+        out: dict[str, tuple[str, str, str]] = {}
+        for start in range(0, len(pmids), 500):
+            chunk = pmids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for pmid, key, text, check in self._read(
+                f"SELECT pmid, key, text, check_digest FROM pieces WHERE kind = ? "
+                f"AND pmid IN ({marks})",
+                (kind, *chunk),
+            ):
+                out[pmid] = (key, text, check)
+        return out
+
+    def save_pieces(self, rows: Iterable[tuple[str, str, str, str, str]]) -> None:
+        """Keep rendered pieces: (kind, PMID, key, text, check digest), replacing older ones."""
+        with self.transaction() as db:
+            db.executemany("INSERT OR REPLACE INTO pieces VALUES (?, ?, ?, ?, ?)", rows)
+
     def hits(self) -> list[Hit]:
         """Which query found which study: those in each query's latest successful search."""
         return [

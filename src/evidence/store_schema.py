@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 SCHEMA = """
 CREATE TABLE studies (
@@ -64,6 +64,14 @@ CREATE TABLE grades (               -- each study's grading in a topic, kept to 
     key TEXT NOT NULL,             -- of the record, the query and the grading code it read
     tags TEXT NOT NULL,            -- the grading, as JSON
     PRIMARY KEY (query_id, pmid)
+);
+CREATE TABLE pieces (               -- each study's rendered pieces, kept to be reused
+    kind TEXT NOT NULL,            -- an export's format, or the page entry of a topic
+    pmid TEXT NOT NULL,
+    key TEXT NOT NULL,             -- of what the piece was made from and the code making it
+    text TEXT NOT NULL,
+    check_digest TEXT NOT NULL,    -- of key and text together: a damaged row is not used
+    PRIMARY KEY (kind, pmid)
 );
 CREATE INDEX hits_pmid ON hits(pmid);
 CREATE INDEX runs_query ON runs(query_id, id);
@@ -123,6 +131,16 @@ def _v5_to_v6(db: sqlite3.Connection) -> None:
     )
 
 
+def _v6_to_v7(db: sqlite3.Connection) -> None:
+    """The store keeps each study's rendered pieces, so a build renders only what changed.
+    Nothing else changes: every earlier row is kept as it was."""
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS pieces (kind TEXT NOT NULL, pmid TEXT NOT NULL, "
+        "key TEXT NOT NULL, text TEXT NOT NULL, check_digest TEXT NOT NULL, "
+        "PRIMARY KEY (kind, pmid))"
+    )
+
+
 def _add_published_at(db: sqlite3.Connection) -> None:
     columns = {row[1] for row in db.execute("PRAGMA table_info(runs)")}
     if "published_at" not in columns:
@@ -137,4 +155,5 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     3: _v3_to_v4,
     4: _v4_to_v5,
     5: _v5_to_v6,
+    6: _v6_to_v7,
 }

@@ -76,6 +76,9 @@ class View:
     # that failed hides nothing from the next.
     announced: dict[str, tuple[Run, ...]] = field(default_factory=dict)
     publish: Publish = field(default_factory=Publish)  # what the short fragment shows
+    # A digest of each study's stored record by PMID (what its kept pieces are keyed by;
+    # empty for a View not read from a store, whose pieces are then made every time).
+    digests: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
     # The evidence table: a build reads it for the page, the chart, the feed and six exports,
     # and each costs a citation per study, so it is made once, in the view's one style.
     _table: list[pd.DataFrame] = field(default_factory=list, compare=False, repr=False)
@@ -343,6 +346,7 @@ def load_view(
         sample=info,
         announced=announced,
         publish=settings.publish,
+        digests=digests,
     )
 
 

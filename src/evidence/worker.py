@@ -23,10 +23,12 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +40,10 @@ if TYPE_CHECKING:
     from evidence.study import Study
 
 WORKER = "from evidence.worker import main; main()"
+CHART = "chart.svg"  # the chart, in the worker's folder
+# Seconds a build waits for the worker's chart before drawing it itself: the worker draws it
+# first, in about half a second, while the build makes the page's values.
+CHART_WAIT = 2.0
 _CHUNK = 1 << 20  # a finished file is read back a megabyte at a time
 
 
@@ -51,6 +57,11 @@ class Job:
     files: dict[str, str]
     # to_xlsx's arguments (table, columns, flows, note, data date) when "xlsx" is in `files`
     workbook: tuple[Any, Sequence[str], Sequence[Any], str, date] | None = None
+    # The digest of each study's stored record: with them, each record of the files is the
+    # one kept in the store where nothing it is made from changed (evidence.pieces).
+    digests: dict[str, str] = field(default_factory=dict)
+    # The chart's data and title (chart.YearCounts, str): drawn first, for Worker.chart.
+    chart: tuple[Any, str] | None = None
 
 
 class Worker:
@@ -88,6 +99,20 @@ class Worker:
         self.feeder.start()  # written, and the worker's words read, while the build goes on
         names = list(job.files.values())
         return {name: self._read_back(name, names) for name in names}
+
+    def chart(self, wait: float = CHART_WAIT) -> str | None:
+        """The chart's SVG the worker draws first of its job (Job.chart), once it is there;
+        None if it is not within `wait` seconds or the worker ended without it (the build
+        then draws it itself: the same bytes; a worker's failure is told with its files)."""
+        path = self.folder / CHART
+        deadline = time.monotonic() + wait
+        while not path.exists():  # written under another name and renamed: whole or absent
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                if not path.exists():
+                    return None
+                break
+            time.sleep(0.005)
+        return path.read_text(encoding="utf-8")
 
     def _read_back(self, name: str, names: list[str]) -> Iterator[bytes]:
         assert self.feeder is not None
@@ -145,8 +170,10 @@ def started_worker(store: Path) -> Iterator[Worker]:
 def main() -> None:
     """The worker's side: the store's path, then the job, on stdin; the files into the
     folder. The interpreter starts and the modules load while the build loads its View."""
-    from evidence.exports import reference_parts  # here: exports asks for this worker
-    from evidence.render import write_content
+    import matplotlib.figure
+    import matplotlib.ticker  # noqa: F401
+
+    from evidence.chart import studies_by_year_svg
     from evidence.spreadsheet import to_xlsx
     from evidence.store import Store
 
@@ -155,14 +182,15 @@ def main() -> None:
         job: Job = pickle.load(sys.stdin.buffer)
     except EOFError:
         return  # the build needed nothing after all
+    if job.chart is not None:
+        data, title = job.chart
+        drawn = Path(folder) / f".{CHART}.tmp"
+        drawn.write_text(studies_by_year_svg(data, title=title), encoding="utf-8")
+        os.replace(drawn, Path(folder) / CHART)
     with Store(Path(store_path), create=False) as store:
-        for fmt, name in job.files.items():
-            if fmt != "xlsx":
-                studies = _in_order(store, job.pmids)
-                with (Path(folder) / name).open("wb") as fh:
-                    write_content(
-                        fh, reference_parts(fmt, studies, note=job.note, reviews=job.reviews)
-                    )
+        formats = {fmt: name for fmt, name in job.files.items() if fmt != "xlsx"}
+        if formats:
+            _references(store, job, formats, Path(folder))
     if "xlsx" in job.files and job.workbook is not None:
         table, columns, flows, note, data_date = job.workbook
         (Path(folder) / job.files["xlsx"]).write_bytes(
@@ -170,16 +198,66 @@ def main() -> None:
         )
 
 
-_BLOCK = 1000  # studies read from the store at a time
+def _references(store: Store, job: Job, formats: dict[str, str], folder: Path) -> None:
+    """The reference-manager files of `formats` written side by side, a block of studies at
+    a time: each record kept in the store where nothing it is made from changed, else made
+    from its study, each block's studies read from the store once for every file (the
+    worker's memory does not grow with the number of studies)."""
+    from evidence.exports import ReferenceFile, reference_made_from
+    from evidence.pieces import BLOCK, Pieces
+
+    pieces = Pieces(store)
+    with ExitStack() as stack:
+        files = {fmt: ReferenceFile(fmt, job.note) for fmt in formats}
+        handles = {
+            fmt: stack.enter_context((folder / name).open("wb")) for fmt, name in formats.items()
+        }
+        for fmt, out in files.items():
+            handles[fmt].write(out.start().encode())
+        for start in range(0, len(job.pmids), BLOCK):
+            block = job.pmids[start : start + BLOCK]
+            studies = _Block(store, block)
+            for fmt, out in files.items():
+                wanted = [
+                    (
+                        pmid,
+                        reference_made_from(job.digests.get(pmid), job.note, job.reviews.get(pmid)),
+                        partial(_record, fmt, studies, pmid, job),
+                    )
+                    for pmid in block
+                ]
+                handles[fmt].write(
+                    "".join(out.record(text) for text in pieces.texts(fmt, wanted)).encode()
+                )
+        for fmt, out in files.items():
+            handles[fmt].write(out.end().encode())
 
 
-def _in_order(store: Store, pmids: Sequence[str]) -> Iterator[Study]:
-    """The studies of `pmids` in that order, read a block at a time (the worker's memory
-    does not grow with the number of studies)."""
-    for start in range(0, len(pmids), _BLOCK):
-        block = pmids[start : start + _BLOCK]
-        found = store.stored_studies(block)
-        for pmid in block:
-            if pmid not in found:  # the build holds the lock: the store cannot change
-                sys.exit(f"the store no longer holds study {pmid} of the build")
-            yield found[pmid]
+def _record(fmt: str, studies: _Block, pmid: str, job: Job) -> str:
+    from evidence.exports import reference_record
+
+    return reference_record(fmt, studies[pmid], note=job.note, review=job.reviews.get(pmid))
+
+
+class _Block:
+    """A block's studies, read from the store as they are needed: each once, for every
+    file; a study at a time while few of the block are (a night revises one in two
+    hundred), the whole block at once when many are (the first build)."""
+
+    def __init__(self, store: Store, pmids: Sequence[str]) -> None:
+        self._store = store
+        self._pmids = pmids
+        self._found: dict[str, Study] = {}
+        self._asked = 0
+
+    def __getitem__(self, pmid: str) -> Study:
+        if pmid not in self._found:
+            self._asked += 1
+            wanted = self._pmids if self._asked > _ONE_BY_ONE else [pmid]
+            self._found.update(self._store.stored_studies(wanted))
+        if pmid not in self._found:  # the build holds the lock: the store cannot change
+            sys.exit(f"the store no longer holds study {pmid} of the build")
+        return self._found[pmid]
+
+
+_ONE_BY_ONE = 16  # studies of a block read one by one before the rest is read at once

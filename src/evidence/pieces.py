@@ -1,0 +1,108 @@
+"""Each study's rendered pieces (an export's record, the page's entry), kept in the store and
+reused while nothing they were made from changed.
+
+A night adds or revises about one study in a hundred, yet a build used to render every study
+of every output again. A kept piece is reused only under the same key: a digest of the kind
+of piece, of everything the piece is made from (the stored record's digest and the values
+laid over it: grading, curation, citation, label, or the entry the template sees), and of the
+code that renders it (every module of the package, the Python, Jinja and MarkupSafe versions;
+the template's own source goes into a page entry's key). A revised record, a new decision, a
+changed setting, template or line of code renders again. Only pieces made from their study's
+values alone are kept this way; what depends on a study's place in a file or on other studies
+(separators, headers, the fragment's selection, the feed) is made on every build.
+
+Each kept row also carries a digest of its key and text together: a row damaged in the file,
+or written by anything else, fails it and is made again, never published.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from functools import cache
+from importlib.metadata import version
+from itertools import islice
+from pathlib import Path
+
+import evidence
+from evidence.store import Store
+
+# Studies whose kept pieces are read (and fresh ones written) at a time: memory stays flat in
+# the number of studies.
+BLOCK = 500
+
+# A piece to make: its study's PMID, what it is made from (None: not a stored record, so
+# nothing to key it by; made every time), and how to make it.
+Wanted = tuple[str, str | None, Callable[[], str]]
+
+
+@cache
+def code_digest() -> str:
+    """A digest of the code that renders pieces: every module of the package, the package
+    version, and the Python, Jinja and MarkupSafe it runs on."""
+    digest = hashlib.blake2b(digest_size=16)
+    versions = (evidence.__version__, sys.version, version("jinja2"), version("markupsafe"))
+    digest.update("\n".join(versions).encode())
+    folder = Path(evidence.__file__).resolve().parent
+    for path in sorted(folder.glob("*.py")):
+        digest.update(f"\n{path.name}\n".encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def digest_of(text: str) -> str:
+    """A short digest of a long text a piece is made from (an entry's or a row's values)."""
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+def piece_key(kind: str, made_from: str, code: str) -> str:
+    return hashlib.blake2b(f"{kind}\0{made_from}\0{code}".encode(), digest_size=16).hexdigest()
+
+
+def check_of(key: str, text: str) -> str:
+    """The digest a kept row carries of its key and text together."""
+    digest = hashlib.blake2b(key.encode(), digest_size=16)
+    digest.update(b"\0")
+    digest.update(text.encode())
+    return digest.hexdigest()
+
+
+class Pieces:
+    """The kept pieces of one store: `texts` gives each wanted piece, kept or made anew, and
+    keeps what it made. `reused` and `made` count them."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._code = code_digest()
+        self.reused = 0
+        self.made = 0
+
+    def texts(self, kind: str, wanted: Iterable[Wanted]) -> Iterator[str]:
+        """The text of each wanted piece of `kind`, in order, a block at a time: the kept
+        one where its key is the same and its row intact, else made (and kept)."""
+        items = iter(wanted)
+        while block := list(islice(items, BLOCK)):
+            keys = {
+                pmid: piece_key(kind, made_from, self._code)
+                for pmid, made_from, _ in block
+                if made_from is not None
+            }
+            kept = self._store.pieces(kind, list(keys))
+            fresh: list[tuple[str, str, str, str, str]] = []
+            out: list[str] = []
+            for pmid, _, make in block:
+                key = keys.get(pmid)
+                row = kept.get(pmid) if key is not None else None
+                if row is not None and row[0] == key and check_of(key, row[1]) == row[2]:
+                    self.reused += 1
+                    out.append(row[1])
+                    continue
+                text = make()
+                self.made += 1
+                if key is not None:
+                    fresh.append((kind, pmid, key, text, check_of(key, text)))
+                out.append(text)
+            if fresh:
+                self._store.save_pieces(fresh)
+            yield from out
