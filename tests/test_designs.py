@@ -589,3 +589,64 @@ def test_an_event_in_a_past_period_is_looked_back_on() -> None:
     method = "Patients who underwent CT during the period from 1 January 2001 to 31 December 2005."
     record = study("Mortality", sections=(("METHODS", method), ("RESULTS", "Many died.")))
     assert design(record) == "retrospective"
+
+
+# Cochrane abstracts before 2019, typed only "Review": "SEARCH STRATEGY: … electronic databases
+# were searched", "SELECTION CRITERIA: Only randomised controlled trials were included", "the
+# results were then combined in a meta-analysis", or "were not combined in a meta-analysis".
+COCHRANE = (
+    ("BACKGROUND", "Parenting programmes may help mothers."),
+    ("SEARCH STRATEGY", "Electronic databases were searched including MEDLINE."),
+    ("SELECTION CRITERIA", "Only randomised controlled trials were included."),
+    ("DATA COLLECTION AND ANALYSIS", "Two reviewers appraised the trials."),
+)
+
+
+@pytest.mark.parametrize(
+    ("results", "expected"),
+    [
+        (
+            "Six trials were included. The data were not combined in a meta-analysis.",
+            "systematic_review",
+        ),
+        (
+            "Six trials were included. The results were combined in a meta-analysis.",
+            "meta_analysis",
+        ),
+        ("Pooled odds ratios favoured the programmes.", "meta_analysis"),
+    ],
+)
+def test_a_review_telling_its_own_search_is_a_synthesis(results: str, expected: str) -> None:
+    sections = (*COCHRANE, ("MAIN RESULTS", results))
+    for types in (("Journal Article", "Review"), ("Journal Article",)):
+        assert (
+            design(study("Parent-training programmes", types=types, sections=sections)) == expected
+        )
+
+
+# "Altogether, 107 papers were found using the reported search", "We searched MEDLINE and
+# EMBASE … 12 studies were included": a search of the literature told in words.
+@pytest.mark.parametrize(
+    "abstract",
+    [
+        "A best evidence topic was written. Altogether, 107 papers were found using the reported"
+        " search, of which 19 represented the best evidence.",
+        "We searched MEDLINE and EMBASE to 2003. Twelve studies were included. Most were small.",
+    ],
+)
+def test_a_search_of_the_literature_told_in_words_is_a_systematic_review(abstract: str) -> None:
+    for types in (("Journal Article", "Review"), ("Journal Article",)):
+        assert design(study("Locating a nodule", abstract, types)) == "systematic_review"
+
+
+# A primary study searches records, not the literature; a review that names no search of its
+# own stays a narrative review.
+@pytest.mark.parametrize(
+    "abstract",
+    [
+        "The hospital database was searched for patients treated in 2010. Outcomes were good.",
+        "Many studies have shown benefits of exercise. We discuss the evidence from trials.",
+    ],
+)
+def test_a_search_without_the_studies_it_found_is_no_synthesis(abstract: str) -> None:
+    assert design(study("Exercise", abstract, ("Journal Article", "Review"))) == "review"

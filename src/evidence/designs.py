@@ -38,6 +38,7 @@ from evidence.designs_text import (
     case_section,
     method_sections,
     people_counted,
+    synthesis_told,
     tells_no_work_of_its_own,
 )
 from evidence.study import Study
@@ -251,6 +252,10 @@ def design_call(study: Study) -> DesignCall:
         found = [n for n in names if n in types]
         if found:
             return DesignCall(design, f'publication type "{found[0]}"')
+    if not types & (STUDY_TYPES - {"Review"}):
+        told = synthesis_told(study)
+        if told:
+            return DesignCall(*told)
     if "Review" in types:
         # PubMed had no "Systematic Review" type before 2019, and records awaiting indexing
         # carry only the publisher's "Review": the title, then the abstract, tell.

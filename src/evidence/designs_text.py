@@ -354,6 +354,66 @@ SYNTHESIS_ABSTRACT_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
+# A synthesis told by its own search, as reviews were before PubMed typed them "Systematic
+# Review" (2019) and as records awaiting indexing still are: the sections of a Cochrane abstract
+# (SEARCH STRATEGY, SELECTION CRITERIA, DATA COLLECTION AND ANALYSIS) or of a journal's review
+# abstract (DATA SOURCES, STUDY SELECTION, DATA EXTRACTION), two of them at least; or, in
+# words, databases searched and the studies, trials or papers that search found.
+_SYNTHESIS_LABELS = _rx(
+    r"^(?:search (?:strategy|methods?)|selection criteria|data collection and analysis"
+    r"|data (?:sources?|extraction|synthesis)|study selection|(?:study )?eligibility criteria)$"
+)
+_DATABASES = (
+    r"MEDLINE|PubMed|EMBASE|CINAHL|PsycINFO|PsycLIT|Web of Science|Scopus|Cochrane Library"
+    r"|CENTRAL|(?:electronic |bibliographic )?databases|trials? registers?"
+)
+OWN_SEARCH = _rx(
+    r"\b(?:electronic |bibliographic |literature )?databases? (?:were|was|have been) searched\b"
+    rf"|\bwe (?:systematically )?searched\b[^.]{{0,80}}?\b(?:{_DATABASES})\b"
+    rf"|\b(?:{_DATABASES})\b[^.]{{0,120}}?\b(?:were|was) (?:systematically )?searched\b"
+    r"|\busing the reported search\b|\bbest evidence topic\b"
+)
+STUDIES_FOUND = _rx(
+    r"(?<![\w-])(?:\d+|[a-z]+(?:ty|teen)(?:-[a-z]+)?|two|three|four|five|six|seven|eight|nine|ten"
+    r"|eleven|twelve) (?:[\w-]+ ){0,3}?(?:studies|trials|papers|articles|publications)\b"
+    r"|\b(?:studies|trials|papers|articles|publications)\b[^.]{0,60}?\b(?:were|was) (?:included"
+    r"|identified|selected|retrieved|eligible)\b"
+)
+# The studies' results combined into one figure; "the data … were not combined in a
+# meta-analysis" is a systematic review that says why it did not pool.
+POOLED = _rx(
+    r"(?<!not )(?<!not be )\b(?:combined|pooled)\b[^.]{0,30}?\bmeta-?analys[ie]s\b"
+    r"|\bmeta-?analys[ie]s (?:of|showed?|was (?:conducted|performed|undertaken))\b"
+    r"|\bpooled (?:odds|risk|relative|hazard|mean|estimates?|analys[ie]s|prevalence|effects?"
+    r"|sensitivity|specificity|data|results)\b|\b(?:were|was) pooled\b"
+    r"|\b(?:random|fixed)[- ]effects?\b|\b(?:our|this|the present) meta-?analys[ie]s\b"
+)
+
+
+def synthesis_told(study: Study) -> tuple[str, str] | None:
+    """(design, words) where the abstract tells a search of the literature of its own: a
+    meta-analysis where it pooled the studies' results, else a systematic review."""
+    labels = sorted(
+        {
+            s.label.strip().upper()
+            for s in study.abstract
+            if _SYNTHESIS_LABELS.match(s.label.strip())
+        }
+    )
+    text = study.abstract_text
+    if len(labels) >= 2:
+        how = f'abstract sections "{labels[0]}", "{labels[1]}"'
+    else:
+        search = OWN_SEARCH.search(text)
+        if not search or not STUDIES_FOUND.search(text):
+            return None
+        how = f'abstract says "{search.group(0)}"'
+    pooled = POOLED.search(f"{study.title} {text}")
+    if pooled:
+        return "meta_analysis", f'{how} and "{pooled.group(0)}"'
+    return "systematic_review", how
+
+
 UNLABELLED_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     TEXT_RULES[0],
     *SYNTHESIS_ABSTRACT_RULES,
