@@ -650,3 +650,24 @@ def test_a_search_of_the_literature_told_in_words_is_a_systematic_review(abstrac
 )
 def test_a_search_without_the_studies_it_found_is_no_synthesis(abstract: str) -> None:
     assert design(study("Exercise", abstract, ("Journal Article", "Review"))) == "review"
+
+
+# "A qualitative study in Jordan", "semi-structured interviews … thematic analysis": people's
+# accounts of something, not a measure of them, whatever guideline or survey they talk about.
+@pytest.mark.parametrize(
+    ("title", "abstract"),
+    [
+        ("Implemented guidelines for dyslipidaemia: a qualitative study", "Nurses took part."),
+        ("Views of a tool", "Nineteen patients had semi-structured interviews after a survey."),
+        ("Views of a tool", "Transcripts of clinicians were coded by thematic analysis."),
+    ],
+)
+def test_a_qualitative_study_is_other(title: str, abstract: str) -> None:
+    assert design(study(title, abstract)) == "other"
+    indexed = study(title, abstract, mesh=("Humans", "Surveys and Questionnaires"))
+    assert design(indexed) == "other"
+
+
+def test_numbers_of_people_surveyed_are_not_qualitative() -> None:
+    abstract = "A questionnaire survey of 815 paediatricians was analysed by regression."
+    assert design(study("Working hours", abstract)) != "other"

@@ -28,6 +28,7 @@ from evidence.designs_text import (
     OUTCOME_OVER_TIME,
     OWN_FINDING,
     PEOPLE_STUDIED,
+    QUALITATIVE,
     REVIEW_SELF,
     SERIES_MOST,
     SURVEY_MESH,
@@ -337,6 +338,9 @@ def _from_text(study: Study, method: str, labelled: bool) -> DesignCall:
     authors' account of their own work ("we conducted a systematic review", "in this review"):
     an abstract names other people's reviews and meta-analyses, and "review" is a common word
     ("review of systems", "reviewed by two readers")."""
+    qualitative = QUALITATIVE.search(f"{study.title} {method}")
+    if qualitative:
+        return DesignCall("other", f'text says "{qualitative.group(0)}", a qualitative study')
     call = _text_call((("title", study.title),), TEXT_RULES) or _text_call(
         (("abstract", method),), TEXT_RULES if labelled else UNLABELLED_RULES
     )

@@ -236,6 +236,13 @@ OUTCOME_OVER_TIME = _rx(
     # "before and after surgery", never "patients after therapy" compared with others once
     r"|\bbefore and after (?:surgery|the operation|treatment)\b"
 )
+# A qualitative study (interviews, focus groups, their themes): people's accounts, not a
+# measure of them; graded "other" as no level of the evidence order fits it.
+QUALITATIVE = _rx(
+    r"\bqualitative (?:[\w-]+ ){0,2}?(?:study|research|design|approach|methods?|evaluation)\b"
+    r"|\bthematic(?:ally)? analy[sz]|\bgrounded theory\b|\binterpretative phenomenolog"
+    r"|\b(?:semi-?structured|in-depth) (?:[\w-]+ )?interviews?\b|\bfocus groups? interviews?\b"
+)
 # Headings for surveys: a one-time look, where no other design is named.
 SURVEY_MESH = ("Surveys and Questionnaires", "Health Surveys", "Health Care Surveys")
 
