@@ -671,3 +671,29 @@ def test_a_qualitative_study_is_other(title: str, abstract: str) -> None:
 def test_numbers_of_people_surveyed_are_not_qualitative() -> None:
     abstract = "A questionnaire survey of 815 paediatricians was analysed by regression."
     assert design(study("Working hours", abstract)) != "other"
+
+
+# Typed "Case Reports" but more than one case: "evidence is provided by two case reports",
+# "Two cases are presented", "The article describes three cases", "We reviewed the charts of
+# 10 patients who received maintenance ECT".
+@pytest.mark.parametrize(
+    "abstract",
+    [
+        "Evidence of this is provided by two case reports, one showing reversal.",
+        "Two cases are presented of implant-based rehabilitation.",
+        "The article describes three cases of childhood rhabdomyosarcoma.",
+        "We reviewed the charts of 10 patients who received maintenance ECT.",
+        "In this paper we analysed 10 British patients affected by Marfan syndrome.",
+    ],
+)
+def test_several_cases_told_in_words_are_a_case_series(abstract: str) -> None:
+    typed = ("Case Reports", "Journal Article")
+    assert design(study("Lipid-rich tumours", abstract, typed)) == "case_series"
+    if "charts" not in abstract:  # untyped, a chart review is looked back on: retrospective
+        assert design(study("Lipid-rich tumours", abstract)) == "case_series"
+
+
+def test_one_case_among_cases_reported_before_stays_a_case_report() -> None:
+    abstract = "Only two cases were reported since 1969. We report a case of a 60-year-old man."
+    typed = ("Case Reports", "Journal Article")
+    assert design(study("A rare tumour", abstract, typed)) == "case_report"
