@@ -697,3 +697,22 @@ def test_one_case_among_cases_reported_before_stays_a_case_report() -> None:
     abstract = "Only two cases were reported since 1969. We report a case of a 60-year-old man."
     typed = ("Case Reports", "Journal Article")
     assert design(study("A rare tumour", abstract, typed)) == "case_report"
+
+
+# "Mailed survey presenting a set of clinical scenarios", "A questionnaire was distributed to
+# pediatricians in hospitals", "Responses from 122 members were analyzed": a survey, measured once.
+@pytest.mark.parametrize(
+    "abstract",
+    [
+        "Mailed survey presenting clinical scenarios to a patient with angina, rated by surgeons.",
+        "A questionnaire was distributed to pediatricians in hospitals about their hours.",
+        "Members of two societies were invited. Responses from 122 members were analyzed.",
+    ],
+)
+def test_a_survey_sent_out_is_cross_sectional(abstract: str) -> None:
+    assert design(study("Working hours", abstract)) == "cross_sectional"
+
+
+def test_responses_of_cells_are_no_survey() -> None:
+    abstract = "We show that responses of 20 cells to the kinase inhibitor were lost in mice."
+    assert design(study("Kinase signalling", abstract)) != "cross_sectional"

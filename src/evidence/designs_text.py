@@ -315,6 +315,11 @@ TEXT_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
             r"|\bonline survey\b|\bsurvey data\b"
             # "the Kenya Demographic and Health Survey", "a national household survey"
             r"|\b(?:health|nutrition|household|population|national)(?: [\w-]+){0,3} surveys?\b"
+            # "Mailed survey presenting…", "A questionnaire was distributed to pediatricians",
+            # "Responses from 122 members were analyzed"
+            r"|\b(?:mailed|postal|web-based|internet-based) (?:survey|questionnaire)s?\b"
+            r"|\b(?:survey|questionnaire)s? (?:was|were) (?:sent|mailed|distributed|e-?mailed)"
+            r" to\b|\bresponses (?:from|of) \d[\d,]* (?!(?:cells|tumou?rs|samples)\b)"
         ),
         "cross_sectional",
     ),
