@@ -716,3 +716,11 @@ def test_a_survey_sent_out_is_cross_sectional(abstract: str) -> None:
 def test_responses_of_cells_are_no_survey() -> None:
     abstract = "We show that responses of 20 cells to the kinase inhibitor were lost in mice."
     assert design(study("Kinase signalling", abstract)) != "cross_sectional"
+
+
+# Typed "Consensus Development Conference" (or "Guideline") and "Review": the statement of a
+# consensus conference, as the Bethesda System for cervical cytology, is a guideline.
+def test_a_consensus_statement_typed_review_is_a_guideline() -> None:
+    types = ("Consensus Development Conference", "Journal Article", "Review")
+    assert design(study("Terminology for reporting cytology", "Experts met.", types)) == "guideline"
+    assert design(study("Terminology", "Experts met.", ("Journal Article", "Review"))) == "review"

@@ -266,6 +266,10 @@ def design_call(study: Study) -> DesignCall:
         )
         if call:
             return call
+        guideline = sorted(types & set(_PT_RULES[3][0]))
+        if guideline:
+            # A consensus conference's statement, typed Review beside it, is the guideline.
+            return DesignCall("guideline", f'publication type "{guideline[0]}"')
         # "A case report and review of the literature" is indexed both Case Reports and
         # Review: what it reports is the case; the review is of the cases before it.
         if "Case Reports" not in types:
