@@ -724,3 +724,15 @@ def test_a_consensus_statement_typed_review_is_a_guideline() -> None:
     types = ("Consensus Development Conference", "Journal Article", "Review")
     assert design(study("Terminology for reporting cytology", "Experts met.", types)) == "guideline"
     assert design(study("Terminology", "Experts met.", ("Journal Article", "Review"))) == "review"
+
+
+# "Between July 2009 and January 2013, 16 patients underwent this procedure", "19 patients with
+# newly diagnosed nodules underwent hook-wire localization": a few patients described, nothing
+# compared, is a case series; the same few measured against a reference is a one-time study.
+def test_a_few_patients_described_without_comparison_are_a_case_series() -> None:
+    method = "19 patients with nodules underwent hook-wire localization. All were resected."
+    assert design(study("Localizing nodules", method)) == "case_series"
+    compared = "18 male patients had tonometry compared with radionuclide angiography."
+    assert design(study("Tonometry", compared)) == "cross_sectional"
+    many = "190 patients with nodules underwent hook-wire localization. All were resected."
+    assert design(study("Localizing nodules", many)) == "cross_sectional"

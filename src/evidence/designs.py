@@ -19,6 +19,7 @@ from evidence.designs_text import (
     CASE_REPORT,
     CASE_SERIES,
     COMMENTARY_SELF,
+    COMPARED,
     GROUP_STUDIED,
     HUMAN_CASE,
     HUMANS_NAMED,
@@ -382,6 +383,11 @@ def _from_text(study: Study, method: str, labelled: bool) -> DesignCall:
                 "retrospective",
                 f'abstract studies "{m.group(0)}" and their "{later.group(0)}", named no'
                 " prospective design",
+            )
+        most = max(people_counted(study.title), people_counted(method))
+        if 0 < most <= SERIES_MOST and not COMPARED.search(f"{study.title} {study.abstract_text}"):
+            return DesignCall(
+                "case_series", f'abstract describes "{m.group(0)}", {most} people, no comparison'
             )
         return DesignCall("cross_sectional", f'abstract studies "{m.group(0)}" at one time')
     if not labelled and tells_no_work_of_its_own(study):

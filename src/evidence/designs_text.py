@@ -249,6 +249,13 @@ QUALITATIVE = _rx(
     r"|\bthematic(?:ally)? analy[sz]|\bgrounded theory\b|\binterpretative phenomenolog"
     r"|\b(?:semi-?structured|in-depth) (?:[\w-]+ )?interviews?\b|\bfocus groups? interviews?\b"
 )
+# What a one-time study of a group measures against something: a comparison, a correlation, a
+# test's accuracy. A few patients described with none of these are a case series.
+COMPARED = _rx(
+    r"\bcompar\w+|\bversus\b|\bvs\.?(?!\w)|\bcorrelat\w+|\bassociat\w+|\bsensitivity\b"
+    r"|\bspecificity\b|\baccuracy\b|\bdiagnostic (?:capability|value|performance)\b"
+    r"|\bcontrols?\b|\bhealthy\b|\bgroups?\b|\bregression\b|\brisk factors?\b"
+)
 # Headings for surveys: a one-time look, where no other design is named.
 SURVEY_MESH = ("Surveys and Questionnaires", "Health Surveys", "Health Care Surveys")
 
