@@ -736,3 +736,25 @@ def test_a_few_patients_described_without_comparison_are_a_case_series() -> None
     assert design(study("Tonometry", compared)) == "cross_sectional"
     many = "190 patients with nodules underwent hook-wire localization. All were resected."
     assert design(study("Localizing nodules", many)) == "cross_sectional"
+
+
+# "A cohort study of mortality predictors" whose method says "Medical records … were reviewed
+# retrospectively"; "1056 patients were seen in our clinic from 2000-2017"; "The cohort consisted
+# of 5009 patients … identified from the Scandinavian Quality Register": a cohort looked back on.
+@pytest.mark.parametrize(
+    ("title", "abstract"),
+    [
+        ("A cohort study of mortality", "Medical records were reviewed retrospectively."),
+        ("Multigene testing in a cohort", "1056 patients were seen in our clinic from 2000-2017."),
+        ("Morbidity after surgery", "The cohort was identified from the quality register."),
+    ],
+)
+def test_a_cohort_looked_back_on_is_retrospective(title: str, abstract: str) -> None:
+    assert design(study(title, abstract)) == "retrospective"
+
+
+def test_a_cohort_followed_forward_stays_prospective() -> None:
+    abstract = "The cohort of 200 children was enrolled at birth and examined every year."
+    assert design(study("A birth cohort", abstract)) == "cohort_prospective"
+    told = "Patients were identified at diagnosis and followed to 2012."
+    assert design(study("A prospective cohort study", told)) == "cohort_prospective"

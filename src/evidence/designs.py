@@ -350,7 +350,7 @@ def _from_text(study: Study, method: str, labelled: bool) -> DesignCall:
         (("abstract", method),), TEXT_RULES if labelled else UNLABELLED_RULES
     )
     if call:
-        return _series_or_cohort(study, method, call)
+        return _series_or_cohort(study, method, _cohort_direction(study, method, call))
     label = case_section(study)
     if label:
         return DesignCall("case_report", f'abstract section "{label}"')
@@ -393,6 +393,18 @@ def _from_text(study: Study, method: str, labelled: bool) -> DesignCall:
     if not labelled and tells_no_work_of_its_own(study):
         return DesignCall("review", "abstract tells no work of the authors' own")
     return DesignCall("other", "no design in the indexing or the text")
+
+
+def _cohort_direction(study: Study, method: str, call: DesignCall) -> DesignCall:
+    """A cohort named without its direction ("A cohort study of mortality predictors") whose
+    method looks back ("medical records … were reviewed", "from 2002 to 2007 … were
+    identified"): a retrospective cohort. "Prospective" named is a direction; "cohort" is not."""
+    if call.design != "cohort_prospective" or "prospective" in call.source.lower():
+        return call
+    back = TEXT_RULES[6][0].search(f"{study.title} {method}")
+    if back:
+        return DesignCall("retrospective", f'{call.source} and "{back.group(0)}"')
+    return call
 
 
 def _series_or_cohort(study: Study, method: str, call: DesignCall) -> DesignCall:

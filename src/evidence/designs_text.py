@@ -73,8 +73,11 @@ _RETROSPECTIVE = _rx(
     # "patients who underwent chest CT scans during the period from 1 January 2001 to 31
     # December 2005": the event, then the past period it took place in
     r"|\b(?:underwent|were (?:treated|admitted|diagnosed|operated|seen))\b[^.]{0,80}?"
-    r"\b(?:from|between) (?:\d{1,2} )?(?:\w+ )?(?:19|20)\d\d,? (?:to|and|through|until)"
-    r" (?:\d{1,2} )?(?:\w+ )?(?:19|20)\d\d\b"
+    r"\b(?:from|between) (?:\d{1,2} )?(?:\w+ )?(?:19|20)\d\d(?:,? (?:to|and|through|until)"
+    r" |\s?[-\u2013]\s?)(?:\d{1,2} )?(?:\w+ )?(?:19|20)\d\d\b"
+    # "identified from the Scandinavian Quality Register", "a nationwide register-based study"
+    r"|\b(?:identified|selected|drawn|retrieved|obtained) (?:from|in|through) (?:the )?"
+    r"[\w ,-]{0,60}?\bregist(?:er|ry|ries)\b|\bregister[- ]based\b"
     # "A total of 1143 patients with lung cancer were reviewed"
     r"|\b\d[\d,]* (?:[\w-]+ ){0,4}?"
     r"(?:patients|cases|children|adults|records|charts)\b[^.]{0,60}?\bwere (?:retrospectively )?"
