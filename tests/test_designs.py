@@ -758,3 +758,43 @@ def test_a_cohort_followed_forward_stays_prospective() -> None:
     assert design(study("A birth cohort", abstract)) == "cohort_prospective"
     told = "Patients were identified at diagnosis and followed to 2012."
     assert design(study("A prospective cohort study", told)) == "cohort_prospective"
+
+
+# Patients' tissue at the bench, no group of people counted: "LDH-5 immunohistochemistry in
+# paraffin-embedded tissues … linked to poor prognosis"; "Treg staining of paraffin sections …
+# related to tumour grade"; "TargetPrint microarray assay agreed with immunohistochemistry".
+@pytest.mark.parametrize(
+    ("abstract", "expected"),
+    [
+        (
+            "Immunohistochemistry of paraffin-embedded tissues of the cases showed LDH-5 linked"
+            " to poor prognosis.",
+            "retrospective",
+        ),
+        (
+            "Staining of paraffin tissue from 34 cases for FoxP3 differed between tumour grades.",
+            "cross_sectional",
+        ),
+        (
+            "In 25 cases, immunohistochemical expression measured with two antibody clones"
+            " correlated with the age of patients.",
+            "cross_sectional",
+        ),
+        (
+            "The microarray assay agreed with immunohistochemistry in 138 paraffin tumours.",
+            "preclinical",
+        ),
+    ],
+)
+def test_patients_tissue_is_read_by_what_it_is_related_to(abstract: str, expected: str) -> None:
+    assert design(study("Markers in carcinoma", abstract)) == expected
+
+
+# "Patients … who underwent needle aspirations … between November 1, 2016, and February 6,
+# 2017, were included": a past period in the American way of writing dates.
+def test_a_past_period_written_month_first_is_looked_back_on() -> None:
+    abstract = (
+        "Patients who underwent needle aspiration between November 1, 2016, and February 6,"
+        " 2017, were included. PD-L1 immunohistochemistry was performed on the specimens."
+    )
+    assert design(study("PD-L1 testing of cytology", abstract)) == "retrospective"

@@ -28,7 +28,9 @@ from evidence.designs_text import (
     MOLECULAR,
     OUTCOME_OVER_TIME,
     OWN_FINDING,
+    PATIENT_TRAITS,
     PEOPLE_STUDIED,
+    PROGNOSIS,
     QUALITATIVE,
     REVIEW_SELF,
     SERIES_MOST,
@@ -392,7 +394,28 @@ def _from_text(study: Study, method: str, labelled: bool) -> DesignCall:
         return DesignCall("cross_sectional", f'abstract studies "{m.group(0)}" at one time')
     if not labelled and tells_no_work_of_its_own(study):
         return DesignCall("review", "abstract tells no work of the authors' own")
+    tissue = _tissue(study)
+    if tissue:
+        return tissue
     return DesignCall("other", "no design in the indexing or the text")
+
+
+def _tissue(study: Study) -> DesignCall | None:
+    """Tissue, blood or samples at the bench, with no group of people counted: related to the
+    patients' outcome over time, a study looked back on; to what the patients are, measured
+    once, a cross-sectional study; to neither (a stain or an assay compared with another), a
+    laboratory study."""
+    text = f"{study.title} {study.abstract_text}"
+    bench = sorted({w.group(0).lower() for w in BENCH_METHODS.finditer(text)})
+    if len(bench) < 2:
+        return None
+    later = OUTCOME_OVER_TIME.search(text) or PROGNOSIS.search(text)
+    if later:
+        return DesignCall("retrospective", f'samples ("{bench[0]}") and "{later.group(0)}"')
+    trait = PATIENT_TRAITS.search(text)
+    if trait:
+        return DesignCall("cross_sectional", f'samples ("{bench[0]}") and "{trait.group(0)}"')
+    return DesignCall("preclinical", f'samples ("{bench[0]}", "{bench[1]}") and nothing of people')
 
 
 def _cohort_direction(study: Study, method: str, call: DesignCall) -> DesignCall:

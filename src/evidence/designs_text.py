@@ -73,8 +73,9 @@ _RETROSPECTIVE = _rx(
     # "patients who underwent chest CT scans during the period from 1 January 2001 to 31
     # December 2005": the event, then the past period it took place in
     r"|\b(?:underwent|were (?:treated|admitted|diagnosed|operated|seen))\b[^.]{0,80}?"
-    r"\b(?:from|between) (?:\d{1,2} )?(?:\w+ )?(?:19|20)\d\d(?:,? (?:to|and|through|until)"
-    r" |\s?[-\u2013]\s?)(?:\d{1,2} )?(?:\w+ )?(?:19|20)\d\d\b"
+    # (dates written "1 January 2001" or "November 1, 2016")
+    r"\b(?:from|between) (?:\d{1,2} )?(?:\w+ )?(?:\d{1,2}, )?(?:19|20)\d\d(?:,? (?:to|and"
+    r"|through|until) |\s?[-\u2013]\s?)(?:\d{1,2} )?(?:\w+ )?(?:\d{1,2}, )?(?:19|20)\d\d\b"
     # "identified from the Scandinavian Quality Register", "a nationwide register-based study"
     r"|\b(?:identified|selected|drawn|retrieved|obtained) (?:from|in|through) (?:the )?"
     r"[\w ,-]{0,60}?\bregist(?:er|ry|ries)\b|\bregister[- ]based\b"
@@ -258,6 +259,23 @@ COMPARED = _rx(
     r"\bcompar\w+|\bversus\b|\bvs\.?(?!\w)|\bcorrelat\w+|\bassociat\w+|\bsensitivity\b"
     r"|\bspecificity\b|\baccuracy\b|\bdiagnostic (?:capability|value|performance)\b"
     r"|\bcontrols?\b|\bhealthy\b|\bgroups?\b|\bregression\b|\brisk factors?\b"
+)
+# Patients' tissue related to their outcome ("linked to … poor prognosis", "prognostic
+# significance") or to what they are ("correlated with the age of patients", "tumour grade",
+# "immunocompromised patients", "smokers"): a study of the patients, not of the tissue alone.
+PROGNOSIS = _rx(
+    r"\b(?:poor|worse|better|favou?rable|unfavou?rable|adverse) (?:prognosis|outcomes?)\b"
+    r"|\bprognos\w+ (?:value|significance|factors?|markers?|impact)\b|\bpredicts? (?:survival"
+    r"|outcome|relapse|recurrence)\b"
+)
+PATIENT_TRAITS = _rx(
+    r"\bclinic(?:o|al)[ -]?patholog\w+|\bclinical (?:features|characteristics|data|parameters"
+    r"|variables)\b|\bage (?:of|at)\b|\b(?:median|mean) age\b|\bgender\b|\bsmok(?:ing|ers?)\b"
+    r"|\b(?:tumou?r|histologic(?:al)?|patholog(?:ic|ical)) (?:grades?|stages?)\b|\bgrades? of\b"
+    r"|\bimmuno(?:competent|compromised|suppressed)\b|\bsubtypes?\b|\bethnic\w*"
+    # how many of the patients carry it ("mutations were found in most patients")
+    r"|\b(?:in|among) (?:most|all|many|some|\d+ of(?: the)?(?: \d+)?|[\d.]+ ?% of(?: the)?)"
+    r" (?:[\w-]+ )?(?:patients|participants|subjects|individuals)\b"
 )
 # Headings for surveys: a one-time look, where no other design is named.
 SURVEY_MESH = ("Surveys and Questionnaires", "Health Surveys", "Health Care Surveys")
