@@ -230,3 +230,26 @@ def test_a_title_count_the_abstract_repeats_beats_a_treated_part() -> None:
     assert extract_participants(record) == 50
     untitled = study(METHODS="Twenty-three patients were treated with irradiation only.")
     assert extract_participants(untitled) == 23
+
+
+# "The clinical data of eight children … were retrospectively studied. … The other seven
+# patients had been treated with the ARAR0331 protocol"; "the records of 95 patients … were
+# reviewed. … A total of 36 patients received chemotherapy": the group told first is the whole,
+# whichever phrasing tells it.
+@pytest.mark.parametrize(
+    ("abstract", "count"),
+    [
+        (
+            "The clinical data of eight children were retrospectively studied. One was treated"
+            " with chemotherapy. The other seven patients had been treated with the protocol.",
+            8,
+        ),
+        (
+            "From 1985 to 2004, the records of 95 patients were reviewed. A total of 36 patients"
+            " received chemotherapy before radiotherapy.",
+            95,
+        ),
+    ],
+)
+def test_the_group_told_first_is_the_whole(abstract: str, count: int) -> None:
+    assert extract_participants(study(abstract)) == count

@@ -253,7 +253,11 @@ def _population_texts(study: Study) -> list[str]:
 
 
 def _first(rules: tuple[re.Pattern[str], ...], texts: list[str]) -> int | None:
+    """The count the text gives first, of all the phrasings that say the people took part:
+    the whole group is told before its parts ("The clinical data of eight children … were
+    studied … The other seven patients had been treated with …")."""
     for text in texts:
+        found: list[tuple[int, re.Match[str], int]] = []
         for rule in rules:
             if rule is _N_EQUALS and len(_ANY_N_EQUALS.findall(text)) != 1:
                 continue  # "(n = 22) … (n = 14)": groups, and adding them up is a guess
@@ -269,9 +273,13 @@ def _first(rules: tuple[re.Pattern[str], ...], texts: list[str]) -> int | None:
                 if value and (_more_groups(text, m.end(), value) or _after_whole(text, m, value)):
                     continue
                 if value and value < 10_000_000 and not _is_year(text, m.start("n"), value):
-                    if _ALSO_EVALUATED.search(text, m.end()):
-                        return None
-                    return value + _controls(text, m.end(), value) + _second_arm(text, m)
+                    found.append((m.start("n"), m, value))
+                    break
+        if found:
+            _, m, value = min(found, key=lambda f: f[0])
+            if _ALSO_EVALUATED.search(text, m.end()):
+                return None
+            return value + _controls(text, m.end(), value) + _second_arm(text, m)
     return None
 
 
