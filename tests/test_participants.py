@@ -253,3 +253,27 @@ def test_a_title_count_the_abstract_repeats_beats_a_treated_part() -> None:
 )
 def test_the_group_told_first_is_the_whole(abstract: str, count: int) -> None:
     assert extract_participants(study(abstract)) == count
+
+
+# "54304 cases of NPC had been diagnosed in our hospital, of which 53 were under 14 years
+# old", "Of the total, 53 (0.1%) cases were younger than 14", "in 158 patients with carcinoma
+# of the nasopharynx there were seven children": a caseload, then the part the study is
+# about; which is the study's is for a reader, so neither is taken.
+@pytest.mark.parametrize(
+    "abstract",
+    [
+        "From 1964 to 1983, 54304 cases of NPC had been diagnosed in our hospital, of which 53"
+        " were under 14 years old.",
+        "Between 1964 and 1983, 54,304 cases of NPC were diagnosed at the hospital. Of the total,"
+        " 53 (0.1%) cases were younger than 14 years of age.",
+        "They compare their own experience, in 158 patients with carcinoma of the nasopharynx"
+        " there were seven children.",
+    ],
+)
+def test_a_caseload_then_the_part_studied_leaves_it_empty(abstract: str) -> None:
+    assert extract_participants(study(abstract)) is None
+
+
+def test_a_group_then_its_breakdown_is_the_group() -> None:
+    abstract = "From 2001 to 2005, 74 patients were diagnosed, of whom 40 were women."
+    assert extract_participants(study(abstract)) == 74

@@ -207,6 +207,14 @@ _ALSO_EVALUATED = _rx(
 # "80 of 3079 subjects", "Thirty-two of 73 abnormal HRCT subjects": a share of a whole; a
 # count read after it is a part ("Eighteen … smokers were included in the progression").
 _SHARE = _rx(rf"\b(?:\d+|{_SPELLED})\s+of\s+(?:the\s+)?{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}")
+# "54304 cases of NPC had been diagnosed in our hospital, of which 53 were under 14 years old",
+# "in 158 patients with carcinoma … there were seven children": a caseload, then the part of it
+# the study is about. Which of them is the study's is for a reader: unsure.
+_PART_NEXT = _rx(
+    rf"^[^;]{{0,240}}?\b(?:of (?:which|whom|these|them|the total),?\s+{_NUM}\s+(?:\([^()]*\)\s+)?"
+    r"(?:[\w-]+\s+){0,2}?(?:were|was)\s+(?:younger|older|under|over|aged)"
+    rf"|there were\s+(?:{_DIGITS}|{_SPELLED})\s+(?:children|adults|boys|girls))\b"
+)
 # "Survival data were available from 35 patients": those with data, a part of the whole.
 _AVAILABLE_BEFORE = _rx(r"\bavailable\s+(?:from|for|in|on)\s+(?:only\s+)?$")
 _METHOD_ONLY = _rx(
@@ -425,6 +433,7 @@ def extract_participants(study: Study) -> int | None:
         and not _more_groups(method, m.end(), _number(m.group("n")) or 0)
         and not _after_whole(method, m, _number(m.group("n")) or 0)
         and not _ALSO_EVALUATED.search(method, m.end())
+        and not _PART_NEXT.search(method[m.end() :])
     ):
         value = _number(m.group("n"))
         if value and not _is_year(method, m.start("n"), value):
