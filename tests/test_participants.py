@@ -277,3 +277,44 @@ def test_a_caseload_then_the_part_studied_leaves_it_empty(abstract: str) -> None
 def test_a_group_then_its_breakdown_is_the_group() -> None:
     abstract = "From 2001 to 2005, 74 patients were diagnosed, of whom 40 were women."
     assert extract_participants(study(abstract)) == 74
+
+
+# "RESULTS: A total of 2069 participants (52.6% female, mean age 80.4 years) were enrolled",
+# "21 patients (4f, 54 ± 14 years) suffering from CHF were included", "The study involved 36
+# participants", "Overall, there were 23,004 participants", "This was a retrospective study of
+# 47 stable patients", "A retrospective comparative review was conducted of 46 patients",
+# "A total of 156 procedures were performed in 148 patients", "Vertebroplasty was performed in
+# 12 vertebrae of 7 patients", "data from 11 healthy elite fin swimmers".
+@pytest.mark.parametrize(
+    ("abstract", "count"),
+    [
+        ("A total of 2069 participants (52.6% female, mean age 80.4 years) were enrolled.", 2069),
+        ("21 patients (4f, 54 ± 14 years) suffering from CHF were included in the study.", 21),
+        ("The study involved 36 participants using two breathing devices.", 36),
+        ("Overall, there were 23,004 participants (mean age = 47.2 years).", 23004),
+        ("This was a retrospective study of 47 stable patients with emphysema.", 47),
+        ("A retrospective comparative review was conducted of 46 patients who had surgery.", 46),
+        ("A total of 156 procedures were performed in 148 patients with fractures.", 148),
+        ("Vertebroplasty was performed in 12 vertebrae of 7 patients.", 7),
+        ("This study provides data from 11 healthy elite fin swimmers.", 11),
+    ],
+)
+def test_more_phrasings_of_the_people_studied(abstract: str, count: int) -> None:
+    assert extract_participants(study(abstract)) == count
+
+
+# "Allogeneic stem cell transplantation, performed in 12 cases, resulted in…": a part treated
+# of the 65 studied; "There were 10 women and eight men": a breakdown, the whole not told.
+@pytest.mark.parametrize(
+    ("abstract", "count"),
+    [
+        (
+            "The outcome of 65 AML cases was examined. Allogeneic transplantation, performed in"
+            " 12 cases, resulted in better survival.",
+            65,
+        ),
+        ("RESULTS: There were 10 women and eight men with a mean age of 35.7 years.", None),
+    ],
+)
+def test_a_part_treated_or_a_breakdown_is_not_the_whole(abstract: str, count: int | None) -> None:
+    assert extract_participants(study(abstract)) == count

@@ -31,7 +31,9 @@ _NUM = rf"(?<![\w/.,-])(?P<n>{_DIGITS}|{_SPELLED})"
 _PEOPLE = (
     r"(?:patients|participants|subjects|adults|children|adolescents|infants|neonates|newborns"
     r"|volunteers|women|men|mothers|veterans|individuals|people|persons|cases|respondents"
-    r"|students|workers|residents|outpatients|inpatients|users|smokers|athletes|employees)\b"
+    r"|students|workers|residents|outpatients|inpatients|users|smokers|athletes|employees"
+    # people named by what they do or are to the study ("11 elite fin swimmers", "460 probands")
+    r"|stakeholders|probands|runners|swimmers|cyclists)\b"
 )
 # What else a number may count, even beside people words: "12 trials with 500 patients",
 # "serum samples (n = 16)", "23,066 items".
@@ -51,6 +53,10 @@ _BEFORE_NOUN = rf"(?:(?!{_NOT_PEOPLE}|of\b)[a-z][\w-]*,?\s+){{0,3}}"
 # Up to six plain words between the people and what was done to them ("3721 women with a
 # uterus were randomised"): no number, no clause break.
 _AFTER_NOUN = r"(?:[,\s]+(?:(?!were\b|was\b)[a-z][\w'-]*)){0,6}?"
+# What is said of the people in brackets right after them ("21 patients (4f, 54 ± 14 years)
+# suffering from CHF were included", "117 patients (38 men [32.5%] and 79 women; mean age,
+# 58.2 years) underwent").
+_ASIDE = r"(?:\s*\([^()]{0,80}\))?"
 _ENROLLED = (
     r"(?:randomi[sz]ed|randomly (?:assigned|allocated)|assigned|allocated|enrolled|included"
     r"|recruited|studied|analy[sz]ed|evaluated|treated|followed|interviewed|surveyed|examined)"
@@ -67,7 +73,7 @@ _RULES = (
     # women with a uterus were randomised", "80 patients, randomised to…", "1,830 women
     # self-reported…"): the number and its people are read once, not three times.
     _rx(
-        rf"\b{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}(?:{_AFTER_NOUN}[,\s]+(?:were|was|had been)\s+"
+        rf"\b{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}(?:{_ASIDE}{_AFTER_NOUN}[,\s]+(?:were|was|had been)\s+"
         rf"(?:\w+\s+)?{_ENROLLED}\b"
         r"|,?\s+(?:randomi[sz]ed|allocated|assigned)\s+(?:to|in)"
         r"|\s+(?:\w+\s+){0,3}?(?:participated|took part"
@@ -85,6 +91,20 @@ _RULES = (
     ),
     _rx(rf"\b(?:we|and)\s+(?:\w+\s+)?{_ENROLLED}\s+{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}"),
     _rx(rf"\b(?:randomi[sz]ed|enrolled|included|recruited)\s+{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}"),
+    # "The study involved 36 participants", "Overall, there were 23,004 participants", "A
+    # retrospective study of 47 stable patients", "A review was conducted of 46 patients"
+    _rx(
+        rf"\b(?:(?:study|studies|review|analysis) (?:was )?(?:conducted |performed |carried out )?"
+        rf"(?:of|on)|involved|there were(?= \S+ participants))\s+{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}"
+    ),
+    # The procedures counted, then the people they were done in: "128 vertebroplasties were
+    # performed in 73 patients", "Vertebroplasty was performed in 12 vertebrae of 7 patients"
+    # (never "transplantation, performed in 12 cases": a part of those studied).
+    _rx(
+        rf"(?:\b\d[\d,]*\s+(?:[\w-]+\s+){{0,2}}?(?:were|was)\s+(?:performed|carried out|done)"
+        rf"\s+(?:in|on)|\b(?:was|were)\s+(?:performed|carried out|done)\s+(?:in|on)\s+\d+"
+        rf"\s+[\w-]+\s+of)\s+{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}"
+    ),
     _rx(rf"\b(?:records|charts|review|data) (?:of|from)\s+{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}"),
     # "Of 120 patients screened, 80 were randomized": the count that follows the screening.
     _rx(rf"\b{_NUM}\s+(?:were|had been)\s+(?:randomi[sz]ed|enrolled)\b"),
@@ -169,14 +189,15 @@ _POPULATION = _rx(
     rf"{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}"
 )
 _POPULATION_VERB = _rx(
-    rf"\b{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}\s+(?:were\s+)?(?:diagnosed|admitted|operated"
+    rf"\b{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}{_ASIDE}\s+(?:were\s+)?(?:diagnosed|admitted|operated"
     rf"|underwent|received|treated)\b"
 )
 # "7 RCTs involving 329 participants": the people of other studies.
 _COUNTED_BEFORE = _rx(rf"\d[\d,]*\s+{_NOT_PEOPLE}[^.;]{{0,40}}$")
 _YEAR_BEFORE = _rx(
-    r"(?:\b(?:in|since|from|to|and|until|between|during|of|january|february|march|april|may"
-    r"|june|july|august|september|october|november|december)\s+|[-/])$"
+    # ("a total of 2069 participants" counts people, not a year)
+    r"(?:\b(?:in|since|from|to|and|until|between|during|(?<!total )of|january|february|march"
+    r"|april|may|june|july|august|september|october|november|december)\s+|[-/])$"
 )
 # "31 colorectal cancer patients and 47 age-matched controls", "88 incident cases of … in
 # Zangwu County, China, and 176 age- sex- and neighbourhood-matched controls": both groups
