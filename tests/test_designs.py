@@ -798,3 +798,21 @@ def test_a_past_period_written_month_first_is_looked_back_on() -> None:
         " 2017, were included. PD-L1 immunohistochemistry was performed on the specimens."
     )
     assert design(study("PD-L1 testing of cytology", abstract)) == "retrospective"
+
+
+# "a multi-center retrospective study … to analyze the consistency of four PD-L1
+# immunohistochemical detection platforms", "we evaluated the utility of SDHB
+# immunohistochemistry in 27 muscle biopsies": the method is studied on specimens.
+@pytest.mark.parametrize(
+    "abstract",
+    [
+        "This multi-center retrospective study analyzed the consistency of four PD-L1"
+        " immunohistochemical platforms on 57 biopsy specimens.",
+        "We retrospectively evaluated the utility of SDHB immunohistochemistry on paraffin"
+        " sections of 27 muscle biopsies.",
+    ],
+)
+def test_a_stain_tried_against_another_is_laboratory_work(abstract: str) -> None:
+    assert design(study("Staining platforms", abstract)) == "preclinical"
+    survival = abstract + " Staining was related to the patients' overall survival."
+    assert design(study("Staining platforms", survival)) != "preclinical"

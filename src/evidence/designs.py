@@ -25,6 +25,7 @@ from evidence.designs_text import (
     HUMANS_NAMED,
     LAB_WORDS,
     MEETING_SELF,
+    METHOD_AGREEMENT,
     MOLECULAR,
     OUTCOME_OVER_TIME,
     OWN_FINDING,
@@ -348,6 +349,9 @@ def _from_text(study: Study, method: str, labelled: bool) -> DesignCall:
     qualitative = QUALITATIVE.search(f"{study.title} {method}")
     if qualitative:
         return DesignCall("other", f'text says "{qualitative.group(0)}", a qualitative study')
+    agreement = _method_agreement(study)
+    if agreement:
+        return agreement
     call = _text_call((("title", study.title),), TEXT_RULES) or _text_call(
         (("abstract", method),), TEXT_RULES if labelled else UNLABELLED_RULES
     )
@@ -398,6 +402,18 @@ def _from_text(study: Study, method: str, labelled: bool) -> DesignCall:
     if tissue:
         return tissue
     return DesignCall("other", "no design in the indexing or the text")
+
+
+def _method_agreement(study: Study) -> DesignCall | None:
+    """A stain, an assay or a platform tried against another on specimens, related to no
+    outcome of the patients: laboratory work, whatever words of looking back it uses."""
+    text = f"{study.title} {study.abstract_text}"
+    m = METHOD_AGREEMENT.search(text)
+    if not m or OUTCOME_OVER_TIME.search(text) or PROGNOSIS.search(text):
+        return None
+    if len({w.group(0).lower() for w in BENCH_METHODS.finditer(text)}) < 2:
+        return None
+    return DesignCall("preclinical", f'text says "{m.group(0)}" on specimens')
 
 
 def _tissue(study: Study) -> DesignCall | None:

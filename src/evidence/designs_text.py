@@ -268,6 +268,14 @@ PROGNOSIS = _rx(
     r"|\bprognos\w+ (?:value|significance|factors?|markers?|impact)\b|\bpredicts? (?:survival"
     r"|outcome|relapse|recurrence)\b"
 )
+# A stain, an assay or a platform tried against another on specimens ("the consistency of four
+# PD-L1 immunohistochemical detection platforms", "we evaluated the utility of SDHB
+# immunohistochemistry"): the method is studied, not the patients, looked back on or not.
+METHOD_AGREEMENT = _rx(
+    r"\b(?:consistency|concordance|agreement|utility|reproducibility) (?:of|between|among)\b"
+    r"[^.;]{0,60}?\b(?:immunohistochemi\w+|IHC|stain(?:s|ing)?|assays?|antibod(?:y|ies)"
+    r"|platforms?|clones?)\b"
+)
 PATIENT_TRAITS = _rx(
     r"\bclinic(?:o|al)[ -]?patholog\w+|\bclinical (?:features|characteristics|data|parameters"
     r"|variables)\b|\bage (?:of|at)\b|\b(?:median|mean) age\b|\bgender\b|\bsmok(?:ing|ers?)\b"
