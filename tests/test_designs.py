@@ -816,3 +816,14 @@ def test_a_stain_tried_against_another_is_laboratory_work(abstract: str) -> None
     assert design(study("Staining platforms", abstract)) == "preclinical"
     survival = abstract + " Staining was related to the patients' overall survival."
     assert design(study("Staining platforms", survival)) != "preclinical"
+
+
+# Typed "Review": "Head and neck tumours in Ghanaian children. A 20 year review.
+# Histological reports … from 1989 to 2008 were reviewed": the authors' own reports looked
+# back on. A review of the literature over a period stays a review.
+def test_a_review_of_the_authors_own_series_is_retrospective() -> None:
+    typed = ("Journal Article", "Review")
+    own = "Histological reports recorded at our hospital from 1989 to 2008 were reviewed."
+    assert design(study("Tumours in children: a 20 year review", own, typed)) == "retrospective"
+    literature = own + " In this review we summarize the published evidence."
+    assert design(study("Tumours in children", literature, typed)) == "review"

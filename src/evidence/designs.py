@@ -29,6 +29,7 @@ from evidence.designs_text import (
     MOLECULAR,
     OUTCOME_OVER_TIME,
     OWN_FINDING,
+    OWN_SEARCH,
     PATIENT_TRAITS,
     PEOPLE_STUDIED,
     PROGNOSIS,
@@ -277,7 +278,7 @@ def design_call(study: Study) -> DesignCall:
         # "A case report and review of the literature" is indexed both Case Reports and
         # Review: what it reports is the case; the review is of the cases before it.
         if "Case Reports" not in types:
-            return DesignCall("review", 'publication type "Review"')
+            return _own_series(study) or DesignCall("review", 'publication type "Review"')
     if not types & STUDY_TYPES and not any(h in mesh for h, _ in _MESH_DESIGNS):
         whole = f"{study.title} {study.abstract_text}"
         review = REVIEW_SELF.search(whole)
@@ -402,6 +403,18 @@ def _from_text(study: Study, method: str, labelled: bool) -> DesignCall:
     if tissue:
         return tissue
     return DesignCall("other", "no design in the indexing or the text")
+
+
+def _own_series(study: Study) -> DesignCall | None:
+    """A record typed "Review" whose abstract tells the authors' own patients or reports looked
+    back on ("Histological reports … from 1989 to 2008 were reviewed", "Seven children …
+    diagnosed between 1975 and 1986 were treated"), and never reviews the literature: the
+    publisher's type is for a look back at their own series, a retrospective study."""
+    text = study.abstract_text
+    back = TEXT_RULES[6][0].search(text)
+    if not back or REVIEW_SELF.search(f"{study.title} {text}") or OWN_SEARCH.search(text):
+        return None
+    return DesignCall("retrospective", f'publication type "Review" and text says "{back[0]}"')
 
 
 def _method_agreement(study: Study) -> DesignCall | None:
