@@ -827,3 +827,40 @@ def test_a_review_of_the_authors_own_series_is_retrospective() -> None:
     assert design(study("Tumours in children: a 20 year review", own, typed)) == "retrospective"
     literature = own + " In this review we summarize the published evidence."
     assert design(study("Tumours in children", literature, typed)) == "review"
+
+
+# "From May 2004 to June 2008, 204 patients with 286 diseased vertebrae underwent PVP", "The
+# radiographic reports of all patients were reviewed": a past series looked back on; a few of
+# them with nothing compared and no outcome followed ("Between July 2009 and January 2013, 16
+# patients underwent this procedure") are a case series; "vertebral cross-sectional area" is a
+# measurement, not a design.
+@pytest.mark.parametrize(
+    ("abstract", "expected"),
+    [
+        (
+            "From May 2004 to June 2008, 204 patients with fractures underwent vertebroplasty.",
+            "retrospective",
+        ),
+        (
+            "Filters were placed over 36 months. The radiographic reports of all patients were"
+            " reviewed.",
+            "retrospective",
+        ),
+        (
+            "From 2001 to 2009, 202 patients underwent vertebroplasty; the vertebral"
+            " cross-sectional area was measured.",
+            "retrospective",
+        ),
+        (
+            "Between July 2009 and January 2013, 16 patients underwent this procedure.",
+            "case_series",
+        ),
+        (
+            "Between July 2009 and January 2013, 16 patients underwent this procedure. Overall"
+            " survival was 80%.",
+            "retrospective",
+        ),
+    ],
+)
+def test_a_past_series_of_the_centre(abstract: str, expected: str) -> None:
+    assert design(study("Vertebroplasty", abstract)) == expected

@@ -462,11 +462,19 @@ def _cohort_direction(study: Study, method: str, call: DesignCall) -> DesignCall
 def _series_or_cohort(study: Study, method: str, call: DesignCall) -> DesignCall:
     """A case series read from the text, unless the title or the method counts more than
     SERIES_MOST people: a cohort looked back on (a retrospective study) that names no design."""
-    if call.design != "case_series":
+    if call.design not in ("case_series", "retrospective"):
         return call
     most = max(people_counted(study.title), people_counted(method))
-    if most > SERIES_MOST:
+    if call.design == "case_series" and most > SERIES_MOST:
         return DesignCall("retrospective", f"{call.source}, {most} people counted, no design named")
+    named = "retrospective" in call.source.lower()
+    if call.design == "retrospective" and not named and 0 < most <= SERIES_MOST:
+        # "Between July 2009 and January 2013, 16 patients underwent this procedure": a few
+        # patients looked back on, with nothing compared, no design named and no outcome
+        # followed over time, are a case series.
+        whole = f"{study.title} {study.abstract_text}"
+        if not COMPARED.search(whole) and not OUTCOME_OVER_TIME.search(whole):
+            return DesignCall("case_series", f"{call.source}, {most} people, no comparison")
     return call
 
 

@@ -76,6 +76,14 @@ _RETROSPECTIVE = _rx(
     # (dates written "1 January 2001" or "November 1, 2016")
     r"\b(?:from|between) (?:\d{1,2} )?(?:\w+ )?(?:\d{1,2}, )?(?:19|20)\d\d(?:,? (?:to|and"
     r"|through|until) |\s?[-\u2013]\s?)(?:\d{1,2} )?(?:\w+ )?(?:\d{1,2}, )?(?:19|20)\d\d\b"
+    # "From May 2004 to June 2008, 204 patients with 286 diseased vertebrae underwent PVP": a
+    # past series of the centre, looked back on
+    r"|\b(?:from|between) (?:\w+ )?(?:19|20)\d\d,? (?:to|and|through|until) (?:\w+ )?(?:19|20)\d\d,"
+    r"\s+\d[\d,]* (?:[\w-]+ ){0,3}?(?:patients|children|adults|cases)\b(?:[^.]|\.\d){0,160}?"
+    r"\b(?:underwent|received|had)\b"
+    # "The radiographic reports of all patients were reviewed"
+    r"|\b(?:reports|records|charts|files|notes) of (?:all |the |these )?(?:[\w-]+ ){0,2}?"
+    r"(?:patients|cases|children) (?:were|was) (?:retrospectively )?(?:reviewed|analy[sz]ed)\b"
     # "identified from the Scandinavian Quality Register", "a nationwide register-based study"
     r"|\b(?:identified|selected|drawn|retrieved|obtained) (?:from|in|through) (?:the )?"
     r"[\w ,-]{0,60}?\bregist(?:er|ry|ries)\b|\bregister[- ]based\b"
@@ -346,7 +354,9 @@ TEXT_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (_RETROSPECTIVE, "retrospective"),
     (
         _rx(
-            r"\bcross[- ]sectional\b|\bprevalence (?:study|survey)\b|\bquestionnaire[- ]based\b"
+            # (never the "cross-sectional area" or "cross-sectional imaging" of a measurement)
+            r"\bcross[- ]sectional\b(?! (?:area|images?|imaging|views?|diameter|slices?))"
+            r"|\bprevalence (?:study|survey)\b|\bquestionnaire[- ]based\b"
             r"|\bwe surveyed\b|\bsurvey (?:of|among)\b(?! the (?:[\w-]+ )?literature)"
             r"|\bonline survey\b|\bsurvey data\b"
             # "the Kenya Demographic and Health Survey", "a national household survey"
