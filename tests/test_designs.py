@@ -864,3 +864,19 @@ def test_a_review_of_the_authors_own_series_is_retrospective() -> None:
 )
 def test_a_past_series_of_the_centre(abstract: str, expected: str) -> None:
     assert design(study("Vertebroplasty", abstract)) == expected
+
+
+# "Systemic Air Embolism following Biopsy: Case Report and Review of the Literature" (typed
+# only "Review"), "Systemic air embolism in a fungal pneumonia patient … and review of
+# literature. … A 20-year-old man": the case is what the authors report.
+@pytest.mark.parametrize("types", [("Journal Article", "Review"), ("Journal Article",)])
+def test_a_case_with_a_review_of_the_literature_is_a_case_report(types: tuple[str, ...]) -> None:
+    title = "Air embolism after biopsy: case report and review of the literature"
+    assert design(study(title, "Embolism is rare. We report it after a biopsy.", types)) == (
+        "case_report"
+    )
+    title = "Air embolism in a pneumonia patient and review of literature"
+    assert design(study(title, "A 20-year-old man had pneumonia.", types)) == "case_report"
+    # The literature reviewed with no case told stays a review.
+    title = "Air embolism and review of the literature"
+    assert design(study(title, "Embolism is rare. We discuss its treatment.", types)) == "review"

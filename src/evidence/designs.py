@@ -16,6 +16,7 @@ from evidence.designs_text import (
     ANIMAL_WORD,
     ANIMALS_USED,
     BENCH_METHODS,
+    CASE_AND_LITERATURE,
     CASE_REPORT,
     CASE_SERIES,
     COMMENTARY_SELF,
@@ -278,7 +279,11 @@ def design_call(study: Study) -> DesignCall:
         # "A case report and review of the literature" is indexed both Case Reports and
         # Review: what it reports is the case; the review is of the cases before it.
         if "Case Reports" not in types:
-            return _own_series(study) or DesignCall("review", 'publication type "Review"')
+            return (
+                _case_with_review(study)
+                or _own_series(study)
+                or DesignCall("review", 'publication type "Review"')
+            )
     if not types & STUDY_TYPES and not any(h in mesh for h, _ in _MESH_DESIGNS):
         whole = f"{study.title} {study.abstract_text}"
         review = REVIEW_SELF.search(whole)
@@ -350,7 +355,7 @@ def _from_text(study: Study, method: str, labelled: bool) -> DesignCall:
     qualitative = QUALITATIVE.search(f"{study.title} {method}")
     if qualitative:
         return DesignCall("other", f'text says "{qualitative.group(0)}", a qualitative study')
-    agreement = _method_agreement(study)
+    agreement = _method_agreement(study) or _case_with_review(study)
     if agreement:
         return agreement
     call = _text_call((("title", study.title),), TEXT_RULES) or _text_call(
@@ -403,6 +408,22 @@ def _from_text(study: Study, method: str, labelled: bool) -> DesignCall:
     if tissue:
         return tissue
     return DesignCall("other", "no design in the indexing or the text")
+
+
+def _case_with_review(study: Study) -> DesignCall | None:
+    """A case told with a review of the literature beside it ("Case Report and Review of the
+    Literature"; "A 20-year-old man …"): what the authors report is the case."""
+    told = CASE_AND_LITERATURE.search(study.title)
+    if not told:
+        return None
+    series = CASE_SERIES.search(study.title)
+    if series:
+        return DesignCall("case_series", f'title says "{series[0]}" and "{told[0]}"')
+    whole = f"{study.title} {study.abstract_text}"
+    case = CASE_REPORT.search(whole) or HUMAN_CASE.search(whole)
+    if case:
+        return DesignCall("case_report", f'text says "{case[0]}" and "{told[0]}"')
+    return None
 
 
 def _own_series(study: Study) -> DesignCall | None:

@@ -293,6 +293,12 @@ PATIENT_TRAITS = _rx(
     r"|\b(?:in|among) (?:most|all|many|some|\d+ of(?: the)?(?: \d+)?|[\d.]+ ?% of(?: the)?)"
     r" (?:[\w-]+ )?(?:patients|participants|subjects|individuals)\b"
 )
+# A case and the literature beside it, in the title: "Case Report and Review of the
+# Literature", "… in a fungal pneumonia patient … and review of literature".
+CASE_AND_LITERATURE = _rx(
+    r"\b(?:and|with) (?:a )?(?:brief |short )?review of (?:the )?(?:literature|published cases)\b"
+    r"|\bcase reports?\b[^.]{0,20}?\breview\b"
+)
 # Headings for surveys: a one-time look, where no other design is named.
 SURVEY_MESH = ("Surveys and Questionnaires", "Health Surveys", "Health Care Surveys")
 
