@@ -880,3 +880,32 @@ def test_a_case_with_a_review_of_the_literature_is_a_case_report(types: tuple[st
     # The literature reviewed with no case told stays a review.
     title = "Air embolism and review of the literature"
     assert design(study(title, "Embolism is rare. We discuss its treatment.", types)) == "review"
+
+
+# Unindexed case reports that never say "case": "Here we describe an embryonal RMS … the
+# patient received unnecessary medical therapy", "The patient chiefly complained about
+# headache", "A near-fatal air embolism is reported that occurred during biopsy", "An
+# unexpected death is described that was caused by gas embolism".
+@pytest.mark.parametrize(
+    "abstract",
+    [
+        "Here we describe a tumour that presented as an abscess. The patient received therapy.",
+        "The patient chiefly complained about headache. CT showed a mass.",
+        "Biopsy is safe. A near-fatal air embolism is reported that occurred during biopsy.",
+        "An unexpected death is described that was caused by gas embolism. Ozone is risky.",
+    ],
+)
+def test_one_patient_told_in_the_past_is_a_case_report(abstract: str) -> None:
+    assert design(study("Air embolism", abstract)) == "case_report"
+
+
+# Advice about "the patient" in a review, or patients in the plural, tell no single case.
+@pytest.mark.parametrize(
+    "abstract",
+    [
+        "Air embolism is rare. Management includes placing the patient on high-flow oxygen.",
+        "The patient received ketamine in 40 of the 52 patients we saw. We discuss dosing.",
+    ],
+)
+def test_advice_or_many_patients_are_no_single_case(abstract: str) -> None:
+    assert design(study("Air embolism", abstract)) != "case_report"

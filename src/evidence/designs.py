@@ -44,6 +44,7 @@ from evidence.designs_text import (
     UNLABELLED_RULES,
     case_section,
     method_sections,
+    one_case,
     people_counted,
     synthesis_told,
     tells_no_work_of_its_own,
@@ -290,7 +291,8 @@ def design_call(study: Study) -> DesignCall:
         # Indexed Animals without Humans, it is the animal work that is discussed ("we
         # examined … in an animal model … are discussed"), not other people's studies.
         animals_only = "Animals" in mesh and "Humans" not in mesh
-        if review and not CASE_REPORT.search(whole) and not animals_only:
+        case = CASE_REPORT.search(whole) or one_case(whole)
+        if review and not case and not animals_only:
             return DesignCall("review", f'text says "{review.group(0)}"')
     lab = _preclinical(study, mesh, method, typed=bool(types & STUDY_TYPES))
     if lab:
@@ -402,6 +404,9 @@ def _from_text(study: Study, method: str, labelled: bool) -> DesignCall:
                 "case_series", f'abstract describes "{m.group(0)}", {most} people, no comparison'
             )
         return DesignCall("cross_sectional", f'abstract studies "{m.group(0)}" at one time')
+    case = one_case(f"{study.title} {study.abstract_text}")
+    if case:
+        return DesignCall("case_report", f'abstract tells one case: "{case}"')
     if not labelled and tells_no_work_of_its_own(study):
         return DesignCall("review", "abstract tells no work of the authors' own")
     tissue = _tissue(study)

@@ -299,6 +299,30 @@ CASE_AND_LITERATURE = _rx(
     r"\b(?:and|with) (?:a )?(?:brief |short )?review of (?:the )?(?:literature|published cases)\b"
     r"|\bcase reports?\b[^.]{0,20}?\breview\b"
 )
+# One patient told, in the past, without the words of a case report: "the patient received
+# unnecessary medical therapy", "The patient chiefly complained about headache", "A near-fatal air
+# embolism is reported that occurred during biopsy", "An unexpected death is described that
+# was caused by gas embolism"; never advice ("placing the patient on high-flow oxygen"), nor
+# where patients are counted or spoken of in the plural.
+_ONE_PATIENT = _rx(
+    r"\b(?:the|our|this) patient (?:\w+ly )?(?:was|had|received|underwent|presented|developed"
+    r"|complained|died|recovered|suffered|required)\b"
+)
+_EVENT_TOLD = _rx(
+    r"\b(?:is|was) (?:reported|described|presented) that (?:occurred|was caused|developed"
+    r"|followed|complicated)\b"
+)
+_PLURAL_PEOPLE = _rx(r"\b(?:patients|cases|subjects|participants|children|women|men)\b")
+
+
+def one_case(text: str) -> str | None:
+    """The words by which an abstract tells one patient's case, if it does."""
+    m = _EVENT_TOLD.search(text) or _ONE_PATIENT.search(text)
+    if not m or _PLURAL_PEOPLE.search(text):
+        return None
+    return m.group(0)
+
+
 # Headings for surveys: a one-time look, where no other design is named.
 SURVEY_MESH = ("Surveys and Questionnaires", "Health Surveys", "Health Care Surveys")
 
