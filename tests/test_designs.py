@@ -909,3 +909,16 @@ def test_one_patient_told_in_the_past_is_a_case_report(abstract: str) -> None:
 )
 def test_advice_or_many_patients_are_no_single_case(abstract: str) -> None:
     assert design(study("Air embolism", abstract)) != "case_report"
+
+
+# Unindexed, the experiments told in the results: "a retrospective look at patients' tumours",
+# then "miR-630 knockdown … in cell lines … in vitro and in xenografts": laboratory work.
+def test_experiments_told_over_the_whole_abstract_are_laboratory_work() -> None:
+    abstract = (
+        "METHODS: Tumours of patients were looked at retrospectively. RESULTS: Knockdown of"
+        " miR-630 in cell lines raised growth in vitro and in xenografts."
+    )
+    record = study("A microRNA confers resistance", sections=(("", abstract),))
+    assert design(record) == "preclinical"
+    one = "METHODS: Tumours of patients were looked at retrospectively. RESULTS: Cell lines grew."
+    assert design(study("A microRNA", one)) == "retrospective"

@@ -224,6 +224,11 @@ def _preclinical(study: Study, mesh: set[str], method: str, typed: bool) -> Desi
         return DesignCall("preclinical", f'text says "{m.group(0)}"')
     if _bench_work(words, text):
         return DesignCall("preclinical", "text says " + ", ".join(f'"{w}"' for w in words))
+    # Experiments told in the results rather than the methods ("knockdown of EWS-FLI1 …
+    # in vitro and in xenografts"): four bench words or more over the whole abstract.
+    found = sorted({w.group(0).lower() for w in LAB_WORDS.finditer(study.abstract_text)})
+    if len(found) >= 4:
+        return DesignCall("preclinical", "abstract says " + ", ".join(f'"{w}"' for w in found))
     return None
 
 
