@@ -318,3 +318,41 @@ def test_more_phrasings_of_the_people_studied(abstract: str, count: int) -> None
 )
 def test_a_part_treated_or_a_breakdown_is_not_the_whole(abstract: str, count: int | None) -> None:
     assert extract_participants(study(abstract)) == count
+
+
+# "RESULTS: Thirty-five patients were identified who received…", "Thirty-three patients [median
+# age 14 (range: 12-20) years] were treated", "Forty patients with coronary artery disease
+# underwent tomography", "Twenty-eight patients with a fracture, who underwent…", "Eleven
+# patients with non small cell lung cancer as the primary tumor were treated", "Eleven healthy
+# males underwent 11 days of heat acclimation", "Two-hundred and ten African-American girls
+# completed the GEMS Activity Questionnaire".
+@pytest.mark.parametrize(
+    ("abstract", "count"),
+    [
+        ("RESULTS: Thirty-five patients were identified who received antibiotics.", 35),
+        ("Thirty-three patients [median age 14 (range: 12-20) years] were treated.", 33),
+        ("Forty patients with coronary artery disease underwent tomography.", 40),
+        (
+            "Twenty-eight patients with a single-level fracture, who underwent surgery, did well.",
+            28,
+        ),
+        ("Eleven patients with non small cell lung cancer as the primary tumor were treated.", 11),
+        ("Eleven healthy males underwent 11 days of heat acclimation.", 11),
+        (
+            "Two-hundred and ten African-American girls completed the GEMS Activity Questionnaire.",
+            210,
+        ),
+    ],
+)
+def test_still_more_phrasings_of_the_people_studied(abstract: str, count: int) -> None:
+    assert extract_participants(study(abstract)) == count
+
+
+# "Eighty incident cases, diagnosed in Tunisia …, were each matched … to 2 controls": the cases
+# are a part of those studied, and the controls are counted only as "2" each.
+def test_cases_diagnosed_then_matched_are_not_the_whole() -> None:
+    abstract = (
+        "Eighty incident cases, diagnosed in Tunisia between 1986 and 1987, were each matched"
+        " for sex and age to 2 controls."
+    )
+    assert extract_participants(study(abstract)) is None

@@ -33,7 +33,7 @@ _PEOPLE = (
     r"|volunteers|women|men|mothers|veterans|individuals|people|persons|cases|respondents"
     r"|students|workers|residents|outpatients|inpatients|users|smokers|athletes|employees"
     # people named by what they do or are to the study ("11 elite fin swimmers", "460 probands")
-    r"|stakeholders|probands|runners|swimmers|cyclists)\b"
+    r"|stakeholders|probands|runners|swimmers|cyclists|girls|boys|males|females)\b"
 )
 # What else a number may count, even beside people words: "12 trials with 500 patients",
 # "serum samples (n = 16)", "23,066 items".
@@ -52,14 +52,15 @@ _NOT_PEOPLE = (
 _BEFORE_NOUN = rf"(?:(?!{_NOT_PEOPLE}|of\b)[a-z][\w-]*,?\s+){{0,3}}"
 # Up to six plain words between the people and what was done to them ("3721 women with a
 # uterus were randomised"): no number, no clause break.
-_AFTER_NOUN = r"(?:[,\s]+(?:(?!were\b|was\b)[a-z][\w'-]*)){0,6}?"
+_AFTER_NOUN = r"(?:[,\s]+(?:(?!were\b|was\b)[a-z][\w'-]*)){0,10}?"
 # What is said of the people in brackets right after them ("21 patients (4f, 54 ± 14 years)
 # suffering from CHF were included", "117 patients (38 men [32.5%] and 79 women; mean age,
 # 58.2 years) underwent").
-_ASIDE = r"(?:\s*\([^()]{0,80}\))?"
+_ASIDE = r"(?:\s*\([^()]{0,80}\)|\s*\[[^\[\]]{0,80}\])?"
 _ENROLLED = (
     r"(?:randomi[sz]ed|randomly (?:assigned|allocated)|assigned|allocated|enrolled|included"
-    r"|recruited|studied|analy[sz]ed|evaluated|treated|followed|interviewed|surveyed|examined)"
+    r"|recruited|studied|analy[sz]ed|evaluated|treated|followed|interviewed|surveyed|examined"
+    r"|identified)"
 )
 
 
@@ -77,7 +78,8 @@ _RULES = (
         rf"(?:\w+\s+)?{_ENROLLED}\b"
         r"|,?\s+(?:randomi[sz]ed|allocated|assigned)\s+(?:to|in)"
         r"|\s+(?:\w+\s+){0,3}?(?:participated|took part"
-        r"|self-reported|responded to|completed (?:the|a|an) (?:[\w-]+ )?(?:survey|questionnaire)))"
+        r"|self-reported|responded to"
+        r"|completed (?:the|a|an) (?:[\w-]+ ){0,3}?(?:survey|questionnaire)))"
     ),
     # "Of 42 patients randomized, 36 completed", "Among 590 participants, most…", "Of 3,157
     # older adults, the mean age was…": the whole group, then a part of it.
@@ -189,7 +191,8 @@ _POPULATION = _rx(
     rf"{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}"
 )
 _POPULATION_VERB = _rx(
-    rf"\b{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}{_ASIDE}\s+(?:were\s+)?(?:diagnosed|admitted|operated"
+    rf"\b{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}{_ASIDE}(?:\s+with\s+[^.;,()\d]{{0,60}}?)?(?:,?\s+who\s+|\s+)"
+    r"(?:were\s+)?(?:diagnosed|admitted|operated"
     rf"|underwent|received|treated)\b"
 )
 # "7 RCTs involving 329 participants": the people of other studies.
