@@ -356,3 +356,21 @@ def test_cases_diagnosed_then_matched_are_not_the_whole() -> None:
         " for sex and age to 2 controls."
     )
     assert extract_participants(study(abstract)) is None
+
+
+# "128 percutaneous vertebroplasties were performed in 73 patients (56 women and 17 men)": the
+# breakdown in brackets is of the 73; "with valid responses from 815 pediatricians",
+# "Responses from 122 members were analyzed": those who answered the survey.
+@pytest.mark.parametrize(
+    ("abstract", "count"),
+    [
+        ("128 vertebroplasties were performed in 73 patients (56 women and 17 men) here.", 73),
+        (
+            "Questionnaires went to 835 hospitals, with valid responses from 815 pediatricians.",
+            815,
+        ),
+        ("Responses from 122 members were analyzed.", 122),
+    ],
+)
+def test_a_breakdown_in_brackets_and_the_respondents(abstract: str, count: int) -> None:
+    assert extract_participants(study(abstract)) == count

@@ -99,6 +99,12 @@ _RULES = (
         rf"\b(?:(?:study|studies|review|analysis) (?:was )?(?:conducted |performed |carried out )?"
         rf"(?:of|on)|involved|there were(?= \S+ participants))\s+{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}"
     ),
+    # "valid responses from 815 pediatricians", "Responses from 122 members were analyzed": those
+    # who answered a survey, whatever they are called.
+    _rx(
+        rf"\b(?:valid |usable |complete )?responses (?:from|of)\s+{_NUM}\s+(?:[\w-]+\s+){{0,2}}?"
+        r"(?:[a-z]+ians|members|nurses|doctors|clinicians|surgeons|dentists|pharmacists)\b"
+    ),
     # The procedures counted, then the people they were done in: "128 vertebroplasties were
     # performed in 73 patients", "Vertebroplasty was performed in 12 vertebrae of 7 patients"
     # (never "transplantation, performed in 12 cases": a part of those studied).
@@ -327,11 +333,17 @@ def _after_whole(text: str, m: re.Match[str], value: int) -> bool:
     return False
 
 
+_LEADING_ASIDE = re.compile(r"^\s*(?:\([^()]*\)|\[[^\[\]]*\])")
+
+
 def _more_groups(text: str, end: int, value: int) -> bool:
     """Whether the sentence goes on to list other groups that are not a breakdown of this one
     ("eight people with JME, 10 with migraine, and 37 controls"; but "132 patients were
     enrolled, 66 with ketamine and 66 with placebo" is one group and its parts)."""
     sentence = re.split(r"(?<=[.;])\s", text[end:], maxsplit=1)[0]
+    # A breakdown in brackets right after the count is of it ("73 patients (56 women and 17
+    # men)"), never another group.
+    sentence = _LEADING_ASIDE.sub("", sentence, count=1)
     listed = {g.start("n"): g.group("n") for g in _GROUP_AFTER.finditer(sentence)}
     # ", and 40 with placebo" is found by both patterns: each number counts once.
     joined = {
