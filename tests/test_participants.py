@@ -374,3 +374,21 @@ def test_cases_diagnosed_then_matched_are_not_the_whole() -> None:
 )
 def test_a_breakdown_in_brackets_and_the_respondents(abstract: str, count: int) -> None:
     assert extract_participants(study(abstract)) == count
+
+
+# "Nineteen nonsmoking subjects (mean age=62.8 years) with no history of cardiac disease were
+# tested", "Sixty military health care beneficiaries (36 males) … were recruited", "Twenty-five
+# controlled asthmatics … were enrolled", "105 adult patients with periodontitis from 3 centres
+# participated", "Patients with HFpEF (N=30; mean ± SD age, 70±9 years)".
+@pytest.mark.parametrize(
+    ("abstract", "count"),
+    [
+        ("Nineteen nonsmoking subjects (mean age=62.8 years) with no disease were tested.", 19),
+        ("Sixty military health care beneficiaries (36 males) with PFPS were recruited.", 60),
+        ("Twenty-five controlled asthmatics treated with ICS were enrolled.", 25),
+        ("105 adult patients with periodontitis from 3 centres participated in the trial.", 105),
+        ("RESULTS: Patients with HFpEF (N=30; mean age, 70 years) responded to exercise.", 30),
+    ],
+)
+def test_yet_more_phrasings_of_the_people_studied(abstract: str, count: int) -> None:
+    assert extract_participants(study(abstract)) == count

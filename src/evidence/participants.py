@@ -33,7 +33,8 @@ _PEOPLE = (
     r"|volunteers|women|men|mothers|veterans|individuals|people|persons|cases|respondents"
     r"|students|workers|residents|outpatients|inpatients|users|smokers|athletes|employees"
     # people named by what they do or are to the study ("11 elite fin swimmers", "460 probands")
-    r"|stakeholders|probands|runners|swimmers|cyclists|girls|boys|males|females)\b"
+    r"|stakeholders|probands|runners|swimmers|cyclists|girls|boys|males|females|asthmatics"
+    r"|diabetics|beneficiaries)\b"
 )
 # What else a number may count, even beside people words: "12 trials with 500 patients",
 # "serum samples (n = 16)", "23,066 items".
@@ -60,7 +61,7 @@ _ASIDE = r"(?:\s*\([^()]{0,80}\)|\s*\[[^\[\]]{0,80}\])?"
 _ENROLLED = (
     r"(?:randomi[sz]ed|randomly (?:assigned|allocated)|assigned|allocated|enrolled|included"
     r"|recruited|studied|analy[sz]ed|evaluated|treated|followed|interviewed|surveyed|examined"
-    r"|identified)"
+    r"|identified|tested)"
 )
 
 
@@ -77,7 +78,7 @@ _RULES = (
         rf"\b{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}(?:{_ASIDE}{_AFTER_NOUN}[,\s]+(?:were|was|had been)\s+"
         rf"(?:\w+\s+)?{_ENROLLED}\b"
         r"|,?\s+(?:randomi[sz]ed|allocated|assigned)\s+(?:to|in)"
-        r"|\s+(?:\w+\s+){0,3}?(?:participated|took part"
+        r"|(?:\s+(?!and\b)[^\s.;()]+){0,10}?\s+(?:participated|took part"
         r"|self-reported|responded to"
         r"|completed (?:the|a|an) (?:[\w-]+ ){0,3}?(?:survey|questionnaire)))"
     ),
@@ -118,7 +119,7 @@ _RULES = (
     _rx(rf"\b{_NUM}\s+(?:were|had been)\s+(?:randomi[sz]ed|enrolled)\b"),
     # "patients (n = 40)": the people named right before it, nothing after that says otherwise.
     _N_EQUALS := _rx(
-        rf"\b{_PEOPLE}[^.;()\d]{{0,80}}\(\s*n\s*=\s*{_NUM}\s*\)"
+        rf"\b{_PEOPLE}[^.;()\d]{{0,80}}\(\s*n\s*=\s*{_NUM}\s*[);]"
         r"(?!\s*(?:still|survived|died|were alive))"
     ),
 )
