@@ -392,3 +392,25 @@ def test_a_breakdown_in_brackets_and_the_respondents(abstract: str, count: int) 
 )
 def test_yet_more_phrasings_of_the_people_studied(abstract: str, count: int) -> None:
     assert extract_participants(study(abstract)) == count
+
+
+# "Seven children have been treated with IFN-beta", "This study investigated 38 stakeholders",
+# "This is a report of two elderly women with spine compressions"; a title "a report of
+# eighteen cases" over an abstract that counts abscesses, not people.
+@pytest.mark.parametrize(
+    ("abstract", "count"),
+    [
+        ("Seven children have been treated with IFN-beta as an adjuvant.", 7),
+        ("This study investigated 38 stakeholders through in-depth interviews.", 38),
+        ("This is a report of two elderly women who developed headache.", 2),
+    ],
+)
+def test_people_told_as_treated_investigated_or_reported(abstract: str, count: int) -> None:
+    assert extract_participants(study(abstract)) == count
+
+
+def test_a_title_that_counts_the_cases_reported() -> None:
+    record = study(
+        "We studied 18 psoas abscesses seen over seven years.", title="A report of eighteen cases"
+    )
+    assert extract_participants(record) == 18

@@ -75,7 +75,8 @@ _RULES = (
     # women with a uterus were randomised", "80 patients, randomised to…", "1,830 women
     # self-reported…"): the number and its people are read once, not three times.
     _rx(
-        rf"\b{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}(?:{_ASIDE}{_AFTER_NOUN}[,\s]+(?:were|was|had been)\s+"
+        rf"\b{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}(?:{_ASIDE}{_AFTER_NOUN}[,\s]+"
+        r"(?:were|was|ha(?:d|ve|s) been)\s+"
         rf"(?:\w+\s+)?{_ENROLLED}\b"
         r"|,?\s+(?:randomi[sz]ed|allocated|assigned)\s+(?:to|in)"
         r"|(?:\s+(?!and\b)[^\s.;()]+){0,10}?\s+(?:participated|took part"
@@ -98,7 +99,9 @@ _RULES = (
     # retrospective study of 47 stable patients", "A review was conducted of 46 patients"
     _rx(
         rf"\b(?:(?:study|studies|review|analysis) (?:was )?(?:conducted |performed |carried out )?"
-        rf"(?:of|on)|involved|there were(?= \S+ participants))\s+{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}"
+        rf"(?:of|on)|involved|there were(?= \S+ participants)"
+        rf"|(?:study|survey|trial) (?:investigated|enrolled|included|recruited|examined))"
+        rf"\s+{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}"
     ),
     # "valid responses from 815 pediatricians", "Responses from 122 members were analyzed": those
     # who answered a survey, whatever they are called.
@@ -190,7 +193,8 @@ _SCREENED_BEFORE = _rx(
 _POPULATION = _rx(
     # "of" only after what holds a group's data ("the records of 74 patients"): "training of
     # 124 students as peer trainers" counts helpers, not the people studied.
-    rf"(?:\b(?:(?:records|charts|data|files|notes|cohort|series|sample|group|total|review"
+    rf"(?:\b(?:(?:records|charts|data|files|notes|cohort|series|sample|group|total|review|report"
+    rf"|outcomes?"
     rf"|analysis|consist(?:ing|ed)|compris(?:ing|ed)|composed) of|in|from|among|on|compared"
     rf"|studied|evaluated"
     rf"|examined|analy[sz]ed|describes?|reports?|describe|present|cases of|we identified)\s+"
@@ -434,6 +438,19 @@ def _title_agrees(study: Study) -> int | None:
     return value if value in counts else None
 
 
+# "Psoas abscess in Côte d'Ivoire: a report of eighteen cases", "Report of two cases with
+# long-term follow-up": a small series that counts its cases in its title. (A larger count in a
+# title, "report of 181 patients", is taken only where the abstract repeats it.)
+_TITLE_REPORT = _rx(rf"\b(?:a )?report of {_NUM}\s+cases\b")
+_TITLE_REPORT_MOST = 20
+
+
+def _title_report(study: Study) -> int | None:
+    m = _TITLE_REPORT.search(study.title)
+    value = _number(m.group("n")) if m else None
+    return value if value and value <= _TITLE_REPORT_MOST else None
+
+
 def extract_participants(study: Study) -> int | None:
     """Number of people enrolled, randomised or included, or None when unsure: first the
     phrasings that say so, then the group the methods describe ("a series of 45 patients",
@@ -448,7 +465,7 @@ def extract_participants(study: Study) -> int | None:
         # "… of 50 children") is the whole; a METHODS count beside it ("Twenty-three patients
         # were treated with irradiation only") is then a part.
         return titled if titled is not None else _evaluable(texts, found)
-    found = _listed_groups(texts) or _section_n(study) or titled
+    found = _listed_groups(texts) or _section_n(study) or titled or _title_report(study)
     if found is not None:
         return found
     # The group described: only its first mention, and only where the study's own method is
