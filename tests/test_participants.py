@@ -414,3 +414,10 @@ def test_a_title_that_counts_the_cases_reported() -> None:
         "We studied 18 psoas abscesses seen over seven years.", title="A report of eighteen cases"
     )
     assert extract_participants(record) == 18
+
+
+# "From 1950 to 1989 one hundred and forty-four cases of either undifferentiated nasopharyngeal
+# carcinoma or salivary gland carcinoma were registered": the period, then its series.
+def test_a_period_then_its_series_without_a_comma() -> None:
+    abstract = "From 1950 to 1989 one hundred and forty-four cases of carcinoma were registered."
+    assert extract_participants(study(abstract)) == 144

@@ -198,7 +198,9 @@ _POPULATION = _rx(
     rf"|analysis|consist(?:ing|ed)|compris(?:ing|ed)|composed) of|in|from|among|on|compared"
     rf"|studied|evaluated"
     rf"|examined|analy[sz]ed|describes?|reports?|describe|present|cases of|we identified)\s+"
-    rf"(?:a (?:\w+ )?(?:series|total|cohort|sample|group) of\s+)?|(?:19|20)\d\d,\s+)"
+    rf"(?:a (?:\w+ )?(?:series|total|cohort|sample|group) of\s+)?|(?:19|20)\d\d,\s+"
+    # "From 1950 to 1989 one hundred and forty-four cases of …": the period, then its series
+    rf"|\b(?:from|between) (?:19|20)\d\d (?:to|and|through) (?:19|20)\d\d\s+)"
     rf"{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}"
 )
 _POPULATION_VERB = _rx(
