@@ -39,7 +39,7 @@ CASE_SERIES = _rx(
     rf"|\b(?:we|authors) (?:report|describe|present)\s+{_WORDS} (?:patients|cases)\b"
     # "two case reports, one showing…", "Two cases are presented", "The article describes three
     # cases", "We reviewed the charts of 10 patients who…"
-    rf"|{_WORDS} case reports\b|{_WORDS} cases are (?:presented|described|reported)\b"
+    rf"|{_WORDS} case(?: reports|s are (?:presented|described|reported))\b"
     rf"|\b(?:describes|presents|reports) {_WORDS} cases\b"
     rf"|\b(?:we|authors) (?:reviewed|analy[sz]ed|studied) (?:the (?:charts|records) of )?{_WORDS}"
     r" (?:[\w-]+ ){0,2}?(?:patients|cases)\b"
