@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from evidence.designs_text import (
+    AGREEMENT_HINTS,
     ANIMAL_WORD,
     ANIMALS_USED,
     BENCH_METHODS,
@@ -35,6 +36,7 @@ from evidence.designs_text import (
     PEOPLE_STUDIED,
     PROGNOSIS,
     QUALITATIVE,
+    QUALITATIVE_HINTS,
     REVIEW_SELF,
     SERIES_MOST,
     SURVEY_MESH,
@@ -359,7 +361,9 @@ def _from_text(study: Study, method: str, labelled: bool) -> DesignCall:
     authors' account of their own work ("we conducted a systematic review", "in this review"):
     an abstract names other people's reviews and meta-analyses, and "review" is a common word
     ("review of systems", "reviewed by two readers")."""
-    qualitative = QUALITATIVE.search(f"{study.title} {method}")
+    told = f"{study.title} {method}"
+    low = told.lower()
+    qualitative = any(h in low for h in QUALITATIVE_HINTS) and QUALITATIVE.search(told)
     if qualitative:
         return DesignCall("other", f'text says "{qualitative.group(0)}", a qualitative study')
     agreement = _method_agreement(study) or _case_with_review(study)
@@ -452,7 +456,8 @@ def _method_agreement(study: Study) -> DesignCall | None:
     """A stain, an assay or a platform tried against another on specimens, related to no
     outcome of the patients: laboratory work, whatever words of looking back it uses."""
     text = f"{study.title} {study.abstract_text}"
-    m = METHOD_AGREEMENT.search(text)
+    low = text.lower()
+    m = any(h in low for h in AGREEMENT_HINTS) and METHOD_AGREEMENT.search(text)
     if not m or OUTCOME_OVER_TIME.search(text) or PROGNOSIS.search(text):
         return None
     if len({w.group(0).lower() for w in BENCH_METHODS.finditer(text)}) < 2:

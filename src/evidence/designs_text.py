@@ -323,6 +323,10 @@ def one_case(text: str) -> str | None:
     return m.group(0)
 
 
+# Words every QUALITATIVE or METHOD_AGREEMENT match holds (lower-cased): a substring test
+# spares the search for nearly every record.
+QUALITATIVE_HINTS = ("qualitative", "themat", "grounded", "phenomenolog", "interview")
+AGREEMENT_HINTS = ("consistency", "concordance", "agreement", "utility", "reproducibility")
 # Headings for surveys: a one-time look, where no other design is named.
 SURVEY_MESH = ("Surveys and Questionnaires", "Health Surveys", "Health Care Surveys")
 
@@ -498,6 +502,9 @@ def synthesis_told(study: Study) -> tuple[str, str] | None:
     if len(labels) >= 2:
         how = f'abstract sections "{labels[0]}", "{labels[1]}"'
     else:
+        low = text.lower()
+        if "search" not in low and "best evidence" not in low:
+            return None  # the cheap early exit for nearly every record
         search = OWN_SEARCH.search(text)
         if not search or not STUDIES_FOUND.search(text):
             return None

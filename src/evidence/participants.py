@@ -297,16 +297,24 @@ def _population_texts(study: Study) -> list[str]:
     return [" ".join(method), " ".join(chosen), study.abstract_text]
 
 
+_LONGEST_PHRASING = 400  # characters: more than any of _RULES can match
+
+
 def _first(rules: tuple[re.Pattern[str], ...], texts: list[str]) -> int | None:
     """The count the text gives first, of all the phrasings that say the people took part:
     the whole group is told before its parts ("The clinical data of eight children … were
     studied … The other seven patients had been treated with …")."""
     for text in texts:
         found: list[tuple[int, re.Match[str], int]] = []
+        # Once a count is found, a later phrasing need only be read up to a little past it
+        # (no phrasing spans more than a few hundred characters): the search stays cheap.
+        end = len(text)
         for rule in rules:
             if rule is _N_EQUALS and len(_ANY_N_EQUALS.findall(text)) != 1:
                 continue  # "(n = 22) … (n = 14)": groups, and adding them up is a guess
-            for m in rule.finditer(text):
+            for m in rule.finditer(text, 0, end):
+                if found and m.start("n") >= found[-1][0]:
+                    break
                 if (
                     _SCREENED_BEFORE.search(text, 0, m.start())
                     or _SCREENED_AFTER.search(text[m.end() :])
@@ -319,9 +327,10 @@ def _first(rules: tuple[re.Pattern[str], ...], texts: list[str]) -> int | None:
                     continue
                 if value and value < 10_000_000 and not _is_year(text, m.start("n"), value):
                     found.append((m.start("n"), m, value))
+                    end = min(end, m.start("n") + _LONGEST_PHRASING)
                     break
         if found:
-            _, m, value = min(found, key=lambda f: f[0])
+            _, m, value = found[-1]
             if _ALSO_EVALUATED.search(text, m.end()):
                 return None
             return value + _controls(text, m.end(), value) + _second_arm(text, m)
