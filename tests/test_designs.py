@@ -589,3 +589,336 @@ def test_an_event_in_a_past_period_is_looked_back_on() -> None:
     method = "Patients who underwent CT during the period from 1 January 2001 to 31 December 2005."
     record = study("Mortality", sections=(("METHODS", method), ("RESULTS", "Many died.")))
     assert design(record) == "retrospective"
+
+
+# Cochrane abstracts before 2019, typed only "Review": "SEARCH STRATEGY: … electronic databases
+# were searched", "SELECTION CRITERIA: Only randomised controlled trials were included", "the
+# results were then combined in a meta-analysis", or "were not combined in a meta-analysis".
+COCHRANE = (
+    ("BACKGROUND", "Parenting programmes may help mothers."),
+    ("SEARCH STRATEGY", "Electronic databases were searched including MEDLINE."),
+    ("SELECTION CRITERIA", "Only randomised controlled trials were included."),
+    ("DATA COLLECTION AND ANALYSIS", "Two reviewers appraised the trials."),
+)
+
+
+@pytest.mark.parametrize(
+    ("results", "expected"),
+    [
+        (
+            "Six trials were included. The data were not combined in a meta-analysis.",
+            "systematic_review",
+        ),
+        (
+            "Six trials were included. The results were combined in a meta-analysis.",
+            "meta_analysis",
+        ),
+        ("Pooled odds ratios favoured the programmes.", "meta_analysis"),
+    ],
+)
+def test_a_review_telling_its_own_search_is_a_synthesis(results: str, expected: str) -> None:
+    sections = (*COCHRANE, ("MAIN RESULTS", results))
+    for types in (("Journal Article", "Review"), ("Journal Article",)):
+        assert (
+            design(study("Parent-training programmes", types=types, sections=sections)) == expected
+        )
+
+
+# "Altogether, 107 papers were found using the reported search", "We searched MEDLINE and
+# EMBASE … 12 studies were included": a search of the literature told in words.
+@pytest.mark.parametrize(
+    "abstract",
+    [
+        "A best evidence topic was written. Altogether, 107 papers were found using the reported"
+        " search, of which 19 represented the best evidence.",
+        "We searched MEDLINE and EMBASE to 2003. Twelve studies were included. Most were small.",
+    ],
+)
+def test_a_search_of_the_literature_told_in_words_is_a_systematic_review(abstract: str) -> None:
+    for types in (("Journal Article", "Review"), ("Journal Article",)):
+        assert design(study("Locating a nodule", abstract, types)) == "systematic_review"
+
+
+# A primary study searches records, not the literature; a review that names no search of its
+# own stays a narrative review.
+@pytest.mark.parametrize(
+    "abstract",
+    [
+        "The hospital database was searched for patients treated in 2010. Outcomes were good.",
+        "Many studies have shown benefits of exercise. We discuss the evidence from trials.",
+    ],
+)
+def test_a_search_without_the_studies_it_found_is_no_synthesis(abstract: str) -> None:
+    assert design(study("Exercise", abstract, ("Journal Article", "Review"))) == "review"
+
+
+# "A qualitative study in Jordan", "semi-structured interviews … thematic analysis": people's
+# accounts of something, not a measure of them, whatever guideline or survey they talk about.
+@pytest.mark.parametrize(
+    ("title", "abstract"),
+    [
+        ("Implemented guidelines for dyslipidaemia: a qualitative study", "Nurses took part."),
+        ("Views of a tool", "Nineteen patients had semi-structured interviews after a survey."),
+        ("Views of a tool", "Transcripts of clinicians were coded by thematic analysis."),
+    ],
+)
+def test_a_qualitative_study_is_other(title: str, abstract: str) -> None:
+    assert design(study(title, abstract)) == "other"
+    indexed = study(title, abstract, mesh=("Humans", "Surveys and Questionnaires"))
+    assert design(indexed) == "other"
+
+
+def test_numbers_of_people_surveyed_are_not_qualitative() -> None:
+    abstract = "A questionnaire survey of 815 paediatricians was analysed by regression."
+    assert design(study("Working hours", abstract)) != "other"
+
+
+# Typed "Case Reports" but more than one case: "evidence is provided by two case reports",
+# "Two cases are presented", "The article describes three cases", "We reviewed the charts of
+# 10 patients who received maintenance ECT".
+@pytest.mark.parametrize(
+    "abstract",
+    [
+        "Evidence of this is provided by two case reports, one showing reversal.",
+        "Two cases are presented of implant-based rehabilitation.",
+        "The article describes three cases of childhood rhabdomyosarcoma.",
+        "We reviewed the charts of 10 patients who received maintenance ECT.",
+        "In this paper we analysed 10 British patients affected by Marfan syndrome.",
+    ],
+)
+def test_several_cases_told_in_words_are_a_case_series(abstract: str) -> None:
+    typed = ("Case Reports", "Journal Article")
+    assert design(study("Lipid-rich tumours", abstract, typed)) == "case_series"
+    if "charts" not in abstract:  # untyped, a chart review is looked back on: retrospective
+        assert design(study("Lipid-rich tumours", abstract)) == "case_series"
+
+
+def test_one_case_among_cases_reported_before_stays_a_case_report() -> None:
+    abstract = "Only two cases were reported since 1969. We report a case of a 60-year-old man."
+    typed = ("Case Reports", "Journal Article")
+    assert design(study("A rare tumour", abstract, typed)) == "case_report"
+
+
+# "Mailed survey presenting a set of clinical scenarios", "A questionnaire was distributed to
+# pediatricians in hospitals", "Responses from 122 members were analyzed": a survey, measured once.
+@pytest.mark.parametrize(
+    "abstract",
+    [
+        "Mailed survey presenting clinical scenarios to a patient with angina, rated by surgeons.",
+        "A questionnaire was distributed to pediatricians in hospitals about their hours.",
+        "Members of two societies were invited. Responses from 122 members were analyzed.",
+    ],
+)
+def test_a_survey_sent_out_is_cross_sectional(abstract: str) -> None:
+    assert design(study("Working hours", abstract)) == "cross_sectional"
+
+
+def test_responses_of_cells_are_no_survey() -> None:
+    abstract = "We show that responses of 20 cells to the kinase inhibitor were lost in mice."
+    assert design(study("Kinase signalling", abstract)) != "cross_sectional"
+
+
+# Typed "Consensus Development Conference" (or "Guideline") and "Review": the statement of a
+# consensus conference, as the Bethesda System for cervical cytology, is a guideline.
+def test_a_consensus_statement_typed_review_is_a_guideline() -> None:
+    types = ("Consensus Development Conference", "Journal Article", "Review")
+    assert design(study("Terminology for reporting cytology", "Experts met.", types)) == "guideline"
+    assert design(study("Terminology", "Experts met.", ("Journal Article", "Review"))) == "review"
+
+
+# "Between July 2009 and January 2013, 16 patients underwent this procedure", "19 patients with
+# newly diagnosed nodules underwent hook-wire localization": a few patients described, nothing
+# compared, is a case series; the same few measured against a reference is a one-time study.
+def test_a_few_patients_described_without_comparison_are_a_case_series() -> None:
+    method = "19 patients with nodules underwent hook-wire localization. All were resected."
+    assert design(study("Localizing nodules", method)) == "case_series"
+    compared = "18 male patients had tonometry compared with radionuclide angiography."
+    assert design(study("Tonometry", compared)) == "cross_sectional"
+    many = "190 patients with nodules underwent hook-wire localization. All were resected."
+    assert design(study("Localizing nodules", many)) == "cross_sectional"
+
+
+# "A cohort study of mortality predictors" whose method says "Medical records … were reviewed
+# retrospectively"; "1056 patients were seen in our clinic from 2000-2017"; "The cohort consisted
+# of 5009 patients … identified from the Scandinavian Quality Register": a cohort looked back on.
+@pytest.mark.parametrize(
+    ("title", "abstract"),
+    [
+        ("A cohort study of mortality", "Medical records were reviewed retrospectively."),
+        ("Multigene testing in a cohort", "1056 patients were seen in our clinic from 2000-2017."),
+        ("Morbidity after surgery", "The cohort was identified from the quality register."),
+    ],
+)
+def test_a_cohort_looked_back_on_is_retrospective(title: str, abstract: str) -> None:
+    assert design(study(title, abstract)) == "retrospective"
+
+
+def test_a_cohort_followed_forward_stays_prospective() -> None:
+    abstract = "The cohort of 200 children was enrolled at birth and examined every year."
+    assert design(study("A birth cohort", abstract)) == "cohort_prospective"
+    told = "Patients were identified at diagnosis and followed to 2012."
+    assert design(study("A prospective cohort study", told)) == "cohort_prospective"
+
+
+# Patients' tissue at the bench, no group of people counted: "LDH-5 immunohistochemistry in
+# paraffin-embedded tissues … linked to poor prognosis"; "Treg staining of paraffin sections …
+# related to tumour grade"; "TargetPrint microarray assay agreed with immunohistochemistry".
+@pytest.mark.parametrize(
+    ("abstract", "expected"),
+    [
+        (
+            "Immunohistochemistry of paraffin-embedded tissues of the cases showed LDH-5 linked"
+            " to poor prognosis.",
+            "retrospective",
+        ),
+        (
+            "Staining of paraffin tissue from 34 cases for FoxP3 differed between tumour grades.",
+            "cross_sectional",
+        ),
+        (
+            "In 25 cases, immunohistochemical expression measured with two antibody clones"
+            " correlated with the age of patients.",
+            "cross_sectional",
+        ),
+        (
+            "The microarray assay agreed with immunohistochemistry in 138 paraffin tumours.",
+            "preclinical",
+        ),
+    ],
+)
+def test_patients_tissue_is_read_by_what_it_is_related_to(abstract: str, expected: str) -> None:
+    assert design(study("Markers in carcinoma", abstract)) == expected
+
+
+# "Patients … who underwent needle aspirations … between November 1, 2016, and February 6,
+# 2017, were included": a past period in the American way of writing dates.
+def test_a_past_period_written_month_first_is_looked_back_on() -> None:
+    abstract = (
+        "Patients who underwent needle aspiration between November 1, 2016, and February 6,"
+        " 2017, were included. PD-L1 immunohistochemistry was performed on the specimens."
+    )
+    assert design(study("PD-L1 testing of cytology", abstract)) == "retrospective"
+
+
+# "a multi-center retrospective study … to analyze the consistency of four PD-L1
+# immunohistochemical detection platforms", "we evaluated the utility of SDHB
+# immunohistochemistry in 27 muscle biopsies": the method is studied on specimens.
+@pytest.mark.parametrize(
+    "abstract",
+    [
+        "This multi-center retrospective study analyzed the consistency of four PD-L1"
+        " immunohistochemical platforms on 57 biopsy specimens.",
+        "We retrospectively evaluated the utility of SDHB immunohistochemistry on paraffin"
+        " sections of 27 muscle biopsies.",
+    ],
+)
+def test_a_stain_tried_against_another_is_laboratory_work(abstract: str) -> None:
+    assert design(study("Staining platforms", abstract)) == "preclinical"
+    survival = abstract + " Staining was related to the patients' overall survival."
+    assert design(study("Staining platforms", survival)) != "preclinical"
+
+
+# Typed "Review": "Head and neck tumours in Ghanaian children. A 20 year review.
+# Histological reports … from 1989 to 2008 were reviewed": the authors' own reports looked
+# back on. A review of the literature over a period stays a review.
+def test_a_review_of_the_authors_own_series_is_retrospective() -> None:
+    typed = ("Journal Article", "Review")
+    own = "Histological reports recorded at our hospital from 1989 to 2008 were reviewed."
+    assert design(study("Tumours in children: a 20 year review", own, typed)) == "retrospective"
+    literature = own + " In this review we summarize the published evidence."
+    assert design(study("Tumours in children", literature, typed)) == "review"
+
+
+# "From May 2004 to June 2008, 204 patients with 286 diseased vertebrae underwent PVP", "The
+# radiographic reports of all patients were reviewed": a past series looked back on; a few of
+# them with nothing compared and no outcome followed ("Between July 2009 and January 2013, 16
+# patients underwent this procedure") are a case series; "vertebral cross-sectional area" is a
+# measurement, not a design.
+@pytest.mark.parametrize(
+    ("abstract", "expected"),
+    [
+        (
+            "From May 2004 to June 2008, 204 patients with fractures underwent vertebroplasty.",
+            "retrospective",
+        ),
+        (
+            "Filters were placed over 36 months. The radiographic reports of all patients were"
+            " reviewed.",
+            "retrospective",
+        ),
+        (
+            "From 2001 to 2009, 202 patients underwent vertebroplasty; the vertebral"
+            " cross-sectional area was measured.",
+            "retrospective",
+        ),
+        (
+            "Between July 2009 and January 2013, 16 patients underwent this procedure.",
+            "case_series",
+        ),
+        (
+            "Between July 2009 and January 2013, 16 patients underwent this procedure. Overall"
+            " survival was 80%.",
+            "retrospective",
+        ),
+    ],
+)
+def test_a_past_series_of_the_centre(abstract: str, expected: str) -> None:
+    assert design(study("Vertebroplasty", abstract)) == expected
+
+
+# "Systemic Air Embolism following Biopsy: Case Report and Review of the Literature" (typed
+# only "Review"), "Systemic air embolism in a fungal pneumonia patient … and review of
+# literature. … A 20-year-old man": the case is what the authors report.
+@pytest.mark.parametrize("types", [("Journal Article", "Review"), ("Journal Article",)])
+def test_a_case_with_a_review_of_the_literature_is_a_case_report(types: tuple[str, ...]) -> None:
+    title = "Air embolism after biopsy: case report and review of the literature"
+    assert design(study(title, "Embolism is rare. We report it after a biopsy.", types)) == (
+        "case_report"
+    )
+    title = "Air embolism in a pneumonia patient and review of literature"
+    assert design(study(title, "A 20-year-old man had pneumonia.", types)) == "case_report"
+    # The literature reviewed with no case told stays a review.
+    title = "Air embolism and review of the literature"
+    assert design(study(title, "Embolism is rare. We discuss its treatment.", types)) == "review"
+
+
+# Unindexed case reports that never say "case": "Here we describe an embryonal RMS … the
+# patient received unnecessary medical therapy", "The patient chiefly complained about
+# headache", "A near-fatal air embolism is reported that occurred during biopsy", "An
+# unexpected death is described that was caused by gas embolism".
+@pytest.mark.parametrize(
+    "abstract",
+    [
+        "Here we describe a tumour that presented as an abscess. The patient received therapy.",
+        "The patient chiefly complained about headache. CT showed a mass.",
+        "Biopsy is safe. A near-fatal air embolism is reported that occurred during biopsy.",
+        "An unexpected death is described that was caused by gas embolism. Ozone is risky.",
+    ],
+)
+def test_one_patient_told_in_the_past_is_a_case_report(abstract: str) -> None:
+    assert design(study("Air embolism", abstract)) == "case_report"
+
+
+# Advice about "the patient" in a review, or patients in the plural, tell no single case.
+@pytest.mark.parametrize(
+    "abstract",
+    [
+        "Air embolism is rare. Management includes placing the patient on high-flow oxygen.",
+        "The patient received ketamine in 40 of the 52 patients we saw. We discuss dosing.",
+    ],
+)
+def test_advice_or_many_patients_are_no_single_case(abstract: str) -> None:
+    assert design(study("Air embolism", abstract)) != "case_report"
+
+
+# Unindexed, the experiments told in the results: "a retrospective look at patients' tumours",
+# then "miR-630 knockdown … in cell lines … in vitro and in xenografts": laboratory work.
+def test_experiments_told_over_the_whole_abstract_are_laboratory_work() -> None:
+    abstract = (
+        "METHODS: Tumours of patients were looked at retrospectively. RESULTS: Knockdown of"
+        " miR-630 in cell lines raised growth in vitro and in xenografts."
+    )
+    record = study("A microRNA confers resistance", sections=(("", abstract),))
+    assert design(record) == "preclinical"
+    one = "METHODS: Tumours of patients were looked at retrospectively. RESULTS: Cell lines grew."
+    assert design(study("A microRNA", one)) == "retrospective"

@@ -230,3 +230,194 @@ def test_a_title_count_the_abstract_repeats_beats_a_treated_part() -> None:
     assert extract_participants(record) == 50
     untitled = study(METHODS="Twenty-three patients were treated with irradiation only.")
     assert extract_participants(untitled) == 23
+
+
+# "The clinical data of eight children … were retrospectively studied. … The other seven
+# patients had been treated with the ARAR0331 protocol"; "the records of 95 patients … were
+# reviewed. … A total of 36 patients received chemotherapy": the group told first is the whole,
+# whichever phrasing tells it.
+@pytest.mark.parametrize(
+    ("abstract", "count"),
+    [
+        (
+            "The clinical data of eight children were retrospectively studied. One was treated"
+            " with chemotherapy. The other seven patients had been treated with the protocol.",
+            8,
+        ),
+        (
+            "From 1985 to 2004, the records of 95 patients were reviewed. A total of 36 patients"
+            " received chemotherapy before radiotherapy.",
+            95,
+        ),
+    ],
+)
+def test_the_group_told_first_is_the_whole(abstract: str, count: int) -> None:
+    assert extract_participants(study(abstract)) == count
+
+
+# "54304 cases of NPC had been diagnosed in our hospital, of which 53 were under 14 years
+# old", "Of the total, 53 (0.1%) cases were younger than 14", "in 158 patients with carcinoma
+# of the nasopharynx there were seven children": a caseload, then the part the study is
+# about; which is the study's is for a reader, so neither is taken.
+@pytest.mark.parametrize(
+    "abstract",
+    [
+        "From 1964 to 1983, 54304 cases of NPC had been diagnosed in our hospital, of which 53"
+        " were under 14 years old.",
+        "Between 1964 and 1983, 54,304 cases of NPC were diagnosed at the hospital. Of the total,"
+        " 53 (0.1%) cases were younger than 14 years of age.",
+        "They compare their own experience, in 158 patients with carcinoma of the nasopharynx"
+        " there were seven children.",
+    ],
+)
+def test_a_caseload_then_the_part_studied_leaves_it_empty(abstract: str) -> None:
+    assert extract_participants(study(abstract)) is None
+
+
+def test_a_group_then_its_breakdown_is_the_group() -> None:
+    abstract = "From 2001 to 2005, 74 patients were diagnosed, of whom 40 were women."
+    assert extract_participants(study(abstract)) == 74
+
+
+# "RESULTS: A total of 2069 participants (52.6% female, mean age 80.4 years) were enrolled",
+# "21 patients (4f, 54 ± 14 years) suffering from CHF were included", "The study involved 36
+# participants", "Overall, there were 23,004 participants", "This was a retrospective study of
+# 47 stable patients", "A retrospective comparative review was conducted of 46 patients",
+# "A total of 156 procedures were performed in 148 patients", "Vertebroplasty was performed in
+# 12 vertebrae of 7 patients", "data from 11 healthy elite fin swimmers".
+@pytest.mark.parametrize(
+    ("abstract", "count"),
+    [
+        ("A total of 2069 participants (52.6% female, mean age 80.4 years) were enrolled.", 2069),
+        ("21 patients (4f, 54 ± 14 years) suffering from CHF were included in the study.", 21),
+        ("The study involved 36 participants using two breathing devices.", 36),
+        ("Overall, there were 23,004 participants (mean age = 47.2 years).", 23004),
+        ("This was a retrospective study of 47 stable patients with emphysema.", 47),
+        ("A retrospective comparative review was conducted of 46 patients who had surgery.", 46),
+        ("A total of 156 procedures were performed in 148 patients with fractures.", 148),
+        ("Vertebroplasty was performed in 12 vertebrae of 7 patients.", 7),
+        ("This study provides data from 11 healthy elite fin swimmers.", 11),
+    ],
+)
+def test_more_phrasings_of_the_people_studied(abstract: str, count: int) -> None:
+    assert extract_participants(study(abstract)) == count
+
+
+# "Allogeneic stem cell transplantation, performed in 12 cases, resulted in…": a part treated
+# of the 65 studied; "There were 10 women and eight men": a breakdown, the whole not told.
+@pytest.mark.parametrize(
+    ("abstract", "count"),
+    [
+        (
+            "The outcome of 65 AML cases was examined. Allogeneic transplantation, performed in"
+            " 12 cases, resulted in better survival.",
+            65,
+        ),
+        ("RESULTS: There were 10 women and eight men with a mean age of 35.7 years.", None),
+    ],
+)
+def test_a_part_treated_or_a_breakdown_is_not_the_whole(abstract: str, count: int | None) -> None:
+    assert extract_participants(study(abstract)) == count
+
+
+# "RESULTS: Thirty-five patients were identified who received…", "Thirty-three patients [median
+# age 14 (range: 12-20) years] were treated", "Forty patients with coronary artery disease
+# underwent tomography", "Twenty-eight patients with a fracture, who underwent…", "Eleven
+# patients with non small cell lung cancer as the primary tumor were treated", "Eleven healthy
+# males underwent 11 days of heat acclimation", "Two-hundred and ten African-American girls
+# completed the GEMS Activity Questionnaire".
+@pytest.mark.parametrize(
+    ("abstract", "count"),
+    [
+        ("RESULTS: Thirty-five patients were identified who received antibiotics.", 35),
+        ("Thirty-three patients [median age 14 (range: 12-20) years] were treated.", 33),
+        ("Forty patients with coronary artery disease underwent tomography.", 40),
+        (
+            "Twenty-eight patients with a single-level fracture, who underwent surgery, did well.",
+            28,
+        ),
+        ("Eleven patients with non small cell lung cancer as the primary tumor were treated.", 11),
+        ("Eleven healthy males underwent 11 days of heat acclimation.", 11),
+        (
+            "Two-hundred and ten African-American girls completed the GEMS Activity Questionnaire.",
+            210,
+        ),
+    ],
+)
+def test_still_more_phrasings_of_the_people_studied(abstract: str, count: int) -> None:
+    assert extract_participants(study(abstract)) == count
+
+
+# "Eighty incident cases, diagnosed in Tunisia …, were each matched … to 2 controls": the cases
+# are a part of those studied, and the controls are counted only as "2" each.
+def test_cases_diagnosed_then_matched_are_not_the_whole() -> None:
+    abstract = (
+        "Eighty incident cases, diagnosed in Tunisia between 1986 and 1987, were each matched"
+        " for sex and age to 2 controls."
+    )
+    assert extract_participants(study(abstract)) is None
+
+
+# "128 percutaneous vertebroplasties were performed in 73 patients (56 women and 17 men)": the
+# breakdown in brackets is of the 73; "with valid responses from 815 pediatricians",
+# "Responses from 122 members were analyzed": those who answered the survey.
+@pytest.mark.parametrize(
+    ("abstract", "count"),
+    [
+        ("128 vertebroplasties were performed in 73 patients (56 women and 17 men) here.", 73),
+        (
+            "Questionnaires went to 835 hospitals, with valid responses from 815 pediatricians.",
+            815,
+        ),
+        ("Responses from 122 members were analyzed.", 122),
+    ],
+)
+def test_a_breakdown_in_brackets_and_the_respondents(abstract: str, count: int) -> None:
+    assert extract_participants(study(abstract)) == count
+
+
+# "Nineteen nonsmoking subjects (mean age=62.8 years) with no history of cardiac disease were
+# tested", "Sixty military health care beneficiaries (36 males) … were recruited", "Twenty-five
+# controlled asthmatics … were enrolled", "105 adult patients with periodontitis from 3 centres
+# participated", "Patients with HFpEF (N=30; mean ± SD age, 70±9 years)".
+@pytest.mark.parametrize(
+    ("abstract", "count"),
+    [
+        ("Nineteen nonsmoking subjects (mean age=62.8 years) with no disease were tested.", 19),
+        ("Sixty military health care beneficiaries (36 males) with PFPS were recruited.", 60),
+        ("Twenty-five controlled asthmatics treated with ICS were enrolled.", 25),
+        ("105 adult patients with periodontitis from 3 centres participated in the trial.", 105),
+        ("RESULTS: Patients with HFpEF (N=30; mean age, 70 years) responded to exercise.", 30),
+    ],
+)
+def test_yet_more_phrasings_of_the_people_studied(abstract: str, count: int) -> None:
+    assert extract_participants(study(abstract)) == count
+
+
+# "Seven children have been treated with IFN-beta", "This study investigated 38 stakeholders",
+# "This is a report of two elderly women with spine compressions"; a title "a report of
+# eighteen cases" over an abstract that counts abscesses, not people.
+@pytest.mark.parametrize(
+    ("abstract", "count"),
+    [
+        ("Seven children have been treated with IFN-beta as an adjuvant.", 7),
+        ("This study investigated 38 stakeholders through in-depth interviews.", 38),
+        ("This is a report of two elderly women who developed headache.", 2),
+    ],
+)
+def test_people_told_as_treated_investigated_or_reported(abstract: str, count: int) -> None:
+    assert extract_participants(study(abstract)) == count
+
+
+def test_a_title_that_counts_the_cases_reported() -> None:
+    record = study(
+        "We studied 18 psoas abscesses seen over seven years.", title="A report of eighteen cases"
+    )
+    assert extract_participants(record) == 18
+
+
+# "From 1950 to 1989 one hundred and forty-four cases of either undifferentiated nasopharyngeal
+# carcinoma or salivary gland carcinoma were registered": the period, then its series.
+def test_a_period_then_its_series_without_a_comma() -> None:
+    abstract = "From 1950 to 1989 one hundred and forty-four cases of carcinoma were registered."
+    assert extract_participants(study(abstract)) == 144

@@ -13,21 +13,30 @@ import re
 from dataclasses import dataclass
 
 from evidence.designs_text import (
+    AGREEMENT_HINTS,
     ANIMAL_WORD,
     ANIMALS_USED,
     BENCH_METHODS,
+    CASE_AND_LITERATURE,
     CASE_REPORT,
     CASE_SERIES,
     COMMENTARY_SELF,
+    COMPARED,
     GROUP_STUDIED,
     HUMAN_CASE,
     HUMANS_NAMED,
     LAB_WORDS,
     MEETING_SELF,
+    METHOD_AGREEMENT,
     MOLECULAR,
     OUTCOME_OVER_TIME,
     OWN_FINDING,
+    OWN_SEARCH,
+    PATIENT_TRAITS,
     PEOPLE_STUDIED,
+    PROGNOSIS,
+    QUALITATIVE,
+    QUALITATIVE_HINTS,
     REVIEW_SELF,
     SERIES_MOST,
     SURVEY_MESH,
@@ -37,7 +46,9 @@ from evidence.designs_text import (
     UNLABELLED_RULES,
     case_section,
     method_sections,
+    one_case,
     people_counted,
+    synthesis_told,
     tells_no_work_of_its_own,
 )
 from evidence.study import Study
@@ -215,6 +226,11 @@ def _preclinical(study: Study, mesh: set[str], method: str, typed: bool) -> Desi
         return DesignCall("preclinical", f'text says "{m.group(0)}"')
     if _bench_work(words, text):
         return DesignCall("preclinical", "text says " + ", ".join(f'"{w}"' for w in words))
+    # Experiments told in the results rather than the methods ("knockdown of EWS-FLI1 …
+    # in vitro and in xenografts"): four bench words or more over the whole abstract.
+    found = sorted({w.group(0).lower() for w in LAB_WORDS.finditer(study.abstract_text)})
+    if len(found) >= 4:
+        return DesignCall("preclinical", "abstract says " + ", ".join(f'"{w}"' for w in found))
     return None
 
 
@@ -251,6 +267,10 @@ def design_call(study: Study) -> DesignCall:
         found = [n for n in names if n in types]
         if found:
             return DesignCall(design, f'publication type "{found[0]}"')
+    if not types & (STUDY_TYPES - {"Review"}):
+        told = synthesis_told(study)
+        if told:
+            return DesignCall(*told)
     if "Review" in types:
         # PubMed had no "Systematic Review" type before 2019, and records awaiting indexing
         # carry only the publisher's "Review": the title, then the abstract, tell.
@@ -260,17 +280,26 @@ def design_call(study: Study) -> DesignCall:
         )
         if call:
             return call
+        guideline = sorted(types & set(_PT_RULES[3][0]))
+        if guideline:
+            # A consensus conference's statement, typed Review beside it, is the guideline.
+            return DesignCall("guideline", f'publication type "{guideline[0]}"')
         # "A case report and review of the literature" is indexed both Case Reports and
         # Review: what it reports is the case; the review is of the cases before it.
         if "Case Reports" not in types:
-            return DesignCall("review", 'publication type "Review"')
+            return (
+                _case_with_review(study)
+                or _own_series(study)
+                or DesignCall("review", 'publication type "Review"')
+            )
     if not types & STUDY_TYPES and not any(h in mesh for h, _ in _MESH_DESIGNS):
         whole = f"{study.title} {study.abstract_text}"
         review = REVIEW_SELF.search(whole)
         # Indexed Animals without Humans, it is the animal work that is discussed ("we
         # examined … in an animal model … are discussed"), not other people's studies.
         animals_only = "Animals" in mesh and "Humans" not in mesh
-        if review and not CASE_REPORT.search(whole) and not animals_only:
+        case = CASE_REPORT.search(whole) or one_case(whole)
+        if review and not case and not animals_only:
             return DesignCall("review", f'text says "{review.group(0)}"')
     lab = _preclinical(study, mesh, method, typed=bool(types & STUDY_TYPES))
     if lab:
@@ -332,11 +361,19 @@ def _from_text(study: Study, method: str, labelled: bool) -> DesignCall:
     authors' account of their own work ("we conducted a systematic review", "in this review"):
     an abstract names other people's reviews and meta-analyses, and "review" is a common word
     ("review of systems", "reviewed by two readers")."""
+    told = f"{study.title} {method}"
+    low = told.lower()
+    qualitative = any(h in low for h in QUALITATIVE_HINTS) and QUALITATIVE.search(told)
+    if qualitative:
+        return DesignCall("other", f'text says "{qualitative.group(0)}", a qualitative study')
+    agreement = _method_agreement(study) or _case_with_review(study)
+    if agreement:
+        return agreement
     call = _text_call((("title", study.title),), TEXT_RULES) or _text_call(
         (("abstract", method),), TEXT_RULES if labelled else UNLABELLED_RULES
     )
     if call:
-        return _series_or_cohort(study, method, call)
+        return _series_or_cohort(study, method, _cohort_direction(study, method, call))
     label = case_section(study)
     if label:
         return DesignCall("case_report", f'abstract section "{label}"')
@@ -370,20 +407,110 @@ def _from_text(study: Study, method: str, labelled: bool) -> DesignCall:
                 f'abstract studies "{m.group(0)}" and their "{later.group(0)}", named no'
                 " prospective design",
             )
+        most = max(people_counted(study.title), people_counted(method))
+        if 0 < most <= SERIES_MOST and not COMPARED.search(f"{study.title} {study.abstract_text}"):
+            return DesignCall(
+                "case_series", f'abstract describes "{m.group(0)}", {most} people, no comparison'
+            )
         return DesignCall("cross_sectional", f'abstract studies "{m.group(0)}" at one time')
+    case = one_case(f"{study.title} {study.abstract_text}")
+    if case:
+        return DesignCall("case_report", f'abstract tells one case: "{case}"')
     if not labelled and tells_no_work_of_its_own(study):
         return DesignCall("review", "abstract tells no work of the authors' own")
+    tissue = _tissue(study)
+    if tissue:
+        return tissue
     return DesignCall("other", "no design in the indexing or the text")
+
+
+def _case_with_review(study: Study) -> DesignCall | None:
+    """A case told with a review of the literature beside it ("Case Report and Review of the
+    Literature"; "A 20-year-old man …"): what the authors report is the case."""
+    told = CASE_AND_LITERATURE.search(study.title)
+    if not told:
+        return None
+    series = CASE_SERIES.search(study.title)
+    if series:
+        return DesignCall("case_series", f'title says "{series[0]}" and "{told[0]}"')
+    whole = f"{study.title} {study.abstract_text}"
+    case = CASE_REPORT.search(whole) or HUMAN_CASE.search(whole)
+    if case:
+        return DesignCall("case_report", f'text says "{case[0]}" and "{told[0]}"')
+    return None
+
+
+def _own_series(study: Study) -> DesignCall | None:
+    """A record typed "Review" whose abstract tells the authors' own patients or reports looked
+    back on ("Histological reports … from 1989 to 2008 were reviewed", "Seven children …
+    diagnosed between 1975 and 1986 were treated"), and never reviews the literature: the
+    publisher's type is for a look back at their own series, a retrospective study."""
+    text = study.abstract_text
+    back = TEXT_RULES[6][0].search(text)
+    if not back or REVIEW_SELF.search(f"{study.title} {text}") or OWN_SEARCH.search(text):
+        return None
+    return DesignCall("retrospective", f'publication type "Review" and text says "{back[0]}"')
+
+
+def _method_agreement(study: Study) -> DesignCall | None:
+    """A stain, an assay or a platform tried against another on specimens, related to no
+    outcome of the patients: laboratory work, whatever words of looking back it uses."""
+    text = f"{study.title} {study.abstract_text}"
+    low = text.lower()
+    m = any(h in low for h in AGREEMENT_HINTS) and METHOD_AGREEMENT.search(text)
+    if not m or OUTCOME_OVER_TIME.search(text) or PROGNOSIS.search(text):
+        return None
+    if len({w.group(0).lower() for w in BENCH_METHODS.finditer(text)}) < 2:
+        return None
+    return DesignCall("preclinical", f'text says "{m.group(0)}" on specimens')
+
+
+def _tissue(study: Study) -> DesignCall | None:
+    """Tissue, blood or samples at the bench, with no group of people counted: related to the
+    patients' outcome over time, a study looked back on; to what the patients are, measured
+    once, a cross-sectional study; to neither (a stain or an assay compared with another), a
+    laboratory study."""
+    text = f"{study.title} {study.abstract_text}"
+    bench = sorted({w.group(0).lower() for w in BENCH_METHODS.finditer(text)})
+    if len(bench) < 2:
+        return None
+    later = OUTCOME_OVER_TIME.search(text) or PROGNOSIS.search(text)
+    if later:
+        return DesignCall("retrospective", f'samples ("{bench[0]}") and "{later.group(0)}"')
+    trait = PATIENT_TRAITS.search(text)
+    if trait:
+        return DesignCall("cross_sectional", f'samples ("{bench[0]}") and "{trait.group(0)}"')
+    return DesignCall("preclinical", f'samples ("{bench[0]}", "{bench[1]}") and nothing of people')
+
+
+def _cohort_direction(study: Study, method: str, call: DesignCall) -> DesignCall:
+    """A cohort named without its direction ("A cohort study of mortality predictors") whose
+    method looks back ("medical records … were reviewed", "from 2002 to 2007 … were
+    identified"): a retrospective cohort. "Prospective" named is a direction; "cohort" is not."""
+    if call.design != "cohort_prospective" or "prospective" in call.source.lower():
+        return call
+    back = TEXT_RULES[6][0].search(f"{study.title} {method}")
+    if back:
+        return DesignCall("retrospective", f'{call.source} and "{back.group(0)}"')
+    return call
 
 
 def _series_or_cohort(study: Study, method: str, call: DesignCall) -> DesignCall:
     """A case series read from the text, unless the title or the method counts more than
     SERIES_MOST people: a cohort looked back on (a retrospective study) that names no design."""
-    if call.design != "case_series":
+    if call.design not in ("case_series", "retrospective"):
         return call
     most = max(people_counted(study.title), people_counted(method))
-    if most > SERIES_MOST:
+    if call.design == "case_series" and most > SERIES_MOST:
         return DesignCall("retrospective", f"{call.source}, {most} people counted, no design named")
+    named = "retrospective" in call.source.lower()
+    if call.design == "retrospective" and not named and 0 < most <= SERIES_MOST:
+        # "Between July 2009 and January 2013, 16 patients underwent this procedure": a few
+        # patients looked back on, with nothing compared, no design named and no outcome
+        # followed over time, are a case series.
+        whole = f"{study.title} {study.abstract_text}"
+        if not COMPARED.search(whole) and not OUTCOME_OVER_TIME.search(whole):
+            return DesignCall("case_series", f"{call.source}, {most} people, no comparison")
     return call
 
 

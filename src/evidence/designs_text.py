@@ -37,6 +37,12 @@ CASE_SERIES = _rx(
     rf"\bcase series\b|\bseries of {_WORDS} (?:patients|cases)\b|\bconsecutive (?:patients|cases)\b"
     rf"|\breport of {_WORDS} cases\b|(?<![\w-])(?:two|three|four|five|six) patients\b"
     rf"|\b(?:we|authors) (?:report|describe|present)\s+{_WORDS} (?:patients|cases)\b"
+    # "two case reports, one showing…", "Two cases are presented", "The article describes three
+    # cases", "We reviewed the charts of 10 patients who…"
+    rf"|{_WORDS} case(?: reports|s are (?:presented|described|reported))\b"
+    rf"|\b(?:describes|presents|reports) {_WORDS} cases\b"
+    rf"|\b(?:we|authors) (?:reviewed|analy[sz]ed|studied) (?:the (?:charts|records) of )?{_WORDS}"
+    r" (?:[\w-]+ ){0,2}?(?:patients|cases)\b"
 )
 CASE_REPORT = _rx(
     # "METHOD: Case-report", "A case is described after puncture of a tumour"
@@ -67,8 +73,20 @@ _RETROSPECTIVE = _rx(
     # "patients who underwent chest CT scans during the period from 1 January 2001 to 31
     # December 2005": the event, then the past period it took place in
     r"|\b(?:underwent|were (?:treated|admitted|diagnosed|operated|seen))\b[^.]{0,80}?"
-    r"\b(?:from|between) (?:\d{1,2} )?(?:\w+ )?(?:19|20)\d\d,? (?:to|and|through|until)"
-    r" (?:\d{1,2} )?(?:\w+ )?(?:19|20)\d\d\b"
+    # (dates written "1 January 2001" or "November 1, 2016")
+    r"\b(?:from|between) (?:\d{1,2} )?(?:\w+ )?(?:\d{1,2}, )?(?:19|20)\d\d(?:,? (?:to|and"
+    r"|through|until) |\s?[-\u2013]\s?)(?:\d{1,2} )?(?:\w+ )?(?:\d{1,2}, )?(?:19|20)\d\d\b"
+    # "From May 2004 to June 2008, 204 patients with 286 diseased vertebrae underwent PVP": a
+    # past series of the centre, looked back on
+    r"|\b(?:from|between) (?:\w+ )?(?:19|20)\d\d,? (?:to|and|through|until) (?:\w+ )?(?:19|20)\d\d,"
+    r"\s+\d[\d,]* (?:[\w-]+ ){0,3}?(?:patients|children|adults|cases)\b(?:[^.]|\.\d){0,160}?"
+    r"\b(?:underwent|received|had)\b"
+    # "The radiographic reports of all patients were reviewed"
+    r"|\b(?:reports|records|charts|files|notes) of (?:all |the |these )?(?:[\w-]+ ){0,2}?"
+    r"(?:patients|cases|children) (?:were|was) (?:retrospectively )?(?:reviewed|analy[sz]ed)\b"
+    # "identified from the Scandinavian Quality Register", "a nationwide register-based study"
+    r"|\b(?:identified|selected|drawn|retrieved|obtained) (?:from|in|through) (?:the )?"
+    r"[\w ,-]{0,60}?\bregist(?:er|ry|ries)\b|\bregister[- ]based\b"
     # "A total of 1143 patients with lung cancer were reviewed"
     r"|\b\d[\d,]* (?:[\w-]+ ){0,4}?"
     r"(?:patients|cases|children|adults|records|charts)\b[^.]{0,60}?\bwere (?:retrospectively )?"
@@ -236,6 +254,79 @@ OUTCOME_OVER_TIME = _rx(
     # "before and after surgery", never "patients after therapy" compared with others once
     r"|\bbefore and after (?:surgery|the operation|treatment)\b"
 )
+# A qualitative study (interviews, focus groups, their themes): people's accounts, not a
+# measure of them; graded "other" as no level of the evidence order fits it.
+QUALITATIVE = _rx(
+    r"\bqualitative (?:[\w-]+ ){0,2}?(?:study|research|design|approach|methods?|evaluation)\b"
+    r"|\bthematic(?:ally)? analy[sz]|\bgrounded theory\b|\binterpretative phenomenolog"
+    r"|\b(?:semi-?structured|in-depth) (?:[\w-]+ )?interviews?\b|\bfocus groups? interviews?\b"
+)
+# What a one-time study of a group measures against something: a comparison, a correlation, a
+# test's accuracy. A few patients described with none of these are a case series.
+COMPARED = _rx(
+    r"\bcompar\w+|\bversus\b|\bvs\.?(?!\w)|\bcorrelat\w+|\bassociat\w+|\bsensitivity\b"
+    r"|\bspecificity\b|\baccuracy\b|\bdiagnostic (?:capability|value|performance)\b"
+    r"|\bcontrols?\b|\bhealthy\b|\bgroups?\b|\bregression\b|\brisk factors?\b"
+)
+# Patients' tissue related to their outcome ("linked to … poor prognosis", "prognostic
+# significance") or to what they are ("correlated with the age of patients", "tumour grade",
+# "immunocompromised patients", "smokers"): a study of the patients, not of the tissue alone.
+PROGNOSIS = _rx(
+    r"\b(?:poor|worse|better|favou?rable|unfavou?rable|adverse) (?:prognosis|outcomes?)\b"
+    r"|\bprognos\w+ (?:value|significance|factors?|markers?|impact)\b|\bpredicts? (?:survival"
+    r"|outcome|relapse|recurrence)\b"
+)
+# A stain, an assay or a platform tried against another on specimens ("the consistency of four
+# PD-L1 immunohistochemical detection platforms", "we evaluated the utility of SDHB
+# immunohistochemistry"): the method is studied, not the patients, looked back on or not.
+METHOD_AGREEMENT = _rx(
+    r"\b(?:consistency|concordance|agreement|utility|reproducibility) (?:of|between|among)\b"
+    r"[^.;]{0,60}?\b(?:immunohistochemi\w+|IHC|stain(?:s|ing)?|assays?|antibod(?:y|ies)"
+    r"|platforms?|clones?)\b"
+)
+PATIENT_TRAITS = _rx(
+    r"\bclinic(?:o|al)[ -]?patholog\w+|\bclinical (?:features|characteristics|data|parameters"
+    r"|variables)\b|\bage (?:of|at)\b|\b(?:median|mean) age\b|\bgender\b|\bsmok(?:ing|ers?)\b"
+    r"|\b(?:tumou?r|histologic(?:al)?|patholog(?:ic|ical)) (?:grades?|stages?)\b|\bgrades? of\b"
+    r"|\bimmuno(?:competent|compromised|suppressed)\b|\bsubtypes?\b|\bethnic\w*"
+    # how many of the patients carry it ("mutations were found in most patients")
+    r"|\b(?:in|among) (?:most|all|many|some|\d+ of(?: the)?(?: \d+)?|[\d.]+ ?% of(?: the)?)"
+    r" (?:[\w-]+ )?(?:patients|participants|subjects|individuals)\b"
+)
+# A case and the literature beside it, in the title: "Case Report and Review of the
+# Literature", "… in a fungal pneumonia patient … and review of literature".
+CASE_AND_LITERATURE = _rx(
+    r"\b(?:and|with) (?:a )?(?:brief |short )?review of (?:the )?(?:literature|published cases)\b"
+    r"|\bcase reports?\b[^.]{0,20}?\breview\b"
+)
+# One patient told, in the past, without the words of a case report: "the patient received
+# unnecessary medical therapy", "The patient chiefly complained about headache", "A near-fatal air
+# embolism is reported that occurred during biopsy", "An unexpected death is described that
+# was caused by gas embolism"; never advice ("placing the patient on high-flow oxygen"), nor
+# where patients are counted or spoken of in the plural.
+_ONE_PATIENT = _rx(
+    r"\b(?:the|our|this) patient (?:\w+ly )?(?:was|had|received|underwent|presented|developed"
+    r"|complained|died|recovered|suffered|required)\b"
+)
+_EVENT_TOLD = _rx(
+    r"\b(?:is|was) (?:reported|described|presented) that (?:occurred|was caused|developed"
+    r"|followed|complicated)\b"
+)
+_PLURAL_PEOPLE = _rx(r"\b(?:patients|cases|subjects|participants|children|women|men)\b")
+
+
+def one_case(text: str) -> str | None:
+    """The words by which an abstract tells one patient's case, if it does."""
+    m = _EVENT_TOLD.search(text) or _ONE_PATIENT.search(text)
+    if not m or _PLURAL_PEOPLE.search(text):
+        return None
+    return m.group(0)
+
+
+# Words every QUALITATIVE or METHOD_AGREEMENT match holds (lower-cased): a substring test
+# spares the search for nearly every record.
+QUALITATIVE_HINTS = ("qualitative", "themat", "grounded", "phenomenolog", "interview")
+AGREEMENT_HINTS = ("consistency", "concordance", "agreement", "utility", "reproducibility")
 # Headings for surveys: a one-time look, where no other design is named.
 SURVEY_MESH = ("Surveys and Questionnaires", "Health Surveys", "Health Care Surveys")
 
@@ -297,11 +388,18 @@ TEXT_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (_RETROSPECTIVE, "retrospective"),
     (
         _rx(
-            r"\bcross[- ]sectional\b|\bprevalence (?:study|survey)\b|\bquestionnaire[- ]based\b"
+            # (never the "cross-sectional area" or "cross-sectional imaging" of a measurement)
+            r"\bcross[- ]sectional\b(?! (?:area|images?|imaging|views?|diameter|slices?))"
+            r"|\bprevalence (?:study|survey)\b|\bquestionnaire[- ]based\b"
             r"|\bwe surveyed\b|\bsurvey (?:of|among)\b(?! the (?:[\w-]+ )?literature)"
             r"|\bonline survey\b|\bsurvey data\b"
             # "the Kenya Demographic and Health Survey", "a national household survey"
             r"|\b(?:health|nutrition|household|population|national)(?: [\w-]+){0,3} surveys?\b"
+            # "Mailed survey presenting…", "A questionnaire was distributed to pediatricians",
+            # "Responses from 122 members were analyzed"
+            r"|\b(?:mailed|postal|web-based|internet-based) (?:survey|questionnaire)s?\b"
+            r"|\b(?:survey|questionnaire)s? (?:was|were) (?:sent|mailed|distributed|e-?mailed)"
+            r" to\b|\bresponses (?:from|of) \d[\d,]* (?!(?:cells|tumou?rs|samples)\b)"
         ),
         "cross_sectional",
     ),
@@ -352,6 +450,69 @@ SYNTHESIS_ABSTRACT_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
         "systematic_review",
     ),
 )
+
+
+# A synthesis told by its own search, as reviews were before PubMed typed them "Systematic
+# Review" (2019) and as records awaiting indexing still are: the sections of a Cochrane abstract
+# (SEARCH STRATEGY, SELECTION CRITERIA, DATA COLLECTION AND ANALYSIS) or of a journal's review
+# abstract (DATA SOURCES, STUDY SELECTION, DATA EXTRACTION), two of them at least; or, in
+# words, databases searched and the studies, trials or papers that search found.
+_SYNTHESIS_LABELS = _rx(
+    r"^(?:search (?:strategy|methods?)|selection criteria|data collection and analysis"
+    r"|data (?:sources?|extraction|synthesis)|study selection|(?:study )?eligibility criteria)$"
+)
+_DATABASES = (
+    r"MEDLINE|PubMed|EMBASE|CINAHL|PsycINFO|PsycLIT|Web of Science|Scopus|Cochrane Library"
+    r"|CENTRAL|(?:electronic |bibliographic )?databases|trials? registers?"
+)
+OWN_SEARCH = _rx(
+    r"\b(?:electronic |bibliographic |literature )?databases? (?:were|was|have been) searched\b"
+    rf"|\bwe (?:systematically )?searched\b[^.]{{0,80}}?\b(?:{_DATABASES})\b"
+    rf"|\b(?:{_DATABASES})\b[^.]{{0,120}}?\b(?:were|was) (?:systematically )?searched\b"
+    r"|\busing the reported search\b|\bbest evidence topic\b"
+)
+STUDIES_FOUND = _rx(
+    r"(?<![\w-])(?:\d+|[a-z]+(?:ty|teen)(?:-[a-z]+)?|two|three|four|five|six|seven|eight|nine|ten"
+    r"|eleven|twelve) (?:[\w-]+ ){0,3}?(?:studies|trials|papers|articles|publications)\b"
+    r"|\b(?:studies|trials|papers|articles|publications)\b[^.]{0,60}?\b(?:were|was) (?:included"
+    r"|identified|selected|retrieved|eligible)\b"
+)
+# The studies' results combined into one figure; "the data … were not combined in a
+# meta-analysis" is a systematic review that says why it did not pool.
+POOLED = _rx(
+    r"(?<!not )(?<!not be )\b(?:combined|pooled)\b[^.]{0,30}?\bmeta-?analys[ie]s\b"
+    r"|\bmeta-?analys[ie]s (?:of|showed?|was (?:conducted|performed|undertaken))\b"
+    r"|\bpooled (?:odds|risk|relative|hazard|mean|estimates?|analys[ie]s|prevalence|effects?"
+    r"|sensitivity|specificity|data|results)\b|\b(?:were|was) pooled\b"
+    r"|\b(?:random|fixed)[- ]effects?\b|\b(?:our|this|the present) meta-?analys[ie]s\b"
+)
+
+
+def synthesis_told(study: Study) -> tuple[str, str] | None:
+    """(design, words) where the abstract tells a search of the literature of its own: a
+    meta-analysis where it pooled the studies' results, else a systematic review."""
+    labels = sorted(
+        {
+            s.label.strip().upper()
+            for s in study.abstract
+            if _SYNTHESIS_LABELS.match(s.label.strip())
+        }
+    )
+    text = study.abstract_text
+    if len(labels) >= 2:
+        how = f'abstract sections "{labels[0]}", "{labels[1]}"'
+    else:
+        low = text.lower()
+        if "search" not in low and "best evidence" not in low:
+            return None  # the cheap early exit for nearly every record
+        search = OWN_SEARCH.search(text)
+        if not search or not STUDIES_FOUND.search(text):
+            return None
+        how = f'abstract says "{search.group(0)}"'
+    pooled = POOLED.search(f"{study.title} {text}")
+    if pooled:
+        return "meta_analysis", f'{how} and "{pooled.group(0)}"'
+    return "systematic_review", how
 
 
 UNLABELLED_RULES: tuple[tuple[re.Pattern[str], str], ...] = (

@@ -31,7 +31,10 @@ _NUM = rf"(?<![\w/.,-])(?P<n>{_DIGITS}|{_SPELLED})"
 _PEOPLE = (
     r"(?:patients|participants|subjects|adults|children|adolescents|infants|neonates|newborns"
     r"|volunteers|women|men|mothers|veterans|individuals|people|persons|cases|respondents"
-    r"|students|workers|residents|outpatients|inpatients|users|smokers|athletes|employees)\b"
+    r"|students|workers|residents|outpatients|inpatients|users|smokers|athletes|employees"
+    # people named by what they do or are to the study ("11 elite fin swimmers", "460 probands")
+    r"|stakeholders|probands|runners|swimmers|cyclists|girls|boys|males|females|asthmatics"
+    r"|diabetics|beneficiaries)\b"
 )
 # What else a number may count, even beside people words: "12 trials with 500 patients",
 # "serum samples (n = 16)", "23,066 items".
@@ -50,10 +53,15 @@ _NOT_PEOPLE = (
 _BEFORE_NOUN = rf"(?:(?!{_NOT_PEOPLE}|of\b)[a-z][\w-]*,?\s+){{0,3}}"
 # Up to six plain words between the people and what was done to them ("3721 women with a
 # uterus were randomised"): no number, no clause break.
-_AFTER_NOUN = r"(?:[,\s]+(?:(?!were\b|was\b)[a-z][\w'-]*)){0,6}?"
+_AFTER_NOUN = r"(?:[,\s]+(?:(?!were\b|was\b)[a-z][\w'-]*)){0,10}?"
+# What is said of the people in brackets right after them ("21 patients (4f, 54 ± 14 years)
+# suffering from CHF were included", "117 patients (38 men [32.5%] and 79 women; mean age,
+# 58.2 years) underwent").
+_ASIDE = r"(?:\s*\([^()]{0,80}\)|\s*\[[^\[\]]{0,80}\])?"
 _ENROLLED = (
     r"(?:randomi[sz]ed|randomly (?:assigned|allocated)|assigned|allocated|enrolled|included"
-    r"|recruited|studied|analy[sz]ed|evaluated|treated|followed|interviewed|surveyed|examined)"
+    r"|recruited|studied|analy[sz]ed|evaluated|treated|followed|interviewed|surveyed|examined"
+    r"|identified|tested)"
 )
 
 
@@ -67,11 +75,13 @@ _RULES = (
     # women with a uterus were randomised", "80 patients, randomised to…", "1,830 women
     # self-reported…"): the number and its people are read once, not three times.
     _rx(
-        rf"\b{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}(?:{_AFTER_NOUN}[,\s]+(?:were|was|had been)\s+"
+        rf"\b{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}(?:{_ASIDE}{_AFTER_NOUN}[,\s]+"
+        r"(?:were|was|ha(?:d|ve|s) been)\s+"
         rf"(?:\w+\s+)?{_ENROLLED}\b"
         r"|,?\s+(?:randomi[sz]ed|allocated|assigned)\s+(?:to|in)"
-        r"|\s+(?:\w+\s+){0,3}?(?:participated|took part"
-        r"|self-reported|responded to|completed (?:the|a|an) (?:[\w-]+ )?(?:survey|questionnaire)))"
+        r"|(?:\s+(?!and\b)[^\s.;()]+){0,10}?\s+(?:participated|took part"
+        r"|self-reported|responded to"
+        r"|completed (?:the|a|an) (?:[\w-]+ ){0,3}?(?:survey|questionnaire)))"
     ),
     # "Of 42 patients randomized, 36 completed", "Among 590 participants, most…", "Of 3,157
     # older adults, the mean age was…": the whole group, then a part of it.
@@ -85,12 +95,34 @@ _RULES = (
     ),
     _rx(rf"\b(?:we|and)\s+(?:\w+\s+)?{_ENROLLED}\s+{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}"),
     _rx(rf"\b(?:randomi[sz]ed|enrolled|included|recruited)\s+{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}"),
+    # "The study involved 36 participants", "Overall, there were 23,004 participants", "A
+    # retrospective study of 47 stable patients", "A review was conducted of 46 patients"
+    _rx(
+        rf"\b(?:(?:study|studies|review|analysis) (?:was )?(?:conducted |performed |carried out )?"
+        rf"(?:of|on)|involved|there were(?= \S+ participants)"
+        rf"|(?:study|survey|trial) (?:investigated|enrolled|included|recruited|examined))"
+        rf"\s+{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}"
+    ),
+    # "valid responses from 815 pediatricians", "Responses from 122 members were analyzed": those
+    # who answered a survey, whatever they are called.
+    _rx(
+        rf"\b(?:valid |usable |complete )?responses (?:from|of)\s+{_NUM}\s+(?:[\w-]+\s+){{0,2}}?"
+        r"(?:[a-z]+ians|members|nurses|doctors|clinicians|surgeons|dentists|pharmacists)\b"
+    ),
+    # The procedures counted, then the people they were done in: "128 vertebroplasties were
+    # performed in 73 patients", "Vertebroplasty was performed in 12 vertebrae of 7 patients"
+    # (never "transplantation, performed in 12 cases": a part of those studied).
+    _rx(
+        rf"(?:\b\d[\d,]*\s+(?:[\w-]+\s+){{0,2}}?(?:were|was)\s+(?:performed|carried out|done)"
+        rf"\s+(?:in|on)|\b(?:was|were)\s+(?:performed|carried out|done)\s+(?:in|on)\s+\d+"
+        rf"\s+[\w-]+\s+of)\s+{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}"
+    ),
     _rx(rf"\b(?:records|charts|review|data) (?:of|from)\s+{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}"),
     # "Of 120 patients screened, 80 were randomized": the count that follows the screening.
     _rx(rf"\b{_NUM}\s+(?:were|had been)\s+(?:randomi[sz]ed|enrolled)\b"),
     # "patients (n = 40)": the people named right before it, nothing after that says otherwise.
     _N_EQUALS := _rx(
-        rf"\b{_PEOPLE}[^.;()\d]{{0,80}}\(\s*n\s*=\s*{_NUM}\s*\)"
+        rf"\b{_PEOPLE}[^.;()\d]{{0,80}}\(\s*n\s*=\s*{_NUM}\s*[);]"
         r"(?!\s*(?:still|survived|died|were alive))"
     ),
 )
@@ -161,22 +193,27 @@ _SCREENED_BEFORE = _rx(
 _POPULATION = _rx(
     # "of" only after what holds a group's data ("the records of 74 patients"): "training of
     # 124 students as peer trainers" counts helpers, not the people studied.
-    rf"(?:\b(?:(?:records|charts|data|files|notes|cohort|series|sample|group|total|review"
+    rf"(?:\b(?:(?:records|charts|data|files|notes|cohort|series|sample|group|total|review|report"
+    rf"|outcomes?"
     rf"|analysis|consist(?:ing|ed)|compris(?:ing|ed)|composed) of|in|from|among|on|compared"
     rf"|studied|evaluated"
     rf"|examined|analy[sz]ed|describes?|reports?|describe|present|cases of|we identified)\s+"
-    rf"(?:a (?:\w+ )?(?:series|total|cohort|sample|group) of\s+)?|(?:19|20)\d\d,\s+)"
+    rf"(?:a (?:\w+ )?(?:series|total|cohort|sample|group) of\s+)?|(?:19|20)\d\d,\s+"
+    # "From 1950 to 1989 one hundred and forty-four cases of …": the period, then its series
+    rf"|\b(?:from|between) (?:19|20)\d\d (?:to|and|through) (?:19|20)\d\d\s+)"
     rf"{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}"
 )
 _POPULATION_VERB = _rx(
-    rf"\b{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}\s+(?:were\s+)?(?:diagnosed|admitted|operated"
+    rf"\b{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}{_ASIDE}(?:\s+with\s+[^.;,()\d]{{0,60}}?)?(?:,?\s+who\s+|\s+)"
+    r"(?:were\s+)?(?:diagnosed|admitted|operated"
     rf"|underwent|received|treated)\b"
 )
 # "7 RCTs involving 329 participants": the people of other studies.
 _COUNTED_BEFORE = _rx(rf"\d[\d,]*\s+{_NOT_PEOPLE}[^.;]{{0,40}}$")
 _YEAR_BEFORE = _rx(
-    r"(?:\b(?:in|since|from|to|and|until|between|during|of|january|february|march|april|may"
-    r"|june|july|august|september|october|november|december)\s+|[-/])$"
+    # ("a total of 2069 participants" counts people, not a year)
+    r"(?:\b(?:in|since|from|to|and|until|between|during|(?<!total )of|january|february|march"
+    r"|april|may|june|july|august|september|october|november|december)\s+|[-/])$"
 )
 # "31 colorectal cancer patients and 47 age-matched controls", "88 incident cases of … in
 # Zangwu County, China, and 176 age- sex- and neighbourhood-matched controls": both groups
@@ -207,6 +244,14 @@ _ALSO_EVALUATED = _rx(
 # "80 of 3079 subjects", "Thirty-two of 73 abnormal HRCT subjects": a share of a whole; a
 # count read after it is a part ("Eighteen … smokers were included in the progression").
 _SHARE = _rx(rf"\b(?:\d+|{_SPELLED})\s+of\s+(?:the\s+)?{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}")
+# "54304 cases of NPC had been diagnosed in our hospital, of which 53 were under 14 years old",
+# "in 158 patients with carcinoma … there were seven children": a caseload, then the part of it
+# the study is about. Which of them is the study's is for a reader: unsure.
+_PART_NEXT = _rx(
+    rf"^[^;]{{0,240}}?\b(?:of (?:which|whom|these|them|the total),?\s+{_NUM}\s+(?:\([^()]*\)\s+)?"
+    r"(?:[\w-]+\s+){0,2}?(?:were|was)\s+(?:younger|older|under|over|aged)"
+    rf"|there were\s+(?:{_DIGITS}|{_SPELLED})\s+(?:children|adults|boys|girls))\b"
+)
 # "Survival data were available from 35 patients": those with data, a part of the whole.
 _AVAILABLE_BEFORE = _rx(r"\bavailable\s+(?:from|for|in|on)\s+(?:only\s+)?$")
 _METHOD_ONLY = _rx(
@@ -252,12 +297,24 @@ def _population_texts(study: Study) -> list[str]:
     return [" ".join(method), " ".join(chosen), study.abstract_text]
 
 
+_LONGEST_PHRASING = 400  # characters: more than any of _RULES can match
+
+
 def _first(rules: tuple[re.Pattern[str], ...], texts: list[str]) -> int | None:
+    """The count the text gives first, of all the phrasings that say the people took part:
+    the whole group is told before its parts ("The clinical data of eight children … were
+    studied … The other seven patients had been treated with …")."""
     for text in texts:
+        found: list[tuple[int, re.Match[str], int]] = []
+        # Once a count is found, a later phrasing need only be read up to a little past it
+        # (no phrasing spans more than a few hundred characters): the search stays cheap.
+        end = len(text)
         for rule in rules:
             if rule is _N_EQUALS and len(_ANY_N_EQUALS.findall(text)) != 1:
                 continue  # "(n = 22) … (n = 14)": groups, and adding them up is a guess
-            for m in rule.finditer(text):
+            for m in rule.finditer(text, 0, end):
+                if found and m.start("n") >= found[-1][0]:
+                    break
                 if (
                     _SCREENED_BEFORE.search(text, 0, m.start())
                     or _SCREENED_AFTER.search(text[m.end() :])
@@ -269,9 +326,14 @@ def _first(rules: tuple[re.Pattern[str], ...], texts: list[str]) -> int | None:
                 if value and (_more_groups(text, m.end(), value) or _after_whole(text, m, value)):
                     continue
                 if value and value < 10_000_000 and not _is_year(text, m.start("n"), value):
-                    if _ALSO_EVALUATED.search(text, m.end()):
-                        return None
-                    return value + _controls(text, m.end(), value) + _second_arm(text, m)
+                    found.append((m.start("n"), m, value))
+                    end = min(end, m.start("n") + _LONGEST_PHRASING)
+                    break
+        if found:
+            _, m, value = found[-1]
+            if _ALSO_EVALUATED.search(text, m.end()):
+                return None
+            return value + _controls(text, m.end(), value) + _second_arm(text, m)
     return None
 
 
@@ -287,11 +349,17 @@ def _after_whole(text: str, m: re.Match[str], value: int) -> bool:
     return False
 
 
+_LEADING_ASIDE = re.compile(r"^\s*(?:\([^()]*\)|\[[^\[\]]*\])")
+
+
 def _more_groups(text: str, end: int, value: int) -> bool:
     """Whether the sentence goes on to list other groups that are not a breakdown of this one
     ("eight people with JME, 10 with migraine, and 37 controls"; but "132 patients were
     enrolled, 66 with ketamine and 66 with placebo" is one group and its parts)."""
     sentence = re.split(r"(?<=[.;])\s", text[end:], maxsplit=1)[0]
+    # A breakdown in brackets right after the count is of it ("73 patients (56 women and 17
+    # men)"), never another group.
+    sentence = _LEADING_ASIDE.sub("", sentence, count=1)
     listed = {g.start("n"): g.group("n") for g in _GROUP_AFTER.finditer(sentence)}
     # ", and 40 with placebo" is found by both patterns: each number counts once.
     joined = {
@@ -381,6 +449,19 @@ def _title_agrees(study: Study) -> int | None:
     return value if value in counts else None
 
 
+# "Psoas abscess in Côte d'Ivoire: a report of eighteen cases", "Report of two cases with
+# long-term follow-up": a small series that counts its cases in its title. (A larger count in a
+# title, "report of 181 patients", is taken only where the abstract repeats it.)
+_TITLE_REPORT = _rx(rf"\b(?:a )?report of {_NUM}\s+cases\b")
+_TITLE_REPORT_MOST = 20
+
+
+def _title_report(study: Study) -> int | None:
+    m = _TITLE_REPORT.search(study.title)
+    value = _number(m.group("n")) if m else None
+    return value if value and value <= _TITLE_REPORT_MOST else None
+
+
 def extract_participants(study: Study) -> int | None:
     """Number of people enrolled, randomised or included, or None when unsure: first the
     phrasings that say so, then the group the methods describe ("a series of 45 patients",
@@ -395,7 +476,7 @@ def extract_participants(study: Study) -> int | None:
         # "… of 50 children") is the whole; a METHODS count beside it ("Twenty-three patients
         # were treated with irradiation only") is then a part.
         return titled if titled is not None else _evaluable(texts, found)
-    found = _listed_groups(texts) or _section_n(study) or titled
+    found = _listed_groups(texts) or _section_n(study) or titled or _title_report(study)
     if found is not None:
         return found
     # The group described: only its first mention, and only where the study's own method is
@@ -417,6 +498,7 @@ def extract_participants(study: Study) -> int | None:
         and not _more_groups(method, m.end(), _number(m.group("n")) or 0)
         and not _after_whole(method, m, _number(m.group("n")) or 0)
         and not _ALSO_EVALUATED.search(method, m.end())
+        and not _PART_NEXT.search(method[m.end() :])
     ):
         value = _number(m.group("n"))
         if value and not _is_year(method, m.start("n"), value):
