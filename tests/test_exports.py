@@ -13,7 +13,7 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import openpyxl
@@ -651,6 +651,31 @@ def test_xlsx_text_never_becomes_a_formula_and_the_file_is_reproducible(
     assert cell.data_type == "s" and cell.value == '=HYPERLINK("http://evil","x")'
     assert to_xlsx(table, CSV_COLUMNS, [], data_date=view.data_date()) == data
     assert export_data(view, "xlsx") == export_data(view, "xlsx")
+
+
+def test_xlsx_types_each_cell_of_a_column_that_mixes_types() -> None:
+    # A column's writer is chosen once where its values share a type; where they do not,
+    # each cell is still written by its own type; a link column's cell without a link is text.
+    table = pd.DataFrame(
+        {
+            "year": pd.array([2020, None, 2019], dtype=object),
+            "participants": [12, [3, 4], None],
+            "retracted": [True, float("nan"), False],
+            "doi": ["10.1000/xyz123", "", "10.2/y"],
+            "title": ["A", 7, ["b", "c"]],
+        }
+    )
+    data = to_xlsx(table, list(table.columns), [], data_date=date(2024, 5, 1))
+    ws = openpyxl.load_workbook(io.BytesIO(data))["Studies"]
+    rows = [list(r) for r in ws.iter_rows(min_row=2, values_only=True)]
+    assert rows == [
+        [2020, 12, True, "10.1000/xyz123", "A"],
+        [None, "3; 4", None, None, "7"],
+        [2019, None, False, "10.2/y", "b; c"],
+    ]
+    assert ws["D2"].hyperlink is not None
+    assert ws["D2"].hyperlink.target == "https://doi.org/10.1000/xyz123"
+    assert ws["D4"].hyperlink is None  # not a DOI doi.org resolves: plain text
 
 
 def test_xlsx_on_a_terminal_is_refused(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -65,26 +65,82 @@ def _studies_sheet(ws: Any, frame: pd.DataFrame, formats: Mapping[str, Any]) -> 
     for col, name in enumerate(names):
         ws.write_string(0, col, name, formats["bold"])
         ws.set_column(col, col, _WIDTHS.get(name, 16))
-    urls = 0
-    for row, record in enumerate(frame.itertuples(index=False, name=None), 1):
-        for col, (name, raw) in enumerate(zip(names, record, strict=True)):
-            value = _value(name, raw)
-            link = _link(name, value)
-            if value is None:
-                continue
-            if link and urls < _MAX_URLS:
-                ws.write_url(row, col, link, formats["link"], str(value))
-                urls += 1
-            elif isinstance(value, bool):
-                ws.write_boolean(row, col, value)
-            elif isinstance(value, int):
-                ws.write_number(row, col, value)
-            elif isinstance(value, datetime):
-                ws.write_datetime(row, col, value, formats["datetime"])
-            else:
-                ws.write_string(row, col, str(value))  # text, never a formula
+    # Each column's cells typed at once and its writer chosen once (most columns hold one
+    # type): the per-cell work left is XlsxWriter's own. Written row by row, as before, so
+    # the shared strings come in the same order and the bytes are the same.
+    urls = [0]
+    columns = []
+    writers = []
+    for name, raw in zip(names, (frame[n].tolist() for n in frame.columns), strict=True):
+        cells = _cells(name, raw)
+        write = _writer(ws, formats, {type(v) for v in cells if v is not None})
+        if name in _LINKED:
+            cells = [None if v is None else (v, _link(name, v)) for v in cells]
+            write = _url_writer(ws, formats["link"], write, urls)
+        columns.append(cells)
+        writers.append(write)
+    for row, record in enumerate(zip(*columns, strict=True), 1):
+        for col, (write, value) in enumerate(zip(writers, record, strict=True)):
+            if value is not None:
+                write(row, col, value)
     ws.freeze_panes(1, 0)
     ws.autofilter(0, 0, len(frame), len(names) - 1)
+
+
+_LINKED = frozenset({"pubmed_url", "doi", "pmcid"})
+
+
+def _cells(column: str, values: list[Any]) -> list[Any]:
+    """A column's typed values (_value of each), the common types passed through as they
+    are: _value would return them unchanged."""
+    if column == "first_seen":
+        return [_value(column, v) for v in values]
+    if column in _INTEGERS:
+        return [v if type(v) is int else _value(column, v) for v in values]
+    if column == "retracted":
+        return [v if type(v) is bool else _value(column, v) for v in values]
+    return [(v or None) if type(v) is str else _value(column, v) for v in values]
+
+
+def _writer(ws: Any, formats: Mapping[str, Any], types: set[type]) -> Callable[..., Any]:
+    """What writes a cell of a column whose values are of `types`: one XlsxWriter call
+    where they are of one type, else a choice by each value's type."""
+    single: dict[type, Callable[..., Any]] = {
+        str: ws.write_string,  # text, never a formula
+        int: ws.write_number,
+        bool: ws.write_boolean,
+    }
+    if len(types) == 1 and (found := single.get(next(iter(types)))) is not None:
+        return found
+
+    def typed(row: int, col: int, value: Any) -> None:
+        if isinstance(value, bool):
+            ws.write_boolean(row, col, value)
+        elif isinstance(value, int):
+            ws.write_number(row, col, value)
+        elif isinstance(value, datetime):
+            ws.write_datetime(row, col, value, formats["datetime"])
+        else:
+            ws.write_string(row, col, str(value))  # text, never a formula
+
+    return typed
+
+
+def _url_writer(
+    ws: Any, link_format: Any, plain: Callable[..., Any], urls: list[int]
+) -> Callable[..., Any]:
+    """What writes a (value, link) cell: a link while the sheet may hold more (`urls`
+    counts them across columns), else the value as `plain` writes it."""
+
+    def write(row: int, col: int, cell: tuple[Any, str]) -> None:
+        value, link = cell
+        if link and urls[0] < _MAX_URLS:
+            ws.write_url(row, col, link, link_format, str(value))
+            urls[0] += 1
+        else:
+            plain(row, col, value)
+
+    return write
 
 
 def _value(column: str, value: Any) -> Any:
