@@ -31,6 +31,7 @@ from queue import Queue
 from typing import IO, Any
 
 from evidence.errors import EvidenceError, ParseError
+from evidence.interpreter import started_python
 from evidence.pubmed import parse_article_set
 
 # From this many records to fetch, a refresh parses in a parse process. Measured with
@@ -82,15 +83,8 @@ class ParseProcess:
     def __init__(self) -> None:
         # Its last words, if it dies; closed in `close`.
         self._errors = tempfile.TemporaryFile()  # noqa: SIM115
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
         try:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-c", _MAIN],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=self._errors,
-                env=env,
-            )
+            self.proc = started_python(_MAIN, stdout=subprocess.PIPE, stderr=self._errors)
         except OSError as exc:
             self._errors.close()
             raise EvidenceError(f"cannot start the process parsing the records: {exc}") from exc

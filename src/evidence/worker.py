@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from evidence.errors import OutputError
+from evidence.interpreter import started_python
 from evidence.references import Review
 
 if TYPE_CHECKING:
@@ -133,15 +134,8 @@ def started_worker(store: Path) -> Iterator[Worker]:
     folder beside it. Leaving (the build done, or failed anywhere) kills a worker still
     running and removes the folder."""
     folder = tempfile.mkdtemp(prefix=".evidence-build-", dir=store.parent)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
     try:
-        proc = subprocess.Popen(
-            [sys.executable, "-c", WORKER],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            env=env,
-        )
+        proc = started_python(WORKER, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     except OSError as exc:
         shutil.rmtree(folder, ignore_errors=True)
         raise OutputError(f"cannot start the process making the exports: {exc}") from exc
