@@ -42,6 +42,8 @@ from evidence.exports import (
     EXPORT_FILES,
     LABEL_COLUMNS,
     _csv_parts,
+    _indented,
+    _json_array,
     _json_object,
     cms_json,
     export,
@@ -902,7 +904,10 @@ def test_json_pieces_are_what_json_dumps_writes() -> None:
     ]
     for items in ([], awkward[:1], awkward, [{"x": i, "y": []} for i in range(3)]):
         expected = json.dumps({"head": 1, "items": items}, ensure_ascii=False, indent=2) + "\n"
-        assert "".join(_json_object({"head": 1}, "items", iter(items))) == expected
+        texts = (_indented(item, "    ") for item in items)  # an item's text, as kept pieces
+        assert "".join(_json_object({"head": 1}, "items", texts)) == expected
+        alone = json.dumps(items, ensure_ascii=False, indent=2) + "\n"
+        assert "".join(_json_array(iter(items), level=0, last="\n")) == alone
 
 
 def test_the_csv_is_written_in_blocks_with_one_header(sample_project: Path) -> None:

@@ -25,7 +25,7 @@ from markupsafe import escape
 from evidence.chart import YearCounts
 from evidence.classify import LEVELS
 from evidence.errors import ConfigError, OutputError
-from evidence.pieces import Pieces, Wanted, digest_of
+from evidence.pieces import Pieces, Wanted, digest_of, texts_of
 from evidence.references import (
     Review,
     bibtex_records,
@@ -105,11 +105,7 @@ def export_parts(
     if fmt == "csv":
         return _csv_parts(_labelled(view), bom=bom)
     if fmt == "json":
-        texts = _cms_texts(view)
-        if pieces is not None:
-            return _json_object(_cms_head(view), "studies", pieces.texts(fmt, texts), made=True)
-        made = (make() for _, _, make in texts)
-        return _json_object(_cms_head(view), "studies", made, made=True)
+        return _json_object(_cms_head(view), "studies", texts_of(pieces, fmt, _cms_texts(view)))
     if fmt == "xlsx":
         return _lazy(_xlsx, view)
     if fmt in REFERENCE_FORMATS:
@@ -292,31 +288,20 @@ def _json_array(items: Iterable[object], *, level: int, last: str = "") -> Itera
     """json.dumps(list(items), ensure_ascii=False, indent=2) nested `level` deep, an item at
     a time (the same text), then `last`."""
     pad = "  " * (level + 1)
-    opened = False
-    for item in items:
-        yield (",\n" if opened else "[\n") + pad + _indented(item, pad)
-        opened = True
-    yield ("\n" + "  " * level + "]" if opened else "[]") + last
+    return _json_texts((_indented(item, pad) for item in items), level=level, last=last)
 
 
-def _json_object(
-    head: dict[str, Any], key: str, items: Iterable[object], *, made: bool = False
-) -> Iterator[str]:
-    """json.dumps({**head, key: list(items)}, ensure_ascii=False, indent=2) and a newline,
-    the list an item at a time (`made`: the items are their texts already, indented as
-    the list's items)."""
+def _json_object(head: dict[str, Any], key: str, texts: Iterable[str]) -> Iterator[str]:
+    """json.dumps({**head, key: items}, ensure_ascii=False, indent=2) and a newline, the
+    list an item at a time, each item given as its text indented as the list's items."""
     whole = json.dumps({**head, key: None}, ensure_ascii=False, indent=2)
     cut = whole.rindex("null")
     yield whole[:cut]
-    last = whole[cut + len("null") :] + "\n"
-    if made:
-        yield from _json_texts((str(t) for t in items), level=1, last=last)
-    else:
-        yield from _json_array(items, level=1, last=last)
+    yield from _json_texts(texts, level=1, last=whole[cut + len("null") :] + "\n")
 
 
 def _json_texts(texts: Iterable[str], *, level: int, last: str = "") -> Iterator[str]:
-    """_json_array of items given as their indented texts."""
+    """A JSON array of items given as their indented texts, nested `level` deep, then `last`."""
     pad = "  " * (level + 1)
     opened = False
     for text in texts:

@@ -106,3 +106,11 @@ class Pieces:
             if fresh:
                 self._store.save_pieces(fresh)
             yield from out
+
+
+def texts_of(pieces: Pieces | None, kind: str, wanted: Iterable[Wanted]) -> Iterator[str]:
+    """The text of each wanted piece, in order: through `pieces` (kept ones reused), or all
+    made anew where there is no store to keep them in."""
+    if pieces is not None:
+        return pieces.texts(kind, wanted)
+    return (make() for _, _, make in wanted)

@@ -29,7 +29,7 @@ import jinja2.meta
 from markupsafe import Markup
 
 from evidence.errors import OutputError, TemplateError
-from evidence.pieces import Pieces, Wanted, digest_of
+from evidence.pieces import Pieces, Wanted, digest_of, texts_of
 from evidence.study import doi_url, pmc_url, pubmed_url
 
 OUTPUTS = ("research-studies.html", "index.html", "research-studies.md", "feed.xml")
@@ -156,11 +156,7 @@ def _page_entries(
             (str(e["pmid"]), f"{salt}\0{digest_of(repr(e))}", _entry_maker(template, e))
             for e in entries
         )
-        made = (
-            pieces.texts(f"page:{topic['id']}", wanted)
-            if pieces is not None
-            else (make() for _, _, make in wanted)
-        )
+        made = texts_of(pieces, f"page:{topic['id']}", wanted)
         for e, text in zip(entries, made, strict=True):
             e["html"] = Markup(text)
 
