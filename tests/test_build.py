@@ -121,6 +121,32 @@ def test_a_large_build_makes_some_exports_in_a_worker_with_the_same_bytes(
     assert not list((sample_project / ".evidence").glob(".evidence-build-*"))  # its folder
 
 
+def test_the_worker_starts_without_the_grading_pandas_tables_or_jinja(
+    sample_project: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # The worker's start is on a large build's critical path: importing evidence.exports
+    # brought in the grading (evidence.classify compiles hundreds of patterns), the settings
+    # with requests, and Jinja, none of which the worker uses.
+    settings = Settings(project=sample_project)
+    build(settings, origin=ORIGIN_SAMPLE, rebuild=True)
+    reports = sample_project / "reports"
+    alone = {p.name: p.read_bytes() for p in reports.iterdir()}
+    loaded = tmp_path / "modules.txt"
+    monkeypatch.setattr(exports, "WORKER_STUDIES", 1)  # the sample counts as large
+    monkeypatch.setattr(
+        build_worker,
+        "WORKER",
+        f"{build_worker.WORKER}; import sys, pathlib; "
+        f"pathlib.Path({str(loaded)!r}).write_text(chr(10).join(sorted(sys.modules)))",
+    )
+    build(settings, origin=ORIGIN_SAMPLE, rebuild=True)
+    assert {p.name: p.read_bytes() for p in reports.iterdir()} == alone
+    modules = set(loaded.read_text().split())
+    assert {"evidence.spreadsheet", "evidence.reference_files", "xlsxwriter"} <= modules
+    unused = {"evidence.classify", "evidence.tabulate", "evidence.exports", "jinja2", "requests"}
+    assert not unused & modules
+
+
 def test_a_build_failing_elsewhere_stops_the_worker_and_removes_its_files(
     sample_project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

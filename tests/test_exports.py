@@ -42,8 +42,6 @@ from evidence.exports import (
     EXPORT_FILES,
     LABEL_COLUMNS,
     _csv_parts,
-    _indented,
-    _json_array,
     _json_object,
     cms_json,
     export,
@@ -55,6 +53,7 @@ from evidence.exports import (
     write_csv,
 )
 from evidence.findings import authors_conclusion
+from evidence.reference_files import _indented, _json_array
 from evidence.references import Review, to_bibtex, to_csl_json, to_nbib, to_ris
 from evidence.settings import Settings, settings_from
 from evidence.sources import ORIGIN_SAMPLE
@@ -934,7 +933,7 @@ def test_an_unknown_format_is_refused_before_anything_is_written(sample_project:
 def test_an_export_failing_midway_leaves_the_earlier_file(
     sample_project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from evidence import exports
+    from evidence import reference_files
 
     view = load_view(Settings(project=sample_project), ORIGIN_SAMPLE)
     target = sample_project / "studies.ris"
@@ -944,7 +943,7 @@ def test_an_export_failing_midway_leaves_the_earlier_file(
         yield "TY  - JOUR\n"
         raise OutputError("no space left on device")
 
-    monkeypatch.setattr(exports, "ris_records", failing)
+    monkeypatch.setattr(reference_files, "ris_records", failing)
     with pytest.raises(OutputError):
         export(view, "ris", path=target)
     assert target.read_text(encoding="utf-8") == "an earlier export\n"
