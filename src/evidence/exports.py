@@ -9,6 +9,7 @@ reference never passes for a PubMed search.
 from __future__ import annotations
 
 import contextlib
+import csv
 import io
 import json
 import os
@@ -362,18 +363,44 @@ def _csv_parts(table: pd.DataFrame, *, bom: bool) -> Iterator[str]:
 
 
 def write_csv(table: pd.DataFrame, out: TextIO, *, header: bool = True) -> None:
-    """The evidence table as CSV, in CSV_COLUMNS' order (the rows alone without `header`)."""
+    """The evidence table as CSV, in CSV_COLUMNS' order (the rows alone without `header`):
+    the bytes pandas' to_csv writes (missing values as empty cells, lists joined with "; ",
+    minimal quoting), written by the csv module a row at a time from each column's values,
+    without pandas' work per cell (which cost a tenth of a 10,000-study build)."""
     frame = table.reindex(columns=CSV_COLUMNS)
-    lists = ("topics", "conditions", "publication_types", "notices", "topic_labels")
-    for col in [c for c in (*lists, "condition_labels") if c in frame]:
-        frame[col] = frame[col].map(lambda v: "; ".join(v) if isinstance(v, (list, tuple)) else v)
-    for col in frame.columns:
-        frame[col] = frame[col].map(_inert_cell)
-    frame.to_csv(out, index=False, lineterminator="\n", header=header)
+    columns = [_csv_cells(str(name), frame[name].tolist()) for name in frame.columns]
+    writer = csv.writer(out, lineterminator="\n")
+    if header:
+        writer.writerow([str(name) for name in frame.columns])
+    writer.writerows(zip(*columns, strict=True))
+
+
+_CSV_LISTS = frozenset(
+    {"topics", "conditions", "publication_types", "notices", "topic_labels", "condition_labels"}
+)
+
+
+def _csv_cells(column: str, values: list[Any]) -> list[object]:
+    """A column's cells as the csv module writes them (None: an empty cell)."""
+    if column in _CSV_LISTS:
+        values = ["; ".join(v) if isinstance(v, (list, tuple)) else v for v in values]
+    return [
+        v
+        if type(v) is int or type(v) is bool
+        else ("'" + v if v[:1] in _FORMULA_STARTS else v)
+        if type(v) is str
+        else None
+        if v is None or (not isinstance(v, (list, tuple)) and pd.isna(v))
+        else _inert_cell(v)
+        for v in values
+    ]
+
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _inert_cell(value: object) -> object:
     """A text cell a spreadsheet will not run as a formula (=, +, -, @ lead a formula)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    if isinstance(value, str) and value[:1] in _FORMULA_STARTS:
         return "'" + value
     return value
