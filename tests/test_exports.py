@@ -965,8 +965,8 @@ def test_the_csv_is_what_pandas_wrote_without_pandas_per_cell(
     odd.loc[0, "doi"] = float("nan")
     odd["year"] = pd.array([pd.NA], dtype="Int64")
     odd["participants"] = pd.array([None], dtype="Int64")
-    odd.at[0, "notices"] = ["-starts like a formula", "plain"]
-    odd.at[0, "topics"] = []
+    odd.at[0, "notices"] = ["-starts like a formula", "plain"]  # type: ignore[assignment]
+    odd.at[0, "topics"] = []  # type: ignore[assignment]
     table = pd.concat([table, odd], ignore_index=True)
 
     def pandas_csv(frame: pd.DataFrame) -> str:
