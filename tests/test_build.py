@@ -99,14 +99,18 @@ def test_a_decision_made_while_a_refresh_runs_is_published_by_the_next_build(
     assert build(settings, origin=ORIGIN_SAMPLE) == []  # and now the reports are up to date
 
 
+@pytest.mark.parametrize(
+    "formats", [exports.WORKER_FORMATS, ("xlsx", "ris", "nbib", "bibtex", "csl-json")]
+)
 def test_a_large_build_makes_some_exports_in_a_worker_with_the_same_bytes(
-    sample_project: Path, monkeypatch: pytest.MonkeyPatch
+    sample_project: Path, monkeypatch: pytest.MonkeyPatch, formats: tuple[str, ...]
 ) -> None:
     settings = Settings(project=sample_project)
     build(settings, origin=ORIGIN_SAMPLE, rebuild=True)
     reports = sample_project / "reports"
     alone = {p.name: p.read_bytes() for p in reports.iterdir()}
     monkeypatch.setattr(exports, "WORKER_STUDIES", 1)  # the sample counts as large
+    monkeypatch.setattr(exports, "WORKER_FORMATS", formats)  # the worker makes any of them
     started: list[list[str]] = []
     real_popen = subprocess.Popen
 
@@ -119,6 +123,33 @@ def test_a_large_build_makes_some_exports_in_a_worker_with_the_same_bytes(
     assert [a[-1] for a in started] == [build_worker.WORKER]  # one worker
     assert {p.name: p.read_bytes() for p in reports.iterdir()} == alone
     assert not list((sample_project / ".evidence").glob(".evidence-build-*"))  # its folder
+
+
+def test_the_worker_starts_without_the_grading_pandas_tables_or_jinja(
+    sample_project: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # The worker's start is on a large build's critical path: importing evidence.exports
+    # brought in the grading (evidence.classify compiles hundreds of patterns), the settings
+    # with requests, and Jinja, none of which the worker uses.
+    settings = Settings(project=sample_project)
+    build(settings, origin=ORIGIN_SAMPLE, rebuild=True)
+    reports = sample_project / "reports"
+    alone = {p.name: p.read_bytes() for p in reports.iterdir()}
+    loaded = tmp_path / "modules.txt"
+    monkeypatch.setattr(exports, "WORKER_STUDIES", 1)  # the sample counts as large
+    monkeypatch.setattr(exports, "WORKER_FORMATS", ("xlsx", "ris", "nbib"))  # all it can make
+    monkeypatch.setattr(
+        build_worker,
+        "WORKER",
+        f"{build_worker.WORKER}; import sys, pathlib; "
+        f"pathlib.Path({str(loaded)!r}).write_text(chr(10).join(sorted(sys.modules)))",
+    )
+    build(settings, origin=ORIGIN_SAMPLE, rebuild=True)
+    assert {p.name: p.read_bytes() for p in reports.iterdir()} == alone
+    modules = set(loaded.read_text().split())
+    assert {"evidence.spreadsheet", "evidence.reference_files", "xlsxwriter"} <= modules
+    unused = {"evidence.classify", "evidence.tabulate", "evidence.exports", "jinja2", "requests"}
+    assert not unused & modules
 
 
 def test_a_build_failing_elsewhere_stops_the_worker_and_removes_its_files(
@@ -167,7 +198,7 @@ def test_a_worker_that_fails_fails_the_build_and_leaves_the_reports(
     monkeypatch.setattr(build_worker, "WORKER", worker)
     why = "ran out" if "sys.exit" in worker else "exit status 9"
     with pytest.raises(
-        OutputError, match=f"studies.xlsx: the process making studies.xlsx, .*{why}"
+        OutputError, match=f"studies.xlsx: the process making studies.xlsx.* failed .*{why}"
     ):
         build(settings, origin=ORIGIN_SAMPLE, rebuild=True)
     assert {p.name: p.read_bytes() for p in reports.iterdir()} == before
@@ -191,3 +222,37 @@ def test_a_template_failing_midway_fails_the_build_and_leaves_the_reports(
         build(settings, origin=ORIGIN_SAMPLE, rebuild=True)
     assert {p.name: p.read_bytes() for p in reports.iterdir()} == before
     assert not [p for p in sample_project.iterdir() if "staging" in p.name]
+
+
+def test_the_workers_job_is_sent_before_the_tables_rows_are_made(
+    sample_project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The worker waits for its job, and the build waited for the worker at the end: the
+    # workbook's job (the table, the flows, the chart's data) is made from the evidence
+    # table's columns, not from its rows as dicts (View.records), which come after.
+    from evidence.report import chart_data
+    from evidence.view import View
+
+    view = load_view(Settings(project=sample_project), ORIGIN_SAMPLE)
+    expected = chart_data(view)
+    view.records()  # the chart's data as the rows give it: the same
+    assert chart_data(view) == expected
+
+    class Kept:
+        job: build_worker.Job
+
+        def make(self, job: build_worker.Job) -> dict[str, Any]:
+            self.job = job
+            return {}
+
+    fresh = load_view(Settings(project=sample_project), ORIGIN_SAMPLE)
+
+    def refused(self: View) -> list[dict[str, Any]]:
+        raise AssertionError("the rows as dicts were made before the job was sent")
+
+    monkeypatch.setattr(exports, "WORKER_FORMATS", ("xlsx",))
+    monkeypatch.setattr(View, "records", refused)
+    kept = Kept()
+    exports.made_by_worker(fresh, kept, chart=chart_data(fresh))  # type: ignore[arg-type]
+    assert kept.job.chart == expected and kept.job.workbook is not None
+    assert set(kept.job.files) == {"xlsx"} and not kept.job.pmids

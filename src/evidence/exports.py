@@ -9,13 +9,13 @@ reference never passes for a PubMed search.
 from __future__ import annotations
 
 import contextlib
+import csv
 import io
 import json
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import partial
-from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any, BinaryIO, TextIO
 
@@ -26,16 +26,19 @@ from evidence.chart import YearCounts
 from evidence.classify import LEVELS
 from evidence.errors import ConfigError, OutputError
 from evidence.pieces import Pieces, Wanted, digest_of, texts_of
-from evidence.references import (
-    Review,
-    bibtex_records,
-    csl_items,
-    nbib_records,
-    ris_records,
+from evidence.reference_files import (
+    REFERENCE_FORMATS,
+    _indented,
+    _json_texts,
+    reference_file,
+    reference_made_from,
+    reference_parts,
+    reference_record,
 )
+from evidence.references import Review
 from evidence.render import write_content
 from evidence.routes import ROUTE_LABELS
-from evidence.spreadsheet import to_xlsx, topic_flows
+from evidence.spreadsheet import flow_sheets, to_xlsx, topic_flows
 from evidence.study import Study, doi_url, pmc_url
 from evidence.tabulate import EXCLUSIONS, OTHER
 from evidence.view import View
@@ -115,26 +118,6 @@ def export_parts(
     raise ConfigError(f"unknown export format {fmt!r}; choose one of {', '.join(EXPORT_FILES)}")
 
 
-def reference_record(fmt: str, study: Study, *, note: str, review: Review | None) -> str:
-    """One study's record in a reference format (a key of REFERENCE_FORMATS) as its file
-    holds it: what reference_parts makes of it, the separators aside."""
-    found = {study.pmid: review} if review is not None else {}
-    if fmt == "csl-json":
-        return _indented(next(csl_items([study], note=note, reviews=found)), "  ")
-    writers = {"ris": ris_records, "bibtex": bibtex_records, "nbib": nbib_records}
-    if fmt not in writers:
-        raise ConfigError(f"{fmt!r} is not a reference-manager format")
-    return list(writers[fmt]([study], note=note, reviews=found))[-1]  # after BibTeX's note
-
-
-def reference_made_from(record_digest: str | None, note: str, review: Review | None) -> str | None:
-    """What a study's reference record is made from, as its kept piece is keyed (None: not a
-    stored record)."""
-    if record_digest is None:
-        return None
-    return f"{record_digest}\0{note}\0{review!r}"
-
-
 def _reference_wanted(fmt: str, view: View) -> Iterator[Wanted]:
     found = reviews(view)
     note = view.note
@@ -142,62 +125,6 @@ def _reference_wanted(fmt: str, view: View) -> Iterator[Wanted]:
         review = found.get(s.pmid)
         made_from = reference_made_from(view.digests.get(s.pmid), note, review)
         yield s.pmid, made_from, partial(reference_record, fmt, s, note=note, review=review)
-
-
-class ReferenceFile:
-    """A reference-manager file put together from its records' texts (reference_record),
-    as reference_parts writes it: the start, each record with its separator, the end."""
-
-    def __init__(self, fmt: str, note: str) -> None:
-        self._csl = fmt == "csl-json"
-        # BibTeX opens with the note as a comment; the other formats start with a record.
-        self._head = list(bibtex_records([], note=note)) if fmt == "bibtex" else []
-        self._started = False
-
-    def start(self) -> str:
-        self._started = bool(self._head)
-        return "".join(self._head)
-
-    def record(self, text: str) -> str:
-        if self._csl:
-            text = (",\n  " if self._started else "[\n  ") + text
-        elif self._started:
-            text = "\n" + text
-        self._started = True
-        return text
-
-    def end(self) -> str:
-        if self._csl:
-            return "\n]\n" if self._started else "[]\n"
-        return ""
-
-
-def reference_file(fmt: str, records: Iterable[str], note: str) -> Iterator[str]:
-    """The file of a reference format from its records' texts, in order."""
-    out = ReferenceFile(fmt, note)
-    if head := out.start():
-        yield head
-    for text in records:
-        yield out.record(text)
-    if tail := out.end():
-        yield tail
-
-
-REFERENCE_FORMATS = ("ris", "bibtex", "nbib", "csl-json")
-
-
-def reference_parts(
-    fmt: str, studies: Iterable[Study], *, note: str, reviews: Mapping[str, Review]
-) -> Iterator[str]:
-    """A reference-manager export (a key of REFERENCE_FORMATS) of `studies`, a record at a
-    time: what export_parts makes of a View, from its studies alone (a build's worker
-    process reads them from the store)."""
-    writers = {"ris": ris_records, "bibtex": bibtex_records, "nbib": nbib_records}
-    if fmt in writers:
-        return _joined(writers[fmt](studies, note=note, reviews=reviews), "\n")
-    if fmt == "csl-json":
-        return _json_array(csl_items(studies, note=note, reviews=reviews), level=0, last="\n")
-    raise ConfigError(f"{fmt!r} is not a reference-manager format")
 
 
 def export(
@@ -245,11 +172,12 @@ def _xlsx(view: View) -> bytes:
 # in a worker process, on the machine's other core, while it renders the pages and writes the
 # rest; below it, the worker's start would cost more than it saves.
 WORKER_STUDIES = 2000
-# What the worker makes: the workbook (a sixth of a build) and the exports that bring the
-# worker's share nearest the build's own (measured with bench/build.py: the worker also reads
-# the studies from the store and starts an interpreter, the build's process renders the pages
-# and the chart, and writes the CSV, the JSON and the other reference formats).
-WORKER_FORMATS = ("xlsx", "ris", "nbib")
+# What the worker makes (after the chart): the workbook alone. It is a third of a build's
+# processor time and is written only once the build has made the evidence table, so the
+# build waited for it at the end (0.8-3 s at 10,000 studies) while RIS and NBIB, 0.4 s
+# together with kept pieces, were made there too; the build's process now makes them.
+# The worker can make any reference format (Job.files), as tests check.
+WORKER_FORMATS = ("xlsx",)
 
 
 def worker_size(studies: int) -> bool:
@@ -262,33 +190,28 @@ def made_by_worker(
     view: View, worker: Worker, *, chart: tuple[YearCounts, str] | None = None
 ) -> dict[str, Iterable[bytes]]:
     """The exports of WORKER_FORMATS by file name, each as lazy pieces, made by `worker`
-    (see evidence.worker) from the view's order, reviews and workbook table; with `chart`
-    (its data and title), the worker draws the chart first (Worker.chart gives it)."""
+    (see evidence.worker) from the workbook table and, for reference formats, the view's
+    order and reviews; with `chart` (its data and title), the worker draws the chart first
+    (Worker.chart gives it). Only what the job needs is made before it is sent: the worker
+    waits for it, and the table's rows as dicts (View.records) are not needed for the
+    workbook alone."""
     flows = topic_flows(view.flows(), [(q.id, q.title) for q in view.queries])
     table = _labelled(view).reindex(columns=CSV_COLUMNS)  # only what the sheet shows
+    files = {fmt: name for fmt, name in EXPORT_FILES.items() if fmt in WORKER_FORMATS}
     job = Job(
-        pmids=[s.pmid for s in view.studies()],
+        pmids=[],
         note=view.note,
-        reviews=reviews(view),
-        files={fmt: name for fmt, name in EXPORT_FILES.items() if fmt in WORKER_FORMATS},
-        workbook=(table, CSV_COLUMNS, flows, view.note, view.data_date()),
-        digests={s.pmid: view.digests[s.pmid] for s in view.studies() if s.pmid in view.digests},
+        reviews={},
+        files=files,
+        workbook=(table, CSV_COLUMNS, flow_sheets(flows), view.note, view.data_date()),
         chart=chart,
     )
+    if set(files) - {"xlsx"}:  # reference formats, made in the table's order
+        studies = view.studies()
+        job.pmids = [s.pmid for s in studies]
+        job.reviews = reviews(view)
+        job.digests = {s.pmid: view.digests[s.pmid] for s in studies if s.pmid in view.digests}
     return worker.make(job)
-
-
-def _joined(parts: Iterable[str], separator: str) -> Iterator[str]:
-    """separator.join(parts), a piece at a time."""
-    for i, part in enumerate(parts):
-        yield part if i == 0 else separator + part
-
-
-def _json_array(items: Iterable[object], *, level: int, last: str = "") -> Iterator[str]:
-    """json.dumps(list(items), ensure_ascii=False, indent=2) nested `level` deep, an item at
-    a time (the same text), then `last`."""
-    pad = "  " * (level + 1)
-    return _json_texts((_indented(item, pad) for item in items), level=level, last=last)
 
 
 def _json_object(head: dict[str, Any], key: str, texts: Iterable[str]) -> Iterator[str]:
@@ -298,49 +221,6 @@ def _json_object(head: dict[str, Any], key: str, texts: Iterable[str]) -> Iterat
     cut = whole.rindex("null")
     yield whole[:cut]
     yield from _json_texts(texts, level=1, last=whole[cut + len("null") :] + "\n")
-
-
-def _json_texts(texts: Iterable[str], *, level: int, last: str = "") -> Iterator[str]:
-    """A JSON array of items given as their indented texts, nested `level` deep, then `last`."""
-    pad = "  " * (level + 1)
-    opened = False
-    for text in texts:
-        yield (",\n" if opened else "[\n") + pad + text
-        opened = True
-    yield ("\n" + "  " * level + "]" if opened else "[]") + last
-
-
-def _indented(value: object, pad: str) -> str:
-    """json.dumps(value, ensure_ascii=False, indent=2) for a value starting at indentation
-    `pad`: the same text, made without the json module's pure-Python indenting encoder (which
-    was a tenth of a build's time)."""
-    if isinstance(value, str):
-        return _string(value)
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return int.__repr__(value)
-    inner = pad + "  "
-    if isinstance(value, dict):
-        if not value:
-            return "{}"
-        if all(isinstance(k, str) for k in value):
-            body = (",\n" + inner).join(
-                _string(k) + ": " + _indented(v, inner) for k, v in value.items()
-            )
-            return "{\n" + inner + body + "\n" + pad + "}"
-    elif isinstance(value, (list, tuple)):
-        if not value:
-            return "[]"
-        body = (",\n" + inner).join(_indented(v, inner) for v in value)
-        return "[\n" + inner + body + "\n" + pad + "]"
-    # Anything else (floats, other keys) as the json module writes it.
-    return json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n" + pad)
-
-
-_string = encode_basestring
 
 
 def cms_json(view: View) -> dict[str, Any]:
@@ -492,18 +372,44 @@ def _csv_parts(table: pd.DataFrame, *, bom: bool) -> Iterator[str]:
 
 
 def write_csv(table: pd.DataFrame, out: TextIO, *, header: bool = True) -> None:
-    """The evidence table as CSV, in CSV_COLUMNS' order (the rows alone without `header`)."""
+    """The evidence table as CSV, in CSV_COLUMNS' order (the rows alone without `header`):
+    the bytes pandas' to_csv writes (missing values as empty cells, lists joined with "; ",
+    minimal quoting), written by the csv module a row at a time from each column's values,
+    without pandas' work per cell (which cost a tenth of a 10,000-study build)."""
     frame = table.reindex(columns=CSV_COLUMNS)
-    lists = ("topics", "conditions", "publication_types", "notices", "topic_labels")
-    for col in [c for c in (*lists, "condition_labels") if c in frame]:
-        frame[col] = frame[col].map(lambda v: "; ".join(v) if isinstance(v, (list, tuple)) else v)
-    for col in frame.columns:
-        frame[col] = frame[col].map(_inert_cell)
-    frame.to_csv(out, index=False, lineterminator="\n", header=header)
+    columns = [_csv_cells(str(name), frame[name].tolist()) for name in frame.columns]
+    writer = csv.writer(out, lineterminator="\n")
+    if header:
+        writer.writerow([str(name) for name in frame.columns])
+    writer.writerows(zip(*columns, strict=True))
+
+
+_CSV_LISTS = frozenset(
+    {"topics", "conditions", "publication_types", "notices", "topic_labels", "condition_labels"}
+)
+
+
+def _csv_cells(column: str, values: list[Any]) -> list[object]:
+    """A column's cells as the csv module writes them (None: an empty cell)."""
+    if column in _CSV_LISTS:
+        values = ["; ".join(v) if isinstance(v, (list, tuple)) else v for v in values]
+    return [
+        v
+        if type(v) is int or type(v) is bool
+        else ("'" + v if v[:1] in _FORMULA_STARTS else v)
+        if type(v) is str
+        else None
+        if v is None or (not isinstance(v, (list, tuple)) and pd.isna(v))
+        else _inert_cell(v)
+        for v in values
+    ]
+
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _inert_cell(value: object) -> object:
     """A text cell a spreadsheet will not run as a formula (=, +, -, @ lead a formula)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    if isinstance(value, str) and value[:1] in _FORMULA_STARTS:
         return "'" + value
     return value

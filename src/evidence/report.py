@@ -212,13 +212,20 @@ def selection_text(publish: Publish) -> str:
 
 
 def chart_data(view: View) -> tuple[YearCounts, str]:
-    """The chart's data (included studies per year and evidence level) and its title."""
+    """The chart's data (included studies per year and evidence level) and its title, from
+    the evidence table's columns (a build's worker is sent it before the table's rows are
+    made as dicts)."""
     labels = {lv.rank: lv.label for lv in LEVELS}
+    table = view.table()
     rows = [
-        (None if pd.isna(r["year"]) else int(r["year"]), labels.get(int(lv), str(lv)))
-        for r in view.records()
-        if r["exclusion"] == ""  # the evidence: included studies only
-        for lv in (r["evidence_level"],)
+        (None if pd.isna(year) else int(year), labels.get(int(lv), str(lv)))
+        for year, lv, exclusion in zip(
+            table["year"].tolist(),
+            table["evidence_level"].tolist(),
+            table["exclusion"].tolist(),
+            strict=True,
+        )
+        if exclusion == ""  # the evidence: included studies only
     ]
     data = year_counts(rows, [lv.label for lv in LEVELS])
     sample = view.sample is not None

@@ -14,19 +14,27 @@ import io
 import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import xlsxwriter
 
 from evidence.study import doi_url, pmc_url
-from evidence.tabulate import EXCLUSIONS, Flow
+
+if TYPE_CHECKING:
+    # Only for its type: the build's worker writes the workbook from a flow's rows
+    # (Flow.rows) and starts without the grading modules evidence.tabulate imports.
+    from evidence.tabulate import Flow
 
 STUDIES_SHEET = "Studies"
 # Columns whose cell is typed rather than text, and how wide a column is (characters).
 _INTEGERS = frozenset({"year", "evidence_level", "participants"})
 _WIDTHS = {"title": 60, "authors": 40, "journal": 30, "citation": 80, "curation_note": 50}
 _MAX_URLS = 65_530  # Excel's limit of hyperlinks per sheet; past it, links stay plain text
+
+
+# A flow's sheet: its id, its title and its rows (Flow.rows: step, studies).
+FlowSheet = tuple[str, str, Sequence[tuple[str, int]]]
 
 
 def to_xlsx(
@@ -38,6 +46,23 @@ def to_xlsx(
     data_date: date,
 ) -> bytes:
     """The workbook: `table` in `columns` (the CSV's), then one sheet per (id, title, flow)."""
+    return workbook(table, columns, flow_sheets(flows), note=note, data_date=data_date)
+
+
+def flow_sheets(flows: Sequence[tuple[str, str, Flow]]) -> list[FlowSheet]:
+    """Each (id, title, flow) as the rows of its sheet."""
+    return [(sheet_id, title, flow.rows()) for sheet_id, title, flow in flows]
+
+
+def workbook(
+    table: pd.DataFrame,
+    columns: Sequence[str],
+    flows: Sequence[FlowSheet],
+    *,
+    note: str = "",
+    data_date: date,
+) -> bytes:
+    """to_xlsx with each flow given as its sheet's rows (flow_sheets)."""
     out = io.BytesIO()
     wb = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_urls": False})
     wb.set_properties(
@@ -54,8 +79,8 @@ def to_xlsx(
         "datetime": wb.add_format({"num_format": "yyyy-mm-dd hh:mm"}),
     }
     _studies_sheet(wb.add_worksheet(STUDIES_SHEET), table.reindex(columns=list(columns)), formats)
-    for sheet_id, title, flow in flows:
-        _flow_sheet(wb.add_worksheet(_sheet_name(sheet_id)), title, flow, note, formats["bold"])
+    for sheet_id, title, rows in flows:
+        _flow_sheet(wb.add_worksheet(_sheet_name(sheet_id)), title, rows, note, formats["bold"])
     wb.close()
     return out.getvalue()
 
@@ -171,22 +196,7 @@ def _link(column: str, value: Any) -> str:
     return ""
 
 
-def flow_rows(flow: Flow) -> list[tuple[str, int]]:
-    """A PRISMA-style flow as (step, studies) rows, from identified down to included."""
-    rows = [("Identified by the search", flow.identified)]
-    if flow.duplicates:
-        rows.append(("Duplicates removed (found by more than one topic)", flow.duplicates))
-    rows.append(("Not retrieved", flow.not_retrieved))
-    for key, label in EXCLUSIONS.items():
-        if key != "reviewer":
-            rows.append((f"Excluded: {label}", flow.excluded.get(key, 0)))
-    rows.append(("Excluded by the reviewer", flow.excluded.get("reviewer", 0)))
-    rows += [(f"  Reason: {reason or 'none given'}", n) for reason, n in flow.reasons.items()]
-    rows.append(("Included", flow.included))
-    return rows
-
-
-def _flow_sheet(ws: Any, title: str, flow: Flow, note: str, bold: Any) -> None:
+def _flow_sheet(ws: Any, title: str, rows: Sequence[tuple[str, int]], note: str, bold: Any) -> None:
     ws.write_string(0, 0, title, bold)
     row = 1
     if note:
@@ -195,7 +205,7 @@ def _flow_sheet(ws: Any, title: str, flow: Flow, note: str, bold: Any) -> None:
     row += 1
     ws.write_string(row, 0, "Step", bold)
     ws.write_string(row, 1, "Studies", bold)
-    for step, count in flow_rows(flow):
+    for step, count in rows:
         row += 1
         ws.write_string(row, 0, step)
         ws.write_number(row, 1, count)

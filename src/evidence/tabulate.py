@@ -268,6 +268,20 @@ class Flow:
             "included": self.included,
         }
 
+    def rows(self) -> list[tuple[str, int]]:
+        """A PRISMA-style flow as (step, studies) rows, from identified down to included."""
+        rows = [("Identified by the search", self.identified)]
+        if self.duplicates:
+            rows.append(("Duplicates removed (found by more than one topic)", self.duplicates))
+        rows.append(("Not retrieved", self.not_retrieved))
+        for key, label in EXCLUSIONS.items():
+            if key != "reviewer":
+                rows.append((f"Excluded: {label}", self.excluded.get(key, 0)))
+        rows.append(("Excluded by the reviewer", self.excluded.get("reviewer", 0)))
+        rows += [(f"  Reason: {reason or 'none given'}", n) for reason, n in self.reasons.items()]
+        rows.append(("Included", self.included))
+        return rows
+
 
 def flow(
     placed: Mapping[str, list[Placed]],

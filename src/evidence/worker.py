@@ -56,7 +56,8 @@ class Job:
     note: str
     reviews: dict[str, Review]
     files: dict[str, str]
-    # to_xlsx's arguments (table, columns, flows, note, data date) when "xlsx" is in `files`
+    # spreadsheet.workbook's arguments (table, columns, flow sheets, note, data date) when
+    # "xlsx" is in `files`
     workbook: tuple[Any, Sequence[str], Sequence[Any], str, date] | None = None
     # The digest of each study's stored record: with them, each record of the files is the
     # one kept in the store where nothing it is made from changed (evidence.pieces).
@@ -168,7 +169,7 @@ def main() -> None:
     import matplotlib.ticker  # noqa: F401
 
     from evidence.chart import studies_by_year_svg
-    from evidence.spreadsheet import to_xlsx
+    from evidence.spreadsheet import workbook
     from evidence.store import Store
 
     store_path, folder = pickle.load(sys.stdin.buffer)
@@ -188,7 +189,7 @@ def main() -> None:
     if "xlsx" in job.files and job.workbook is not None:
         table, columns, flows, note, data_date = job.workbook
         (Path(folder) / job.files["xlsx"]).write_bytes(
-            to_xlsx(table, columns, flows, note=note, data_date=data_date)
+            workbook(table, columns, flows, note=note, data_date=data_date)
         )
 
 
@@ -197,8 +198,8 @@ def _references(store: Store, job: Job, formats: dict[str, str], folder: Path) -
     a time: each record kept in the store where nothing it is made from changed, else made
     from its study, each block's studies read from the store once for every file (the
     worker's memory does not grow with the number of studies)."""
-    from evidence.exports import ReferenceFile, reference_made_from
     from evidence.pieces import BLOCK, Pieces
+    from evidence.reference_files import ReferenceFile, reference_made_from
 
     pieces = Pieces(store)
     with ExitStack() as stack:
@@ -228,7 +229,7 @@ def _references(store: Store, job: Job, formats: dict[str, str], folder: Path) -
 
 
 def _record(fmt: str, studies: _Block, pmid: str, job: Job) -> str:
-    from evidence.exports import reference_record
+    from evidence.reference_files import reference_record
 
     return reference_record(fmt, studies[pmid], note=job.note, review=job.reviews.get(pmid))
 
