@@ -922,3 +922,45 @@ def test_experiments_told_over_the_whole_abstract_are_laboratory_work() -> None:
     assert design(record) == "preclinical"
     one = "METHODS: Tumours of patients were looked at retrospectively. RESULTS: Cell lines grew."
     assert design(study("A microRNA", one)) == "retrospective"
+
+
+# "Blood pressure after …: rationale and design of a multicenter randomized controlled trial",
+# "…: Clinical trial design and methods", "protocol for the Tele-ADHF randomised controlled
+# trial": the title names the paper a protocol, whatever the trial it plans is typed.
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Home monitoring after preeclampsia: rationale and design of a randomized controlled trial",
+        "A pragmatic study of decision support: Clinical trial design and methods",
+        "Telerehabilitation in heart failure: protocol for the TELE randomised controlled trial",
+        "Digital tools in heart failure: Design, rationale and implementation",
+    ],
+)
+def test_a_title_naming_a_protocol_is_a_protocol(title: str) -> None:
+    record = study(title, "Patients were randomized to two arms.", types=RCT_TYPES)
+    assert design(record) == "protocol"
+    assert design(study(title, "Patients were randomized to two arms.")) == "protocol"
+
+
+RCT_TYPES = ("Journal Article", "Randomized Controlled Trial")
+
+
+# "the trial will randomize 200 patients … The primary outcome …", "Surveys will assess …
+# Usability testing will be conducted": a method told in the future is planned. A trial's
+# results, or one sentence of what comes next, are not.
+def test_a_method_told_in_the_future_is_a_protocol() -> None:
+    sections = (
+        ("BACKGROUND", "Digital tools may help."),
+        ("METHODS", "The trial will randomize 200 patients. Outcomes will be assessed at 3 months"),
+    )
+    assert design(study("Digital tools in heart failure", sections=sections)) == "protocol"
+    results = (
+        ("METHODS", "The trial will randomize 200 patients. Outcomes will be assessed later."),
+        ("RESULTS", "Quality of life rose (P < 0.01)."),
+    )
+    assert design(study("Digital tools", sections=results, types=RCT_TYPES)) == "rct"
+    once = (
+        ("METHODS", "We randomized 200 patients to two arms."),
+        ("CONCLUSIONS", "Future trials will assess the cost."),
+    )
+    assert design(study("Digital tools", sections=once, types=RCT_TYPES)) == "rct"

@@ -48,6 +48,7 @@ from evidence.designs_text import (
     method_sections,
     one_case,
     people_counted,
+    protocol_told,
     synthesis_told,
     tells_no_work_of_its_own,
 )
@@ -263,6 +264,10 @@ def design_call(study: Study) -> DesignCall:
     commentary = _commentary(study, types)
     if commentary:
         return DesignCall("other", f'text says "{commentary}"')
+    planned = protocol_told(study)
+    if planned:
+        # "Rationale and design of a randomized controlled trial", typed as the trial it plans.
+        return DesignCall("protocol", f'text says "{planned}"')
     for names, design in _PT_RULES[:2]:
         found = [n for n in names if n in types]
         if found:

@@ -323,6 +323,23 @@ def one_case(text: str) -> str | None:
     return m.group(0)
 
 
+# A protocol names itself in its title ("rationale and design of a … randomized controlled
+# trial", "Clinical trial design and methods", "protocol for the Tele-ADHF trial"), or tells its
+# method in the future ("the trial will randomize 200 patients", "surveys … will assess"): the
+# study is planned, whatever its publication type.
+PROTOCOL_TITLE = _rx(
+    r"\b(?:rationale,? (?:and )?design|design,? (?:and )?rationale|(?:trial|study) design and"
+    r" methods|(?:study|trial) protocol|protocol (?:for|of) (?:an?|the)\b)"
+)
+PLANNED = _rx(
+    r"\bwill (?:be )?(?:randomi[sz]\w*|recruit\w*|enrol\w*|allocat\w*|assign\w*|evaluat\w*"
+    r"|assess\w*|compar\w*|measur\w*|collect\w*|analy[sz]\w*|includ\w*|follow\w*|conduct\w*"
+    r"|develop\w*|interview\w*|test\w*|continue\w*)\b"
+)
+# Results told: a protocol has none to give.
+RESULTS_TOLD = _rx(r"\b[Pp]\s*[<=>\u2264\u2265]\s*0?\.\d|\b95\s*%\s*CI\b|\bconfidence interval")
+
+
 # Words every QUALITATIVE or METHOD_AGREEMENT match holds (lower-cased): a substring test
 # spares the search for nearly every record.
 QUALITATIVE_HINTS = ("qualitative", "themat", "grounded", "phenomenolog", "interview")
@@ -521,6 +538,21 @@ UNLABELLED_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     *TEXT_RULES[3:-1],
     (REVIEW_SELF, "review"),
 )
+
+
+def protocol_told(study: Study) -> str | None:
+    """The words by which a record tells a planned study: its title, or two future-tense
+    sentences of method outside the BACKGROUND, with no results told."""
+    m = PROTOCOL_TITLE.search(study.title)
+    if m:
+        return m.group(0)
+    if "will " not in study.abstract_text:
+        return None  # the cheap early exit for nearly every record
+    text = " ".join(s.text for s in study.abstract if not _BACKGROUND_LABELS.match(s.label.strip()))
+    planned = PLANNED.findall(text)
+    if len(planned) < 2 or RESULTS_TOLD.search(text):
+        return None
+    return f"{planned[0]}, {planned[1]}"
 
 
 def method_text(study: Study) -> str:
