@@ -964,3 +964,23 @@ def test_a_method_told_in_the_future_is_a_protocol() -> None:
         ("CONCLUSIONS", "Future trials will assess the cost."),
     )
     assert design(study("Digital tools", sections=once, types=RCT_TYPES)) == "rct"
+
+
+# "Seventeen participants undertook the tests via telehealth and face to face. The assessment
+# order was randomised", "performed the two tests in a randomized manner": a test's validity
+# measured once in each person, typed a trial or not. A crossover of treatments ("were
+# evaluated in a random testing sequence", no validity studied) or an allocation stays a trial.
+@pytest.mark.parametrize(
+    ("abstract", "expected"),
+    [
+        ("We studied the validity of remote tests. The assessment order was randomised.", True),
+        ("Reliability of a step test: 22 patients did both tests in a randomized manner.", True),
+        ("Usability of a bicycle test. In a random cross-over design, 31 subjects did both.", True),
+        ("Three gear ratios were evaluated in a random testing sequence.", False),
+        ("Validity of a test. Patients were randomly assigned to drug or placebo.", False),
+    ],
+)
+def test_only_the_order_of_tests_randomised_is_no_trial(abstract: str, expected: bool) -> None:
+    typed = design(study("Exercise testing", abstract, types=RCT_TYPES))
+    assert (typed == "cross_sectional") is expected
+    assert (design(study("Exercise testing", abstract)) == "cross_sectional") is expected

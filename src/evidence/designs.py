@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from evidence.designs_text import (
     AGREEMENT_HINTS,
+    ALLOCATED,
     ANIMAL_WORD,
     ANIMALS_USED,
     BENCH_METHODS,
@@ -26,9 +27,11 @@ from evidence.designs_text import (
     HUMAN_CASE,
     HUMANS_NAMED,
     LAB_WORDS,
+    MEASURE_STUDY,
     MEETING_SELF,
     METHOD_AGREEMENT,
     MOLECULAR,
+    ORDER_RANDOMISED,
     OUTCOME_OVER_TIME,
     OWN_FINDING,
     OWN_SEARCH,
@@ -309,6 +312,9 @@ def design_call(study: Study) -> DesignCall:
     lab = _preclinical(study, mesh, method, typed=bool(types & STUDY_TYPES))
     if lab:
         return lab
+    order = _order_only(study)
+    if order:
+        return order
     for names, design in _PT_RULES[2:]:
         found = [n for n in names if n in types]
         if found:
@@ -427,6 +433,24 @@ def _from_text(study: Study, method: str, labelled: bool) -> DesignCall:
     if tissue:
         return tissue
     return DesignCall("other", "no design in the indexing or the text")
+
+
+def _order_only(study: Study) -> DesignCall | None:
+    """A test's validity, reliability or usability, with only the order of the tests randomised
+    (typed Randomized Controlled Trial by some indexers): each person measured once with
+    both, a cross-sectional study."""
+    text = f"{study.title} {study.abstract_text}"
+    if "random" not in text.lower():
+        return None  # the cheap early exit for nearly every record
+    order = ORDER_RANDOMISED.search(text)
+    if not order or ALLOCATED.search(text):
+        return None
+    measure = MEASURE_STUDY.search(text)
+    if not measure:
+        return None
+    return DesignCall(
+        "cross_sectional", f'text says "{order.group(0)}" of a test\'s "{measure.group(0)}"'
+    )
 
 
 def _case_with_review(study: Study) -> DesignCall | None:

@@ -340,6 +340,24 @@ PLANNED = _rx(
 RESULTS_TOLD = _rx(r"\b[Pp]\s*[<=>\u2264\u2265]\s*0?\.\d|\b95\s*%\s*CI\b|\bconfidence interval")
 
 
+# Only the order of the tests randomised ("The assessment order was randomised", "performed the
+# two tests in a randomized manner", "In a random cross-over design, … performed both tests"): a
+# test's validity, reliability or usability measured once in each person, not a trial.
+ORDER_RANDOMISED = _rx(
+    r"\bin (?:a )?random(?:i[sz]ed|ly)? (?:order|manner|sequence)\b|\brandomi[sz]ed order\b"
+    r"|\b(?:assessment|test(?:ing)?|measurement|session)s? order (?:was|were) randomi[sz]ed\b"
+    r"|\border of (?:the )?(?:[\w-]+ )?(?:tests?|assessments?|measurements?|sessions?)"
+    r" (?:was|were) randomi[sz]ed\b|\brandom(?:i[sz]ed)? cross-?over design\b"
+)
+MEASURE_STUDY = _rx(
+    r"\b(?:valid(?:ity|ation)|reliab(?:ility|le)|agreement|usability|feasibility"
+    r"|reproducib\w+|concordance|accuracy)\b"
+)
+ALLOCATED = _rx(
+    r"\brandomly (?:assigned|allocated|divided)\b|\brandomi[sz]ed (?:to|into)\b|\bplacebo\b"
+)
+
+
 # Words every QUALITATIVE or METHOD_AGREEMENT match holds (lower-cased): a substring test
 # spares the search for nearly every record.
 QUALITATIVE_HINTS = ("qualitative", "themat", "grounded", "phenomenolog", "interview")
