@@ -984,3 +984,23 @@ def test_only_the_order_of_tests_randomised_is_no_trial(abstract: str, expected:
     typed = design(study("Exercise testing", abstract, types=RCT_TYPES))
     assert (typed == "cross_sectional") is expected
     assert (design(study("Exercise testing", abstract)) == "cross_sectional") is expected
+
+
+# "We designed, developed, and produced a low-cost system … tested by 10 participants", "A
+# rule-based heartbeat detection was developed … in twelve heart-healthy adults", "the
+# development of a crop bioinformatics platform … (no study)", "Right Dose: Development of
+# AutoKinetics" (a literature review among its steps): a thing built, not a study of people
+# nor a review. Others' tools discussed in a review stay a review.
+@pytest.mark.parametrize(
+    ("title", "abstract", "expected"),
+    [
+        ("EEG", "We designed, developed, and produced a low-cost system. 10 used it.", "other"),
+        ("Beats", "A rule-based beat detection was developed. 12 adults took part.", "other"),
+        ("Crops", "The aim is the development of a crop informatics platform.", "other"),
+        ("Right Dose: Development of a dosing aid", "We did a literature review.", "other"),
+        ("Noise", "We discuss metrics and tools that were developed for quantification.", "review"),
+        ("Informatics", "This review covers the development of systems on the web.", "review"),
+    ],
+)  # fmt: skip
+def test_a_thing_built_is_other(title: str, abstract: str, expected: str) -> None:
+    assert design(study(title, abstract)) == expected

@@ -18,6 +18,8 @@ from evidence.designs_text import (
     ANIMAL_WORD,
     ANIMALS_USED,
     BENCH_METHODS,
+    BUILT,
+    BUILT_TITLE,
     CASE_AND_LITERATURE,
     CASE_REPORT,
     CASE_SERIES,
@@ -308,7 +310,7 @@ def design_call(study: Study) -> DesignCall:
         animals_only = "Animals" in mesh and "Humans" not in mesh
         case = CASE_REPORT.search(whole) or one_case(whole)
         if review and not case and not animals_only:
-            return DesignCall("review", f'text says "{review.group(0)}"')
+            return _built(study) or DesignCall("review", f'text says "{review.group(0)}"')
     lab = _preclinical(study, mesh, method, typed=bool(types & STUDY_TYPES))
     if lab:
         return lab
@@ -383,6 +385,8 @@ def _from_text(study: Study, method: str, labelled: bool) -> DesignCall:
     call = _text_call((("title", study.title),), TEXT_RULES) or _text_call(
         (("abstract", method),), TEXT_RULES if labelled else UNLABELLED_RULES
     )
+    if call and call.design == "review":
+        call = _built(study) or call
     if call:
         return _series_or_cohort(study, method, _cohort_direction(study, method, call))
     label = case_section(study)
@@ -393,6 +397,9 @@ def _from_text(study: Study, method: str, labelled: bool) -> DesignCall:
         return _series_or_cohort(
             study, method, DesignCall("case_series", f'title says "{m.group(0)}"')
         )
+    built = _built(study)
+    if built:
+        return built
     mesh = {m.descriptor for m in study.mesh}
     survey = [h for h in SURVEY_MESH if h in mesh]
     if survey:
@@ -451,6 +458,13 @@ def _order_only(study: Study) -> DesignCall | None:
     return DesignCall(
         "cross_sectional", f'text says "{order.group(0)}" of a test\'s "{measure.group(0)}"'
     )
+
+
+def _built(study: Study) -> DesignCall | None:
+    """A device, a program or software the authors built (see BUILT): "other", the development
+    of a thing rather than a study of people or a review of others' work."""
+    m = BUILT_TITLE.search(study.title) or BUILT.search(f"{study.title} {study.abstract_text}")
+    return DesignCall("other", f'text says "{m.group(0)}", a thing built') if m else None
 
 
 def _case_with_review(study: Study) -> DesignCall | None:

@@ -358,6 +358,32 @@ ALLOCATED = _rx(
 )
 
 
+# A device, a program or a piece of software the authors built, told as their work ("We
+# designed, developed, and produced a low-cost system", "A rule-based heartbeat detection was
+# developed", "the development of a crop bioinformatics platform", "an informatics
+# workbench"): the development of a thing, which is no clinical study even where a few people
+# try it, nor a review where it is described.
+_THING = (
+    r"(?:system|device|tool|app|application|software|platform|prototype|algorithm|pipeline"
+    r"|workbench|portal|sensor|interface|detection|laboratory)s?\b"
+)
+_MADE = r"(?:designed|developed|built|created|implemented|produced|launched)"
+BUILT = _rx(
+    rf"\bwe (?:have )?(?:{_MADE},? (?:and )?){{0,2}}{_MADE} (?:an? |the )?(?:[\w-]+ ){{0,4}}?"
+    rf"{_THING}"
+    # (never others' tools, "tools that were developed for…", nor "the development of systems")
+    rf"|\b{_THING}(?:(?!\b(?:that|which)\b)[^.;]){{0,60}}?\b(?:is|was|were|has been|have been)"
+    rf" (?:\w+ )?{_MADE}\b|\bdevelopment of (?:an?|our) (?:[\w-]+ ){{0,4}}?{_THING}|\bworkbench\b"
+)
+# A title that names the development ("…: Development and Pilot Usability Study", "WHEEL-I:
+# development of a wheelchair propulsion laboratory").
+BUILT_TITLE = _rx(
+    r"(?:^|:\s*)(?:design and )?development\b"
+    # (never the development of a disease: "Development of hypertension after…")
+    r"(?! of (?:the |an? )?(?:[\w-]+ )?(?:disease|cancer|symptoms?|hypertension)\b)"
+)
+
+
 # Words every QUALITATIVE or METHOD_AGREEMENT match holds (lower-cased): a substring test
 # spares the search for nearly every record.
 QUALITATIVE_HINTS = ("qualitative", "themat", "grounded", "phenomenolog", "interview")
