@@ -1004,3 +1004,27 @@ def test_only_the_order_of_tests_randomised_is_no_trial(abstract: str, expected:
 )  # fmt: skip
 def test_a_thing_built_is_other(title: str, abstract: str, expected: str) -> None:
     assert design(study(title, abstract)) == expected
+
+
+# "The images were rated by 33 healthcare professionals. This cohort included cardiologists",
+# "100 participants from a sub-cohort self-collected blood and had phlebotomy at the same
+# visit": "cohort" names the people, looked at once. A cohort followed up stays a cohort.
+@pytest.mark.parametrize(
+    ("abstract", "expected"),
+    [
+        ("Images were rated by 33 experts. This cohort included cardiologists.", "cross_sectional"),
+        ("100 people of a sub-cohort gave blood by two methods at one visit.", "cross_sectional"),
+        (
+            "A cohort of 120 patients was seen, with a median follow-up of 5 years.",
+            "cohort_prospective",
+        ),
+        (
+            "In a cohort of 120 patients, the incidence of stroke was measured.",
+            "cohort_prospective",
+        ),
+    ],
+)
+def test_a_cohort_with_nothing_told_after_the_start_is_cross_sectional(
+    abstract: str, expected: str
+) -> None:
+    assert design(study("Blood pressure", abstract)) == expected

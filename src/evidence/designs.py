@@ -29,6 +29,7 @@ from evidence.designs_text import (
     HUMAN_CASE,
     HUMANS_NAMED,
     LAB_WORDS,
+    LATER,
     MEASURE_STUDY,
     MEETING_SELF,
     METHOD_AGREEMENT,
@@ -529,12 +530,18 @@ def _tissue(study: Study) -> DesignCall | None:
 def _cohort_direction(study: Study, method: str, call: DesignCall) -> DesignCall:
     """A cohort named without its direction ("A cohort study of mortality predictors") whose
     method looks back ("medical records … were reviewed", "from 2002 to 2007 … were
-    identified"): a retrospective cohort. "Prospective" named is a direction; "cohort" is not."""
+    identified"): a retrospective cohort. "Prospective" named is a direction; "cohort" is not,
+    and with no time told after the start, it is a group looked at once."""
     if call.design != "cohort_prospective" or "prospective" in call.source.lower():
         return call
     back = TEXT_RULES[6][0].search(f"{study.title} {method}")
     if back:
         return DesignCall("retrospective", f'{call.source} and "{back.group(0)}"')
+    # "Cohort" alone names a group of people; with nothing told after the start, they were
+    # looked at once.
+    bare = call.source.lower().endswith('says "cohort"')
+    if bare and not LATER.search(f"{study.title} {study.abstract_text}"):
+        return DesignCall("cross_sectional", f"{call.source}, nothing told after the start")
     return call
 
 

@@ -384,6 +384,18 @@ BUILT_TITLE = _rx(
 )
 
 
+# Time told after the start: a follow-up, an outcome that comes later, a second measurement.
+# "Cohort" alone, with none of these, is a group of people ("This cohort included cardiology
+# experts", "test cohorts of 2170 patients"), looked at once.
+LATER = _rx(
+    r"\bfollow(?:ed|ing)?[- ]?ups?\b|\bfollowed\b|\bincidence\b|\bincident\b|\bbaseline\b"
+    r"|\b(?:after|over|during|for|within) (?:a |the )?(?:\d+|one|two|three|four|five|six|ten)"
+    r"[- ](?:weeks?|months?|years?)\b|\bmortality\b|\bsurvival\b|\bdeaths?\b|\brecurrence\b"
+    r"|\blater\b|\bsubsequent(?:ly)?\b"
+    r"|\brisk of\b|\bover time\b|\bchanges? (?:in|of)\b|\brepeated\b|\bbirth cohort\b"
+)
+
+
 # Words every QUALITATIVE or METHOD_AGREEMENT match holds (lower-cased): a substring test
 # spares the search for nearly every record.
 QUALITATIVE_HINTS = ("qualitative", "themat", "grounded", "phenomenolog", "interview")
