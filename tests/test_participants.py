@@ -421,3 +421,33 @@ def test_a_title_that_counts_the_cases_reported() -> None:
 def test_a_period_then_its_series_without_a_comma() -> None:
     abstract = "From 1950 to 1989 one hundred and forty-four cases of carcinoma were registered."
     assert extract_participants(study(abstract)) == 144
+
+
+# "A total of 338 physicians from three procedural specialties responded", "636 resident
+# physicians (response rate 80%) participated in the survey", "A cross-sectional study was
+# conducted …, involving 387 Malaysian citizens", "Among 1185 patients analysed, the median score
+# was 12", "Prospective observational study with 14 pregnant women", "97 participants (74.7 ± 6
+# years) with early cognitive impairment completed an incremental exercise test".
+@pytest.mark.parametrize(
+    ("abstract", "count"),
+    [
+        ("A total of 338 physicians from three procedural specialties responded.", 338),
+        ("636 resident physicians (response rate 80%) participated in the survey.", 636),
+        ("A study was conducted in 2023, involving 387 Malaysian citizens aged 18 and above.", 387),
+        ("Among 1185 patients analysed, the median Borg score was 12.", 1185),
+        ("Prospective observational study with 14 pregnant women during 15 weekdays.", 14),
+        ("97 participants (74.7 ± 6 years) with impairment completed an exercise test.", 97),
+    ],
+)
+def test_professionals_and_people_told_by_their_study(abstract: str, count: int) -> None:
+    assert extract_participants(study(abstract)) == count
+
+
+# "Five children with ID (10.2 years) and a comparative sample of five TD children (12.4 years)
+# participated": the second group is not all who took part.
+def test_a_second_group_joined_by_a_sample_of_is_not_the_whole() -> None:
+    abstract = (
+        "Five children with ID (10.20 ± .98 years) and a comparative sample of five TD children"
+        " (12.40 ± .01 years) participated."
+    )
+    assert extract_participants(study(abstract)) is None
