@@ -1028,3 +1028,22 @@ def test_a_cohort_with_nothing_told_after_the_start_is_cross_sectional(
     abstract: str, expected: str
 ) -> None:
     assert design(study("Blood pressure", abstract)) == expected
+
+
+# "In 34 pregnant patients the blood pressure measured by the device did not differ from the
+# manometer (p = 0.04)", "Thirteen male endurance-trained [VMLSS 15.0 km/h] … correlated":
+# people measured and a statistic told, no design named: a one-time study of people. With no
+# statistic, or no people, nothing is read.
+@pytest.mark.parametrize(
+    ("abstract", "expected"),
+    [
+        ("In pregnant patients the device did not differ from the manometer (p = 0.04).", True),
+        ("Velocity at threshold correlated with steady state in the runners tested.", True),
+        ("The patients liked the new device and found it easy.", False),
+        ("The device reading correlated with the manometer (p = 0.04).", False),
+    ],
+)
+def test_people_measured_with_a_statistic_are_a_one_time_study(
+    abstract: str, expected: bool
+) -> None:
+    assert (design(study("Home blood pressure", abstract)) == "cross_sectional") is expected

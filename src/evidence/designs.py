@@ -31,6 +31,7 @@ from evidence.designs_text import (
     LAB_WORDS,
     LATER,
     MEASURE_STUDY,
+    MEASURED_RESULT,
     MEETING_SELF,
     METHOD_AGREEMENT,
     MOLECULAR,
@@ -39,6 +40,7 @@ from evidence.designs_text import (
     OWN_FINDING,
     OWN_SEARCH,
     PATIENT_TRAITS,
+    PEOPLE_MEASURED,
     PEOPLE_STUDIED,
     PROGNOSIS,
     QUALITATIVE,
@@ -440,7 +442,26 @@ def _from_text(study: Study, method: str, labelled: bool) -> DesignCall:
     tissue = _tissue(study)
     if tissue:
         return tissue
+    measured = _people_measured(study)
+    if measured:
+        return measured
     return DesignCall("other", "no design in the indexing or the text")
+
+
+def _people_measured(study: Study) -> DesignCall | None:
+    """People measured and their results told with a statistic ("In 34 pregnant patients the
+    blood pressure … did not differ (p = 0.04)", "Participants were classified by the presence
+    (n=42) or absence (n=42) of prediabetes … r=-0.320, p=0.001"), with no design and no
+    follow-up named: an original study of people looked at once."""
+    text = f"{study.title} {study.abstract_text}"
+    people = PEOPLE_MEASURED.search(text)
+    statistic = people and MEASURED_RESULT.search(text)
+    if not people or not statistic:
+        return None
+    return DesignCall(
+        "cross_sectional",
+        f'text says "{people.group(0)}" and "{statistic.group(0)}", no design named',
+    )
 
 
 def _order_only(study: Study) -> DesignCall | None:

@@ -396,6 +396,17 @@ LATER = _rx(
 )
 
 
+# People measured, and a result told of them with a statistic: see designs._people_measured.
+PEOPLE_MEASURED = _rx(
+    r"\b(?:patients|participants|subjects|volunteers|respondents|runners|athletes|seniors"
+    r"|specialists|cardiologists|physicians|clinicians)\b"
+)
+MEASURED_RESULT = _rx(
+    r"\b[Pp]\s*[<=>\u2264\u2265]\s*0?\.\d|\b(?:correlat\w+|agreement|kappa|intraclass|ICCs?"
+    r"|sensitivity|specificity|Bland-Altman)\b"
+)
+
+
 # Words every QUALITATIVE or METHOD_AGREEMENT match holds (lower-cased): a substring test
 # spares the search for nearly every record.
 QUALITATIVE_HINTS = ("qualitative", "themat", "grounded", "phenomenolog", "interview")
