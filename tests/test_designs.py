@@ -1047,3 +1047,13 @@ def test_people_measured_with_a_statistic_are_a_one_time_study(
     abstract: str, expected: bool
 ) -> None:
     assert (design(study("Home blood pressure", abstract)) == "cross_sectional") is expected
+
+
+# "The Segment Anything Model was fine-tuned on the EchoNet-Dynamic dataset and evaluated on
+# external datasets from 99 patients": an algorithm tried on recordings already made is the
+# development of a thing; a model tested in patients ("tested in 99 patients") is not named so.
+def test_a_model_trained_on_existing_datasets_is_other() -> None:
+    abstract = "A model was fine-tuned on the EchoNet-Dynamic dataset and evaluated in 99 patients."
+    assert design(study("Segmentation of the left ventricle", abstract)) == "other"
+    tested = "A model was tested in 99 patients and compared with experts."
+    assert design(study("Segmentation of the left ventricle", tested)) == "cross_sectional"

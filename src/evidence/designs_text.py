@@ -361,8 +361,9 @@ ALLOCATED = _rx(
 # A device, a program or a piece of software the authors built, told as their work ("We
 # designed, developed, and produced a low-cost system", "A rule-based heartbeat detection was
 # developed", "the development of a crop bioinformatics platform", "an informatics
-# workbench"): the development of a thing, which is no clinical study even where a few people
-# try it, nor a review where it is described.
+# workbench", a model "fine-tuned on the EchoNet-Dynamic dataset"): the development of a
+# thing, which is no clinical study even where a few people try it, nor a review where it is
+# described.
 _THING = (
     r"(?:system|device|tool|app|application|software|platform|prototype|algorithm|pipeline"
     r"|workbench|portal|sensor|interface|detection|laboratory)s?\b"
@@ -374,6 +375,9 @@ BUILT = _rx(
     # (never others' tools, "tools that were developed for…", nor "the development of systems")
     rf"|\b{_THING}(?:(?!\b(?:that|which)\b)[^.;]){{0,60}}?\b(?:is|was|were|has been|have been)"
     rf" (?:\w+ )?{_MADE}\b|\bdevelopment of (?:an?|our) (?:[\w-]+ ){{0,4}}?{_THING}|\bworkbench\b"
+    # a model trained on existing recordings ("fine-tuned on the EchoNet-Dynamic dataset")
+    r"|\b(?:trained|fine-tuned|pre-trained) (?:on|using) (?:the |an? )?(?:[\w-]+ ){0,4}?"
+    r"data ?sets?\b"
 )
 # A title that names the development ("…: Development and Pilot Usability Study", "WHEEL-I:
 # development of a wheelchair propulsion laboratory").
