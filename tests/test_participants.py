@@ -451,3 +451,18 @@ def test_a_second_group_joined_by_a_sample_of_is_not_the_whole() -> None:
         " (12.40 ± .01 years) participated."
     )
     assert extract_participants(study(abstract)) is None
+
+
+# "134 Participants were asked to complete an anonymous questionnaire", "Survey responses were
+# collected from 690 participants (43.8% women)", "Participants (N = 66) were randomized to
+# SMART-OP or an attention control", beside other n's in the abstract.
+@pytest.mark.parametrize(
+    ("abstract", "count"),
+    [
+        ("134 Participants were asked to complete an anonymous usability questionnaire.", 134),
+        ("Questionnaires were received from 412 women attending the clinics.", 412),
+        ("Participants (N = 66) were randomized to training (n = 33) or control (n = 33).", 66),
+    ],
+)
+def test_people_asked_answering_or_randomised_with_their_n(abstract: str, count: int) -> None:
+    assert extract_participants(study(abstract)) == count

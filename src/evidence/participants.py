@@ -64,7 +64,7 @@ _ASIDE = r"(?:\s*\([^()]{0,80}\)|\s*\[[^\[\]]{0,80}\])?"
 _ENROLLED = (
     r"(?:randomi[sz]ed|randomly (?:assigned|allocated)|assigned|allocated|enrolled|included"
     r"|recruited|studied|analy[sz]ed|evaluated|treated|followed|interviewed|surveyed|examined"
-    r"|identified|tested)"
+    r"|identified|tested|asked)"
 )
 
 
@@ -127,6 +127,17 @@ _RULES = (
         rf"\s+[\w-]+\s+of)\s+{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}"
     ),
     _rx(rf"\b(?:records|charts|review|data) (?:of|from)\s+{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}"),
+    # "Survey responses were collected from 690 participants", "data were obtained from 412
+    # women": those who answered or gave their data.
+    _rx(
+        r"\b(?:responses|data|questionnaires|surveys)\s+(?:were|was)\s+(?:collected|obtained"
+        rf"|gathered|received)\s+from\s+{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}"
+    ),
+    # "Participants (N = 66) were randomized": the people, their n, and what was done to all.
+    _rx(
+        rf"\b{_PEOPLE}\s*\(\s*n\s*=\s*{_NUM}\s*\)\s+(?:were|had been)\s+(?:randomi[sz]ed"
+        r"|randomly assigned|enrolled|included|recruited)\b"
+    ),
     # "Of 120 patients screened, 80 were randomized": the count that follows the screening.
     _rx(rf"\b{_NUM}\s+(?:were|had been)\s+(?:randomi[sz]ed|enrolled)\b"),
     # "patients (n = 40)": the people named right before it, nothing after that says otherwise.
