@@ -1057,3 +1057,15 @@ def test_a_model_trained_on_existing_datasets_is_other() -> None:
     assert design(study("Segmentation of the left ventricle", abstract)) == "other"
     tested = "A model was tested in 99 patients and compared with experts."
     assert design(study("Segmentation of the left ventricle", tested)) == "cross_sectional"
+
+
+# "Development of a Novel Web-Based Tool …: This viewpoint paper presents the development of
+# the application": the authors' own tool described, not a commentary on others' work. A
+# viewpoint with nothing built stays one.
+def test_a_viewpoint_presenting_the_authors_tool_is_no_commentary() -> None:
+    abstract = "This viewpoint paper presents the development of the application for students."
+    record = study("Development of a Novel Web-Based Tool for Students", abstract)
+    assert not is_notice(record)
+    assert design(record) == "other"
+    opinion = study("Teaching clinical skills", "This viewpoint argues that teaching must change.")
+    assert is_notice(opinion)

@@ -610,6 +610,10 @@ def _commentary(study: Study, types: set[str]) -> str | None:
     if not any(hint in low for hint in _COMMENTARY_HINTS):
         return None  # the cheap early exit for nearly every record
     m = (MEETING_SELF if meeting_only else COMMENTARY_SELF).search(text)
+    if m and _built(study):
+        # "This viewpoint paper presents the development of the … application": the authors'
+        # own tool, described, whatever the journal calls the piece.
+        return None
     return m.group(0) if m else None
 
 
