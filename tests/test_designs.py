@@ -1069,3 +1069,16 @@ def test_a_viewpoint_presenting_the_authors_tool_is_no_commentary() -> None:
     assert design(record) == "other"
     opinion = study("Teaching clinical skills", "This viewpoint argues that teaching must change.")
     assert is_notice(opinion)
+
+
+# "Therefore, we tried to establish the animal model for elucidation of the mechanism": the
+# authors' own animal work, unindexed. A clinical study citing animal models in its background
+# stays clinical.
+def test_an_animal_model_the_authors_established_is_preclinical() -> None:
+    abstract = "Acupuncture helps headache. We tried to establish the animal model of headache."
+    assert design(study("Acupuncture for headache", abstract)) == "preclinical"
+    background = (
+        ("BACKGROUND", "Ketamine works in animal models of pain."),
+        ("METHODS", "We enrolled 40 patients with migraine and measured pain once."),
+    )
+    assert design(study("Ketamine for migraine", sections=background)) != "preclinical"

@@ -99,12 +99,15 @@ _ANIMALS = (
     r"|piglets|porcine|swine|primates?|monkeys?|macaques?|baboons?|zebrafish|drosophila"
     r"|hamsters?|guinea pigs?|ferrets?|horses?|equine|cattle|bovine|cows?|calves|chickens?"
     r"|xenopus|C\. elegans|nematodes?|yeast"
+    # "we tried to establish the animal model for elucidation of the mechanism"
+    r"|animal models?"
 )
 ANIMAL_WORD = _rx(rf"\b(?:{_ANIMALS})\b")
 # The animals the study itself used ("we used reporter mice", "in 20 rats"), read in the
 # method: never an animal in a patient's history ("her companion dog").
 ANIMALS_USED = _rx(
-    rf"\b(?:we used|using|in|of)\s+(?:\d+\s+)?(?:[\w-]+\s+){{0,2}}?(?:{_ANIMALS})\b"
+    rf"\b(?:we used|using|in|of|establish(?:ed)?)\s+(?:\d+\s+)?(?:[\w-]+\s+){{0,2}}?"
+    rf"(?:{_ANIMALS})\b"
     # never an animal in a patient's history or the species of a reagent ("a mouse
     # monoclonal antibody")
     r"(?! (?:bites?|scratch\w*|owners?|monoclonal|polyclonal|anti\w*|serum|IgG)\b)"
