@@ -1082,3 +1082,21 @@ def test_an_animal_model_the_authors_established_is_preclinical() -> None:
         ("METHODS", "We enrolled 40 patients with migraine and measured pain once."),
     )
     assert design(study("Ketamine for migraine", sections=background)) != "preclinical"
+
+
+# "A comprehensive literature search was conducted in PubMed, Scopus, and Web of Science …
+# 183 studies were included": a synthesis told by its own search, with no review type yet. A
+# search of a hospital's own records is no synthesis; PubMed's "Scoping Review" type is one.
+def test_a_search_conducted_in_databases_tells_a_systematic_review() -> None:
+    abstract = (
+        "METHODS: A literature search was conducted in PubMed, Scopus and Web of Science."
+        " RESULTS: A total of 183 studies were included."
+    )
+    assert design(study("Artificial intelligence in imaging", abstract)) == "systematic_review"
+    records = "A search was conducted in the hospital's records. 183 patients were included."
+    assert design(study("Artificial intelligence in imaging", records)) != "systematic_review"
+    typed = study("Wearables in long COVID", "This review maps sensors.", types=SCOPING)
+    assert design(typed) == "systematic_review"
+
+
+SCOPING = ("Journal Article", "Scoping Review")

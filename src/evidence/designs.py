@@ -79,7 +79,7 @@ def _rx(pattern: str) -> re.Pattern[str]:
 
 _PT_RULES: tuple[tuple[tuple[str, ...], str], ...] = (
     (("Meta-Analysis", "Network Meta-Analysis"), "meta_analysis"),
-    (("Systematic Review",), "systematic_review"),
+    (("Systematic Review", "Scoping Review"), "systematic_review"),
     (("Randomized Controlled Trial", "Equivalence Trial"), "rct"),
     (
         (

@@ -561,6 +561,11 @@ OWN_SEARCH = _rx(
     rf"|\bwe (?:systematically )?searched\b[^.]{{0,80}}?\b(?:{_DATABASES})\b"
     rf"|\b(?:{_DATABASES})\b[^.]{{0,120}}?\b(?:were|was) (?:systematically )?searched\b"
     r"|\busing the reported search\b|\bbest evidence topic\b"
+    # "A comprehensive literature search was conducted in PubMed, Scopus, and Web of Science",
+    # "A structured search was conducted in accordance with PRISMA guidelines across multiple
+    # databases"
+    rf"|\bsearch (?:was|were) (?:conducted|performed|carried out|undertaken)\b[^.]{{0,100}}?"
+    rf"\b(?:{_DATABASES})\b"
 )
 STUDIES_FOUND = _rx(
     r"(?<![\w-])(?:\d+|[a-z]+(?:ty|teen)(?:-[a-z]+)?|two|three|four|five|six|seven|eight|nine|ten"
