@@ -1100,3 +1100,13 @@ def test_a_search_conducted_in_databases_tells_a_systematic_review() -> None:
 
 
 SCOPING = ("Journal Article", "Scoping Review")
+
+
+# "Usability and acceptability of ambulatory monitoring: insights from the ASPIRED-Q qualitative
+# study", typed Randomized Controlled Trial as the trial it sits in: a qualitative report.
+def test_a_title_naming_a_qualitative_study_is_other_whatever_its_type() -> None:
+    title = "Acceptability of monitoring in syncope: insights from a qualitative study"
+    record = study(title, "Patients were randomized to two arms and then interviewed.", RCT_TYPES)
+    assert design(record) == "other"
+    trial = study("Monitoring in syncope", "Patients were randomized to two arms.", RCT_TYPES)
+    assert design(trial) == "rct"

@@ -45,6 +45,7 @@ from evidence.designs_text import (
     PROGNOSIS,
     QUALITATIVE,
     QUALITATIVE_HINTS,
+    QUALITATIVE_TITLE,
     REVIEW_SELF,
     SERIES_MOST,
     SURVEY_MESH,
@@ -320,6 +321,9 @@ def design_call(study: Study) -> DesignCall:
     order = _order_only(study)
     if order:
         return order
+    accounts = QUALITATIVE_TITLE.search(study.title)
+    if accounts:
+        return DesignCall("other", f'title says "{accounts.group(0)}", a qualitative study')
     for names, design in _PT_RULES[2:]:
         found = [n for n in names if n in types]
         if found:

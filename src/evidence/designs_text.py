@@ -414,6 +414,15 @@ MEASURED_RESULT = _rx(
 )
 
 
+# A title that names the report a qualitative study ("…: insights from the ASPIRED-Q qualitative
+# study", "a qualitative interview study", "a focus group study"): people's accounts, even where
+# they were gathered inside a trial that PubMed types the record by.
+QUALITATIVE_TITLE = _rx(
+    r"\bqualitative (?:[\w-]+ ){0,2}?(?:study|evaluation|analysis|research)\b|\binterview study\b"
+    r"|\bfocus groups? study\b"
+)
+
+
 # Words every QUALITATIVE or METHOD_AGREEMENT match holds (lower-cased): a substring test
 # spares the search for nearly every record.
 QUALITATIVE_HINTS = ("qualitative", "themat", "grounded", "phenomenolog", "interview")
