@@ -475,3 +475,28 @@ def test_the_people_whose_responses_were_collected() -> None:
         RESULTS="Survey responses were collected from 690 participants (43.8% women).",
     )
     assert extract_participants(record) == 690
+
+
+# "Thirty-four youth (age M = 15.03, SD = 1.91) diagnosed with BD or MDD participated", "Ten
+# elite female basketball players (age 25.6 ± 4.5 years; …) underwent": a sentence opening on a
+# count of people described by age or sex. A count opening a sentence with no such description
+# ("Twelve patients had a relapse") is not read.
+@pytest.mark.parametrize(
+    ("abstract", "count"),
+    [
+        ("Exercise helps. Twenty-two diabetic patients (10 men, 12 women; mean age, 68 years)"
+         " performed a sit-to-stand test and a cycle test.", 22),
+        ("Ten elite female basketball players (age 25.6 ± 4.5 years; height 1.8 m) trained.", 10),
+        ("Pilot work. Twelve patients had a relapse (one died) after the second cycle.", None),
+    ],
+)  # fmt: skip
+def test_a_sentence_opening_on_people_described_by_age_or_sex(
+    abstract: str, count: int | None
+) -> None:
+    assert extract_participants(study(abstract)) == count
+
+
+# "200 cases (73% male) were compared with 406 hospital controls": both groups took part.
+def test_cases_compared_with_controls_are_added() -> None:
+    abstract = "In a case-control study: 200 cases (73% male) were compared with 406 controls."
+    assert extract_participants(study(abstract)) == 606

@@ -37,7 +37,8 @@ _PEOPLE = (
     r"|diabetics|beneficiaries"
     # professionals and others asked as the study's people ("a survey of 338 physicians", "636
     # resident physicians participated", "101 seniors", "387 Malaysian citizens")
-    r"|physicians|clinicians|nurses|surgeons|professionals|practitioners|seniors|citizens)\b"
+    r"|physicians|clinicians|nurses|surgeons|professionals|practitioners|seniors|citizens"
+    r"|youth|players)\b"
 )
 # What else a number may count, even beside people words: "12 trials with 500 patients",
 # "serum samples (n = 16)", "23,066 items".
@@ -132,6 +133,14 @@ _RULES = (
     _rx(
         r"\b(?:responses|data|questionnaires|surveys)\s+(?:were|was)\s+(?:collected|obtained"
         rf"|gathered|received)\s+from\s+{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}"
+    ),
+    # "Twenty-two patients with T2DM (10 men, 12 women; mean age, 68.0 years) performed…", "Ten
+    # elite female basketball players (age 25.6 ± 4.5 years; …) underwent…": a sentence that
+    # opens on a count of people and describes them by age or sex, as a study describes those
+    # it took (a subgroup is seldom given its ages).
+    _rx(
+        rf"(?:^|(?<=[.!?:]\s)){_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}\s*[(\[](?=[^()\[\]]{{0,120}}?\b"
+        r"(?:aged?|years?|yrs?|males?|females?|men|women|boys|girls|sex)\b)"
     ),
     # "Participants (N = 66) were randomized": the people, their n, and what was done to all.
     _rx(
@@ -246,7 +255,9 @@ _CONTROL_WORDS = (
     r"|healthy (?:subjects|volunteers|individuals|people|adults|children|women|men))\b"
 )
 _AND_CONTROLS = _rx(
-    rf"^(?P<between>[^.;]{{0,160}}?)\band\s+{_NUM}\s+(?:[\w-]+\s+){{0,5}}?{_CONTROL_WORDS}"
+    # ("200 cases (73% male) were compared with 406 hospital controls")
+    rf"^(?P<between>[^.;]{{0,160}}?)\b(?:and|compared with|versus|vs\.?)\s+{_NUM}\s+"
+    rf"(?:[\w-]+\s+){{0,5}}?{_CONTROL_WORDS}"
 )
 _PART_OF = _rx(r"\b(?:including|comprising|of whom|of which)\b")
 # "282 cases …, and an equal number of … matched controls": as many controls as cases.
