@@ -435,6 +435,7 @@ def test_a_period_then_its_series_without_a_comma() -> None:
         ("636 resident physicians (response rate 80%) participated in the survey.", 636),
         ("A study was conducted in 2023, involving 387 Malaysian citizens aged 18 and above.", 387),
         ("Among 1185 patients analysed, the median Borg score was 12.", 1185),
+        ("It was evaluated in an initial study involving twelve heart-healthy adults.", 12),
         ("Prospective observational study with 14 pregnant women during 15 weekdays.", 14),
         ("97 participants (74.7 ± 6 years) with impairment completed an exercise test.", 97),
     ],
