@@ -36,10 +36,10 @@ def test_every_label_names_a_real_record(records: list[Labelled]) -> None:
 FLOORS = {
     # split: design right as indexed, unindexed, evidence level right
     "tune": (566, 534, 590),
-    "holdout": (123, 123, 134),
+    "holdout": (126, 127, 137),
 }
 # Participants read right (the number the abstract states), per split.
-PARTICIPANTS_RIGHT = {"tune": 156, "holdout": 34}
+PARTICIPANTS_RIGHT = {"tune": 158, "holdout": 40}
 # Participants: a wrong number is worse than none. Preclinical graded clinical, as indexed.
 CEILINGS = {
     # split: participants wrong, participants invented, preclinical among clinical
