@@ -922,3 +922,191 @@ def test_experiments_told_over_the_whole_abstract_are_laboratory_work() -> None:
     assert design(record) == "preclinical"
     one = "METHODS: Tumours of patients were looked at retrospectively. RESULTS: Cell lines grew."
     assert design(study("A microRNA", one)) == "retrospective"
+
+
+# "Blood pressure after …: rationale and design of a multicenter randomized controlled trial",
+# "…: Clinical trial design and methods", "protocol for the Tele-ADHF randomised controlled
+# trial": the title names the paper a protocol, whatever the trial it plans is typed.
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Home monitoring after preeclampsia: rationale and design of a randomized controlled trial",
+        "A pragmatic study of decision support: Clinical trial design and methods",
+        "Telerehabilitation in heart failure: protocol for the TELE randomised controlled trial",
+        "Digital tools in heart failure: Design, rationale and implementation",
+    ],
+)
+def test_a_title_naming_a_protocol_is_a_protocol(title: str) -> None:
+    record = study(title, "Patients were randomized to two arms.", types=RCT_TYPES)
+    assert design(record) == "protocol"
+    assert design(study(title, "Patients were randomized to two arms.")) == "protocol"
+
+
+RCT_TYPES = ("Journal Article", "Randomized Controlled Trial")
+
+
+# "the trial will randomize 200 patients … The primary outcome …", "Surveys will assess …
+# Usability testing will be conducted": a method told in the future is planned. A trial's
+# results, or one sentence of what comes next, are not.
+def test_a_method_told_in_the_future_is_a_protocol() -> None:
+    sections = (
+        ("BACKGROUND", "Digital tools may help."),
+        ("METHODS", "The trial will randomize 200 patients. Outcomes will be assessed at 3 months"),
+    )
+    assert design(study("Digital tools in heart failure", sections=sections)) == "protocol"
+    results = (
+        ("METHODS", "The trial will randomize 200 patients. Outcomes will be assessed later."),
+        ("RESULTS", "Quality of life rose (P < 0.01)."),
+    )
+    assert design(study("Digital tools", sections=results, types=RCT_TYPES)) == "rct"
+    once = (
+        ("METHODS", "We randomized 200 patients to two arms."),
+        ("CONCLUSIONS", "Future trials will assess the cost."),
+    )
+    assert design(study("Digital tools", sections=once, types=RCT_TYPES)) == "rct"
+
+
+# "Seventeen participants undertook the tests via telehealth and face to face. The assessment
+# order was randomised", "performed the two tests in a randomized manner": a test's validity
+# measured once in each person, typed a trial or not. A crossover of treatments ("were
+# evaluated in a random testing sequence", no validity studied) or an allocation stays a trial.
+@pytest.mark.parametrize(
+    ("abstract", "expected"),
+    [
+        ("We studied the validity of remote tests. The assessment order was randomised.", True),
+        ("Reliability of a step test: 22 patients did both tests in a randomized manner.", True),
+        ("Usability of a bicycle test. In a random cross-over design, 31 subjects did both.", True),
+        ("Three gear ratios were evaluated in a random testing sequence.", False),
+        ("Validity of a test. Patients were randomly assigned to drug or placebo.", False),
+    ],
+)
+def test_only_the_order_of_tests_randomised_is_no_trial(abstract: str, expected: bool) -> None:
+    typed = design(study("Exercise testing", abstract, types=RCT_TYPES))
+    assert (typed == "cross_sectional") is expected
+    assert (design(study("Exercise testing", abstract)) == "cross_sectional") is expected
+
+
+# "We designed, developed, and produced a low-cost system … tested by 10 participants", "A
+# rule-based heartbeat detection was developed … in twelve heart-healthy adults", "the
+# development of a crop bioinformatics platform … (no study)", "Right Dose: Development of
+# AutoKinetics" (a literature review among its steps): a thing built, not a study of people
+# nor a review. Others' tools discussed in a review stay a review.
+@pytest.mark.parametrize(
+    ("title", "abstract", "expected"),
+    [
+        ("EEG", "We designed, developed, and produced a low-cost system. 10 used it.", "other"),
+        ("Beats", "A rule-based beat detection was developed. 12 adults took part.", "other"),
+        ("Crops", "The aim is the development of a crop informatics platform.", "other"),
+        ("Right Dose: Development of a dosing aid", "We did a literature review.", "other"),
+        ("Noise", "We discuss metrics and tools that were developed for quantification.", "review"),
+        ("Informatics", "This review covers the development of systems on the web.", "review"),
+    ],
+)  # fmt: skip
+def test_a_thing_built_is_other(title: str, abstract: str, expected: str) -> None:
+    assert design(study(title, abstract)) == expected
+
+
+# "The images were rated by 33 healthcare professionals. This cohort included cardiologists",
+# "100 participants from a sub-cohort self-collected blood and had phlebotomy at the same
+# visit": "cohort" names the people, looked at once. A cohort followed up stays a cohort.
+@pytest.mark.parametrize(
+    ("abstract", "expected"),
+    [
+        ("Images were rated by 33 experts. This cohort included cardiologists.", "cross_sectional"),
+        ("100 people of a sub-cohort gave blood by two methods at one visit.", "cross_sectional"),
+        (
+            "A cohort of 120 patients was seen, with a median follow-up of 5 years.",
+            "cohort_prospective",
+        ),
+        (
+            "In a cohort of 120 patients, the incidence of stroke was measured.",
+            "cohort_prospective",
+        ),
+    ],
+)
+def test_a_cohort_with_nothing_told_after_the_start_is_cross_sectional(
+    abstract: str, expected: str
+) -> None:
+    assert design(study("Blood pressure", abstract)) == expected
+
+
+# "In 34 pregnant patients the blood pressure measured by the device did not differ from the
+# manometer (p = 0.04)", "Thirteen male endurance-trained [VMLSS 15.0 km/h] … correlated":
+# people measured and a statistic told, no design named: a one-time study of people. With no
+# statistic, or no people, nothing is read.
+@pytest.mark.parametrize(
+    ("abstract", "expected"),
+    [
+        ("In pregnant patients the device did not differ from the manometer (p = 0.04).", True),
+        ("Velocity at threshold correlated with steady state in the runners tested.", True),
+        ("The patients liked the new device and found it easy.", False),
+        ("The device reading correlated with the manometer (p = 0.04).", False),
+    ],
+)
+def test_people_measured_with_a_statistic_are_a_one_time_study(
+    abstract: str, expected: bool
+) -> None:
+    assert (design(study("Home blood pressure", abstract)) == "cross_sectional") is expected
+
+
+# "The Segment Anything Model was fine-tuned on the EchoNet-Dynamic dataset and evaluated on
+# external datasets from 99 patients": an algorithm tried on recordings already made is the
+# development of a thing; a model tested in patients ("tested in 99 patients") is not named so.
+def test_a_model_trained_on_existing_datasets_is_other() -> None:
+    abstract = "A model was fine-tuned on the EchoNet-Dynamic dataset and evaluated in 99 patients."
+    assert design(study("Segmentation of the left ventricle", abstract)) == "other"
+    tested = "A model was tested in 99 patients and compared with experts."
+    assert design(study("Segmentation of the left ventricle", tested)) == "cross_sectional"
+
+
+# "Development of a Novel Web-Based Tool …: This viewpoint paper presents the development of
+# the application": the authors' own tool described, not a commentary on others' work. A
+# viewpoint with nothing built stays one.
+def test_a_viewpoint_presenting_the_authors_tool_is_no_commentary() -> None:
+    abstract = "This viewpoint paper presents the development of the application for students."
+    record = study("Development of a Novel Web-Based Tool for Students", abstract)
+    assert not is_notice(record)
+    assert design(record) == "other"
+    opinion = study("Teaching clinical skills", "This viewpoint argues that teaching must change.")
+    assert is_notice(opinion)
+
+
+# "Therefore, we tried to establish the animal model for elucidation of the mechanism": the
+# authors' own animal work, unindexed. A clinical study citing animal models in its background
+# stays clinical.
+def test_an_animal_model_the_authors_established_is_preclinical() -> None:
+    abstract = "Acupuncture helps headache. We tried to establish the animal model of headache."
+    assert design(study("Acupuncture for headache", abstract)) == "preclinical"
+    background = (
+        ("BACKGROUND", "Ketamine works in animal models of pain."),
+        ("METHODS", "We enrolled 40 patients with migraine and measured pain once."),
+    )
+    assert design(study("Ketamine for migraine", sections=background)) != "preclinical"
+
+
+# "A comprehensive literature search was conducted in PubMed, Scopus, and Web of Science …
+# 183 studies were included": a synthesis told by its own search, with no review type yet. A
+# search of a hospital's own records is no synthesis; PubMed's "Scoping Review" type is one.
+def test_a_search_conducted_in_databases_tells_a_systematic_review() -> None:
+    abstract = (
+        "METHODS: A literature search was conducted in PubMed, Scopus and Web of Science."
+        " RESULTS: A total of 183 studies were included."
+    )
+    assert design(study("Artificial intelligence in imaging", abstract)) == "systematic_review"
+    records = "A search was conducted in the hospital's records. 183 patients were included."
+    assert design(study("Artificial intelligence in imaging", records)) != "systematic_review"
+    typed = study("Wearables in long COVID", "This review maps sensors.", types=SCOPING)
+    assert design(typed) == "systematic_review"
+
+
+SCOPING = ("Journal Article", "Scoping Review")
+
+
+# "Usability and acceptability of ambulatory monitoring: insights from the ASPIRED-Q qualitative
+# study", typed Randomized Controlled Trial as the trial it sits in: a qualitative report.
+def test_a_title_naming_a_qualitative_study_is_other_whatever_its_type() -> None:
+    title = "Acceptability of monitoring in syncope: insights from a qualitative study"
+    record = study(title, "Patients were randomized to two arms and then interviewed.", RCT_TYPES)
+    assert design(record) == "other"
+    trial = study("Monitoring in syncope", "Patients were randomized to two arms.", RCT_TYPES)
+    assert design(trial) == "rct"

@@ -421,3 +421,83 @@ def test_a_title_that_counts_the_cases_reported() -> None:
 def test_a_period_then_its_series_without_a_comma() -> None:
     abstract = "From 1950 to 1989 one hundred and forty-four cases of carcinoma were registered."
     assert extract_participants(study(abstract)) == 144
+
+
+# "A total of 338 physicians from three procedural specialties responded", "636 resident
+# physicians (response rate 80%) participated in the survey", "A cross-sectional study was
+# conducted …, involving 387 Malaysian citizens", "Among 1185 patients analysed, the median score
+# was 12", "Prospective observational study with 14 pregnant women", "97 participants (74.7 ± 6
+# years) with early cognitive impairment completed an incremental exercise test".
+@pytest.mark.parametrize(
+    ("abstract", "count"),
+    [
+        ("A total of 338 physicians from three procedural specialties responded.", 338),
+        ("636 resident physicians (response rate 80%) participated in the survey.", 636),
+        ("A study was conducted in 2023, involving 387 Malaysian citizens aged 18 and above.", 387),
+        ("Among 1185 patients analysed, the median Borg score was 12.", 1185),
+        ("It was evaluated in an initial study involving twelve heart-healthy adults.", 12),
+        ("Prospective observational study with 14 pregnant women during 15 weekdays.", 14),
+        ("97 participants (74.7 ± 6 years) with impairment completed an exercise test.", 97),
+    ],
+)
+def test_professionals_and_people_told_by_their_study(abstract: str, count: int) -> None:
+    assert extract_participants(study(abstract)) == count
+
+
+# "Five children with ID (10.2 years) and a comparative sample of five TD children (12.4 years)
+# participated": the second group is not all who took part.
+def test_a_second_group_joined_by_a_sample_of_is_not_the_whole() -> None:
+    abstract = (
+        "Five children with ID (10.20 ± .98 years) and a comparative sample of five TD children"
+        " (12.40 ± .01 years) participated."
+    )
+    assert extract_participants(study(abstract)) is None
+
+
+# "134 Participants were asked to complete an anonymous questionnaire", "Survey responses were
+# collected from 690 participants (43.8% women)", "Participants (N = 66) were randomized to
+# SMART-OP or an attention control", beside other n's in the abstract.
+@pytest.mark.parametrize(
+    ("abstract", "count"),
+    [
+        ("134 Participants were asked to complete an anonymous usability questionnaire.", 134),
+        ("Participants (N = 66) were randomized to training (n = 33) or control (n = 33).", 66),
+    ],
+)
+def test_people_asked_answering_or_randomised_with_their_n(abstract: str, count: int) -> None:
+    assert extract_participants(study(abstract)) == count
+
+
+# "METHODS: An online survey … RESULTS: Survey responses were collected from 690 participants":
+# those who answered, told in the results of an abstract whose methods count no one.
+def test_the_people_whose_responses_were_collected() -> None:
+    record = study(
+        METHODS="An online survey of people with heart disease ran in 2020.",
+        RESULTS="Survey responses were collected from 690 participants (43.8% women).",
+    )
+    assert extract_participants(record) == 690
+
+
+# "Thirty-four youth (age M = 15.03, SD = 1.91) diagnosed with BD or MDD participated", "Ten
+# elite female basketball players (age 25.6 ± 4.5 years; …) underwent": a sentence opening on a
+# count of people described by age or sex. A count opening a sentence with no such description
+# ("Twelve patients had a relapse") is not read.
+@pytest.mark.parametrize(
+    ("abstract", "count"),
+    [
+        ("Exercise helps. Twenty-two diabetic patients (10 men, 12 women; mean age, 68 years)"
+         " performed a sit-to-stand test and a cycle test.", 22),
+        ("Ten elite female basketball players (age 25.6 ± 4.5 years; height 1.8 m) trained.", 10),
+        ("Pilot work. Twelve patients had a relapse (one died) after the second cycle.", None),
+    ],
+)  # fmt: skip
+def test_a_sentence_opening_on_people_described_by_age_or_sex(
+    abstract: str, count: int | None
+) -> None:
+    assert extract_participants(study(abstract)) == count
+
+
+# "200 cases (73% male) were compared with 406 hospital controls": both groups took part.
+def test_cases_compared_with_controls_are_added() -> None:
+    abstract = "In a case-control study: 200 cases (73% male) were compared with 406 controls."
+    assert extract_participants(study(abstract)) == 606

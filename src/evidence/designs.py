@@ -14,9 +14,12 @@ from dataclasses import dataclass
 
 from evidence.designs_text import (
     AGREEMENT_HINTS,
+    ALLOCATED,
     ANIMAL_WORD,
     ANIMALS_USED,
     BENCH_METHODS,
+    BUILT,
+    BUILT_TITLE,
     CASE_AND_LITERATURE,
     CASE_REPORT,
     CASE_SERIES,
@@ -26,17 +29,23 @@ from evidence.designs_text import (
     HUMAN_CASE,
     HUMANS_NAMED,
     LAB_WORDS,
+    LATER,
+    MEASURE_STUDY,
+    MEASURED_RESULT,
     MEETING_SELF,
     METHOD_AGREEMENT,
     MOLECULAR,
+    ORDER_RANDOMISED,
     OUTCOME_OVER_TIME,
     OWN_FINDING,
     OWN_SEARCH,
     PATIENT_TRAITS,
+    PEOPLE_MEASURED,
     PEOPLE_STUDIED,
     PROGNOSIS,
     QUALITATIVE,
     QUALITATIVE_HINTS,
+    QUALITATIVE_TITLE,
     REVIEW_SELF,
     SERIES_MOST,
     SURVEY_MESH,
@@ -48,6 +57,7 @@ from evidence.designs_text import (
     method_sections,
     one_case,
     people_counted,
+    protocol_told,
     synthesis_told,
     tells_no_work_of_its_own,
 )
@@ -70,7 +80,7 @@ def _rx(pattern: str) -> re.Pattern[str]:
 
 _PT_RULES: tuple[tuple[tuple[str, ...], str], ...] = (
     (("Meta-Analysis", "Network Meta-Analysis"), "meta_analysis"),
-    (("Systematic Review",), "systematic_review"),
+    (("Systematic Review", "Scoping Review"), "systematic_review"),
     (("Randomized Controlled Trial", "Equivalence Trial"), "rct"),
     (
         (
@@ -263,6 +273,10 @@ def design_call(study: Study) -> DesignCall:
     commentary = _commentary(study, types)
     if commentary:
         return DesignCall("other", f'text says "{commentary}"')
+    planned = protocol_told(study)
+    if planned:
+        # "Rationale and design of a randomized controlled trial", typed as the trial it plans.
+        return DesignCall("protocol", f'text says "{planned}"')
     for names, design in _PT_RULES[:2]:
         found = [n for n in names if n in types]
         if found:
@@ -300,10 +314,16 @@ def design_call(study: Study) -> DesignCall:
         animals_only = "Animals" in mesh and "Humans" not in mesh
         case = CASE_REPORT.search(whole) or one_case(whole)
         if review and not case and not animals_only:
-            return DesignCall("review", f'text says "{review.group(0)}"')
+            return _built(study) or DesignCall("review", f'text says "{review.group(0)}"')
     lab = _preclinical(study, mesh, method, typed=bool(types & STUDY_TYPES))
     if lab:
         return lab
+    order = _order_only(study)
+    if order:
+        return order
+    accounts = QUALITATIVE_TITLE.search(study.title)
+    if accounts:
+        return DesignCall("other", f'title says "{accounts.group(0)}", a qualitative study')
     for names, design in _PT_RULES[2:]:
         found = [n for n in names if n in types]
         if found:
@@ -372,6 +392,8 @@ def _from_text(study: Study, method: str, labelled: bool) -> DesignCall:
     call = _text_call((("title", study.title),), TEXT_RULES) or _text_call(
         (("abstract", method),), TEXT_RULES if labelled else UNLABELLED_RULES
     )
+    if call and call.design == "review":
+        call = _built(study) or call
     if call:
         return _series_or_cohort(study, method, _cohort_direction(study, method, call))
     label = case_section(study)
@@ -382,6 +404,9 @@ def _from_text(study: Study, method: str, labelled: bool) -> DesignCall:
         return _series_or_cohort(
             study, method, DesignCall("case_series", f'title says "{m.group(0)}"')
         )
+    built = _built(study)
+    if built:
+        return built
     mesh = {m.descriptor for m in study.mesh}
     survey = [h for h in SURVEY_MESH if h in mesh]
     if survey:
@@ -421,7 +446,51 @@ def _from_text(study: Study, method: str, labelled: bool) -> DesignCall:
     tissue = _tissue(study)
     if tissue:
         return tissue
+    measured = _people_measured(study)
+    if measured:
+        return measured
     return DesignCall("other", "no design in the indexing or the text")
+
+
+def _people_measured(study: Study) -> DesignCall | None:
+    """People measured and their results told with a statistic ("In 34 pregnant patients the
+    blood pressure … did not differ (p = 0.04)", "Participants were classified by the presence
+    (n=42) or absence (n=42) of prediabetes … r=-0.320, p=0.001"), with no design and no
+    follow-up named: an original study of people looked at once."""
+    text = f"{study.title} {study.abstract_text}"
+    people = PEOPLE_MEASURED.search(text)
+    statistic = people and MEASURED_RESULT.search(text)
+    if not people or not statistic:
+        return None
+    return DesignCall(
+        "cross_sectional",
+        f'text says "{people.group(0)}" and "{statistic.group(0)}", no design named',
+    )
+
+
+def _order_only(study: Study) -> DesignCall | None:
+    """A test's validity, reliability or usability, with only the order of the tests randomised
+    (typed Randomized Controlled Trial by some indexers): each person measured once with
+    both, a cross-sectional study."""
+    text = f"{study.title} {study.abstract_text}"
+    if "random" not in text.lower():
+        return None  # the cheap early exit for nearly every record
+    order = ORDER_RANDOMISED.search(text)
+    if not order or ALLOCATED.search(text):
+        return None
+    measure = MEASURE_STUDY.search(text)
+    if not measure:
+        return None
+    return DesignCall(
+        "cross_sectional", f'text says "{order.group(0)}" of a test\'s "{measure.group(0)}"'
+    )
+
+
+def _built(study: Study) -> DesignCall | None:
+    """A device, a program or software the authors built (see BUILT): "other", the development
+    of a thing rather than a study of people or a review of others' work."""
+    m = BUILT_TITLE.search(study.title) or BUILT.search(f"{study.title} {study.abstract_text}")
+    return DesignCall("other", f'text says "{m.group(0)}", a thing built') if m else None
 
 
 def _case_with_review(study: Study) -> DesignCall | None:
@@ -486,12 +555,18 @@ def _tissue(study: Study) -> DesignCall | None:
 def _cohort_direction(study: Study, method: str, call: DesignCall) -> DesignCall:
     """A cohort named without its direction ("A cohort study of mortality predictors") whose
     method looks back ("medical records … were reviewed", "from 2002 to 2007 … were
-    identified"): a retrospective cohort. "Prospective" named is a direction; "cohort" is not."""
+    identified"): a retrospective cohort. "Prospective" named is a direction; "cohort" is not,
+    and with no time told after the start, it is a group looked at once."""
     if call.design != "cohort_prospective" or "prospective" in call.source.lower():
         return call
     back = TEXT_RULES[6][0].search(f"{study.title} {method}")
     if back:
         return DesignCall("retrospective", f'{call.source} and "{back.group(0)}"')
+    # "Cohort" alone names a group of people; with nothing told after the start, they were
+    # looked at once.
+    bare = call.source.lower().endswith('says "cohort"')
+    if bare and not LATER.search(f"{study.title} {study.abstract_text}"):
+        return DesignCall("cross_sectional", f"{call.source}, nothing told after the start")
     return call
 
 
@@ -539,6 +614,10 @@ def _commentary(study: Study, types: set[str]) -> str | None:
     if not any(hint in low for hint in _COMMENTARY_HINTS):
         return None  # the cheap early exit for nearly every record
     m = (MEETING_SELF if meeting_only else COMMENTARY_SELF).search(text)
+    if m and _built(study):
+        # "This viewpoint paper presents the development of the … application": the authors'
+        # own tool, described, whatever the journal calls the piece.
+        return None
     return m.group(0) if m else None
 
 

@@ -99,12 +99,15 @@ _ANIMALS = (
     r"|piglets|porcine|swine|primates?|monkeys?|macaques?|baboons?|zebrafish|drosophila"
     r"|hamsters?|guinea pigs?|ferrets?|horses?|equine|cattle|bovine|cows?|calves|chickens?"
     r"|xenopus|C\. elegans|nematodes?|yeast"
+    # "we tried to establish the animal model for elucidation of the mechanism"
+    r"|animal models?"
 )
 ANIMAL_WORD = _rx(rf"\b(?:{_ANIMALS})\b")
 # The animals the study itself used ("we used reporter mice", "in 20 rats"), read in the
 # method: never an animal in a patient's history ("her companion dog").
 ANIMALS_USED = _rx(
-    rf"\b(?:we used|using|in|of)\s+(?:\d+\s+)?(?:[\w-]+\s+){{0,2}}?(?:{_ANIMALS})\b"
+    rf"\b(?:we used|using|in|of|establish(?:ed)?)\s+(?:\d+\s+)?(?:[\w-]+\s+){{0,2}}?"
+    rf"(?:{_ANIMALS})\b"
     # never an animal in a patient's history or the species of a reagent ("a mouse
     # monoclonal antibody")
     r"(?! (?:bites?|scratch\w*|owners?|monoclonal|polyclonal|anti\w*|serum|IgG)\b)"
@@ -323,6 +326,103 @@ def one_case(text: str) -> str | None:
     return m.group(0)
 
 
+# A protocol names itself in its title ("rationale and design of a … randomized controlled
+# trial", "Clinical trial design and methods", "protocol for the Tele-ADHF trial"), or tells its
+# method in the future ("the trial will randomize 200 patients", "surveys … will assess"): the
+# study is planned, whatever its publication type.
+PROTOCOL_TITLE = _rx(
+    r"\b(?:rationale,? (?:and )?design|design,? (?:and )?rationale|(?:trial|study) design and"
+    r" methods|(?:study|trial) protocol|protocol (?:for|of) (?:an?|the)\b)"
+)
+PLANNED = _rx(
+    r"\bwill (?:be )?(?:randomi[sz]\w*|recruit\w*|enrol\w*|allocat\w*|assign\w*|evaluat\w*"
+    r"|assess\w*|compar\w*|measur\w*|collect\w*|analy[sz]\w*|includ\w*|follow\w*|conduct\w*"
+    r"|develop\w*|interview\w*|test\w*|continue\w*)\b"
+)
+# Results told: a protocol has none to give.
+RESULTS_TOLD = _rx(r"\b[Pp]\s*[<=>\u2264\u2265]\s*0?\.\d|\b95\s*%\s*CI\b|\bconfidence interval")
+
+
+# Only the order of the tests randomised ("The assessment order was randomised", "performed the
+# two tests in a randomized manner", "In a random cross-over design, … performed both tests"): a
+# test's validity, reliability or usability measured once in each person, not a trial.
+ORDER_RANDOMISED = _rx(
+    r"\bin (?:a )?random(?:i[sz]ed|ly)? (?:order|manner|sequence)\b|\brandomi[sz]ed order\b"
+    r"|\b(?:assessment|test(?:ing)?|measurement|session)s? order (?:was|were) randomi[sz]ed\b"
+    r"|\border of (?:the )?(?:[\w-]+ )?(?:tests?|assessments?|measurements?|sessions?)"
+    r" (?:was|were) randomi[sz]ed\b|\brandom(?:i[sz]ed)? cross-?over design\b"
+)
+MEASURE_STUDY = _rx(
+    r"\b(?:valid(?:ity|ation)|reliab(?:ility|le)|agreement|usability|feasibility"
+    r"|reproducib\w+|concordance|accuracy)\b"
+)
+ALLOCATED = _rx(
+    r"\brandomly (?:assigned|allocated|divided)\b|\brandomi[sz]ed (?:to|into)\b|\bplacebo\b"
+)
+
+
+# A device, a program or a piece of software the authors built, told as their work ("We
+# designed, developed, and produced a low-cost system", "A rule-based heartbeat detection was
+# developed", "the development of a crop bioinformatics platform", "an informatics
+# workbench", a model "fine-tuned on the EchoNet-Dynamic dataset"): the development of a
+# thing, which is no clinical study even where a few people try it, nor a review where it is
+# described.
+_THING = (
+    r"(?:system|device|tool|app|application|software|platform|prototype|algorithm|pipeline"
+    r"|workbench|portal|sensor|interface|detection|laboratory)s?\b"
+)
+_MADE = r"(?:designed|developed|built|created|implemented|produced|launched)"
+BUILT = _rx(
+    rf"\bwe (?:have )?(?:{_MADE},? (?:and )?){{0,2}}{_MADE} (?:an? |the )?(?:[\w-]+ ){{0,4}}?"
+    rf"{_THING}"
+    # (never others' tools, "tools that were developed for…", nor "the development of systems")
+    rf"|\b{_THING}(?:(?!\b(?:that|which)\b)[^.;]){{0,60}}?\b(?:is|was|were|has been|have been)"
+    rf" (?:\w+ )?{_MADE}\b|\bdevelopment of (?:an?|our) (?:[\w-]+ ){{0,4}}?{_THING}|\bworkbench\b"
+    # a model trained on existing recordings ("fine-tuned on the EchoNet-Dynamic dataset")
+    r"|\b(?:trained|fine-tuned|pre-trained) (?:on|using) (?:the |an? )?(?:[\w-]+ ){0,4}?"
+    r"data ?sets?\b"
+)
+# A title that names the development ("…: Development and Pilot Usability Study", "WHEEL-I:
+# development of a wheelchair propulsion laboratory").
+BUILT_TITLE = _rx(
+    r"(?:^|:\s*)(?:design and )?development\b"
+    # (never the development of a disease: "Development of hypertension after…")
+    r"(?! of (?:the |an? )?(?:[\w-]+ )?(?:disease|cancer|symptoms?|hypertension)\b)"
+)
+
+
+# Time told after the start: a follow-up, an outcome that comes later, a second measurement.
+# "Cohort" alone, with none of these, is a group of people ("This cohort included cardiology
+# experts", "test cohorts of 2170 patients"), looked at once.
+LATER = _rx(
+    r"\bfollow(?:ed|ing)?[- ]?ups?\b|\bfollowed\b|\bincidence\b|\bincident\b|\bbaseline\b"
+    r"|\b(?:after|over|during|for|within) (?:a |the )?(?:\d+|one|two|three|four|five|six|ten)"
+    r"[- ](?:weeks?|months?|years?)\b|\bmortality\b|\bsurvival\b|\bdeaths?\b|\brecurrence\b"
+    r"|\blater\b|\bsubsequent(?:ly)?\b"
+    r"|\brisk of\b|\bover time\b|\bchanges? (?:in|of)\b|\brepeated\b|\bbirth cohort\b"
+)
+
+
+# People measured, and a result told of them with a statistic: see designs._people_measured.
+PEOPLE_MEASURED = _rx(
+    r"\b(?:patients|participants|subjects|volunteers|respondents|runners|athletes|seniors"
+    r"|specialists|cardiologists|physicians|clinicians)\b"
+)
+MEASURED_RESULT = _rx(
+    r"\b[Pp]\s*[<=>\u2264\u2265]\s*0?\.\d|\b(?:correlat\w+|agreement|kappa|intraclass|ICCs?"
+    r"|sensitivity|specificity|Bland-Altman)\b"
+)
+
+
+# A title that names the report a qualitative study ("…: insights from the ASPIRED-Q qualitative
+# study", "a qualitative interview study", "a focus group study"): people's accounts, even where
+# they were gathered inside a trial that PubMed types the record by.
+QUALITATIVE_TITLE = _rx(
+    r"\bqualitative (?:[\w-]+ ){0,2}?(?:study|evaluation|analysis|research)\b|\binterview study\b"
+    r"|\bfocus groups? study\b"
+)
+
+
 # Words every QUALITATIVE or METHOD_AGREEMENT match holds (lower-cased): a substring test
 # spares the search for nearly every record.
 QUALITATIVE_HINTS = ("qualitative", "themat", "grounded", "phenomenolog", "interview")
@@ -470,6 +570,11 @@ OWN_SEARCH = _rx(
     rf"|\bwe (?:systematically )?searched\b[^.]{{0,80}}?\b(?:{_DATABASES})\b"
     rf"|\b(?:{_DATABASES})\b[^.]{{0,120}}?\b(?:were|was) (?:systematically )?searched\b"
     r"|\busing the reported search\b|\bbest evidence topic\b"
+    # "A comprehensive literature search was conducted in PubMed, Scopus, and Web of Science",
+    # "A structured search was conducted in accordance with PRISMA guidelines across multiple
+    # databases"
+    rf"|\bsearch (?:was|were) (?:conducted|performed|carried out|undertaken)\b[^.]{{0,100}}?"
+    rf"\b(?:{_DATABASES})\b"
 )
 STUDIES_FOUND = _rx(
     r"(?<![\w-])(?:\d+|[a-z]+(?:ty|teen)(?:-[a-z]+)?|two|three|four|five|six|seven|eight|nine|ten"
@@ -521,6 +626,21 @@ UNLABELLED_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     *TEXT_RULES[3:-1],
     (REVIEW_SELF, "review"),
 )
+
+
+def protocol_told(study: Study) -> str | None:
+    """The words by which a record tells a planned study: its title, or two future-tense
+    sentences of method outside the BACKGROUND, with no results told."""
+    m = PROTOCOL_TITLE.search(study.title)
+    if m:
+        return m.group(0)
+    if "will " not in study.abstract_text:
+        return None  # the cheap early exit for nearly every record
+    text = " ".join(s.text for s in study.abstract if not _BACKGROUND_LABELS.match(s.label.strip()))
+    planned = PLANNED.findall(text)
+    if len(planned) < 2 or RESULTS_TOLD.search(text):
+        return None
+    return f"{planned[0]}, {planned[1]}"
 
 
 def method_text(study: Study) -> str:

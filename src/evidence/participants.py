@@ -34,7 +34,11 @@ _PEOPLE = (
     r"|students|workers|residents|outpatients|inpatients|users|smokers|athletes|employees"
     # people named by what they do or are to the study ("11 elite fin swimmers", "460 probands")
     r"|stakeholders|probands|runners|swimmers|cyclists|girls|boys|males|females|asthmatics"
-    r"|diabetics|beneficiaries)\b"
+    r"|diabetics|beneficiaries"
+    # professionals and others asked as the study's people ("a survey of 338 physicians", "636
+    # resident physicians participated", "101 seniors", "387 Malaysian citizens")
+    r"|physicians|clinicians|nurses|surgeons|professionals|practitioners|seniors|citizens"
+    r"|youth|players)\b"
 )
 # What else a number may count, even beside people words: "12 trials with 500 patients",
 # "serum samples (n = 16)", "23,066 items".
@@ -61,13 +65,20 @@ _ASIDE = r"(?:\s*\([^()]{0,80}\)|\s*\[[^\[\]]{0,80}\])?"
 _ENROLLED = (
     r"(?:randomi[sz]ed|randomly (?:assigned|allocated)|assigned|allocated|enrolled|included"
     r"|recruited|studied|analy[sz]ed|evaluated|treated|followed|interviewed|surveyed|examined"
-    r"|identified|tested)"
+    r"|identified|tested|asked)"
 )
 
 
 def _rx(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.I)
 
+
+# The people right before a bracket ("Participants (N = 66)"), as fixed-width look-behinds.
+_PEOPLE_BEHIND = "|".join(
+    f"(?<={word}{space}\\()"
+    for word in ("patients", "participants", "subjects", "volunteers", "individuals", "adults")
+    for space in ("", " ")
+)
 
 _RULES = (
     _rx(rf"\b(?:a total of|in total,?|overall,?|altogether,?)\s+{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}"),
@@ -79,16 +90,17 @@ _RULES = (
         r"(?:were|was|ha(?:d|ve|s) been)\s+"
         rf"(?:\w+\s+)?{_ENROLLED}\b"
         r"|,?\s+(?:randomi[sz]ed|allocated|assigned)\s+(?:to|in)"
-        r"|(?:\s+(?!and\b)[^\s.;()]+){0,10}?\s+(?:participated|took part"
+        rf"|{_ASIDE}(?:\s+(?!and\b)[^\s.;()]+){{0,10}}?\s+(?:participated|took part"
         r"|self-reported|responded to"
-        r"|completed (?:the|a|an) (?:[\w-]+ ){0,3}?(?:survey|questionnaire)))"
+        r"|completed (?:the|a|an|both|all) (?:[\w-]+ ){0,3}?(?:survey|questionnaire|tests?"
+        r"|assessments?|protocol)\b))"
     ),
     # "Of 42 patients randomized, 36 completed", "Among 590 participants, most…", "Of 3,157
     # older adults, the mean age was…": the whole group, then a part of it.
     _rx(
         rf"\b(?:of|among)\s+(?:the\s+|these\s+|all\s+)?{_NUM}\s+{_BEFORE_NOUN}"
         rf"(?:(?:participants|respondents)\b|{_PEOPLE}\s+(?:who\s+were\s+)?(?:randomi[sz]ed"
-        rf"|enrolled|included)\b|{_PEOPLE}[^.;]{{0,60}}?,\s+the\s+(?:mean|median|average)\s+age\b)"
+        rf"|enrolled|included|analy[sz]ed)\b|{_PEOPLE}[^.;]{{0,60}}?,\s+the\s+(?:mean|median|average)\s+age\b)"
     ),
     _rx(
         rf"\b(?:mean|median|average)\s+age\s+of\s+(?:the\s+|all\s+)?{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}"
@@ -100,14 +112,20 @@ _RULES = (
     _rx(
         rf"\b(?:(?:study|studies|review|analysis) (?:was )?(?:conducted |performed |carried out )?"
         rf"(?:of|on)|involved|there were(?= \S+ participants)"
-        rf"|(?:study|survey|trial) (?:investigated|enrolled|included|recruited|examined))"
+        rf"|(?:study|survey|trial) (?:investigated|enrolled|included|recruited|examined)"
+        # "A cross-sectional study was conducted …, involving 387 citizens", "a randomized
+        # cross-over pilot study with 100 … people"
+        # (a clause of its own, never "7 RCTs involving 329 participants": the people of other
+        # studies)
+        rf"|,\s+involving"
+        rf"|(?:study|survey|trial) (?:with|involving))"
         rf"\s+{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}"
     ),
     # "valid responses from 815 pediatricians", "Responses from 122 members were analyzed": those
     # who answered a survey, whatever they are called.
     _rx(
         rf"\b(?:valid |usable |complete )?responses (?:from|of)\s+{_NUM}\s+(?:[\w-]+\s+){{0,2}}?"
-        r"(?:[a-z]+ians|members|nurses|doctors|clinicians|surgeons|dentists|pharmacists)\b"
+        rf"(?:[a-z]+ians|members|doctors|dentists|pharmacists|{_PEOPLE})"
     ),
     # The procedures counted, then the people they were done in: "128 vertebroplasties were
     # performed in 73 patients", "Vertebroplasty was performed in 12 vertebrae of 7 patients"
@@ -118,6 +136,27 @@ _RULES = (
         rf"\s+[\w-]+\s+of)\s+{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}"
     ),
     _rx(rf"\b(?:records|charts|review|data) (?:of|from)\s+{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}"),
+    # "Survey responses were collected from 690 participants", "data were obtained from 412
+    # women": those who answered or gave their data.
+    _rx(
+        r"\b(?:responses|data|questionnaires|surveys)\s+(?:were|was)\s+(?:collected|obtained"
+        rf"|gathered|received)\s+from\s+{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}"
+    ),
+    # "Twenty-two patients with T2DM (10 men, 12 women; mean age, 68.0 years) performed…", "Ten
+    # elite female basketball players (age 25.6 ± 4.5 years; …) underwent…": a sentence that
+    # opens on a count of people and describes them by age or sex, as a study describes those
+    # it took (a subgroup is seldom given its ages).
+    _rx(
+        rf"(?:^|(?<=[.!?:]\s)){_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}\s*[(\[](?=[^()\[\]]{{0,120}}?\b"
+        r"(?:aged?|years?|yrs?|males?|females?|men|women|boys|girls|sex)\b)"
+    ),
+    # "Participants (N = 66) were randomized": the people, their n, and what was done to all.
+    # (the bracket is looked for first and the people behind it: a search that starts on the
+    # people words at every place in the text costs a third of a millisecond a record)
+    _rx(
+        rf"\((?:{_PEOPLE_BEHIND})\s*n\s*=\s*{_NUM}\s*\)\s+(?:were|had been)\s+(?:randomi[sz]ed"
+        r"|randomly assigned|enrolled|included|recruited)\b"
+    ),
     # "Of 120 patients screened, 80 were randomized": the count that follows the screening.
     _rx(rf"\b{_NUM}\s+(?:were|had been)\s+(?:randomi[sz]ed|enrolled)\b"),
     # "patients (n = 40)": the people named right before it, nothing after that says otherwise.
@@ -165,6 +204,9 @@ _GROUP_BEFORE = _rx(
     r"(?:(?!\b(?:were|was|had|been|screened|eligible|assessed|approached)\b)[^.;\d]){0,60}"
     r"(?:,|\band)(?:\s+(?:in|of|among|from))?\s*$"
 )
+# "Five children with ID (10.2 years) and a comparative sample of five TD children": a second
+# group, joined to a first whose count is told before it.
+_SECOND_GROUP_BEFORE = _rx(r"\band\s+(?:an?\s+)?(?:[\w-]+\s+){0,3}?(?:sample|group)\s+of\s+$")
 _GROUP_AFTER = _rx(
     rf",\s+(?:and\s+)?{_NUM}\s+(?:[\w-]+\s+){{0,2}}?(?:with\b|without\b|{_PEOPLE}|controls\b)"
 )
@@ -223,7 +265,9 @@ _CONTROL_WORDS = (
     r"|healthy (?:subjects|volunteers|individuals|people|adults|children|women|men))\b"
 )
 _AND_CONTROLS = _rx(
-    rf"^(?P<between>[^.;]{{0,160}}?)\band\s+{_NUM}\s+(?:[\w-]+\s+){{0,5}}?{_CONTROL_WORDS}"
+    # ("200 cases (73% male) were compared with 406 hospital controls")
+    rf"^(?P<between>[^.;]{{0,160}}?)\b(?:and|compared with|versus|vs\.?)\s+{_NUM}\s+"
+    rf"(?:[\w-]+\s+){{0,5}}?{_CONTROL_WORDS}"
 )
 _PART_OF = _rx(r"\b(?:including|comprising|of whom|of which)\b")
 # "282 cases …, and an equal number of … matched controls": as many controls as cases.
@@ -320,6 +364,7 @@ def _first(rules: tuple[re.Pattern[str], ...], texts: list[str]) -> int | None:
                     or _SCREENED_AFTER.search(text[m.end() :])
                     or _PAIRED_BEFORE.search(text, 0, m.start("n"))
                     or _GROUP_BEFORE.search(text, max(0, m.start("n") - 120), m.start("n"))
+                    or _SECOND_GROUP_BEFORE.search(text, max(0, m.start("n") - 60), m.start("n"))
                 ):
                     continue
                 value = _number(m.group("n"))
