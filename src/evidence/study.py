@@ -12,8 +12,7 @@ import datetime
 import json
 import re
 from dataclasses import dataclass
-from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote
 
 RETRACTION_TYPES = frozenset({"Retracted Publication"})
@@ -81,7 +80,7 @@ def pmc_url(pmcid: str) -> str:
     return f"https://pmc.ncbi.nlm.nih.gov/articles/{pmcid}/" if _PMCID.match(pmcid) else ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Author:
     """One entry of an AuthorList: a person or a collective (group) name."""
 
@@ -98,7 +97,7 @@ class Author:
         return f"{self.last_name} {self.initials}".strip()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AbstractSection:
     """One AbstractText: a label (BACKGROUND, METHODS…) where the abstract is structured."""
 
@@ -106,7 +105,7 @@ class AbstractSection:
     text: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MeshHeading:
     """A MeSH descriptor with its qualifiers; `major` marks a major topic (PubMed's '*')."""
 
@@ -115,7 +114,7 @@ class MeshHeading:
     qualifiers: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CommentCorrection:
     """A CommentsCorrections link: RetractionIn, ErratumIn, ExpressionOfConcernIn, …"""
 
@@ -156,6 +155,9 @@ class Study:
     publisher: str = ""  # books: the publisher's name (the book title is in `journal`)
     chapter: bool = False  # books: the record is a chapter/section, not the whole book
     date_revised: str = ""  # YYYY-MM-DD, from DateRevised, where present
+    if TYPE_CHECKING:  # set by __post_init__, for each study (not fields: not stored)
+        _retracted: ClassVar[bool]
+        _notices: ClassVar[tuple[tuple[str, str], ...]]
 
     @property
     def pubmed_url(self) -> str:
@@ -167,20 +169,30 @@ class Study:
             f"{s.label}: {s.text}" if s.label else s.text for s in self.abstract
         ).strip()
 
-    # Cached (frozen dataclasses allow it: the value is written to the instance's __dict__,
-    # not through __setattr__): every output asks, for every study.
-    @cached_property
-    def retracted(self) -> bool:
-        return bool(RETRACTION_TYPES.intersection(self.publication_types)) or any(
+    def __post_init__(self) -> None:
+        # Every output asks these of every study, so they are worked out once, here. Not
+        # functools.cached_property: writing its value makes Python build the instance's
+        # dictionary in full, about 1.3 KB a study (a tenth of a 50,000-study build's memory);
+        # set here, in the same order for every study, they stay in its compact form.
+        retracted = bool(RETRACTION_TYPES.intersection(self.publication_types)) or any(
             c.ref_type in RETRACTION_LINKS for c in self.comments_corrections
         )
+        object.__setattr__(self, "_retracted", retracted)
+        object.__setattr__(self, "_notices", self._find_notices(retracted))
+
+    @property
+    def retracted(self) -> bool:
+        return self._retracted
 
     def links(self, kinds: frozenset[str]) -> tuple[CommentCorrection, ...]:
         return tuple(c for c in self.comments_corrections if c.ref_type in kinds)
 
-    @cached_property
+    @property
     def notices(self) -> tuple[tuple[str, str], ...]:
         """What a reader must be told about this record: (label, notice PMID or '')."""
+        return self._notices
+
+    def _find_notices(self, retracted: bool) -> tuple[tuple[str, str], ...]:
         out: list[tuple[str, str]] = []
         for kinds, label in (
             (RETRACTION_LINKS, "Retraction notice"),
@@ -189,7 +201,7 @@ class Study:
         ):
             # A PMID that is not a valid PMID cannot be linked; the notice is still shown.
             out.extend((label, c.pmid if is_pmid(c.pmid) else "") for c in self.links(kinds))
-        if self.retracted and not self.links(RETRACTION_LINKS):
+        if retracted and not self.links(RETRACTION_LINKS):
             out.insert(0, ("Retracted publication", ""))
         return tuple(out)
 
