@@ -205,6 +205,12 @@ class Study:
             out.insert(0, ("Retracted publication", ""))
         return tuple(out)
 
+    def abridged(self) -> Study:
+        """This record without its abstract, MeSH headings and keywords (most of its size,
+        read only by the grading, the authors' conclusion and the reference exports): what
+        a build's View holds of each study once it is placed."""
+        return dataclasses.replace(self, abstract=(), mesh=(), keywords=())
+
     def to_json(self) -> str:
         """The record as stored: dataclasses.asdict's JSON (keys sorted), made without its
         deep copy of every value (that copy was a third of storing a fetched batch)."""
