@@ -164,7 +164,7 @@ class View:
         if not self._citations:
             rows = self.records()
             self._citations.append(
-                {str(r["pmid"]): (str(r["citation"]), Markup(r["citation_html"])) for r in rows}
+                {str(r["pmid"]): (str(r["citation"]), _markup(r["citation_html"])) for r in rows}
             )
         return self._citations[0][pmid]
 
@@ -248,6 +248,11 @@ class View:
                 if p.study.pmid not in self.curation:
                     seen.setdefault(p.study.pmid, p)
         return sorted(seen.values(), key=lambda p: (p.first_seen, p.study.pmid), reverse=True)
+
+
+def _markup(html: object) -> Markup:
+    # The table's own Markup where it is one: Markup() of a Markup is a copy of the text.
+    return html if isinstance(html, Markup) else Markup(html)
 
 
 class _Whole:
@@ -445,7 +450,7 @@ def _abridged(
                 study = short[p.study.pmid] = p.study.abridged()
                 if said := authors_conclusion(p.study):
                     conclusions[p.study.pmid] = said
-            mine.append(Placed(study, p.tags, p.first_seen, exclusion=p.exclusion, new=p.new))
+            mine.append(dataclasses.replace(p, study=study))
     return out, conclusions
 
 
