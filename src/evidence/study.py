@@ -12,6 +12,7 @@ import datetime
 import json
 import re
 from dataclasses import dataclass
+from sys import intern
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote
 
@@ -239,10 +240,24 @@ def _plain(value: Any) -> Any:
     return {name: _plain(getattr(value, name)) for name in names}
 
 
+# Texts that recur from record to record (journals, publication types, languages, what a
+# record is): read as one shared copy each (sys.intern), as are authors' names, so a View of
+# many studies does not hold the same text thousands of times.
+_SHARED = ("journal", "journal_abbrev", "pub_model", "publisher", "kind")
+_SHARED_LISTS = ("publication_types", "languages")
+
+
 def study_from_dict(data: dict[str, Any]) -> Study:
     """Rebuild a Study from `dataclasses.asdict` output (as stored)."""
     d = dict(data)
-    d["authors"] = tuple(Author(**a) for a in d.get("authors", ()))
+    d["authors"] = tuple(
+        Author(**{k: intern(v) for k, v in a.items()}) for a in d.get("authors", ())
+    )
+    for key in _SHARED:
+        if key in d:
+            d[key] = intern(d[key])
+    for key in _SHARED_LISTS:
+        d[key] = tuple(intern(v) for v in d.get(key, ()))
     d["abstract"] = tuple(AbstractSection(**s) for s in d.get("abstract", ()))
     d["mesh"] = tuple(
         MeshHeading(m["descriptor"], m["major"], tuple(m["qualifiers"])) for m in d.get("mesh", ())
@@ -250,8 +265,7 @@ def study_from_dict(data: dict[str, Any]) -> Study:
     d["comments_corrections"] = tuple(
         CommentCorrection(**c) for c in d.get("comments_corrections", ())
     )
-    for key in ("publication_types", "keywords", "languages"):
-        d[key] = tuple(d.get(key, ()))
+    d["keywords"] = tuple(d.get("keywords", ()))
     return Study(**d)
 
 
