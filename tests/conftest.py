@@ -208,3 +208,37 @@ def chromium() -> Iterator[Any]:
             yield browser
         finally:
             browser.close()
+
+
+@pytest.fixture
+def synthetic_project(project: Path) -> Path:
+    """A project whose PubMed store holds 40 synthetic studies (with abstracts, MeSH
+    headings and conclusions, which the sample's records lack) in its topics, found by one
+    successful full search each, as a refresh stores them (no reports built)."""
+    from evidence.pubmed import parse_article_set
+    from evidence.queries import load_queries
+    from evidence.settings import Settings
+    from evidence.sources import ORIGIN_PUBMED
+    from evidence.store import Store
+    from evidence.testing import synthetic_articles
+
+    settings = Settings(project=project, email="dev@example.org")
+    articles = synthetic_articles(40)
+    body = b"<PubmedArticleSet>" + b"".join(articles.values()) + b"</PubmedArticleSet>"
+    pmids = list(articles)
+    with Store(settings.store_path(ORIGIN_PUBMED)) as store:
+        store.save_studies(parse_article_set(body).studies, ORIGIN_PUBMED)
+        for i, q in enumerate(load_queries(settings.queries_dir)):
+            found = pmids[i * 15 : i * 15 + 25]  # some studies in two topics
+            run = store.start_run(q.id, ORIGIN_PUBMED, q.term)
+            store.finish_run(
+                run,
+                query_id=q.id,
+                pmids=found,
+                count=len(found),
+                new=len(found),
+                fetched=len(found),
+                translation="",
+                warnings=[],
+            )
+    return project

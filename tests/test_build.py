@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 from pathlib import Path
@@ -9,18 +10,25 @@ from typing import Any
 
 import pytest
 
+import evidence.build
 from evidence import exports
 from evidence import worker as build_worker
 from evidence.build import build, build_files, publish
 from evidence.errors import LockError, OutputError, TemplateError
 from evidence.exports import EXPORT_FILES
 from evidence.lock import project_lock
+from evidence.pubmed import parse_article_set
+from evidence.queries import load_queries
 from evidence.refresh import Event, refresh
 from evidence.render import OUTPUTS
 from evidence.report import CHART_FILE
+from evidence.runs import Changes
 from evidence.settings import Settings, settings_from
-from evidence.sources import ORIGIN_SAMPLE, SampleSource
-from evidence.view import load_view
+from evidence.sources import ORIGIN_PUBMED, ORIGIN_SAMPLE, SampleSource
+from evidence.store import Store
+from evidence.study import AbstractSection
+from evidence.testing import synthetic_article
+from evidence.view import View, load_view
 
 # One sample study, its pages as each style prints them (PubMed stores "181-9").
 PAGES = {"ama": ":181-189.", "vancouver": ":181-9.", "apa": ", 181\u2013189."}
@@ -256,3 +264,73 @@ def test_the_workers_job_is_sent_before_the_tables_rows_are_made(
     exports.made_by_worker(fresh, kept, chart=chart_data(fresh))  # type: ignore[arg-type]
     assert kept.job.chart == expected and kept.job.workbook is not None
     assert set(kept.job.files) == {"xlsx"} and not kept.job.pmids
+
+
+REVISED = "A revised conclusion reaches every export."
+NEW = "A new study's own conclusion."
+
+
+def _night(settings: Settings) -> tuple[str, str]:
+    """A night stored as a refresh stores it: one study's abstract revised, one new study
+    (with its own abstract) in the first topic. Returns their PMIDs."""
+    with Store(settings.store_path(ORIGIN_PUBMED)) as store:
+        query = load_queries(settings.queries_dir)[0]
+        pmid = sorted(store.topic(query.id))[3]
+        revised = dataclasses.replace(
+            store.stored_studies([pmid])[pmid],
+            abstract=(AbstractSection("CONCLUSIONS", REVISED),),
+            date_revised="2026-01-02",
+        )
+        article = b"<PubmedArticleSet>" + synthetic_article("39000001") + b"</PubmedArticleSet>"
+        new = parse_article_set(article).studies[0]
+        new = dataclasses.replace(
+            new, abstract=(*new.abstract[:-1], AbstractSection("CONCLUSIONS", NEW))
+        )
+        store.save_studies([revised, new], ORIGIN_PUBMED)
+        run = store.start_run(query.id, ORIGIN_PUBMED, query.term)
+        store.finish_run(
+            run,
+            query_id=query.id,
+            pmids=[new.pmid, pmid],
+            count=len(store.topic(query.id)) + 1,
+            new=1,
+            fetched=2,
+            translation="",
+            warnings=[],
+            full=False,
+            changes=Changes(new=(new.pmid,), changed=(pmid,)),
+        )
+    return new.pmid, pmid
+
+
+@pytest.mark.parametrize("worker", [False, True], ids=["alone", "worker"])
+def test_a_build_holding_no_abstracts_writes_what_they_give_for_every_study(
+    synthetic_project: Path, monkeypatch: pytest.MonkeyPatch, worker: bool
+) -> None:
+    """A build's View holds its studies abridged (no abstract, MeSH headings or keywords),
+    yet what is made of them is right for kept, revised and new studies alike: a revised
+    abstract reaches the reference exports and the conclusion columns, and every file is
+    that of a build of whole records with nothing kept."""
+    if worker:
+        monkeypatch.setattr(exports, "WORKER_STUDIES", 1)
+    settings = Settings(project=synthetic_project, email="dev@example.org")
+    views: list[View] = []
+
+    def loaded(*args: Any, **kwargs: Any) -> View:
+        views.append(load_view(*args, **kwargs))
+        return views[-1]
+
+    monkeypatch.setattr(evidence.build, "load_view", loaded)
+    build(settings, origin=ORIGIN_PUBMED, rebuild=True)  # every piece kept from here on
+    new, revised = _night(settings)
+    build(settings, origin=ORIGIN_PUBMED, rebuild=True)
+    held = [p.study for view in views for group in view.placed.values() for p in group]
+    assert len(views) == 2 and not any(s.abstract or s.mesh or s.keywords for s in held)
+    assert {new, revised} <= {s.pmid for s in views[-1].studies()}
+    published = {p.name: p.read_bytes() for p in (synthetic_project / "reports").iterdir()}
+    for name in ("studies.ris", "studies.nbib", "studies.csl.json", "studies.csv", "studies.json"):
+        assert REVISED.encode() in published[name], name
+        assert NEW.replace("'", "").encode() in published[name].replace(b"'", b""), name
+    assert b"MH  - " in published["studies.nbib"]  # the MeSH headings, from whole records
+    fresh = build_files(load_view(settings, ORIGIN_PUBMED), settings.templates_dir)
+    assert published == {n: c if isinstance(c, bytes) else c.encode() for n, c in fresh.items()}

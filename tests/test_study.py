@@ -93,3 +93,43 @@ def test_a_study_is_stored_as_the_json_of_dataclasses_asdict() -> None:
     assert Study(pmid="1", title="").to_json() == json.dumps(
         dataclasses.asdict(Study(pmid="1", title="")), ensure_ascii=False, sort_keys=True
     )
+
+
+def _two_records() -> tuple[Study, Study]:
+    author = {"last_name": "Okafor", "fore_name": "Ada", "initials": "A", "collective_name": ""}
+    made = [
+        Study(
+            pmid=pmid,
+            title=f"Title {pmid}.",
+            authors=(Author(**author),),
+            journal="The Journal of Pain",
+            publication_types=("Journal Article",),
+            languages=("eng",),
+            abstract=(AbstractSection("CONCLUSIONS", "It helped."),),
+            mesh=(MeshHeading("Pain", major=True),),
+            keywords=("pain",),
+        )
+        for pmid in ("101", "102")
+    ]
+    # Read back as a store reads them: each text from its own JSON document.
+    first, second = (Study.from_json(s.to_json()) for s in made)
+    assert (first, second) == tuple(made)
+    return first, second
+
+
+def test_texts_that_recur_across_records_are_held_once() -> None:
+    first, second = _two_records()
+    assert first.authors[0].last_name is second.authors[0].last_name
+    assert first.journal is second.journal
+    assert first.publication_types[0] is second.publication_types[0]
+    assert first.languages[0] is second.languages[0]
+
+
+def test_an_abridged_study_lacks_only_its_abstract_mesh_and_keywords() -> None:
+    whole, _ = _two_records()
+    short = whole.abridged()
+    assert (short.abstract, short.mesh, short.keywords) == ((), (), ())
+    assert dataclasses.replace(short, abstract=whole.abstract, mesh=whole.mesh) == (
+        dataclasses.replace(whole, keywords=())
+    )
+    assert (short.retracted, short.notices) == (whole.retracted, whole.notices)

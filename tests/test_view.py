@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from evidence.errors import ConfigError
 from evidence.settings import Settings, settings_from
 from evidence.sources import ORIGIN_PUBMED, ORIGIN_SAMPLE, SampleSource
 from evidence.store import Store
+from evidence.study import Study
 from evidence.view import SAMPLE_NOTE, load_view, open_store, resolve_origin
 
 
@@ -112,3 +114,48 @@ def test_the_conclusions_and_reviews_are_made_once_and_are_the_studies_own(
     assert {p: r.conclusion for p, r in reviews(view).items()} == {
         s.pmid: authors_conclusion(s) for s in studies
     }
+
+
+def test_a_builds_view_holds_its_studies_abridged_and_reads_whole_records(
+    synthetic_project: Path,
+) -> None:
+    """An abridged View (a build's) holds no abstract, MeSH heading or keyword, yet gives
+    every whole record, and its table's conclusions are those made from the abstracts."""
+    settings = Settings(project=synthetic_project)
+    whole = load_view(settings, ORIGIN_PUBMED)
+    assert all(s.abstract and s.mesh for s in whole.studies())
+    with open_store(settings, ORIGIN_PUBMED) as store:
+        view = load_view(settings, ORIGIN_PUBMED, store, abridged=True)
+        held = [p.study for placed in view.placed.values() for p in placed]
+        assert held and not any(s.abstract or s.mesh or s.keywords for s in held)
+        assert [view.whole(s.pmid) for s in whole.studies()] == whole.studies()
+        assert list(view.whole_studies()) == whole.studies()
+        assert view.table().equals(whole.table())
+        assert all(r["authors_conclusion"] for r in view.records())
+        with pytest.raises(KeyError):
+            view.whole("1")
+
+
+def test_an_abridged_view_needs_a_store_its_caller_holds_open(sample_project: Path) -> None:
+    with pytest.raises(ValueError, match="holds open"):
+        load_view(Settings(project=sample_project), ORIGIN_SAMPLE, abridged=True)
+
+
+def test_whole_records_are_read_a_block_at_a_time(synthetic_project: Path) -> None:
+    """Asked in order, a few whole records are read one by one, then the rest of their block
+    at once, and only one block is held."""
+    settings = Settings(project=synthetic_project)
+    with open_store(settings, ORIGIN_PUBMED) as store:
+        view = load_view(settings, ORIGIN_PUBMED, store, abridged=True)
+        asked: list[list[str]] = []
+
+        def read(pmids: list[str]) -> dict[str, Study]:
+            asked.append(list(pmids))
+            return store.stored_studies(pmids)
+
+        view = dataclasses.replace(view, read_whole=read)
+        order = [s.pmid for s in view.studies()]
+        assert [view.whole(p).pmid for p in order] == order
+    one_by_one = [a for a in asked if len(a) == 1]
+    assert len(one_by_one) == 16 and len(asked) == 17 < len(order)  # then the block's rest, at once
+    assert sorted(p for a in asked for p in a) == sorted(order)  # each read once

@@ -211,7 +211,13 @@ def publish_store(
             worker = stack.enter_context(started_worker(settings.store_path(origin)))
         stack.enter_context(_collected_less())
         view = load_view(
-            settings, origin, store, queries=queries, curation=curation, keep_grades=True
+            settings,
+            origin,
+            store,
+            queries=queries,
+            curation=curation,
+            keep_grades=True,
+            abridged=True,  # the store stays open until the build is published
         )
         gc.freeze()  # the View lives as long as the build: no collection need look at it again
         written = publish(settings, view, worker=worker, pieces=Pieces(store))

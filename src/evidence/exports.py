@@ -113,7 +113,7 @@ def export_parts(
         return _lazy(_xlsx, view)
     if fmt in REFERENCE_FORMATS:
         if pieces is None:
-            return reference_parts(fmt, view.studies(), note=view.note, reviews=reviews(view))
+            return reference_parts(fmt, view.whole_studies(), note=view.note, reviews=reviews(view))
         return reference_file(fmt, pieces.texts(fmt, _reference_wanted(fmt, view)), view.note)
     raise ConfigError(f"unknown export format {fmt!r}; choose one of {', '.join(EXPORT_FILES)}")
 
@@ -124,7 +124,12 @@ def _reference_wanted(fmt: str, view: View) -> Iterator[Wanted]:
     for s in view.studies():
         review = found.get(s.pmid)
         made_from = reference_made_from(view.digests.get(s.pmid), note, review)
-        yield s.pmid, made_from, partial(reference_record, fmt, s, note=note, review=review)
+        yield s.pmid, made_from, partial(_whole_record, fmt, view, s.pmid, note, review)
+
+
+def _whole_record(fmt: str, view: View, pmid: str, note: str, review: Review | None) -> str:
+    # From the whole record: a build's View holds its studies abridged (no abstract).
+    return reference_record(fmt, view.whole(pmid), note=note, review=review)
 
 
 def export(

@@ -12,8 +12,8 @@ import datetime
 import json
 import re
 from dataclasses import dataclass
-from functools import cached_property
-from typing import Any
+from sys import intern
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote
 
 RETRACTION_TYPES = frozenset({"Retracted Publication"})
@@ -81,7 +81,7 @@ def pmc_url(pmcid: str) -> str:
     return f"https://pmc.ncbi.nlm.nih.gov/articles/{pmcid}/" if _PMCID.match(pmcid) else ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Author:
     """One entry of an AuthorList: a person or a collective (group) name."""
 
@@ -98,7 +98,7 @@ class Author:
         return f"{self.last_name} {self.initials}".strip()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AbstractSection:
     """One AbstractText: a label (BACKGROUND, METHODS…) where the abstract is structured."""
 
@@ -106,7 +106,7 @@ class AbstractSection:
     text: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MeshHeading:
     """A MeSH descriptor with its qualifiers; `major` marks a major topic (PubMed's '*')."""
 
@@ -115,7 +115,7 @@ class MeshHeading:
     qualifiers: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CommentCorrection:
     """A CommentsCorrections link: RetractionIn, ErratumIn, ExpressionOfConcernIn, …"""
 
@@ -156,6 +156,9 @@ class Study:
     publisher: str = ""  # books: the publisher's name (the book title is in `journal`)
     chapter: bool = False  # books: the record is a chapter/section, not the whole book
     date_revised: str = ""  # YYYY-MM-DD, from DateRevised, where present
+    if TYPE_CHECKING:  # set by __post_init__, for each study (not fields: not stored)
+        _retracted: ClassVar[bool]
+        _notices: ClassVar[tuple[tuple[str, str], ...]]
 
     @property
     def pubmed_url(self) -> str:
@@ -167,20 +170,30 @@ class Study:
             f"{s.label}: {s.text}" if s.label else s.text for s in self.abstract
         ).strip()
 
-    # Cached (frozen dataclasses allow it: the value is written to the instance's __dict__,
-    # not through __setattr__): every output asks, for every study.
-    @cached_property
-    def retracted(self) -> bool:
-        return bool(RETRACTION_TYPES.intersection(self.publication_types)) or any(
+    def __post_init__(self) -> None:
+        # Every output asks these of every study, so they are worked out once, here. Not
+        # functools.cached_property: writing its value makes Python build the instance's
+        # dictionary in full, about 1.3 KB a study (a tenth of a 50,000-study build's memory);
+        # set here, in the same order for every study, they stay in its compact form.
+        retracted = bool(RETRACTION_TYPES.intersection(self.publication_types)) or any(
             c.ref_type in RETRACTION_LINKS for c in self.comments_corrections
         )
+        object.__setattr__(self, "_retracted", retracted)
+        object.__setattr__(self, "_notices", self._find_notices(retracted))
+
+    @property
+    def retracted(self) -> bool:
+        return self._retracted
 
     def links(self, kinds: frozenset[str]) -> tuple[CommentCorrection, ...]:
         return tuple(c for c in self.comments_corrections if c.ref_type in kinds)
 
-    @cached_property
+    @property
     def notices(self) -> tuple[tuple[str, str], ...]:
         """What a reader must be told about this record: (label, notice PMID or '')."""
+        return self._notices
+
+    def _find_notices(self, retracted: bool) -> tuple[tuple[str, str], ...]:
         out: list[tuple[str, str]] = []
         for kinds, label in (
             (RETRACTION_LINKS, "Retraction notice"),
@@ -189,9 +202,15 @@ class Study:
         ):
             # A PMID that is not a valid PMID cannot be linked; the notice is still shown.
             out.extend((label, c.pmid if is_pmid(c.pmid) else "") for c in self.links(kinds))
-        if self.retracted and not self.links(RETRACTION_LINKS):
+        if retracted and not self.links(RETRACTION_LINKS):
             out.insert(0, ("Retracted publication", ""))
         return tuple(out)
+
+    def abridged(self) -> Study:
+        """This record without its abstract, MeSH headings and keywords (most of its size,
+        read only by the grading, the authors' conclusion and the reference exports): what
+        a build's View holds of each study once it is placed."""
+        return dataclasses.replace(self, abstract=(), mesh=(), keywords=())
 
     def to_json(self) -> str:
         """The record as stored: dataclasses.asdict's JSON (keys sorted), made without its
@@ -221,10 +240,24 @@ def _plain(value: Any) -> Any:
     return {name: _plain(getattr(value, name)) for name in names}
 
 
+# Texts that recur from record to record (journals, publication types, languages, what a
+# record is): read as one shared copy each (sys.intern), as are authors' names, so a View of
+# many studies does not hold the same text thousands of times.
+_SHARED = ("journal", "journal_abbrev", "pub_model", "publisher", "kind")
+_SHARED_LISTS = ("publication_types", "languages")
+
+
 def study_from_dict(data: dict[str, Any]) -> Study:
     """Rebuild a Study from `dataclasses.asdict` output (as stored)."""
     d = dict(data)
-    d["authors"] = tuple(Author(**a) for a in d.get("authors", ()))
+    d["authors"] = tuple(
+        Author(**{k: intern(v) for k, v in a.items()}) for a in d.get("authors", ())
+    )
+    for key in _SHARED:
+        if key in d:
+            d[key] = intern(d[key])
+    for key in _SHARED_LISTS:
+        d[key] = tuple(intern(v) for v in d.get(key, ()))
     d["abstract"] = tuple(AbstractSection(**s) for s in d.get("abstract", ()))
     d["mesh"] = tuple(
         MeshHeading(m["descriptor"], m["major"], tuple(m["qualifiers"])) for m in d.get("mesh", ())
@@ -232,8 +265,7 @@ def study_from_dict(data: dict[str, Any]) -> Study:
     d["comments_corrections"] = tuple(
         CommentCorrection(**c) for c in d.get("comments_corrections", ())
     )
-    for key in ("publication_types", "keywords", "languages"):
-        d[key] = tuple(d.get(key, ()))
+    d["keywords"] = tuple(d.get("keywords", ()))
     return Study(**d)
 
 

@@ -9,7 +9,7 @@ build, so no file is read twice in one run.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, TypeVar, cast
@@ -19,7 +19,9 @@ from markupsafe import Markup
 
 from evidence.curation import Curation, entries_from, load_curation, merge
 from evidence.errors import ConfigError
+from evidence.findings import authors_conclusion
 from evidence.grades import Grader
+from evidence.pieces import BLOCK
 from evidence.queries import Query, load_queries
 from evidence.runs import CHANGE_KINDS, Changes, Run
 from evidence.settings import Publish, Settings
@@ -79,6 +81,15 @@ class View:
     # A digest of each study's stored record by PMID (what its kept pieces are keyed by;
     # empty for a View not read from a store, whose pieces are then made every time).
     digests: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+    # A build's View holds its studies abridged (Study.abridged: no abstract, MeSH headings
+    # or keywords, most of a record's size): `read_whole` then reads whole records by PMID
+    # (from the build's open store) for what needs them, and `conclusions` holds each
+    # study's authors' conclusion, made from its whole record ("" ones left out). None: the
+    # studies held are whole.
+    read_whole: Callable[[list[str]], Mapping[str, Study]] | None = field(
+        default=None, compare=False, repr=False
+    )
+    conclusions: dict[str, str] | None = field(default=None, compare=False, repr=False)
     # The evidence table: a build reads it for the page, the chart, the feed and six exports,
     # and each costs a citation per study, so it is made once, in the view's one style.
     _table: list[pd.DataFrame] = field(default_factory=list, compare=False, repr=False)
@@ -103,7 +114,11 @@ class View:
 
     def _evidence_table(self) -> pd.DataFrame:
         if not self._table:
-            self._table.append(evidence_table(self.placed, self.queries, self.origin, self.style))
+            table = evidence_table(self.placed, self.queries, self.origin, self.style)
+            if self.conclusions is not None:  # abridged studies: the conclusions held
+                found = self.conclusions
+                table["authors_conclusion"] = [found.get(str(p), "") for p in table["pmid"]]
+            self._table.append(table)
         return self._table[0]
 
     def records(self) -> list[dict[str, Any]]:
@@ -121,13 +136,35 @@ class View:
             self._studies.append([by_pmid[str(r["pmid"])] for r in self.records()])
         return list(self._studies[0])
 
+    def whole(self, pmid: str) -> Study:
+        """A study's whole record (with its abstract, MeSH headings and keywords, which a
+        build's View does not hold): read from the store a block of the table's order at a
+        time as they are asked for."""
+        return self.once("whole", lambda: _Whole(self))[pmid]
+
+    def whole_studies(self) -> Iterator[Study]:
+        """Each study's whole record once, in the evidence table's order, read from the
+        store a block at a time."""
+        order = [s.pmid for s in self.studies()]
+        read = self._reader()
+        for start in range(0, len(order), BLOCK):
+            block = order[start : start + BLOCK]
+            found = read(block)
+            yield from (found[pmid] for pmid in block)
+
+    def _reader(self) -> Callable[[list[str]], Mapping[str, Study]]:
+        if self.read_whole is not None:
+            return self.read_whole
+        held = {s.pmid: s for s in self.studies()}
+        return lambda pmids: {p: held[p] for p in pmids}
+
     def citation(self, pmid: str) -> tuple[str, Markup]:
         """A study's citation in the view's style, as text and as HTML (made once, with the
         evidence table)."""
         if not self._citations:
             rows = self.records()
             self._citations.append(
-                {str(r["pmid"]): (str(r["citation"]), Markup(r["citation_html"])) for r in rows}
+                {str(r["pmid"]): (str(r["citation"]), _markup(r["citation_html"])) for r in rows}
             )
         return self._citations[0][pmid]
 
@@ -211,6 +248,42 @@ class View:
                 if p.study.pmid not in self.curation:
                     seen.setdefault(p.study.pmid, p)
         return sorted(seen.values(), key=lambda p: (p.first_seen, p.study.pmid), reverse=True)
+
+
+def _markup(html: object) -> Markup:
+    # The table's own Markup where it is one: Markup() of a Markup is a copy of the text.
+    return html if isinstance(html, Markup) else Markup(html)
+
+
+class _Whole:
+    """Whole records by PMID, read as they are asked for, one block of the evidence table's
+    order held at a time: a study at a time while few of a block are asked (a night's new
+    and revised studies), the rest of the block at once when many are (a first build)."""
+
+    ONE_BY_ONE = 16  # studies of a block read one by one before the rest is read at once
+
+    def __init__(self, view: View) -> None:
+        self._read = view._reader()
+        self._order = [s.pmid for s in view.studies()]
+        self._at = {pmid: i for i, pmid in enumerate(self._order)}
+        self._block = -1
+        self._found: dict[str, Study] = {}
+        self._asked = 0
+
+    def __getitem__(self, pmid: str) -> Study:
+        if pmid not in self._at:
+            raise KeyError(f"study {pmid} is not in the view")
+        block = self._at[pmid] // BLOCK
+        if block != self._block:
+            self._block, self._found, self._asked = block, {}, 0
+        if pmid not in self._found:
+            self._asked += 1
+            wanted = [pmid]
+            if self._asked > self.ONE_BY_ONE:
+                rest = self._order[block * BLOCK : (block + 1) * BLOCK]
+                wanted = [p for p in rest if p not in self._found]
+            self._found.update(self._read(wanted))
+        return self._found[pmid]
 
 
 def curation_warning(view: View) -> str:
@@ -299,12 +372,17 @@ def load_view(
     queries: list[Query] | None = None,
     curation: Curation | None = None,
     keep_grades: bool = False,
+    abridged: bool = False,
 ) -> View:
     """Load everything a build reads, once. A refresh passes the store it holds open and the
     queries and curation it already loaded. Kept gradings are reused where nothing they read
     changed (evidence.grades); `keep_grades` (a build, under the project lock) keeps the new
-    ones in the store."""
+    ones in the store. `abridged`: once graded and placed, the View holds each study
+    abridged and reads its whole record from `store` where that is needed (View.whole), so
+    only a caller that keeps `store` open while it uses the View may ask for it (a build)."""
     if store is None:
+        if abridged:
+            raise ValueError("an abridged View reads from the store its caller holds open")
         with open_store(settings, origin) as own:
             return load_view(
                 settings, origin, own, queries=queries, curation=curation, keep_grades=keep_grades
@@ -335,6 +413,10 @@ def load_view(
     placed = place(studies, hits, queries, curation, new_since=previous, grade=grader)
     if keep_grades and grader.fresh:
         store.save_grades(grader.fresh)
+    conclusions = None
+    if abridged:
+        placed, conclusions = _abridged(placed)
+        del studies  # the whole records: from here on read from the store where needed
     return View(
         origin=origin,
         style=settings.style,
@@ -347,7 +429,29 @@ def load_view(
         announced=announced,
         publish=settings.publish,
         digests=digests,
+        read_whole=store.stored_studies if abridged else None,
+        conclusions=conclusions,
     )
+
+
+def _abridged(
+    placed: dict[str, list[Placed]],
+) -> tuple[dict[str, list[Placed]], dict[str, str]]:
+    """The placed studies abridged, and each one's authors' conclusion (what the evidence
+    table reads of its abstract) by PMID, "" ones left out."""
+    short: dict[str, Study] = {}
+    conclusions: dict[str, str] = {}
+    out: dict[str, list[Placed]] = {}
+    for query_id, group in placed.items():
+        mine = out[query_id] = []
+        for p in group:
+            study = short.get(p.study.pmid)
+            if study is None:
+                study = short[p.study.pmid] = p.study.abridged()
+                if said := authors_conclusion(p.study):
+                    conclusions[p.study.pmid] = said
+            mine.append(dataclasses.replace(p, study=study))
+    return out, conclusions
 
 
 def _announced(ok: list[Run]) -> tuple[list[Run], Run | None]:
