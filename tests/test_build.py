@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 import evidence.build
+import evidence.view
 from evidence import exports
 from evidence import worker as build_worker
 from evidence.build import build, build_files, publish
@@ -301,6 +302,28 @@ def _night(settings: Settings) -> tuple[str, str]:
             changes=Changes(new=(new.pmid,), changed=(pmid,)),
         )
     return new.pmid, pmid
+
+
+def test_a_nights_studies_are_read_whole_once_for_all_the_exports(
+    synthetic_project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each reference export asks for the whole records of the studies whose pieces must be
+    # made again: the night's new and revised ones. Read once and held for the next export,
+    # not read again for each (a night's build at 10,000 studies read 10,000 records twice).
+    settings = Settings(project=synthetic_project, email="dev@example.org")
+    build(settings, origin=ORIGIN_PUBMED, rebuild=True)
+    new, revised = _night(settings)
+    read: list[str] = []
+    stored_studies = Store.stored_studies
+
+    def counted(store: Store, pmids: list[str]) -> dict[str, Any]:
+        read.extend(pmids)
+        return stored_studies(store, pmids)
+
+    monkeypatch.setattr(Store, "stored_studies", counted)
+    monkeypatch.setattr(evidence.view, "BLOCK", 8)  # the 40 studies in several blocks
+    build(settings, origin=ORIGIN_PUBMED, rebuild=True)
+    assert sorted(read) == sorted([new, revised])
 
 
 @pytest.mark.parametrize("worker", [False, True], ids=["alone", "worker"])

@@ -258,9 +258,13 @@ def _markup(html: object) -> Markup:
 class _Whole:
     """Whole records by PMID, read as they are asked for, one block of the evidence table's
     order held at a time: a study at a time while few of a block are asked (a night's new
-    and revised studies), the rest of the block at once when many are (a first build)."""
+    and revised studies), the rest of the block at once when many are (a first build).
+    Every export asks for the same studies in turn, so the first KEPT studies read stay
+    held for the next: a night's are all of them, and memory stays bounded on a first
+    build, which reads the blocks again for each export."""
 
     ONE_BY_ONE = 16  # studies of a block read one by one before the rest is read at once
+    KEPT = 4 * BLOCK  # studies held across blocks and exports
 
     def __init__(self, view: View) -> None:
         self._read = view._reader()
@@ -268,11 +272,14 @@ class _Whole:
         self._at = {pmid: i for i, pmid in enumerate(self._order)}
         self._block = -1
         self._found: dict[str, Study] = {}
+        self._kept: dict[str, Study] = {}
         self._asked = 0
 
     def __getitem__(self, pmid: str) -> Study:
         if pmid not in self._at:
             raise KeyError(f"study {pmid} is not in the view")
+        if pmid in self._kept:
+            return self._kept[pmid]
         block = self._at[pmid] // BLOCK
         if block != self._block:
             self._block, self._found, self._asked = block, {}, 0
@@ -281,8 +288,13 @@ class _Whole:
             wanted = [pmid]
             if self._asked > self.ONE_BY_ONE:
                 rest = self._order[block * BLOCK : (block + 1) * BLOCK]
-                wanted = [p for p in rest if p not in self._found]
-            self._found.update(self._read(wanted))
+                wanted = [p for p in rest if p not in self._found and p not in self._kept]
+            read = self._read(wanted)
+            self._found.update(read)
+            for found_pmid, study in read.items():
+                if len(self._kept) >= self.KEPT:
+                    break
+                self._kept[found_pmid] = study
         return self._found[pmid]
 
 
