@@ -264,7 +264,7 @@ class _Whole:
     build, which reads the blocks again for each export."""
 
     ONE_BY_ONE = 16  # studies of a block read one by one before the rest is read at once
-    KEPT = 4 * BLOCK  # studies held across blocks and exports
+    KEPT = 20 * BLOCK  # studies held across blocks and exports
 
     def __init__(self, view: View) -> None:
         self._read = view._reader()
