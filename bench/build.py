@@ -31,11 +31,10 @@ from evidence.build import build
 from evidence.exports import WORKER_STUDIES
 from evidence.pubmed import parse_article_set
 from evidence.queries import load_queries
-from evidence.runs import Changes
 from evidence.settings import Settings
 from evidence.sources import ORIGIN_PUBMED
 from evidence.store import Store
-from evidence.testing import synthetic_article
+from evidence.testing import stored_search, synthetic_article
 
 REPO = Path(__file__).resolve().parents[1]
 # Seconds and peak MB of the judged build before this change, on an AMD EPYC, 2 cores, Python
@@ -87,19 +86,7 @@ def night(project: Path, studies: int, night_no: int) -> tuple[int, int]:
         for i, q in enumerate(queries):
             mine_new = new[i :: len(queries)]
             mine_revised = [p for p in revised if p in store.topic(q.id)]
-            run = store.start_run(q.id, ORIGIN_PUBMED, q.term)
-            store.finish_run(
-                run,
-                query_id=q.id,
-                pmids=mine_new + mine_revised,
-                count=len(store.topic(q.id)) + len(mine_new),
-                new=len(mine_new),
-                fetched=len(mine_new) + len(mine_revised),
-                translation="",
-                warnings=[],
-                full=False,
-                changes=Changes(new=tuple(mine_new), changed=tuple(mine_revised)),
-            )
+            stored_search(store, q, mine_new, mine_revised, full=False)
     return len(new), len(revised)
 
 

@@ -17,7 +17,7 @@ from evidence.queries import load_queries
 from evidence.settings import Settings
 from evidence.sources import ORIGIN_PUBMED
 from evidence.store import Store
-from evidence.testing import EutilsEmulator, synthetic_article
+from evidence.testing import EutilsEmulator, stored_search, synthetic_article
 
 PROLOG = (
     b'<?xml version="1.0" ?>\n<!DOCTYPE PubmedArticleSet PUBLIC "-//NLM//DTD PubMedArticle, '
@@ -115,15 +115,5 @@ def synthetic_store(project: Path, n: int) -> Settings:
         half = len(records) // 2
         for i, q in enumerate(load_queries(settings.queries_dir)):
             pmids = [p for p, _ in records][max(0, i * half - half // 10) : (i + 1) * half]
-            run = store.start_run(q.id, ORIGIN_PUBMED, q.term)
-            store.finish_run(
-                run,
-                query_id=q.id,
-                pmids=pmids,
-                count=len(pmids),
-                new=len(pmids),
-                fetched=len(pmids),
-                translation="",
-                warnings=[],
-            )
+            stored_search(store, q, pmids)
     return settings

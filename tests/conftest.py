@@ -220,7 +220,7 @@ def synthetic_project(project: Path) -> Path:
     from evidence.settings import Settings
     from evidence.sources import ORIGIN_PUBMED
     from evidence.store import Store
-    from evidence.testing import synthetic_articles
+    from evidence.testing import stored_search, synthetic_articles
 
     settings = Settings(project=project, email="dev@example.org")
     articles = synthetic_articles(40)
@@ -229,16 +229,5 @@ def synthetic_project(project: Path) -> Path:
     with Store(settings.store_path(ORIGIN_PUBMED)) as store:
         store.save_studies(parse_article_set(body).studies, ORIGIN_PUBMED)
         for i, q in enumerate(load_queries(settings.queries_dir)):
-            found = pmids[i * 15 : i * 15 + 25]  # some studies in two topics
-            run = store.start_run(q.id, ORIGIN_PUBMED, q.term)
-            store.finish_run(
-                run,
-                query_id=q.id,
-                pmids=found,
-                count=len(found),
-                new=len(found),
-                fetched=len(found),
-                translation="",
-                warnings=[],
-            )
+            stored_search(store, q, pmids[i * 15 : i * 15 + 25])  # some studies in two topics
     return project

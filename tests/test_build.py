@@ -23,12 +23,11 @@ from evidence.queries import load_queries
 from evidence.refresh import Event, refresh
 from evidence.render import OUTPUTS
 from evidence.report import CHART_FILE
-from evidence.runs import Changes
 from evidence.settings import Settings, settings_from
 from evidence.sources import ORIGIN_PUBMED, ORIGIN_SAMPLE, SampleSource
 from evidence.store import Store
 from evidence.study import AbstractSection
-from evidence.testing import synthetic_article
+from evidence.testing import stored_search, synthetic_article
 from evidence.view import View, load_view
 
 # One sample study, its pages as each style prints them (PubMed stores "181-9").
@@ -288,19 +287,7 @@ def _night(settings: Settings) -> tuple[str, str]:
             new, abstract=(*new.abstract[:-1], AbstractSection("CONCLUSIONS", NEW))
         )
         store.save_studies([revised, new], ORIGIN_PUBMED)
-        run = store.start_run(query.id, ORIGIN_PUBMED, query.term)
-        store.finish_run(
-            run,
-            query_id=query.id,
-            pmids=[new.pmid, pmid],
-            count=len(store.topic(query.id)) + 1,
-            new=1,
-            fetched=2,
-            translation="",
-            warnings=[],
-            full=False,
-            changes=Changes(new=(new.pmid,), changed=(pmid,)),
-        )
+        stored_search(store, query, [new.pmid], [pmid], full=False)
     return new.pmid, pmid
 
 

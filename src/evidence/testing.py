@@ -45,9 +45,13 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import NoneType, TracebackType
-from typing import Any, Final, NoReturn, Self
+from typing import TYPE_CHECKING, Any, Final, NoReturn, Self
 from urllib.parse import parse_qsl, urlsplit
 from xml.sax.saxutils import escape
+
+if TYPE_CHECKING:
+    from evidence.queries import Query
+    from evidence.store import Store
 
 __all__ = [
     "ENDPOINTS",
@@ -1195,6 +1199,37 @@ def synthetic_articles(n: int, *, seed: int = 0, first_pmid: int = 30000000) -> 
         )
         for i in range(n)
     }
+
+
+def stored_search(
+    store: Store,
+    query: Query,
+    new: Sequence[str],
+    changed: Sequence[str] = (),
+    *,
+    full: bool = True,
+) -> None:
+    """One successful PubMed search of `query` recorded in `store` as a refresh records it
+    (the records themselves saved before): a full search that found `new` (the topic becomes
+    exactly those), or with `full=False` a night's incremental one that brought `new`
+    studies and revised `changed` ones."""
+    from evidence.runs import Changes
+    from evidence.sources import ORIGIN_PUBMED
+
+    run = store.start_run(query.id, ORIGIN_PUBMED, query.term)
+    found = [*new, *changed]
+    store.finish_run(
+        run,
+        query_id=query.id,
+        pmids=found,
+        count=len(found) if full else len(store.topic(query.id)) + len(new),
+        new=len(new),
+        fetched=len(found),
+        translation="",
+        warnings=[],
+        full=full,
+        changes=Changes() if full else Changes(new=tuple(new), changed=tuple(changed)),
+    )
 
 
 def refresh_args(project: Path, url: str, *extra: str, email: str = "dev@example.org") -> list[str]:
