@@ -107,16 +107,24 @@ def test_a_decision_made_while_a_refresh_runs_is_published_by_the_next_build(
     assert build(settings, origin=ORIGIN_SAMPLE) == []  # and now the reports are up to date
 
 
+def _files(reports: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in reports.iterdir()}
+
+
+def _built(project: Path) -> tuple[Settings, Path, dict[str, bytes]]:
+    """The sample project built once: its settings, its reports/ and their files' bytes."""
+    settings = Settings(project=project)
+    build(settings, origin=ORIGIN_SAMPLE, rebuild=True)
+    return settings, project / "reports", _files(project / "reports")
+
+
 @pytest.mark.parametrize(
     "formats", [exports.WORKER_FORMATS, ("xlsx", "ris", "nbib", "bibtex", "csl-json")]
 )
 def test_a_large_build_makes_some_exports_in_a_worker_with_the_same_bytes(
     sample_project: Path, monkeypatch: pytest.MonkeyPatch, formats: tuple[str, ...]
 ) -> None:
-    settings = Settings(project=sample_project)
-    build(settings, origin=ORIGIN_SAMPLE, rebuild=True)
-    reports = sample_project / "reports"
-    alone = {p.name: p.read_bytes() for p in reports.iterdir()}
+    settings, reports, alone = _built(sample_project)
     monkeypatch.setattr(exports, "WORKER_STUDIES", 1)  # the sample counts as large
     monkeypatch.setattr(exports, "WORKER_FORMATS", formats)  # the worker makes any of them
     started: list[list[str]] = []
@@ -129,7 +137,7 @@ def test_a_large_build_makes_some_exports_in_a_worker_with_the_same_bytes(
     monkeypatch.setattr(subprocess, "Popen", popen)
     build(settings, origin=ORIGIN_SAMPLE, rebuild=True)
     assert [a[-1] for a in started] == [build_worker.WORKER]  # one worker
-    assert {p.name: p.read_bytes() for p in reports.iterdir()} == alone
+    assert _files(reports) == alone
     assert not list((sample_project / ".evidence").glob(".evidence-build-*"))  # its folder
 
 
@@ -139,10 +147,7 @@ def test_the_worker_starts_without_the_grading_pandas_tables_or_jinja(
     # The worker's start is on a large build's critical path: importing evidence.exports
     # brought in the grading (evidence.classify compiles hundreds of patterns), the settings
     # with requests, and Jinja, none of which the worker uses.
-    settings = Settings(project=sample_project)
-    build(settings, origin=ORIGIN_SAMPLE, rebuild=True)
-    reports = sample_project / "reports"
-    alone = {p.name: p.read_bytes() for p in reports.iterdir()}
+    settings, reports, alone = _built(sample_project)
     loaded = tmp_path / "modules.txt"
     monkeypatch.setattr(exports, "WORKER_STUDIES", 1)  # the sample counts as large
     monkeypatch.setattr(exports, "WORKER_FORMATS", ("xlsx", "ris", "nbib"))  # all it can make
@@ -153,7 +158,7 @@ def test_the_worker_starts_without_the_grading_pandas_tables_or_jinja(
         f"pathlib.Path({str(loaded)!r}).write_text(chr(10).join(sorted(sys.modules)))",
     )
     build(settings, origin=ORIGIN_SAMPLE, rebuild=True)
-    assert {p.name: p.read_bytes() for p in reports.iterdir()} == alone
+    assert _files(reports) == alone
     modules = set(loaded.read_text().split())
     assert {"evidence.spreadsheet", "evidence.reference_files", "xlsxwriter"} <= modules
     unused = {"evidence.classify", "evidence.tabulate", "evidence.exports", "jinja2", "requests"}
@@ -163,10 +168,7 @@ def test_the_worker_starts_without_the_grading_pandas_tables_or_jinja(
 def test_a_build_failing_elsewhere_stops_the_worker_and_removes_its_files(
     sample_project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    settings = Settings(project=sample_project)
-    build(settings, origin=ORIGIN_SAMPLE, rebuild=True)
-    reports = sample_project / "reports"
-    before = {p.name: p.read_bytes() for p in reports.iterdir()}
+    settings, reports, before = _built(sample_project)
     monkeypatch.setattr(exports, "WORKER_STUDIES", 1)
     # A worker that would take its time: the build must not wait for it, nor leave it.
     monkeypatch.setattr(build_worker, "WORKER", "import time; time.sleep(60)")
@@ -184,7 +186,7 @@ def test_a_build_failing_elsewhere_stops_the_worker_and_removes_its_files(
         build(settings, origin=ORIGIN_SAMPLE, rebuild=True)
     assert len(started) == 1 and started[0].returncode is not None  # ended, not left running
     assert started[0].returncode != 0  # killed: it had not finished
-    assert {p.name: p.read_bytes() for p in reports.iterdir()} == before
+    assert _files(reports) == before
     assert not list((sample_project / ".evidence").glob(".evidence-build-*"))
 
 
@@ -198,10 +200,7 @@ def test_a_build_failing_elsewhere_stops_the_worker_and_removes_its_files(
 def test_a_worker_that_fails_fails_the_build_and_leaves_the_reports(
     sample_project: Path, monkeypatch: pytest.MonkeyPatch, worker: str
 ) -> None:
-    settings = Settings(project=sample_project)
-    build(settings, origin=ORIGIN_SAMPLE, rebuild=True)
-    reports = sample_project / "reports"
-    before = {p.name: p.read_bytes() for p in reports.iterdir()}
+    settings, reports, before = _built(sample_project)
     monkeypatch.setattr(exports, "WORKER_STUDIES", 1)
     monkeypatch.setattr(build_worker, "WORKER", worker)
     why = "ran out" if "sys.exit" in worker else "exit status 9"
@@ -209,7 +208,7 @@ def test_a_worker_that_fails_fails_the_build_and_leaves_the_reports(
         OutputError, match=f"studies.xlsx: the process making studies.xlsx.* failed .*{why}"
     ):
         build(settings, origin=ORIGIN_SAMPLE, rebuild=True)
-    assert {p.name: p.read_bytes() for p in reports.iterdir()} == before
+    assert _files(reports) == before
     assert sorted(p.name for p in sample_project.iterdir() if "staging" in p.name) == []
 
 
@@ -218,17 +217,14 @@ def test_a_template_failing_midway_fails_the_build_and_leaves_the_reports(
 ) -> None:
     """The pages are rendered while written: a template that fails partway through (here
     after the page's first part) still publishes nothing."""
-    settings = Settings(project=sample_project)
-    build(settings, origin=ORIGIN_SAMPLE, rebuild=True)
-    reports = sample_project / "reports"
-    before = {p.name: p.read_bytes() for p in reports.iterdir()}
+    settings, reports, before = _built(sample_project)
     (sample_project / "templates").mkdir()
     (sample_project / "templates" / "feed.xml").write_text(
         "x" * 100_000 + "\n{{ no_such_value }}\n", encoding="utf-8"
     )
     with pytest.raises(TemplateError, match=r"feed.xml: line 2: 'no_such_value' is undefined"):
         build(settings, origin=ORIGIN_SAMPLE, rebuild=True)
-    assert {p.name: p.read_bytes() for p in reports.iterdir()} == before
+    assert _files(reports) == before
     assert not [p for p in sample_project.iterdir() if "staging" in p.name]
 
 
