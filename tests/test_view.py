@@ -143,7 +143,7 @@ def test_an_abridged_view_needs_a_store_its_caller_holds_open(sample_project: Pa
 
 def test_whole_records_are_read_a_block_at_a_time(synthetic_project: Path) -> None:
     """Asked in order, a few whole records are read one by one, then the rest of their block
-    at once, and only one block is held."""
+    at once; asked again (the next export), none is read again."""
     settings = Settings(project=synthetic_project)
     with open_store(settings, ORIGIN_PUBMED) as store:
         view = load_view(settings, ORIGIN_PUBMED, store, abridged=True)
@@ -156,6 +156,7 @@ def test_whole_records_are_read_a_block_at_a_time(synthetic_project: Path) -> No
         view = dataclasses.replace(view, read_whole=read)
         order = [s.pmid for s in view.studies()]
         assert [view.whole(p).pmid for p in order] == order
+        assert [view.whole(p).pmid for p in order] == order  # held: read once
     one_by_one = [a for a in asked if len(a) == 1]
     assert len(one_by_one) == 16 and len(asked) == 17 < len(order)  # then the block's rest, at once
     assert sorted(p for a in asked for p in a) == sorted(order)  # each read once

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import cache
 from importlib.metadata import version
 from itertools import islice
@@ -27,10 +27,60 @@ from pathlib import Path
 
 import evidence
 from evidence.store import Store
+from evidence.study import Study
 
 # Studies whose kept pieces are read (and fresh ones written) at a time: memory stays flat in
 # the number of studies.
 BLOCK = 500
+
+
+class WholeRecords:
+    """Studies by PMID, read with `read` as they are asked for, a block of `order` at a time:
+    a study at a time while few of a block are asked (a night's new and revised studies),
+    the rest of the block at once when many are (a first build). Every export asks for the
+    same studies in turn, so the first `keep` studies read stay held for the next one (all
+    of a night's); a first build reads the blocks past them again, so memory stays bounded.
+    A PMID not in `order`, or not found by `read`, is a KeyError."""
+
+    ONE_BY_ONE = 16  # studies of a block read one by one before the rest is read at once
+
+    def __init__(
+        self,
+        read: Callable[[list[str]], Mapping[str, Study]],
+        order: Sequence[str],
+        keep: int = 0,
+    ) -> None:
+        self._read = read
+        self._order = order
+        self._at = {pmid: i for i, pmid in enumerate(order)}
+        self._keep = keep
+        self._block = -1
+        self._found: dict[str, Study] = {}
+        self._kept: dict[str, Study] = {}
+        self._asked = 0
+
+    def __getitem__(self, pmid: str) -> Study:
+        if pmid not in self._at:
+            raise KeyError(f"study {pmid} is not among those asked for")
+        if pmid in self._kept:
+            return self._kept[pmid]
+        block = self._at[pmid] // BLOCK
+        if block != self._block:
+            self._block, self._found, self._asked = block, {}, 0
+        if pmid not in self._found:
+            self._asked += 1
+            wanted = [pmid]
+            if self._asked > self.ONE_BY_ONE:
+                rest = self._order[block * BLOCK : (block + 1) * BLOCK]
+                wanted = [p for p in rest if p not in self._found and p not in self._kept]
+            read = self._read(wanted)
+            self._found.update(read)
+            for found, study in read.items():
+                if len(self._kept) >= self._keep:
+                    break
+                self._kept[found] = study
+        return self._found[pmid]
+
 
 # A piece to make: its study's PMID, what it is made from (None: not a stored record, so
 # nothing to key it by; made every time), and how to make it.

@@ -3,7 +3,8 @@
 Everything that renders or reports (report context, feed, chart, exports, status, review) is a
 function of a View: the project's queries and curation, the citation style, where the data
 came from, and the studies placed in their topics. A refresh hands the View it built to the
-build, so no file is read twice in one run.
+build, so no file is read twice in one run. A build's View holds its studies abridged once they
+are placed (View.whole reads a whole record from the open store where one is needed).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from evidence.curation import Curation, entries_from, load_curation, merge
 from evidence.errors import ConfigError
 from evidence.findings import authors_conclusion
 from evidence.grades import Grader
-from evidence.pieces import BLOCK
+from evidence.pieces import BLOCK, WholeRecords
 from evidence.queries import Query, load_queries
 from evidence.runs import CHANGE_KINDS, Changes, Run
 from evidence.settings import Publish, Settings
@@ -36,6 +37,9 @@ SAMPLE_NOTE = (
 
 
 _T = TypeVar("_T")
+# Whole records a build holds across its exports (View.whole): all of a night's, and a first
+# build's first 10,000 (it reads the blocks past them again for each export).
+KEPT_WHOLE = 20 * BLOCK
 
 
 @dataclass(frozen=True)
@@ -140,7 +144,10 @@ class View:
         """A study's whole record (with its abstract, MeSH headings and keywords, which a
         build's View does not hold): read from the store a block of the table's order at a
         time as they are asked for."""
-        return self.once("whole", lambda: _Whole(self))[pmid]
+        return self.once("whole", self._whole_records)[pmid]
+
+    def _whole_records(self) -> WholeRecords:
+        return WholeRecords(self._reader(), [s.pmid for s in self.studies()], KEPT_WHOLE)
 
     def whole_studies(self) -> Iterator[Study]:
         """Each study's whole record once, in the evidence table's order, read from the
@@ -253,49 +260,6 @@ class View:
 def _markup(html: object) -> Markup:
     # The table's own Markup where it is one: Markup() of a Markup is a copy of the text.
     return html if isinstance(html, Markup) else Markup(html)
-
-
-class _Whole:
-    """Whole records by PMID, read as they are asked for, one block of the evidence table's
-    order held at a time: a study at a time while few of a block are asked (a night's new
-    and revised studies), the rest of the block at once when many are (a first build).
-    Every export asks for the same studies in turn, so the first KEPT studies read stay
-    held for the next: a night's are all of them, and memory stays bounded on a first
-    build, which reads the blocks again for each export."""
-
-    ONE_BY_ONE = 16  # studies of a block read one by one before the rest is read at once
-    KEPT = 20 * BLOCK  # studies held across blocks and exports
-
-    def __init__(self, view: View) -> None:
-        self._read = view._reader()
-        self._order = [s.pmid for s in view.studies()]
-        self._at = {pmid: i for i, pmid in enumerate(self._order)}
-        self._block = -1
-        self._found: dict[str, Study] = {}
-        self._kept: dict[str, Study] = {}
-        self._asked = 0
-
-    def __getitem__(self, pmid: str) -> Study:
-        if pmid not in self._at:
-            raise KeyError(f"study {pmid} is not in the view")
-        if pmid in self._kept:
-            return self._kept[pmid]
-        block = self._at[pmid] // BLOCK
-        if block != self._block:
-            self._block, self._found, self._asked = block, {}, 0
-        if pmid not in self._found:
-            self._asked += 1
-            wanted = [pmid]
-            if self._asked > self.ONE_BY_ONE:
-                rest = self._order[block * BLOCK : (block + 1) * BLOCK]
-                wanted = [p for p in rest if p not in self._found and p not in self._kept]
-            read = self._read(wanted)
-            self._found.update(read)
-            for found_pmid, study in read.items():
-                if len(self._kept) >= self.KEPT:
-                    break
-                self._kept[found_pmid] = study
-        return self._found[pmid]
 
 
 def curation_warning(view: View) -> str:

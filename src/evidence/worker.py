@@ -37,8 +37,8 @@ from evidence.interpreter import started_python
 from evidence.references import Review
 
 if TYPE_CHECKING:
+    from evidence.pieces import WholeRecords
     from evidence.store import Store
-    from evidence.study import Study
 
 WORKER = "from evidence.worker import main; main()"
 CHART = "chart.svg"  # the chart, in the worker's folder
@@ -198,10 +198,11 @@ def _references(store: Store, job: Job, formats: dict[str, str], folder: Path) -
     a time: each record kept in the store where nothing it is made from changed, else made
     from its study, each block's studies read from the store once for every file (the
     worker's memory does not grow with the number of studies)."""
-    from evidence.pieces import BLOCK, Pieces
+    from evidence.pieces import BLOCK, Pieces, WholeRecords
     from evidence.reference_files import ReferenceFile, reference_made_from
 
     pieces = Pieces(store)
+    studies = WholeRecords(store.stored_studies, job.pmids)
     with ExitStack() as stack:
         files = {fmt: ReferenceFile(fmt, job.note) for fmt in formats}
         handles = {
@@ -211,7 +212,6 @@ def _references(store: Store, job: Job, formats: dict[str, str], folder: Path) -
             handles[fmt].write(out.start().encode())
         for start in range(0, len(job.pmids), BLOCK):
             block = job.pmids[start : start + BLOCK]
-            studies = _Block(store, block)
             for fmt, out in files.items():
                 wanted = [
                     (
@@ -228,31 +228,11 @@ def _references(store: Store, job: Job, formats: dict[str, str], folder: Path) -
             handles[fmt].write(out.end().encode())
 
 
-def _record(fmt: str, studies: _Block, pmid: str, job: Job) -> str:
+def _record(fmt: str, studies: WholeRecords, pmid: str, job: Job) -> str:
     from evidence.reference_files import reference_record
 
-    return reference_record(fmt, studies[pmid], note=job.note, review=job.reviews.get(pmid))
-
-
-class _Block:
-    """A block's studies, read from the store as they are needed: each once, for every
-    file; a study at a time while few of the block are (a night revises one in two
-    hundred), the whole block at once when many are (the first build)."""
-
-    def __init__(self, store: Store, pmids: Sequence[str]) -> None:
-        self._store = store
-        self._pmids = pmids
-        self._found: dict[str, Study] = {}
-        self._asked = 0
-
-    def __getitem__(self, pmid: str) -> Study:
-        if pmid not in self._found:
-            self._asked += 1
-            wanted = self._pmids if self._asked > _ONE_BY_ONE else [pmid]
-            self._found.update(self._store.stored_studies(wanted))
-        if pmid not in self._found:  # the build holds the lock: the store cannot change
-            sys.exit(f"the store no longer holds study {pmid} of the build")
-        return self._found[pmid]
-
-
-_ONE_BY_ONE = 16  # studies of a block read one by one before the rest is read at once
+    try:
+        study = studies[pmid]
+    except KeyError:  # the build holds the lock: the store cannot change
+        sys.exit(f"the store no longer holds study {pmid} of the build")
+    return reference_record(fmt, study, note=job.note, review=job.reviews.get(pmid))
