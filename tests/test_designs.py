@@ -945,6 +945,21 @@ def test_a_title_naming_a_protocol_is_a_protocol(title: str) -> None:
 RCT_TYPES = ("Journal Article", "Randomized Controlled Trial")
 
 
+# "Effect of a multimodal analgesia protocol for the management of pain after cesarean delivery:
+# a randomized controlled trial", "Enhanced recovery protocol for the colorectal surgery patient:
+# a systematic review and meta-analysis": a care protocol studied, not a study planned; a
+# review's own type wins over any protocol its title names.
+def test_a_care_protocol_studied_is_not_a_protocol() -> None:
+    title = "An analgesia protocol for the management of pain after cesarean delivery: an RCT"
+    record = study(title, "Pain was lower (P < 0.01).", types=RCT_TYPES)
+    assert design(record) == "rct"
+    review = "Enhanced recovery protocol for the surgery patient: a systematic review"
+    typed = ("Journal Article", "Systematic Review", "Meta-Analysis")
+    assert design(study(review, "We searched MEDLINE.", types=typed)) == "meta_analysis"
+    named = "A protocol for the surgery patient: a systematic review"
+    assert design(study(named, "We searched MEDLINE.", types=typed)) == "meta_analysis"
+
+
 # "the trial will randomize 200 patients … The primary outcome …", "Surveys will assess …
 # Usability testing will be conducted": a method told in the future is planned. A trial's
 # results, or one sentence of what comes next, are not.

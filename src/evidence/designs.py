@@ -273,14 +273,16 @@ def design_call(study: Study) -> DesignCall:
     commentary = _commentary(study, types)
     if commentary:
         return DesignCall("other", f'text says "{commentary}"')
-    planned = protocol_told(study)
-    if planned:
-        # "Rationale and design of a randomized controlled trial", typed as the trial it plans.
-        return DesignCall("protocol", f'text says "{planned}"')
+    # A meta-analysis or a systematic review by its type is one, whatever protocol it reviews
+    # ("Enhanced recovery protocol for the colorectal surgery patient: a systematic review").
     for names, design in _PT_RULES[:2]:
         found = [n for n in names if n in types]
         if found:
             return DesignCall(design, f'publication type "{found[0]}"')
+    planned = protocol_told(study)
+    if planned:
+        # "Rationale and design of a randomized controlled trial", typed as the trial it plans.
+        return DesignCall("protocol", f'text says "{planned}"')
     if not types & (STUDY_TYPES - {"Review"}):
         told = synthesis_told(study)
         if told:

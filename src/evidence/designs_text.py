@@ -332,7 +332,9 @@ def one_case(text: str) -> str | None:
 # study is planned, whatever its publication type.
 PROTOCOL_TITLE = _rx(
     r"\b(?:rationale,? (?:and )?design|design,? (?:and )?rationale|(?:trial|study) design and"
-    r" methods|(?:study|trial) protocol|protocol (?:for|of) (?:an?|the)\b)"
+    r" methods|(?:study|trial) protocol"
+    # (a study named after it: never "an analgesia protocol for the management of pain")
+    r"|protocol (?:for|of) (?:an?|the) (?:[\w-]+ ){0,6}?(?:trial|study|review)\b)"
 )
 PLANNED = _rx(
     r"\bwill (?:be )?(?:randomi[sz]\w*|recruit\w*|enrol\w*|allocat\w*|assign\w*|evaluat\w*"
