@@ -981,6 +981,20 @@ def test_a_method_told_in_the_future_is_a_protocol() -> None:
     assert design(study("Digital tools", sections=once, types=RCT_TYPES)) == "rct"
 
 
+# An RCT's "CONCLUSIONS: Larger trials will assess efficacy and will compare doses.": the future
+# told after the results, labelled or not, is work to come, not this study's method.
+def test_the_future_told_after_the_results_is_not_a_protocol() -> None:
+    sections = (
+        ("METHODS", "Sixty patients got morphine or saline."),
+        ("CONCLUSIONS", "Larger trials will assess efficacy and will compare doses."),
+    )
+    assert design(study("Intrathecal morphine", sections=sections)) != "protocol"
+    one = "Sixty patients were given morphine. Larger trials will assess and will compare doses."
+    assert design(study("Intrathecal morphine", one)) != "protocol"
+    ahead = "The trial will randomize 200 patients. Outcomes will be assessed. Pain was a concern."
+    assert design(study("Intrathecal morphine", ahead)) == "protocol"
+
+
 # "Seventeen participants undertook the tests via telehealth and face to face. The assessment
 # order was randomised", "performed the two tests in a randomized manner": a test's validity
 # measured once in each person, typed a trial or not. A crossover of treatments ("were

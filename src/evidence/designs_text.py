@@ -341,6 +341,11 @@ PLANNED = _rx(
     r"|assess\w*|compar\w*|measur\w*|collect\w*|analy[sz]\w*|includ\w*|follow\w*|conduct\w*"
     r"|develop\w*|interview\w*|test\w*|continue\w*)\b"
 )
+# What comes after a study's results ("CONCLUSIONS: Larger trials will assess …"): the future
+# told there is others' work to come, not this study's method.
+_AFTERWORD_LABELS = _rx(r"^(?:conclusions?|discussion|implications?)\b")
+# The first sentence told in the past: a study done.
+_PAST_TOLD = _rx(r"[^.]*\b(?:were|was)\b")
 # Results told: a protocol has none to give.
 RESULTS_TOLD = _rx(r"\b[Pp]\s*[<=>\u2264\u2265]\s*0?\.\d|\b95\s*%\s*CI\b|\bconfidence interval")
 
@@ -638,9 +643,22 @@ def protocol_told(study: Study) -> str | None:
         return m.group(0)
     if "will " not in study.abstract_text:
         return None  # the cheap early exit for nearly every record
-    text = " ".join(s.text for s in study.abstract if not _BACKGROUND_LABELS.match(s.label.strip()))
+    kept = [
+        s
+        for s in study.abstract
+        if not _BACKGROUND_LABELS.match(s.label.strip())
+        and not _AFTERWORD_LABELS.match(s.label.strip())
+    ]
+    text = " ".join(s.text for s in kept)
+    if RESULTS_TOLD.search(text):
+        return None
+    if len(kept) == 1 and not kept[0].label.strip():
+        # Unlabelled: the future after a past-tense sentence is what comes next ("… were
+        # randomized. Larger trials will assess …"), not the method.
+        past = _PAST_TOLD.search(text)
+        text = text[: past.start()] if past else text
     planned = PLANNED.findall(text)
-    if len(planned) < 2 or RESULTS_TOLD.search(text):
+    if len(planned) < 2:
         return None
     return f"{planned[0]}, {planned[1]}"
 
