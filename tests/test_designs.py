@@ -995,6 +995,18 @@ def test_the_future_told_after_the_results_is_not_a_protocol() -> None:
     assert design(study("Intrathecal morphine", ahead)) == "protocol"
 
 
+# "Twelve healthy volunteers received ketamine, fentanyl and saline in random order": a
+# crossover of drugs, typed a trial, is a trial even where a reliability is measured.
+def test_drugs_given_in_random_order_are_a_trial() -> None:
+    abstract = (
+        "Twelve volunteers received ketamine, fentanyl and saline in random order. The"
+        " reliability of pain ratings was measured. Ketamine raised thresholds (p<0.05)."
+    )
+    assert design(study("Ketamine in volunteers", abstract, types=RCT_TYPES)) == "rct"
+    tests = "Twelve volunteers did both tests in random order. Their reliability was measured."
+    assert design(study("Pain tests", tests, types=RCT_TYPES)) == "cross_sectional"
+
+
 # "Seventeen participants undertook the tests via telehealth and face to face. The assessment
 # order was randomised", "performed the two tests in a randomized manner": a test's validity
 # measured once in each person, typed a trial or not. A crossover of treatments ("were

@@ -35,6 +35,7 @@ from evidence.designs_text import (
     MEETING_SELF,
     METHOD_AGREEMENT,
     MOLECULAR,
+    ORDER_OF_TREATMENTS,
     ORDER_RANDOMISED,
     OUTCOME_OVER_TIME,
     OWN_FINDING,
@@ -479,6 +480,10 @@ def _order_only(study: Study) -> DesignCall | None:
         return None  # the cheap early exit for nearly every record
     order = ORDER_RANDOMISED.search(text)
     if not order or ALLOCATED.search(text):
+        return None
+    start = text.rfind(". ", 0, order.start()) + 1
+    end = text.find(". ", order.end())
+    if ORDER_OF_TREATMENTS.search(text[start : end if end >= 0 else len(text)]):
         return None
     measure = MEASURE_STUDY.search(text)
     if not measure:

@@ -359,6 +359,11 @@ ORDER_RANDOMISED = _rx(
     r"|\border of (?:the )?(?:[\w-]+ )?(?:tests?|assessments?|measurements?|sessions?)"
     r" (?:was|were) randomi[sz]ed\b|\brandom(?:i[sz]ed)? cross-?over design\b"
 )
+# A treatment in the sentence that tells the random order ("received ketamine, fentanyl and
+# saline in random order"): a crossover of treatments, a trial, not tests measured once.
+ORDER_OF_TREATMENTS = _rx(
+    r"\b(?:drugs?|placebo|saline|sham|vehicle|received|receive|administered)\b"
+)
 MEASURE_STUDY = _rx(
     r"\b(?:valid(?:ity|ation)|reliab(?:ility|le)|agreement|usability|feasibility"
     r"|reproducib\w+|concordance|accuracy)\b"
