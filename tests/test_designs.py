@@ -1123,6 +1123,13 @@ def test_an_animal_model_the_authors_established_is_preclinical() -> None:
         ("METHODS", "We enrolled 40 patients with migraine and measured pain once."),
     )
     assert design(study("Ketamine for migraine", sections=background)) != "preclinical"
+    unlabelled = (
+        "Ketamine reduces central sensitization in animal models of neuropathic pain. We"
+        " enrolled 40 patients with CRPS who received ketamine."
+    )
+    assert design(study("Ketamine for CRPS", unlabelled)) != "preclinical"
+    own = "An animal model was established. Ketamine reduced allodynia."
+    assert design(study("Ketamine for allodynia", own)) == "preclinical"
 
 
 # "A comprehensive literature search was conducted in PubMed, Scopus, and Web of Science …

@@ -99,10 +99,8 @@ _ANIMALS = (
     r"|piglets|porcine|swine|primates?|monkeys?|macaques?|baboons?|zebrafish|drosophila"
     r"|hamsters?|guinea pigs?|ferrets?|horses?|equine|cattle|bovine|cows?|calves|chickens?"
     r"|xenopus|C\. elegans|nematodes?|yeast"
-    # "we tried to establish the animal model for elucidation of the mechanism"
-    r"|animal models?"
 )
-ANIMAL_WORD = _rx(rf"\b(?:{_ANIMALS})\b")
+ANIMAL_WORD = _rx(rf"\b(?:{_ANIMALS}|animal models?)\b")
 # The animals the study itself used ("we used reporter mice", "in 20 rats"), read in the
 # method: never an animal in a patient's history ("her companion dog").
 ANIMALS_USED = _rx(
@@ -114,6 +112,11 @@ ANIMALS_USED = _rx(
     # nor the species of the antibodies a study used ("using polyclonal rabbit and rat
     # monoclonal antibodies (Abcam)")
     r"(?![^.;]{0,40}\bantibod)"
+    # An animal model only where the authors tell their own use of it ("we tried to establish
+    # the animal model"), never others' ("Ketamine reduces sensitization in animal models").
+    r"|\b(?:we (?:used|establish(?:ed)?)|(?:was|were) established|using an?|establish)"
+    r"\s+(?:(?:an?|the|our)\s+)?(?:[\w-]+\s+){0,2}?animal models?\b"
+    r"|\banimal models? (?:was|were) (?:established|used)\b"
 )
 LAB_WORDS = _rx(
     r"\bcell lines?\b|\bin vitro\b|\bxenografts?\b|\bknock(?:down|out|ed down)\b|\bsi-?RNAs?\b"
