@@ -1007,6 +1007,21 @@ def test_drugs_given_in_random_order_are_a_trial() -> None:
     assert design(study("Pain tests", tests, types=RCT_TYPES)) == "cross_sectional"
 
 
+# "…after total knee arthroplasty: a cohort study. Pain was assessed at 3 and 12 months
+# postoperatively", "In a cohort of 1,200 elderly patients undergoing hip fracture surgery,
+# postoperative delirium occurred in 18%": a perioperative cohort followed past its start.
+@pytest.mark.parametrize(
+    ("title", "abstract"),
+    [
+        ("Pain after knee arthroplasty: a cohort study", "Pain was assessed postoperatively."),
+        ("Hip fracture surgery", "In a cohort of 1,200 elderly patients, delirium occurred."),
+        ("Pain after knee arthroplasty: a cohort study", "Pain was assessed at 12 months."),
+    ],
+)
+def test_a_perioperative_cohort_is_followed(title: str, abstract: str) -> None:
+    assert design(study(title, abstract)) == "cohort_prospective"
+
+
 # "Seventeen participants undertook the tests via telehealth and face to face. The assessment
 # order was randomised", "performed the two tests in a randomized manner": a test's validity
 # measured once in each person, typed a trial or not. A crossover of treatments ("were

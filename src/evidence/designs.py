@@ -572,7 +572,10 @@ def _cohort_direction(study: Study, method: str, call: DesignCall) -> DesignCall
     # "Cohort" alone names a group of people; with nothing told after the start, they were
     # looked at once.
     bare = call.source.lower().endswith('says "cohort"')
-    if bare and not LATER.search(f"{study.title} {study.abstract_text}"):
+    if not bare:
+        return call
+    whole = f"{study.title} {study.abstract_text}"
+    if not (LATER.search(whole) or OUTCOME_OVER_TIME.search(whole) or PROGNOSIS.search(whole)):
         return DesignCall("cross_sectional", f"{call.source}, nothing told after the start")
     return call
 

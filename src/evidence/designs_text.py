@@ -415,6 +415,9 @@ LATER = _rx(
     r"[- ](?:weeks?|months?|years?)\b|\bmortality\b|\bsurvival\b|\bdeaths?\b|\brecurrence\b"
     r"|\blater\b|\bsubsequent(?:ly)?\b"
     r"|\brisk of\b|\bover time\b|\bchanges? (?:in|of)\b|\brepeated\b|\bbirth cohort\b"
+    # a perioperative cohort: "assessed at 3 and 12 months postoperatively", "delirium occurred"
+    r"|\bat \d+ (?:days?|weeks?|months?|years?)\b|\d+-(?:day|week|month|year)\b"
+    r"|\bpostoperative(?:ly)?\b|\bdeveloped\b|\boccurred\b"
 )
 
 
