@@ -1062,6 +1062,21 @@ def test_a_thing_built_is_other(title: str, abstract: str, expected: str) -> Non
     assert design(study(title, abstract)) == expected
 
 
+# "In this review, we summarize … Several devices have been developed to improve
+# loss-of-resistance", "Development of chronic pain after surgery: a narrative review": others'
+# devices, or a disease that develops, are no thing the authors built.
+@pytest.mark.parametrize(
+    ("title", "abstract"),
+    [
+        ("Epidural space", "In this review, we summarize it. Several devices have been developed."),
+        ("Development of chronic pain after surgery: a narrative review", "Risks are discussed."),
+        ("Development of chronic pain after surgery", "In this review, risks are discussed."),
+    ],
+)
+def test_a_review_of_things_developed_is_a_review(title: str, abstract: str) -> None:
+    assert design(study(title, abstract)) == "review"
+
+
 # "The images were rated by 33 healthcare professionals. This cohort included cardiologists",
 # "100 participants from a sub-cohort self-collected blood and had phlebotomy at the same
 # visit": "cohort" names the people, looked at once. A cohort followed up stays a cohort.

@@ -48,6 +48,7 @@ from evidence.designs_text import (
     QUALITATIVE_HINTS,
     QUALITATIVE_TITLE,
     REVIEW_SELF,
+    REVIEW_TITLE,
     SERIES_MOST,
     SURVEY_MESH,
     SYNTHESIS_ABSTRACT_RULES,
@@ -496,6 +497,8 @@ def _order_only(study: Study) -> DesignCall | None:
 def _built(study: Study) -> DesignCall | None:
     """A device, a program or software the authors built (see BUILT): "other", the development
     of a thing rather than a study of people or a review of others' work."""
+    if REVIEW_TITLE.search(study.title):
+        return None  # "Development of chronic pain after surgery: a narrative review"
     m = BUILT_TITLE.search(study.title) or BUILT.search(f"{study.title} {study.abstract_text}")
     return DesignCall("other", f'text says "{m.group(0)}", a thing built') if m else None
 

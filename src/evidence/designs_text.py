@@ -391,8 +391,13 @@ BUILT = _rx(
     rf"\bwe (?:have )?(?:{_MADE},? (?:and )?){{0,2}}{_MADE} (?:an? |the )?(?:[\w-]+ ){{0,4}}?"
     rf"{_THING}"
     # (never others' tools, "tools that were developed for…", nor "the development of systems")
-    rf"|\b{_THING}(?:(?!\b(?:that|which)\b)[^.;]){{0,60}}?\b(?:is|was|were|has been|have been)"
-    rf" (?:\w+ )?{_MADE}\b|\bdevelopment of (?:an?|our) (?:[\w-]+ ){{0,4}}?{_THING}|\bworkbench\b"
+    rf"|\b{_THING}(?:(?!\b(?:that|which)\b)[^.;]){{0,60}}?\b(?:is|was|were)"
+    rf" (?:\w+ )?{_MADE}\b"
+    # the perfect only of the authors' own ("our device has been developed"), never a review's
+    # "Several devices have been developed to improve loss-of-resistance"
+    rf"|\b(?:we|our)\b[^.;]{{0,40}}?\b{_THING}(?:(?!\b(?:that|which)\b)[^.;]){{0,60}}?"
+    rf"\b(?:has|have) been (?:\w+ )?{_MADE}\b"
+    rf"|\bdevelopment of (?:an?|our) (?:[\w-]+ ){{0,4}}?{_THING}|\bworkbench\b"
     # a model trained on existing recordings ("fine-tuned on the EchoNet-Dynamic dataset")
     r"|\b(?:trained|fine-tuned|pre-trained) (?:on|using) (?:the |an? )?(?:[\w-]+ ){0,4}?"
     r"data ?sets?\b"
@@ -401,9 +406,12 @@ BUILT = _rx(
 # development of a wheelchair propulsion laboratory").
 BUILT_TITLE = _rx(
     r"(?:^|:\s*)(?:design and )?development\b"
-    # (never the development of a disease: "Development of hypertension after…")
-    r"(?! of (?:the |an? )?(?:[\w-]+ )?(?:disease|cancer|symptoms?|hypertension)\b)"
+    # (never the development of a disease: "Development of chronic pain after surgery"; of
+    # something, only of a thing made: "Development of a dosing aid")
+    rf"(?! of\b(?! (?:the |an? |our )?(?:[\w-]+ ){{0,3}}?(?:{_THING}|aid\b)))"
 )
+# A title that names the paper a review keeps its review reading whatever it says was developed.
+REVIEW_TITLE = _rx(r"\b(?:review|meta-analys[ie]s)\b")
 
 
 # Time told after the start: a follow-up, an outcome that comes later, a second measurement.
