@@ -1022,6 +1022,15 @@ def test_a_perioperative_cohort_is_followed(title: str, abstract: str) -> None:
     assert design(study(title, abstract)) == "cohort_prospective"
 
 
+# "…: a randomised controlled trial with embedded qualitative evaluation", typed RCT: the trial
+# is the study; a qualitative study inside a trial, titled so, stays qualitative.
+def test_a_trial_with_embedded_qualitative_work_is_a_trial() -> None:
+    title = "Acupuncture for migraine: a randomised controlled trial with qualitative evaluation"
+    assert design(study(title, "Headache days fell.", types=RCT_TYPES)) == "rct"
+    inside = "Acupuncture for migraine: a qualitative study within a trial"
+    assert design(study(inside, "Patients were interviewed.", types=RCT_TYPES)) == "other"
+
+
 # "Seventeen participants undertook the tests via telehealth and face to face. The assessment
 # order was randomised", "performed the two tests in a randomized manner": a test's validity
 # measured once in each person, typed a trial or not. A crossover of treatments ("were

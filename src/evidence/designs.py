@@ -54,6 +54,7 @@ from evidence.designs_text import (
     SYNTHESIS_ABSTRACT_RULES,
     TEXT_RULES,
     TITLE_CASES,
+    TRIAL_TITLE,
     UNLABELLED_RULES,
     case_section,
     method_sections,
@@ -326,7 +327,8 @@ def design_call(study: Study) -> DesignCall:
     if order:
         return order
     accounts = QUALITATIVE_TITLE.search(study.title)
-    if accounts:
+    # (never "…: a randomised controlled trial with embedded qualitative evaluation")
+    if accounts and not TRIAL_TITLE.search(study.title):
         return DesignCall("other", f'title says "{accounts.group(0)}", a qualitative study')
     for names, design in _PT_RULES[2:]:
         found = [n for n in names if n in types]

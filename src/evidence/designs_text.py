@@ -448,6 +448,9 @@ QUALITATIVE_TITLE = _rx(
     r"|\bfocus groups? study\b"
 )
 
+# A title that names the report a randomised trial: the trial is the study, whatever
+# qualitative work is embedded in it.
+TRIAL_TITLE = _rx(r"\brandomi[sz]ed (?:[\w-]+ ){0,3}?trial\b")
 
 # Words every QUALITATIVE or METHOD_AGREEMENT match holds (lower-cased): a substring test
 # spares the search for nearly every record.
