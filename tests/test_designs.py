@@ -945,6 +945,21 @@ def test_a_title_naming_a_protocol_is_a_protocol(title: str) -> None:
 RCT_TYPES = ("Journal Article", "Randomized Controlled Trial")
 
 
+# "Effect of a multimodal analgesia protocol for the management of pain after cesarean delivery:
+# a randomized controlled trial", "Enhanced recovery protocol for the colorectal surgery patient:
+# a systematic review and meta-analysis": a care protocol studied, not a study planned; a
+# review's own type wins over any protocol its title names.
+def test_a_care_protocol_studied_is_not_a_protocol() -> None:
+    title = "An analgesia protocol for the management of pain after cesarean delivery: an RCT"
+    record = study(title, "Pain was lower (P < 0.01).", types=RCT_TYPES)
+    assert design(record) == "rct"
+    review = "Enhanced recovery protocol for the surgery patient: a systematic review"
+    typed = ("Journal Article", "Systematic Review", "Meta-Analysis")
+    assert design(study(review, "We searched MEDLINE.", types=typed)) == "meta_analysis"
+    named = "A protocol for the surgery patient: a systematic review"
+    assert design(study(named, "We searched MEDLINE.", types=typed)) == "meta_analysis"
+
+
 # "the trial will randomize 200 patients … The primary outcome …", "Surveys will assess …
 # Usability testing will be conducted": a method told in the future is planned. A trial's
 # results, or one sentence of what comes next, are not.
@@ -964,6 +979,56 @@ def test_a_method_told_in_the_future_is_a_protocol() -> None:
         ("CONCLUSIONS", "Future trials will assess the cost."),
     )
     assert design(study("Digital tools", sections=once, types=RCT_TYPES)) == "rct"
+
+
+# An RCT's "CONCLUSIONS: Larger trials will assess efficacy and will compare doses.": the future
+# told after the results, labelled or not, is work to come, not this study's method.
+def test_the_future_told_after_the_results_is_not_a_protocol() -> None:
+    sections = (
+        ("METHODS", "Sixty patients got morphine or saline."),
+        ("CONCLUSIONS", "Larger trials will assess efficacy and will compare doses."),
+    )
+    assert design(study("Intrathecal morphine", sections=sections)) != "protocol"
+    one = "Sixty patients were given morphine. Larger trials will assess and will compare doses."
+    assert design(study("Intrathecal morphine", one)) != "protocol"
+    ahead = "The trial will randomize 200 patients. Outcomes will be assessed. Pain was a concern."
+    assert design(study("Intrathecal morphine", ahead)) == "protocol"
+
+
+# "Twelve healthy volunteers received ketamine, fentanyl and saline in random order": a
+# crossover of drugs, typed a trial, is a trial even where a reliability is measured.
+def test_drugs_given_in_random_order_are_a_trial() -> None:
+    abstract = (
+        "Twelve volunteers received ketamine, fentanyl and saline in random order. The"
+        " reliability of pain ratings was measured. Ketamine raised thresholds (p<0.05)."
+    )
+    assert design(study("Ketamine in volunteers", abstract, types=RCT_TYPES)) == "rct"
+    tests = "Twelve volunteers did both tests in random order. Their reliability was measured."
+    assert design(study("Pain tests", tests, types=RCT_TYPES)) == "cross_sectional"
+
+
+# "…after total knee arthroplasty: a cohort study. Pain was assessed at 3 and 12 months
+# postoperatively", "In a cohort of 1,200 elderly patients undergoing hip fracture surgery,
+# postoperative delirium occurred in 18%": a perioperative cohort followed past its start.
+@pytest.mark.parametrize(
+    ("title", "abstract"),
+    [
+        ("Pain after knee arthroplasty: a cohort study", "Pain was assessed postoperatively."),
+        ("Hip fracture surgery", "In a cohort of 1,200 elderly patients, delirium occurred."),
+        ("Pain after knee arthroplasty: a cohort study", "Pain was assessed at 12 months."),
+    ],
+)
+def test_a_perioperative_cohort_is_followed(title: str, abstract: str) -> None:
+    assert design(study(title, abstract)) == "cohort_prospective"
+
+
+# "…: a randomised controlled trial with embedded qualitative evaluation", typed RCT: the trial
+# is the study; a qualitative study inside a trial, titled so, stays qualitative.
+def test_a_trial_with_embedded_qualitative_work_is_a_trial() -> None:
+    title = "Acupuncture for migraine: a randomised controlled trial with qualitative evaluation"
+    assert design(study(title, "Headache days fell.", types=RCT_TYPES)) == "rct"
+    inside = "Acupuncture for migraine: a qualitative study within a trial"
+    assert design(study(inside, "Patients were interviewed.", types=RCT_TYPES)) == "other"
 
 
 # "Seventeen participants undertook the tests via telehealth and face to face. The assessment
@@ -1004,6 +1069,21 @@ def test_only_the_order_of_tests_randomised_is_no_trial(abstract: str, expected:
 )  # fmt: skip
 def test_a_thing_built_is_other(title: str, abstract: str, expected: str) -> None:
     assert design(study(title, abstract)) == expected
+
+
+# "In this review, we summarize … Several devices have been developed to improve
+# loss-of-resistance", "Development of chronic pain after surgery: a narrative review": others'
+# devices, or a disease that develops, are no thing the authors built.
+@pytest.mark.parametrize(
+    ("title", "abstract"),
+    [
+        ("Epidural space", "In this review, we summarize it. Several devices have been developed."),
+        ("Development of chronic pain after surgery: a narrative review", "Risks are discussed."),
+        ("Development of chronic pain after surgery", "In this review, risks are discussed."),
+    ],
+)
+def test_a_review_of_things_developed_is_a_review(title: str, abstract: str) -> None:
+    assert design(study(title, abstract)) == "review"
 
 
 # "The images were rated by 33 healthcare professionals. This cohort included cardiologists",
@@ -1082,6 +1162,13 @@ def test_an_animal_model_the_authors_established_is_preclinical() -> None:
         ("METHODS", "We enrolled 40 patients with migraine and measured pain once."),
     )
     assert design(study("Ketamine for migraine", sections=background)) != "preclinical"
+    unlabelled = (
+        "Ketamine reduces central sensitization in animal models of neuropathic pain. We"
+        " enrolled 40 patients with CRPS who received ketamine."
+    )
+    assert design(study("Ketamine for CRPS", unlabelled)) != "preclinical"
+    own = "An animal model was established. Ketamine reduced allodynia."
+    assert design(study("Ketamine for allodynia", own)) == "preclinical"
 
 
 # "A comprehensive literature search was conducted in PubMed, Scopus, and Web of Science …

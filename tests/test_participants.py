@@ -501,3 +501,24 @@ def test_a_sentence_opening_on_people_described_by_age_or_sex(
 def test_cases_compared_with_controls_are_added() -> None:
     abstract = "In a case-control study: 200 cases (73% male) were compared with 406 controls."
     assert extract_participants(study(abstract)) == 606
+
+
+# "…were randomized to adductor canal block or sham. Eight patients (5 women) in the sham group
+# needed rescue opioids", "Three patients (two men, aged 54 and 61 years) developed toxicity",
+# "The trial with 200 patients by Smith showed benefit": a part of those studied, or another
+# study's people. No number beats a wrong one.
+@pytest.mark.parametrize(
+    "abstract",
+    [
+        "Patients were randomized to a block or sham. Eight patients (5 women) in the sham group"
+        " needed rescue opioids.",
+        "Three patients (two men, aged 54 and 61 years) developed toxicity.",
+        "The trial with 200 patients by Smith showed benefit.",
+    ],
+)
+def test_a_part_or_another_study_described_is_not_the_whole(abstract: str) -> None:
+    assert extract_participants(study(abstract)) is None
+
+
+def test_the_authors_own_study_with_its_people_is_counted() -> None:
+    assert extract_participants(study("We conducted a study with 50 patients.")) == 50

@@ -35,6 +35,7 @@ from evidence.designs_text import (
     MEETING_SELF,
     METHOD_AGREEMENT,
     MOLECULAR,
+    ORDER_OF_TREATMENTS,
     ORDER_RANDOMISED,
     OUTCOME_OVER_TIME,
     OWN_FINDING,
@@ -47,11 +48,13 @@ from evidence.designs_text import (
     QUALITATIVE_HINTS,
     QUALITATIVE_TITLE,
     REVIEW_SELF,
+    REVIEW_TITLE,
     SERIES_MOST,
     SURVEY_MESH,
     SYNTHESIS_ABSTRACT_RULES,
     TEXT_RULES,
     TITLE_CASES,
+    TRIAL_TITLE,
     UNLABELLED_RULES,
     case_section,
     method_sections,
@@ -273,14 +276,16 @@ def design_call(study: Study) -> DesignCall:
     commentary = _commentary(study, types)
     if commentary:
         return DesignCall("other", f'text says "{commentary}"')
-    planned = protocol_told(study)
-    if planned:
-        # "Rationale and design of a randomized controlled trial", typed as the trial it plans.
-        return DesignCall("protocol", f'text says "{planned}"')
+    # A meta-analysis or a systematic review by its type is one, whatever protocol it reviews
+    # ("Enhanced recovery protocol for the colorectal surgery patient: a systematic review").
     for names, design in _PT_RULES[:2]:
         found = [n for n in names if n in types]
         if found:
             return DesignCall(design, f'publication type "{found[0]}"')
+    planned = protocol_told(study)
+    if planned:
+        # "Rationale and design of a randomized controlled trial", typed as the trial it plans.
+        return DesignCall("protocol", f'text says "{planned}"')
     if not types & (STUDY_TYPES - {"Review"}):
         told = synthesis_told(study)
         if told:
@@ -322,7 +327,8 @@ def design_call(study: Study) -> DesignCall:
     if order:
         return order
     accounts = QUALITATIVE_TITLE.search(study.title)
-    if accounts:
+    # (never "…: a randomised controlled trial with embedded qualitative evaluation")
+    if accounts and not TRIAL_TITLE.search(study.title):
         return DesignCall("other", f'title says "{accounts.group(0)}", a qualitative study')
     for names, design in _PT_RULES[2:]:
         found = [n for n in names if n in types]
@@ -478,6 +484,10 @@ def _order_only(study: Study) -> DesignCall | None:
     order = ORDER_RANDOMISED.search(text)
     if not order or ALLOCATED.search(text):
         return None
+    start = text.rfind(". ", 0, order.start()) + 1
+    end = text.find(". ", order.end())
+    if ORDER_OF_TREATMENTS.search(text[start : end if end >= 0 else len(text)]):
+        return None
     measure = MEASURE_STUDY.search(text)
     if not measure:
         return None
@@ -489,6 +499,8 @@ def _order_only(study: Study) -> DesignCall | None:
 def _built(study: Study) -> DesignCall | None:
     """A device, a program or software the authors built (see BUILT): "other", the development
     of a thing rather than a study of people or a review of others' work."""
+    if REVIEW_TITLE.search(study.title):
+        return None  # "Development of chronic pain after surgery: a narrative review"
     m = BUILT_TITLE.search(study.title) or BUILT.search(f"{study.title} {study.abstract_text}")
     return DesignCall("other", f'text says "{m.group(0)}", a thing built') if m else None
 
@@ -565,7 +577,10 @@ def _cohort_direction(study: Study, method: str, call: DesignCall) -> DesignCall
     # "Cohort" alone names a group of people; with nothing told after the start, they were
     # looked at once.
     bare = call.source.lower().endswith('says "cohort"')
-    if bare and not LATER.search(f"{study.title} {study.abstract_text}"):
+    if not bare:
+        return call
+    whole = f"{study.title} {study.abstract_text}"
+    if not (LATER.search(whole) or OUTCOME_OVER_TIME.search(whole) or PROGNOSIS.search(whole)):
         return DesignCall("cross_sectional", f"{call.source}, nothing told after the start")
     return call
 

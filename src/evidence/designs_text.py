@@ -99,10 +99,8 @@ _ANIMALS = (
     r"|piglets|porcine|swine|primates?|monkeys?|macaques?|baboons?|zebrafish|drosophila"
     r"|hamsters?|guinea pigs?|ferrets?|horses?|equine|cattle|bovine|cows?|calves|chickens?"
     r"|xenopus|C\. elegans|nematodes?|yeast"
-    # "we tried to establish the animal model for elucidation of the mechanism"
-    r"|animal models?"
 )
-ANIMAL_WORD = _rx(rf"\b(?:{_ANIMALS})\b")
+ANIMAL_WORD = _rx(rf"\b(?:{_ANIMALS}|animal models?)\b")
 # The animals the study itself used ("we used reporter mice", "in 20 rats"), read in the
 # method: never an animal in a patient's history ("her companion dog").
 ANIMALS_USED = _rx(
@@ -114,6 +112,11 @@ ANIMALS_USED = _rx(
     # nor the species of the antibodies a study used ("using polyclonal rabbit and rat
     # monoclonal antibodies (Abcam)")
     r"(?![^.;]{0,40}\bantibod)"
+    # An animal model only where the authors tell their own use of it ("we tried to establish
+    # the animal model"), never others' ("Ketamine reduces sensitization in animal models").
+    r"|\b(?:we (?:used|establish(?:ed)?)|(?:was|were) established|using an?|establish)"
+    r"\s+(?:(?:an?|the|our)\s+)?(?:[\w-]+\s+){0,2}?animal models?\b"
+    r"|\banimal models? (?:was|were) (?:established|used)\b"
 )
 LAB_WORDS = _rx(
     r"\bcell lines?\b|\bin vitro\b|\bxenografts?\b|\bknock(?:down|out|ed down)\b|\bsi-?RNAs?\b"
@@ -332,13 +335,20 @@ def one_case(text: str) -> str | None:
 # study is planned, whatever its publication type.
 PROTOCOL_TITLE = _rx(
     r"\b(?:rationale,? (?:and )?design|design,? (?:and )?rationale|(?:trial|study) design and"
-    r" methods|(?:study|trial) protocol|protocol (?:for|of) (?:an?|the)\b)"
+    r" methods|(?:study|trial) protocol"
+    # (a study named after it: never "an analgesia protocol for the management of pain")
+    r"|protocol (?:for|of) (?:an?|the) (?:[\w-]+ ){0,6}?(?:trial|study|review)\b)"
 )
 PLANNED = _rx(
     r"\bwill (?:be )?(?:randomi[sz]\w*|recruit\w*|enrol\w*|allocat\w*|assign\w*|evaluat\w*"
     r"|assess\w*|compar\w*|measur\w*|collect\w*|analy[sz]\w*|includ\w*|follow\w*|conduct\w*"
     r"|develop\w*|interview\w*|test\w*|continue\w*)\b"
 )
+# What comes after a study's results ("CONCLUSIONS: Larger trials will assess …"): the future
+# told there is others' work to come, not this study's method.
+_AFTERWORD_LABELS = _rx(r"^(?:conclusions?|discussion|implications?)\b")
+# The first sentence told in the past: a study done.
+_PAST_TOLD = _rx(r"[^.]*\b(?:were|was)\b")
 # Results told: a protocol has none to give.
 RESULTS_TOLD = _rx(r"\b[Pp]\s*[<=>\u2264\u2265]\s*0?\.\d|\b95\s*%\s*CI\b|\bconfidence interval")
 
@@ -351,6 +361,11 @@ ORDER_RANDOMISED = _rx(
     r"|\b(?:assessment|test(?:ing)?|measurement|session)s? order (?:was|were) randomi[sz]ed\b"
     r"|\border of (?:the )?(?:[\w-]+ )?(?:tests?|assessments?|measurements?|sessions?)"
     r" (?:was|were) randomi[sz]ed\b|\brandom(?:i[sz]ed)? cross-?over design\b"
+)
+# A treatment in the sentence that tells the random order ("received ketamine, fentanyl and
+# saline in random order"): a crossover of treatments, a trial, not tests measured once.
+ORDER_OF_TREATMENTS = _rx(
+    r"\b(?:drugs?|placebo|saline|sham|vehicle|received|receive|administered)\b"
 )
 MEASURE_STUDY = _rx(
     r"\b(?:valid(?:ity|ation)|reliab(?:ility|le)|agreement|usability|feasibility"
@@ -376,8 +391,13 @@ BUILT = _rx(
     rf"\bwe (?:have )?(?:{_MADE},? (?:and )?){{0,2}}{_MADE} (?:an? |the )?(?:[\w-]+ ){{0,4}}?"
     rf"{_THING}"
     # (never others' tools, "tools that were developed for…", nor "the development of systems")
-    rf"|\b{_THING}(?:(?!\b(?:that|which)\b)[^.;]){{0,60}}?\b(?:is|was|were|has been|have been)"
-    rf" (?:\w+ )?{_MADE}\b|\bdevelopment of (?:an?|our) (?:[\w-]+ ){{0,4}}?{_THING}|\bworkbench\b"
+    rf"|\b{_THING}(?:(?!\b(?:that|which)\b)[^.;]){{0,60}}?\b(?:is|was|were)"
+    rf" (?:\w+ )?{_MADE}\b"
+    # the perfect only of the authors' own ("our device has been developed"), never a review's
+    # "Several devices have been developed to improve loss-of-resistance"
+    rf"|\b(?:we|our)\b[^.;]{{0,40}}?\b{_THING}(?:(?!\b(?:that|which)\b)[^.;]){{0,60}}?"
+    rf"\b(?:has|have) been (?:\w+ )?{_MADE}\b"
+    rf"|\bdevelopment of (?:an?|our) (?:[\w-]+ ){{0,4}}?{_THING}|\bworkbench\b"
     # a model trained on existing recordings ("fine-tuned on the EchoNet-Dynamic dataset")
     r"|\b(?:trained|fine-tuned|pre-trained) (?:on|using) (?:the |an? )?(?:[\w-]+ ){0,4}?"
     r"data ?sets?\b"
@@ -386,9 +406,12 @@ BUILT = _rx(
 # development of a wheelchair propulsion laboratory").
 BUILT_TITLE = _rx(
     r"(?:^|:\s*)(?:design and )?development\b"
-    # (never the development of a disease: "Development of hypertension after…")
-    r"(?! of (?:the |an? )?(?:[\w-]+ )?(?:disease|cancer|symptoms?|hypertension)\b)"
+    # (never the development of a disease: "Development of chronic pain after surgery"; of
+    # something, only of a thing made: "Development of a dosing aid")
+    rf"(?! of\b(?! (?:the |an? |our )?(?:[\w-]+ ){{0,3}}?(?:{_THING}|aid\b)))"
 )
+# A title that names the paper a review keeps its review reading whatever it says was developed.
+REVIEW_TITLE = _rx(r"\b(?:review|meta-analys[ie]s)\b")
 
 
 # Time told after the start: a follow-up, an outcome that comes later, a second measurement.
@@ -400,6 +423,9 @@ LATER = _rx(
     r"[- ](?:weeks?|months?|years?)\b|\bmortality\b|\bsurvival\b|\bdeaths?\b|\brecurrence\b"
     r"|\blater\b|\bsubsequent(?:ly)?\b"
     r"|\brisk of\b|\bover time\b|\bchanges? (?:in|of)\b|\brepeated\b|\bbirth cohort\b"
+    # a perioperative cohort: "assessed at 3 and 12 months postoperatively", "delirium occurred"
+    r"|\bat \d+ (?:days?|weeks?|months?|years?)\b|\d+-(?:day|week|month|year)\b"
+    r"|\bpostoperative(?:ly)?\b|\bdeveloped\b|\boccurred\b"
 )
 
 
@@ -422,6 +448,9 @@ QUALITATIVE_TITLE = _rx(
     r"|\bfocus groups? study\b"
 )
 
+# A title that names the report a randomised trial: the trial is the study, whatever
+# qualitative work is embedded in it.
+TRIAL_TITLE = _rx(r"\brandomi[sz]ed (?:[\w-]+ ){0,3}?trial\b")
 
 # Words every QUALITATIVE or METHOD_AGREEMENT match holds (lower-cased): a substring test
 # spares the search for nearly every record.
@@ -636,9 +665,22 @@ def protocol_told(study: Study) -> str | None:
         return m.group(0)
     if "will " not in study.abstract_text:
         return None  # the cheap early exit for nearly every record
-    text = " ".join(s.text for s in study.abstract if not _BACKGROUND_LABELS.match(s.label.strip()))
+    kept = [
+        s
+        for s in study.abstract
+        if not _BACKGROUND_LABELS.match(s.label.strip())
+        and not _AFTERWORD_LABELS.match(s.label.strip())
+    ]
+    text = " ".join(s.text for s in kept)
+    if RESULTS_TOLD.search(text):
+        return None
+    if len(kept) == 1 and not kept[0].label.strip():
+        # Unlabelled: the future after a past-tense sentence is what comes next ("… were
+        # randomized. Larger trials will assess …"), not the method.
+        past = _PAST_TOLD.search(text)
+        text = text[: past.start()] if past else text
     planned = PLANNED.findall(text)
-    if len(planned) < 2 or RESULTS_TOLD.search(text):
+    if len(planned) < 2:
         return None
     return f"{planned[0]}, {planned[1]}"
 

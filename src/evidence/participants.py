@@ -118,7 +118,12 @@ _RULES = (
         # (a clause of its own, never "7 RCTs involving 329 participants": the people of other
         # studies)
         rf"|,\s+involving"
-        rf"|(?:study|survey|trial) (?:with|involving))"
+        # (only the authors' own study: "Prospective observational study with 14 pregnant
+        # women", "we conducted a study with", "this study involving"; never "The trial with 200
+        # patients by Smith")
+        rf"|(?:(?:^|(?<=[.!?:]\s))(?:an? |this |our )?|\b(?:we (?:conducted|performed|carried out"
+        rf"|did) an? |this |our |in an? ))(?:[\w-]+ ){{0,4}}?(?:(?:study|survey) (?:with|involving)"
+        rf"|trial involving))"
         rf"\s+{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}"
     ),
     # "valid responses from 815 pediatricians", "Responses from 122 members were analyzed": those
@@ -149,6 +154,12 @@ _RULES = (
     _rx(
         rf"(?:^|(?<=[.!?:]\s)){_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}\s*[(\[](?=[^()\[\]]{{0,120}}?\b"
         r"(?:aged?|years?|yrs?|males?|females?|men|women|boys|girls|sex)\b)"
+        # and only those who then took part: never "Eight patients (5 women) in the sham group
+        # needed rescue opioids", "Three patients (two men, aged 54 and 61 years) developed
+        # toxicity"
+        r"(?=[^()\[\]]{0,120}[)\]]\s*(?:(?!\bin the\b)[^.;]){0,60}?\b(?:participated|underwent"
+        r"|performed|completed|trained|took part|were (?:enrolled|included|recruited|randomi[sz]ed"
+        r"|compared))\b)"
     ),
     # "Participants (N = 66) were randomized": the people, their n, and what was done to all.
     # (the bracket is looked for first and the people behind it: a search that starts on the
