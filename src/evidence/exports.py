@@ -395,26 +395,22 @@ _CSV_LISTS = frozenset(
 
 
 def _csv_cells(column: str, values: list[Any]) -> list[object]:
-    """A column's cells as the csv module writes them (None: an empty cell)."""
+    """A column's cells as the csv module writes them (see _csv_cell)."""
     if column in _CSV_LISTS:
         values = ["; ".join(v) if isinstance(v, (list, tuple)) else v for v in values]
-    return [
-        v
-        if type(v) is int or type(v) is bool
-        else ("'" + v if v[:1] in _FORMULA_STARTS else v)
-        if type(v) is str
-        else None
-        if v is None or (not isinstance(v, (list, tuple)) and pd.isna(v))
-        else _inert_cell(v)
-        for v in values
-    ]
+    return [_csv_cell(v) for v in values]
 
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _inert_cell(value: object) -> object:
-    """A text cell a spreadsheet will not run as a formula (=, +, -, @ lead a formula)."""
-    if isinstance(value, str) and value[:1] in _FORMULA_STARTS:
-        return "'" + value
+def _csv_cell(value: Any) -> object:
+    """A cell as the csv module writes it: a missing value as None (an empty cell), and a
+    text a spreadsheet would run as a formula (=, +, -, @ lead one) made inert."""
+    if isinstance(value, str):
+        return "'" + value if value[:1] in _FORMULA_STARTS else value
+    if type(value) is int or type(value) is bool:  # the common case, without pd.isna
+        return value
+    if value is None or (not isinstance(value, (list, tuple)) and pd.isna(value)):
+        return None
     return value
