@@ -53,7 +53,7 @@ from evidence.exports import (
     write_csv,
 )
 from evidence.findings import authors_conclusion
-from evidence.reference_files import _indented, _json_array
+from evidence.reference_files import indented_json, json_array
 from evidence.references import Review, to_bibtex, to_csl_json, to_nbib, to_ris
 from evidence.settings import Settings, settings_from
 from evidence.sources import ORIGIN_SAMPLE
@@ -903,10 +903,10 @@ def test_json_pieces_are_what_json_dumps_writes() -> None:
     ]
     for items in ([], awkward[:1], awkward, [{"x": i, "y": []} for i in range(3)]):
         expected = json.dumps({"head": 1, "items": items}, ensure_ascii=False, indent=2) + "\n"
-        texts = (_indented(item, "    ") for item in items)  # an item's text, as kept pieces
+        texts = (indented_json(item, "    ") for item in items)  # an item's text, as kept pieces
         assert "".join(_json_object({"head": 1}, "items", texts)) == expected
         alone = json.dumps(items, ensure_ascii=False, indent=2) + "\n"
-        assert "".join(_json_array(iter(items), level=0, last="\n")) == alone
+        assert "".join(json_array(iter(items), level=0, last="\n")) == alone
 
 
 def test_the_csv_is_written_in_blocks_with_one_header(sample_project: Path) -> None:

@@ -28,8 +28,8 @@ from evidence.errors import ConfigError, OutputError
 from evidence.pieces import Pieces, Wanted, digest_of, texts_of
 from evidence.reference_files import (
     REFERENCE_FORMATS,
-    _indented,
-    _json_texts,
+    indented_json,
+    json_array_texts,
     reference_file,
     reference_made_from,
     reference_parts,
@@ -225,7 +225,7 @@ def _json_object(head: dict[str, Any], key: str, texts: Iterable[str]) -> Iterat
     whole = json.dumps({**head, key: None}, ensure_ascii=False, indent=2)
     cut = whole.rindex("null")
     yield whole[:cut]
-    yield from _json_texts(texts, level=1, last=whole[cut + len("null") :] + "\n")
+    yield from json_array_texts(texts, level=1, last=whole[cut + len("null") :] + "\n")
 
 
 def cms_json(view: View) -> dict[str, Any]:
@@ -263,7 +263,7 @@ def _cms_texts(view: View) -> Iterator[Wanted]:
 
 
 def _cms_text(s: Study, r: Mapping[str, Any]) -> str:
-    return _indented(_cms_record(s, r), "    ")
+    return indented_json(_cms_record(s, r), "    ")
 
 
 _LEVEL_LABELS = {lv.rank: lv.label for lv in LEVELS}

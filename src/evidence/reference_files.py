@@ -26,7 +26,7 @@ def reference_record(fmt: str, study: Study, *, note: str, review: Review | None
     holds it: what reference_parts makes of it, the separators aside."""
     found = {study.pmid: review} if review is not None else {}
     if fmt == "csl-json":
-        return _indented(next(csl_items([study], note=note, reviews=found)), "  ")
+        return indented_json(next(csl_items([study], note=note, reviews=found)), "  ")
     writers = {"ris": ris_records, "bibtex": bibtex_records, "nbib": nbib_records}
     if fmt not in writers:
         raise ConfigError(f"{fmt!r} is not a reference-manager format")
@@ -93,7 +93,7 @@ def reference_parts(
     if fmt in writers:
         return _joined(writers[fmt](studies, note=note, reviews=reviews), "\n")
     if fmt == "csl-json":
-        return _json_array(csl_items(studies, note=note, reviews=reviews), level=0, last="\n")
+        return json_array(csl_items(studies, note=note, reviews=reviews), level=0, last="\n")
     raise ConfigError(f"{fmt!r} is not a reference-manager format")
 
 
@@ -103,14 +103,14 @@ def _joined(parts: Iterable[str], separator: str) -> Iterator[str]:
         yield part if i == 0 else separator + part
 
 
-def _json_array(items: Iterable[object], *, level: int, last: str = "") -> Iterator[str]:
+def json_array(items: Iterable[object], *, level: int, last: str = "") -> Iterator[str]:
     """json.dumps(list(items), ensure_ascii=False, indent=2) nested `level` deep, an item at
     a time (the same text), then `last`."""
     pad = "  " * (level + 1)
-    return _json_texts((_indented(item, pad) for item in items), level=level, last=last)
+    return json_array_texts((indented_json(item, pad) for item in items), level=level, last=last)
 
 
-def _json_texts(texts: Iterable[str], *, level: int, last: str = "") -> Iterator[str]:
+def json_array_texts(texts: Iterable[str], *, level: int, last: str = "") -> Iterator[str]:
     """A JSON array of items given as their indented texts, nested `level` deep, then `last`."""
     pad = "  " * (level + 1)
     opened = False
@@ -120,7 +120,7 @@ def _json_texts(texts: Iterable[str], *, level: int, last: str = "") -> Iterator
     yield ("\n" + "  " * level + "]" if opened else "[]") + last
 
 
-def _indented(value: object, pad: str) -> str:
+def indented_json(value: object, pad: str) -> str:
     """json.dumps(value, ensure_ascii=False, indent=2) for a value starting at indentation
     `pad`: the same text, made without the json module's pure-Python indenting encoder (which
     was a tenth of a build's time)."""
@@ -138,13 +138,13 @@ def _indented(value: object, pad: str) -> str:
             return "{}"
         if all(isinstance(k, str) for k in value):
             body = (",\n" + inner).join(
-                _string(k) + ": " + _indented(v, inner) for k, v in value.items()
+                _string(k) + ": " + indented_json(v, inner) for k, v in value.items()
             )
             return "{\n" + inner + body + "\n" + pad + "}"
     elif isinstance(value, (list, tuple)):
         if not value:
             return "[]"
-        body = (",\n" + inner).join(_indented(v, inner) for v in value)
+        body = (",\n" + inner).join(indented_json(v, inner) for v in value)
         return "[\n" + inner + body + "\n" + pad + "]"
     # Anything else (floats, other keys) as the json module writes it.
     return json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n" + pad)
