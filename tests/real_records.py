@@ -30,6 +30,14 @@ class Labelled:
     participants: int | None
     split: str
     why: str
+    # The design each reader gave, first reader first, where more than one read the record
+    # (the label is the majority's; see SOURCES.md); empty where one reader did.
+    readings: tuple[str, ...] = ()
+
+    @property
+    def disputed(self) -> bool:
+        """Readers of the record gave it different designs."""
+        return len(set(self.readings)) > 1
 
 
 def load(directory: Path = COMMITTED) -> list[Labelled]:
@@ -53,6 +61,7 @@ def load(directory: Path = COMMITTED) -> list[Labelled]:
                 participants=label.get("participants"),
                 split=label["split"],
                 why=label.get("why", ""),
+                readings=tuple(label.get("readings", ())),
             )
         )
     return records
@@ -89,6 +98,9 @@ class Report:
     design: Score = field(default_factory=Score)  # as PubMed serves the record
     design_unindexed: Score = field(default_factory=Score)  # MeSH and types removed
     level: Score = field(default_factory=Score)
+    # Design as indexed, only over records read more than once, by whether readers agreed.
+    design_agreed: Score = field(default_factory=Score)
+    design_disputed: Score = field(default_factory=Score)
     notices: Score = field(default_factory=Score)  # notice or not, over every record
     preclinical_among_clinical: int = 0  # preclinical records graded as clinical, as indexed
     preclinical_among_clinical_unindexed: int = 0
@@ -118,6 +130,9 @@ def measure(records: Iterable[Labelled]) -> Report:
         report.design.add(r.design, design == r.design)
         report.design_unindexed.add(r.design, bare == r.design)
         report.level.add(r.design, level_for(design).rank == level_for(r.design).rank)
+        if r.readings:
+            shown = report.design_disputed if r.disputed else report.design_agreed
+            shown.add(r.design, design == r.design)
         if r.design == "preclinical":
             report.preclinical_among_clinical += design != "preclinical"
             report.preclinical_among_clinical_unindexed += bare != "preclinical"

@@ -4,6 +4,8 @@ the targets; the rules are tuned on the "tune" split only."""
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 
 from real_records import COMMENT, NOTICE, Labelled, Report, load, measure, split
@@ -30,21 +32,37 @@ def test_every_label_names_a_real_record(records: list[Labelled]) -> None:
     assert len({r.study.pmid for r in records}) == len(records)
 
 
+def test_a_label_read_more_than_once_is_the_readers_majority(records: list[Labelled]) -> None:
+    """Where a second (and, where they differed, a third) reader labelled a record blind, the
+    design is the one most of them gave, else the first reader's (SOURCES.md)."""
+    reread = [r for r in records if r.readings]
+    assert len(reread) >= 390
+    assert {r.split for r in reread} == {"tune", "holdout"}
+    for r in reread:
+        counts = Counter(r.readings)
+        design, votes = counts.most_common(1)[0]
+        assert len(r.readings) in (2, 3), r.study.pmid
+        # Where the first two differed, a third reader was asked.
+        assert len(r.readings) == 3 or r.readings[0] == r.readings[1], r.study.pmid
+        assert r.design == (design if 2 * votes > len(r.readings) else r.readings[0]), r.study.pmid
+
+
 # What the grading reads right today, per split (right answers, not shares: a record added
 # can only raise them). A change that reads real records worse fails here; bench/grading.py
-# prints the shares beside the issue's targets.
+# prints the shares beside the issue's targets. Set again when the second and third readings
+# changed 43 designs and 35 participant numbers (SOURCES.md).
 FLOORS = {
     # split: design right as indexed, unindexed, evidence level right
-    "tune": (691, 660, 727),
-    "holdout": (87, 84, 97),
+    "tune": (684, 653, 722),
+    "holdout": (89, 84, 100),
 }
 # Participants read right (the number the abstract states), per split.
-PARTICIPANTS_RIGHT = {"tune": 192, "holdout": 27}
+PARTICIPANTS_RIGHT = {"tune": 187, "holdout": 28}
 # Participants: a wrong number is worse than none. Preclinical graded clinical, as indexed.
 CEILINGS = {
     # split: participants wrong, participants invented, preclinical among clinical
-    "tune": (1, 13, 2),
-    "holdout": (1, 2, 1),
+    "tune": (3, 16, 9),
+    "holdout": (1, 1, 1),
 }
 # Studies graded as notices or comments (kept out of the evidence).
 STUDIES_TAKEN_FOR_NOTICES = {"tune": 0, "holdout": 0}
