@@ -78,18 +78,17 @@ def print_report(title: str, report: Report) -> None:
     for name, value, target in rows:
         print(f"  {name:<28} {value:<44} target {target}")
     agreed, disputed = report.design_agreed, report.design_disputed
-    read_twice = sum(agreed.total.values()) + sum(disputed.total.values())
+    read_twice = agreed.count + disputed.count
     if read_twice:
         print(
             f"  read by more than one reader: {read_twice}; readers gave the same design to "
-            f"{sum(agreed.total.values())} ({pct(sum(agreed.total.values()) / read_twice)})"
+            f"{agreed.count} ({pct(agreed.count / read_twice)})"
         )
         for name, score in (("agreed", agreed), ("disputed", disputed)):
-            n = sum(score.total.values())
-            if n:
+            if score.count:
                 print(
                     f"    design right, as indexed, where readers {name}: "
-                    f"{sum(score.right.values())}/{n} = {pct(score.share)}"
+                    f"{sum(score.right.values())}/{score.count} = {pct(score.share)}"
                 )
 
 

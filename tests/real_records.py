@@ -85,8 +85,12 @@ class Score:
         self.right[label] += ok
 
     @property
+    def count(self) -> int:
+        return sum(self.total.values())
+
+    @property
     def share(self) -> float:
-        n = sum(self.total.values())
+        n = self.count
         return sum(self.right.values()) / n if n else 1.0
 
 
