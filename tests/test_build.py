@@ -12,7 +12,7 @@ import pytest
 
 import evidence.build
 import evidence.view
-from evidence import exports
+from evidence import exports, grades
 from evidence import worker as build_worker
 from evidence.build import build, build_files, publish
 from evidence.errors import LockError, OutputError, TemplateError
@@ -307,6 +307,119 @@ def test_a_nights_studies_are_read_whole_once_for_all_the_exports(
     monkeypatch.setattr(evidence.view, "BLOCK", 8)  # the 40 studies in several blocks
     build(settings, origin=ORIGIN_PUBMED, rebuild=True)
     assert sorted(read) == sorted([new, revised])
+
+
+def _decoded(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The PMIDs of the stored records read whole (as Study) from here on."""
+    decoded: list[str] = []
+    whole = Store._study
+
+    def counted(store: Store, record: str) -> Any:
+        study = whole(store, record)
+        decoded.append(study.pmid)
+        return study
+
+    monkeypatch.setattr(Store, "_study", counted)
+    return decoded
+
+
+def _published(project: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in (project / "reports").iterdir()}
+
+
+def _fresh_files(settings: Settings) -> dict[str, bytes]:
+    """Every file of a build of whole records with nothing kept."""
+    fresh = build_files(load_view(settings, ORIGIN_PUBMED), settings.templates_dir)
+    return {n: c if isinstance(c, bytes) else c.encode() for n, c in fresh.items()}
+
+
+def test_a_night_reads_whole_only_its_new_and_revised_records(
+    synthetic_project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The rest are held as kept abridged values: a night's build at 10,000 studies spent a
+    # quarter of its time reading every whole record only to abridge it.
+    settings = Settings(project=synthetic_project, email="dev@example.org")
+    build(settings, origin=ORIGIN_PUBMED, rebuild=True)
+    new, revised = _night(settings)
+    decoded = _decoded(monkeypatch)
+    build(settings, origin=ORIGIN_PUBMED, rebuild=True)
+    assert sorted(decoded) == sorted([new, revised])
+    monkeypatch.undo()
+    assert _published(synthetic_project) == _fresh_files(settings)
+
+
+def test_a_kept_abridged_row_is_not_used_once_its_record_changed(
+    synthetic_project: Path,
+) -> None:
+    settings = Settings(project=synthetic_project, email="dev@example.org")
+    build(settings, origin=ORIGIN_PUBMED, rebuild=True)
+    with Store(settings.store_path(ORIGIN_PUBMED)) as store:
+        query = load_queries(settings.queries_dir)[0]
+        pmid = sorted(store.topic(query.id))[5]
+        old = store.stored_studies([pmid])[pmid]
+        revised = dataclasses.replace(
+            old,
+            title="A retitled record.",
+            title_html="A retitled record.",
+            publication_types=("Comment",),  # now a notice: out of the evidence
+            date_revised="2026-01-03",
+        )
+        store.save_studies([revised], ORIGIN_PUBMED)
+        stored_search(store, query, [], [pmid], full=False)
+    views: list[View] = []
+
+    def loaded(*args: Any, **kwargs: Any) -> View:
+        views.append(load_view(*args, **kwargs))
+        return views[-1]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(evidence.build, "load_view", loaded)
+        build(settings, origin=ORIGIN_PUBMED, rebuild=True)
+    placed = [p for p in views[0].placed[query.id] if p.study.pmid == pmid]
+    assert placed[0].study == revised.abridged() and placed[0].exclusion == "notice"
+    published = _published(synthetic_project)
+    assert b"A retitled record." in published["studies.csv"]
+    assert old.title.encode() not in published["studies.csv"]
+    assert published == _fresh_files(settings)
+
+
+def test_a_damaged_abridged_row_is_made_again_not_used(
+    synthetic_project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = Settings(project=synthetic_project, email="dev@example.org")
+    build(settings, origin=ORIGIN_PUBMED, rebuild=True)
+    with Store(settings.store_path(ORIGIN_PUBMED)) as store:
+        kept = store.lean()
+        first, second, third = sorted(kept)[:3]
+        store.save_lean(
+            [
+                (first, kept[first][0], "{not json"),
+                (second, kept[second][0], kept[third][1]),  # another study's values
+            ]
+        )
+    decoded = _decoded(monkeypatch)
+    build(settings, origin=ORIGIN_PUBMED, rebuild=True)
+    assert sorted(decoded) == [first, second]
+    monkeypatch.undo()
+    assert _published(synthetic_project) == _fresh_files(settings)
+    with Store(settings.store_path(ORIGIN_PUBMED)) as store:
+        assert store.lean()[second][1] != kept[third][1]  # made again, and kept
+
+
+def test_other_code_makes_every_abridged_row_again(
+    synthetic_project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = Settings(project=synthetic_project, email="dev@example.org")
+    build(settings, origin=ORIGIN_PUBMED, rebuild=True)
+    with Store(settings.store_path(ORIGIN_PUBMED)) as store:
+        before = store.lean()
+    monkeypatch.setattr(grades, "package_digest", lambda: "the code of another version")
+    decoded = _decoded(monkeypatch)
+    build(settings, origin=ORIGIN_PUBMED, rebuild=True)
+    with Store(settings.store_path(ORIGIN_PUBMED)) as store:
+        after = store.lean()
+    assert sorted(decoded) == sorted(before) == sorted(after)
+    assert all(after[p][0] != before[p][0] and after[p][1] == before[p][1] for p in after)
 
 
 @pytest.mark.parametrize("worker", [False, True], ids=["alone", "worker"])

@@ -182,9 +182,10 @@ def test_a_version_1_store_is_migrated_in_place(tmp_path: Path) -> None:
         assert run.published_at == "b"  # what an older version stored, it published
         assert store.pending("q") == []
     with closing(sqlite3.connect(path)) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 7
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 8
         assert db.execute("SELECT COUNT(*) FROM grades").fetchone()[0] == 0  # kept from v6 on
         assert db.execute("SELECT COUNT(*) FROM pieces").fetchone()[0] == 0  # kept from v7 on
+        assert db.execute("SELECT COUNT(*) FROM lean").fetchone()[0] == 0  # kept from v8 on
 
 
 def test_a_version_6_store_keeps_its_gradings_when_it_gains_pieces(tmp_path: Path) -> None:
@@ -194,6 +195,7 @@ def test_a_version_6_store_keeps_its_gradings_when_it_gains_pieces(tmp_path: Pat
         store.save_grades([("q", "1", "key", "[]")])
     with closing(sqlite3.connect(path)) as db:  # back to version 6: no pieces table
         db.execute("DROP TABLE pieces")
+        db.execute("DROP TABLE lean")
         db.execute("PRAGMA user_version = 6")
         db.commit()
     with Store(path) as store:
@@ -202,7 +204,29 @@ def test_a_version_6_store_keeps_its_gradings_when_it_gains_pieces(tmp_path: Pat
         store.save_pieces([("ris", "1", "k", "text", "check")])
         assert store.pieces("ris", ["1", "2"]) == {"1": ("k", "text", "check")}
     with closing(sqlite3.connect(path)) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == 7
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 8
+
+
+def test_a_version_7_store_keeps_its_gradings_and_pieces_when_it_gains_lean_rows(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "s.sqlite"
+    with Store(path) as store:
+        store.save_studies([study("1")], "pubmed")
+        store.save_grades([("q", "1", "key", "[]")])
+        store.save_pieces([("ris", "1", "k", "text", "check")])
+    with closing(sqlite3.connect(path)) as db:  # back to version 7: no lean table
+        db.execute("DROP TABLE lean")
+        db.execute("PRAGMA user_version = 7")
+        db.commit()
+    with Store(path) as store:
+        assert store.grades() == {("q", "1"): ("key", "[]")}
+        assert store.pieces("ris", ["1"]) == {"1": ("k", "text", "check")}
+        assert store.lean() == {}
+        store.save_lean([("1", "k", "{}")])
+        assert store.lean() == {"1": ("k", "{}")}
+    with closing(sqlite3.connect(path)) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 8
 
 
 @pytest.mark.parametrize("has", ["published_at", "published"])

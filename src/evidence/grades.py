@@ -1,10 +1,17 @@
-"""Each study's grading in a topic, kept in the store and reused while nothing it read changed.
+"""What a build reads of each stored record, kept in the store and reused while nothing it
+was made from changed: each study's grading in a topic, and its abridged values.
 
 Grading (`classify`) reads the record, the topic's query and the rules; at 10,000 studies it
 was a third of a build. A kept grading is reused only while its key is the same: a digest of
 the stored record, of the query as loaded and of the source of every module the grading runs
 (and the package version). A revised record, an edited query or a change to the rules grades
 again; a reviewer's curation is applied after, on every build, and is not part of it.
+
+A build's View holds each study abridged (Study.abridged), with the two things it reads of
+the rest of the record: whether it is a notice (`is_notice` reads the abstract) and the
+authors' conclusion. Reading every whole record to make them again was a quarter of a
+nightly build, so they are kept too (`Abridged`), under a digest of the stored record and of
+every module of the package: only a new or revised record, or new code, is read whole.
 """
 
 from __future__ import annotations
@@ -12,14 +19,17 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from functools import cache
 from pathlib import Path
 
 import evidence
-from evidence.classify import classify
+from evidence.classify import classify, is_notice
+from evidence.findings import authors_conclusion
+from evidence.pieces import code_digest as package_digest
 from evidence.queries import Query
-from evidence.study import Study, Tags
+from evidence.runs import Hit
+from evidence.study import Study, Tags, study_from_dict
 
 # The modules whose code decides a grading: the rules, and the reading of a stored record.
 GRADING_CODE = (
@@ -97,14 +107,33 @@ class Grader:
         self.fresh: list[tuple[str, str, str, str]] = []
         self.reused = 0
 
-    def __call__(self, study: Study, query: Query) -> Tags:
-        record = self._records.get(study.pmid)
+    def _key(self, pmid: str, query: Query) -> str | None:
+        record = self._records.get(pmid)
         if record is None:  # not a stored record: nothing to key it by
-            return classify(study, query)
+            return None
         query_key = self._queries.get(query.id)
         if query_key is None:
             query_key = self._queries[query.id] = query_digest(query)
-        key = grade_key(record, query_key, self._code)
+        return grade_key(record, query_key, self._code)
+
+    def stale(self, hits: Iterable[Hit], queries: Iterable[Query]) -> set[str]:
+        """The PMIDs among `hits` (of `queries`) that some topic grades anew: their whole
+        records are what grading reads."""
+        by_id = {q.id: q for q in queries}
+        out = set()
+        for hit in hits:
+            query = by_id.get(hit.query_id)
+            if query is None or hit.pmid not in self._records:
+                continue
+            kept = self._kept.get((query.id, hit.pmid))
+            if kept is None or kept[0] != self._key(hit.pmid, query):
+                out.add(hit.pmid)
+        return out
+
+    def __call__(self, study: Study, query: Query) -> Tags:
+        key = self._key(study.pmid, query)
+        if key is None:
+            return classify(study, query)
         kept = self._kept.get((query.id, study.pmid))
         if kept is not None and kept[0] == key:
             self.reused += 1
@@ -112,3 +141,75 @@ class Grader:
         tags = classify(study, query)
         self.fresh.append((query.id, study.pmid, key, tags_json(tags)))
         return tags
+
+
+def abridged_key(record_digest: str, code: str) -> str:
+    return hashlib.blake2b(f"{record_digest}:{code}".encode(), digest_size=16).hexdigest()
+
+
+def abridged_json(short: Study, notice: bool, conclusion: str) -> str:
+    """A study's abridged values, as kept: its abridged record (Study.abridged, as
+    Study.to_dict without the fields it leaves empty), whether it is a notice, and its
+    authors' conclusion."""
+    plain = short.to_dict()
+    for name in ("abstract", "mesh", "keywords"):
+        del plain[name]
+    values = {"study": plain, "notice": notice, "conclusion": conclusion}
+    return json.dumps(values, ensure_ascii=False, sort_keys=True)
+
+
+class Abridged:
+    """Each stored study's abridged values (by PMID): `studies` the abridged records,
+    `conclusions` the authors' conclusions ("" ones left out), and whether each is a notice
+    (`notice`). Made from the kept rows whose key is the same; `stale` lists the studies
+    whose whole record is to be read and given to `add`, which keeps what it makes in
+    `fresh`."""
+
+    def __init__(
+        self, kept: Mapping[str, tuple[str, str]], record_digests: Mapping[str, str]
+    ) -> None:
+        code = package_digest()
+        self._keys = {pmid: abridged_key(d, code) for pmid, d in record_digests.items()}
+        self.studies: dict[str, Study] = {}
+        self.conclusions: dict[str, str] = {}
+        self._notices: dict[str, bool] = {}
+        self.fresh: list[tuple[str, str, str]] = []
+        for pmid, key in self._keys.items():
+            row = kept.get(pmid)
+            if row is not None and row[0] == key:
+                try:
+                    self._take(pmid, row[1])
+                except (ValueError, TypeError, KeyError, AttributeError):
+                    self.studies.pop(pmid, None)  # a damaged row: made again, never used
+
+    def _take(self, pmid: str, text: str) -> None:
+        values = json.loads(text)
+        study = study_from_dict(values["study"])
+        if study.pmid != pmid:  # a row under another study's PMID: never shown as this one
+            raise ValueError(f"kept values of {study.pmid} under {pmid}")
+        notice, conclusion = values["notice"], values["conclusion"]
+        if not isinstance(notice, bool) or not isinstance(conclusion, str):
+            raise TypeError(f"kept values of {pmid} are damaged")
+        self._hold(study, notice, conclusion)
+
+    def _hold(self, short: Study, notice: bool, conclusion: str) -> None:
+        self.studies[short.pmid] = short
+        self._notices[short.pmid] = notice
+        if conclusion:
+            self.conclusions[short.pmid] = conclusion
+
+    def stale(self) -> list[str]:
+        """The stored studies with no kept values under their key (new, revised, new code)."""
+        return [pmid for pmid in self._keys if pmid not in self.studies]
+
+    def add(self, whole: Study) -> None:
+        """The values of a stale study, made from its whole record (and kept in `fresh`)."""
+        short, notice, conclusion = whole.abridged(), is_notice(whole), authors_conclusion(whole)
+        self._hold(short, notice, conclusion)
+        text = abridged_json(short, notice, conclusion)
+        self.fresh.append((whole.pmid, self._keys[whole.pmid], text))
+
+    def notice(self, study: Study) -> bool:
+        """Whether `study` is a notice: its kept answer, else read from the record given."""
+        kept = self._notices.get(study.pmid)
+        return is_notice(study) if kept is None else kept

@@ -31,6 +31,10 @@ _CURRENT = (
 _NO_CHANGES = Changes()
 
 
+def _record_digest(record: str) -> str:
+    return hashlib.blake2b(record.encode(), digest_size=16).hexdigest()
+
+
 class Store:
     """A SQLite file holding one project's studies and runs."""
 
@@ -222,8 +226,27 @@ class Store:
         for (record,) in rows:
             study = self._study(record)
             out[study.pmid] = study
-            digests[study.pmid] = hashlib.blake2b(record.encode(), digest_size=16).hexdigest()
+            digests[study.pmid] = _record_digest(record)
         return out, digests
+
+    def record_digests(self) -> dict[str, str]:
+        """The digest studies_and_digests gives of each study's stored record, by PMID, for
+        the same studies, without reading any record as a Study."""
+        rows = self._read(
+            "SELECT s.pmid, s.record FROM studies s WHERE s.deleted_at IS NULL "
+            f"AND EXISTS (SELECT 1 FROM hits h WHERE h.pmid = s.pmid AND {_CURRENT}) "
+            "ORDER BY s.pmid"
+        )
+        return {pmid: _record_digest(record) for pmid, record in rows}
+
+    def lean(self) -> dict[str, tuple[str, str]]:
+        """The kept abridged values: (key, values as JSON) by PMID."""
+        return {p: (k, v) for p, k, v in self._read("SELECT pmid, key, lean_values FROM lean")}
+
+    def save_lean(self, rows: Iterable[tuple[str, str, str]]) -> None:
+        """Keep abridged values: (PMID, key, values as JSON), replacing older ones."""
+        with self.transaction() as db:
+            db.executemany("INSERT OR REPLACE INTO lean VALUES (?, ?, ?)", rows)
 
     def grades(self) -> dict[tuple[str, str], tuple[str, str]]:
         """The kept gradings: (key, tags as JSON) by (query id, PMID)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 SCHEMA = """
 CREATE TABLE studies (
@@ -72,6 +72,11 @@ CREATE TABLE pieces (               -- each study's rendered pieces, kept to be 
     text TEXT NOT NULL,
     check_digest TEXT NOT NULL,    -- of key and text together: a damaged row is not used
     PRIMARY KEY (kind, pmid)
+);
+CREATE TABLE lean (                 -- each study's values a build holds once it is placed, kept
+    pmid TEXT PRIMARY KEY,
+    key TEXT NOT NULL,             -- of the record and the code that made the values
+    lean_values TEXT NOT NULL      -- the abridged record and what was read of the rest, as JSON
 );
 CREATE INDEX hits_pmid ON hits(pmid);
 CREATE INDEX runs_query ON runs(query_id, id);
@@ -141,6 +146,15 @@ def _v6_to_v7(db: sqlite3.Connection) -> None:
     )
 
 
+def _v7_to_v8(db: sqlite3.Connection) -> None:
+    """The store keeps each study's abridged values, so a build reads whole only the
+    records that changed. Nothing else changes: every earlier row is kept as it was."""
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS lean (pmid TEXT PRIMARY KEY, key TEXT NOT NULL, "
+        "lean_values TEXT NOT NULL)"
+    )
+
+
 def _add_published_at(db: sqlite3.Connection) -> None:
     columns = {row[1] for row in db.execute("PRAGMA table_info(runs)")}
     if "published_at" not in columns:
@@ -156,4 +170,5 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     4: _v4_to_v5,
     5: _v5_to_v6,
     6: _v6_to_v7,
+    7: _v7_to_v8,
 }

@@ -215,7 +215,12 @@ class Study:
     def to_json(self) -> str:
         """The record as stored: dataclasses.asdict's JSON (keys sorted), made without its
         deep copy of every value (that copy was a third of storing a fetched batch)."""
-        return json.dumps(_plain(self), ensure_ascii=False, sort_keys=True)
+        return json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True)
+
+    def to_dict(self) -> dict[str, Any]:
+        """What dataclasses.asdict makes of the record (study_from_dict reads it back)."""
+        plain: dict[str, Any] = _plain(self)
+        return plain
 
     @classmethod
     def from_json(cls, text: str) -> Study:

@@ -45,8 +45,11 @@ class Placed:
         return not self.exclusion
 
 
-def exclusion_for(study: Study, tags: Tags, query: Query) -> str:
-    """Why the study is left out of the topic's clinical evidence, or '' if it is in."""
+def exclusion_for(
+    study: Study, tags: Tags, query: Query, notice: Callable[[Study], bool] = is_notice
+) -> str:
+    """Why the study is left out of the topic's clinical evidence, or '' if it is in.
+    `notice`: whether the record is a notice (classify.is_notice, or its kept answer)."""
     if tags.decision == "exclude":
         return "reviewer"
     if study.retracted:
@@ -55,7 +58,7 @@ def exclusion_for(study: Study, tags: Tags, query: Query) -> str:
         return ""  # the reviewer's word overrides every automatic criterion below
     if tags.preclinical:
         return "preclinical"
-    if is_notice(study):
+    if notice(study):
         return "notice"
     if query.languages and study.languages and not set(study.languages) & set(query.languages):
         return "language"
@@ -69,12 +72,14 @@ def place(
     curation: Curation,
     new_since: Mapping[str, str] | None = None,
     grade: Callable[[Study, Query], Tags] = classify,
+    notice: Callable[[Study], bool] = is_notice,
 ) -> dict[str, list[Placed]]:
     """Each query's studies with their tags (classification, then curation), by query id.
 
     `new_since` gives, per query, when its previous successful refresh finished: studies
     first seen after it are marked new. A query with no previous refresh marks none.
-    `grade` classifies a study in a topic (a `grades.Grader` reuses kept gradings).
+    `grade` classifies a study in a topic (a `grades.Grader` reuses kept gradings);
+    `notice` says whether a record is a notice (an abridged one's answer is kept with it).
     """
     by_id = {q.id: q for q in queries}
     out: dict[str, list[Placed]] = {q.id: [] for q in queries}
@@ -91,7 +96,7 @@ def place(
                 study,
                 tags,
                 hit.first_seen,
-                exclusion=exclusion_for(study, tags, query),
+                exclusion=exclusion_for(study, tags, query, notice),
                 new=bool(previous) and hit.first_seen > previous,
             )
         )

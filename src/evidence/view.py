@@ -20,11 +20,10 @@ from markupsafe import Markup
 
 from evidence.curation import Curation, entries_from, load_curation, merge
 from evidence.errors import ConfigError
-from evidence.findings import authors_conclusion
-from evidence.grades import Grader
+from evidence.grades import Abridged, Grader
 from evidence.pieces import BLOCK, WholeRecords
 from evidence.queries import Query, load_queries
-from evidence.runs import CHANGE_KINDS, Changes, Run
+from evidence.runs import CHANGE_KINDS, Changes, Hit, Run
 from evidence.settings import Publish, Settings
 from evidence.sources import ORIGIN_PUBMED, ORIGIN_SAMPLE, SampleSource
 from evidence.store import Store
@@ -384,15 +383,19 @@ def load_view(
         announced[q.id] = tuple(shown)
         if before is not None:
             previous[q.id] = before.finished_at
-    studies, digests = store.studies_and_digests()
-    grader = Grader(store.grades(), digests)
-    placed = place(studies, hits, queries, curation, new_since=previous, grade=grader)
-    if keep_grades and grader.fresh:
-        store.save_grades(grader.fresh)
     conclusions = None
+    read_whole = None
     if abridged:
-        placed, conclusions = _abridged(placed)
-        del studies  # the whole records: from here on read from the store where needed
+        placed, digests, conclusions, whole = _placed_abridged(
+            store, hits, queries, curation, previous, keep=keep_grades
+        )
+        read_whole = _held_first(whole, store) if len(whole) <= KEPT_WHOLE else store.stored_studies
+    else:
+        studies, digests = store.studies_and_digests()
+        grader = Grader(store.grades(), digests)
+        placed = place(studies, hits, queries, curation, new_since=previous, grade=grader)
+        if keep_grades and grader.fresh:
+            store.save_grades(grader.fresh)
     return View(
         origin=origin,
         style=settings.style,
@@ -405,29 +408,69 @@ def load_view(
         announced=announced,
         publish=settings.publish,
         digests=digests,
-        read_whole=store.stored_studies if abridged else None,
+        read_whole=read_whole if abridged else None,
         conclusions=conclusions,
     )
 
 
-def _abridged(
-    placed: dict[str, list[Placed]],
-) -> tuple[dict[str, list[Placed]], dict[str, str]]:
-    """The placed studies abridged, and each one's authors' conclusion (what the evidence
-    table reads of its abstract) by PMID, "" ones left out."""
-    short: dict[str, Study] = {}
-    conclusions: dict[str, str] = {}
-    out: dict[str, list[Placed]] = {}
-    for query_id, group in placed.items():
-        mine = out[query_id] = []
-        for p in group:
-            study = short.get(p.study.pmid)
-            if study is None:
-                study = short[p.study.pmid] = p.study.abridged()
-                if said := authors_conclusion(p.study):
-                    conclusions[p.study.pmid] = said
-            mine.append(dataclasses.replace(p, study=study))
-    return out, conclusions
+def _placed_abridged(
+    store: Store,
+    hits: Sequence[Hit],
+    queries: list[Query],
+    curation: Curation,
+    previous: Mapping[str, str],
+    *,
+    keep: bool,
+) -> tuple[dict[str, list[Placed]], dict[str, str], dict[str, str], dict[str, Study]]:
+    """The stored studies placed as load_view places them, each held abridged; with the
+    digest of each one's record and each one's authors' conclusion ("" ones left out), by
+    PMID, and the whole records read. Only the records whose kept abridged values or
+    gradings are stale (new, revised, new code or query) are read whole; `keep` keeps what
+    was made anew."""
+    digests = store.record_digests()
+    lean = Abridged(store.lean(), digests)
+    grader = Grader(store.grades(), digests)
+    wanted = set(lean.stale()) | grader.stale(hits, queries)
+    whole = store.stored_studies(sorted(wanted, key=int)) if wanted else {}
+    for pmid in lean.stale():
+        lean.add(whole[pmid])
+    short = lean.studies
+    # Grading reads whole records: those it grades anew are given whole, the rest abridged.
+    studies = {pmid: whole.get(pmid) or short[pmid] for pmid in digests}
+    placed = place(
+        studies, hits, queries, curation, new_since=previous, grade=grader, notice=lean.notice
+    )
+    if keep and grader.fresh:
+        store.save_grades(grader.fresh)
+    if keep and lean.fresh:
+        store.save_lean(lean.fresh)
+    if whole:
+        placed = {
+            query_id: [
+                p
+                if p.study is short[p.study.pmid]
+                else dataclasses.replace(p, study=short[p.study.pmid])
+                for p in group
+            ]
+            for query_id, group in placed.items()
+        }
+    return placed, digests, lean.conclusions, whole
+
+
+def _held_first(
+    held: Mapping[str, Study], store: Store
+) -> Callable[[list[str]], Mapping[str, Study]]:
+    """Whole records by PMID: those `held` (read already: a night's, which every export
+    asks for again), the rest read from `store`."""
+
+    def read(pmids: list[str]) -> Mapping[str, Study]:
+        out = {p: held[p] for p in pmids if p in held}
+        rest = [p for p in pmids if p not in held]
+        if rest:
+            out.update(store.stored_studies(rest))
+        return out
+
+    return read
 
 
 def _announced(ok: list[Run]) -> tuple[list[Run], Run | None]:
