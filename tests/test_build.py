@@ -12,7 +12,7 @@ import pytest
 
 import evidence.build
 import evidence.view
-from evidence import exports, grades
+from evidence import exports, grades, tabulate
 from evidence import worker as build_worker
 from evidence.build import build, build_files, publish
 from evidence.errors import LockError, OutputError, TemplateError
@@ -380,7 +380,44 @@ def test_a_kept_abridged_row_is_not_used_once_its_record_changed(
     published = _published(synthetic_project)
     assert b"A retitled record." in published["studies.csv"]
     assert old.title.encode() not in published["studies.csv"]
+    records = json.loads(published["studies.json"])["studies"]  # its citation made again
+    assert any(r["pmid"] == pmid and "A retitled record." in r["citation"] for r in records)
     assert published == _fresh_files(settings)
+
+
+def test_a_night_makes_only_its_new_and_revised_citations(
+    synthetic_project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every other study's citation is kept with its abridged values: a night's build at
+    # 10,000 studies made 20,400 citations (text and HTML) for 150 changed records.
+    settings = Settings(project=synthetic_project, email="dev@example.org")
+    build(settings, origin=ORIGIN_PUBMED, rebuild=True)
+    new, revised = _night(settings)
+    cited: list[str] = []
+
+    def counted(make: Any) -> Any:
+        def cite(study: Any, style: str) -> Any:
+            cited.append(study.pmid)
+            return make(study, style)
+
+        return cite
+
+    for module in (grades, tabulate):
+        monkeypatch.setattr(module, "cite", counted(module.cite))
+        monkeypatch.setattr(module, "cite_html", counted(module.cite_html))
+    build(settings, origin=ORIGIN_PUBMED, rebuild=True)
+    assert sorted(cited) == sorted([new, new, revised, revised])
+    monkeypatch.undo()
+    assert _published(synthetic_project) == _fresh_files(settings)
+
+
+def test_another_citation_style_makes_every_citation_again(synthetic_project: Path) -> None:
+    build(Settings(project=synthetic_project, email="dev@example.org"), origin=ORIGIN_PUBMED)
+    apa = Settings(project=synthetic_project, email="dev@example.org", style="apa")
+    build(apa, origin=ORIGIN_PUBMED, rebuild=True)
+    published = _published(synthetic_project)
+    assert b"https://doi.org/" in published["studies.csv"]  # APA's DOI, not AMA's "doi:"
+    assert published == _fresh_files(apa)
 
 
 def test_a_damaged_abridged_row_is_made_again_not_used(

@@ -23,7 +23,10 @@ from collections.abc import Iterable, Mapping
 from functools import cache
 from pathlib import Path
 
+from markupsafe import Markup
+
 import evidence
+from evidence.citations import cite, cite_html
 from evidence.classify import classify, is_notice
 from evidence.findings import authors_conclusion
 from evidence.pieces import code_digest as package_digest
@@ -143,35 +146,45 @@ class Grader:
         return tags
 
 
-def abridged_key(record_digest: str, code: str) -> str:
-    return hashlib.blake2b(f"{record_digest}:{code}".encode(), digest_size=16).hexdigest()
+def abridged_key(record_digest: str, code: str, style: str) -> str:
+    return hashlib.blake2b(f"{record_digest}:{code}:{style}".encode(), digest_size=16).hexdigest()
 
 
-def abridged_json(short: Study, notice: bool, conclusion: str) -> str:
+def abridged_json(short: Study, notice: bool, conclusion: str, citation: tuple[str, str]) -> str:
     """A study's abridged values, as kept: its abridged record (Study.abridged, as
-    Study.to_dict without the fields it leaves empty), whether it is a notice, and its
-    authors' conclusion."""
+    Study.to_dict without the fields it leaves empty), whether it is a notice, its authors'
+    conclusion, and its citation (text and HTML)."""
     plain = short.to_dict()
     for name in ("abstract", "mesh", "keywords"):
         del plain[name]
-    values = {"study": plain, "notice": notice, "conclusion": conclusion}
+    values = {
+        "study": plain,
+        "notice": notice,
+        "conclusion": conclusion,
+        "citation": list(citation),
+    }
     return json.dumps(values, ensure_ascii=False, sort_keys=True)
 
 
 class Abridged:
     """Each stored study's abridged values (by PMID): `studies` the abridged records,
-    `conclusions` the authors' conclusions ("" ones left out), and whether each is a notice
-    (`notice`). Made from the kept rows whose key is the same; `stale` lists the studies
-    whose whole record is to be read and given to `add`, which keeps what it makes in
-    `fresh`."""
+    `conclusions` the authors' conclusions ("" ones left out), `citations` the citations in
+    `style` (text and HTML), and whether each is a notice (`notice`). Made from the kept
+    rows whose key is the same; `stale` lists the studies whose whole record is to be read
+    and given to `add`, which keeps what it makes in `fresh`."""
 
     def __init__(
-        self, kept: Mapping[str, tuple[str, str]], record_digests: Mapping[str, str]
+        self,
+        kept: Mapping[str, tuple[str, str]],
+        record_digests: Mapping[str, str],
+        style: str,
     ) -> None:
         code = package_digest()
-        self._keys = {pmid: abridged_key(d, code) for pmid, d in record_digests.items()}
+        self._style = style
+        self._keys = {pmid: abridged_key(d, code, style) for pmid, d in record_digests.items()}
         self.studies: dict[str, Study] = {}
         self.conclusions: dict[str, str] = {}
+        self.citations: dict[str, tuple[str, Markup]] = {}
         self._notices: dict[str, bool] = {}
         self.fresh: list[tuple[str, str, str]] = []
         for pmid, key in self._keys.items():
@@ -181,19 +194,27 @@ class Abridged:
                     self._take(pmid, row[1])
                 except (ValueError, TypeError, KeyError, AttributeError):
                     self.studies.pop(pmid, None)  # a damaged row: made again, never used
+                    self.citations.pop(pmid, None)
 
     def _take(self, pmid: str, text: str) -> None:
         values = json.loads(text)
         study = study_from_dict(values["study"])
         if study.pmid != pmid:  # a row under another study's PMID: never shown as this one
             raise ValueError(f"kept values of {study.pmid} under {pmid}")
-        notice, conclusion = values["notice"], values["conclusion"]
-        if not isinstance(notice, bool) or not isinstance(conclusion, str):
+        notice, conclusion, citation = values["notice"], values["conclusion"], values["citation"]
+        if (
+            not isinstance(notice, bool)
+            or not isinstance(conclusion, str)
+            or not isinstance(citation, list)
+            or len(citation) != 2
+            or not all(isinstance(c, str) for c in citation)
+        ):
             raise TypeError(f"kept values of {pmid} are damaged")
-        self._hold(study, notice, conclusion)
+        self._hold(study, notice, conclusion, (citation[0], citation[1]))
 
-    def _hold(self, short: Study, notice: bool, conclusion: str) -> None:
+    def _hold(self, short: Study, notice: bool, conclusion: str, citation: tuple[str, str]) -> None:
         self.studies[short.pmid] = short
+        self.citations[short.pmid] = (citation[0], Markup(citation[1]))
         self._notices[short.pmid] = notice
         if conclusion:
             self.conclusions[short.pmid] = conclusion
@@ -205,8 +226,9 @@ class Abridged:
     def add(self, whole: Study) -> None:
         """The values of a stale study, made from its whole record (and kept in `fresh`)."""
         short, notice, conclusion = whole.abridged(), is_notice(whole), authors_conclusion(whole)
-        self._hold(short, notice, conclusion)
-        text = abridged_json(short, notice, conclusion)
+        citation = (cite(whole, self._style), str(cite_html(whole, self._style)))
+        self._hold(short, notice, conclusion, citation)
+        text = abridged_json(short, notice, conclusion, citation)
         self.fresh.append((whole.pmid, self._keys[whole.pmid], text))
 
     def notice(self, study: Study) -> bool:

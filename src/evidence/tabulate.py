@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
+from markupsafe import Markup
 
 from evidence.citations import cite, cite_html
 from evidence.classify import DESIGN_LABELS, LEVELS, classify, is_notice
@@ -114,12 +115,15 @@ def evidence_table(
     queries: Sequence[Query],
     origin: str = "pubmed",
     style: str = "ama",
+    citations: Mapping[str, tuple[str, Markup]] | None = None,
 ) -> pd.DataFrame:
     """One row per study, deduplicated across queries, ordered by evidence level then year.
 
     A study found by several queries keeps every topic and condition; its design is the one
-    of the first topic (curation is per PMID, so it agrees across topics).
+    of the first topic (curation is per PMID, so it agrees across topics). `citations`: the
+    citations in `style` already made (text and HTML) by PMID; the rest are made here.
     """
+    made = citations or {}
     rows: dict[str, dict[str, object]] = {}
     for query in queries:
         for p in placed.get(query.id, []):
@@ -131,6 +135,7 @@ def evidence_table(
                 row["conditions"].extend(conditions)  # type: ignore[attr-defined]
                 row["first_seen"] = min(str(row["first_seen"]), p.first_seen)
                 continue
+            cited = made.get(s.pmid) or (cite(s, style), cite_html(s, style))
             rows[s.pmid] = {
                 "pmid": s.pmid,
                 "title": s.title,
@@ -160,8 +165,8 @@ def evidence_table(
                 "exclusion": p.exclusion,
                 "first_seen": p.first_seen,
                 "origin": origin,
-                "citation": cite(s, style),
-                "citation_html": cite_html(s, style),
+                "citation": cited[0],
+                "citation_html": cited[1],
                 "pubmed_url": s.pubmed_url,
             }
     columns = [

@@ -93,6 +93,9 @@ class View:
         default=None, compare=False, repr=False
     )
     conclusions: dict[str, str] | None = field(default=None, compare=False, repr=False)
+    # Each study's citation in the view's style, kept from an earlier build where its record
+    # is the same (evidence.grades.Abridged); None: all made with the evidence table.
+    citations: dict[str, tuple[str, Markup]] | None = field(default=None, compare=False, repr=False)
     # The evidence table: a build reads it for the page, the chart, the feed and six exports,
     # and each costs a citation per study, so it is made once, in the view's one style.
     _table: list[pd.DataFrame] = field(default_factory=list, compare=False, repr=False)
@@ -117,7 +120,9 @@ class View:
 
     def _evidence_table(self) -> pd.DataFrame:
         if not self._table:
-            table = evidence_table(self.placed, self.queries, self.origin, self.style)
+            table = evidence_table(
+                self.placed, self.queries, self.origin, self.style, citations=self.citations
+            )
             if self.conclusions is not None:  # abridged studies: the conclusions held
                 found = self.conclusions
                 table["authors_conclusion"] = [found.get(str(p), "") for p in table["pmid"]]
@@ -383,12 +388,13 @@ def load_view(
         announced[q.id] = tuple(shown)
         if before is not None:
             previous[q.id] = before.finished_at
-    conclusions = None
+    conclusions, citations = None, None
     read_whole = None
     if abridged:
-        placed, digests, conclusions, whole = _placed_abridged(
-            store, hits, queries, curation, previous, keep=keep_grades
+        placed, digests, lean, whole = _placed_abridged(
+            store, hits, queries, curation, previous, style=settings.style, keep=keep_grades
         )
+        conclusions, citations = lean.conclusions, lean.citations
         read_whole = _held_first(whole, store) if len(whole) <= KEPT_WHOLE else store.stored_studies
     else:
         studies, digests = store.studies_and_digests()
@@ -410,6 +416,7 @@ def load_view(
         digests=digests,
         read_whole=read_whole if abridged else None,
         conclusions=conclusions,
+        citations=citations,
     )
 
 
@@ -420,15 +427,17 @@ def _placed_abridged(
     curation: Curation,
     previous: Mapping[str, str],
     *,
+    style: str,
     keep: bool,
-) -> tuple[dict[str, list[Placed]], dict[str, str], dict[str, str], dict[str, Study]]:
+) -> tuple[dict[str, list[Placed]], dict[str, str], Abridged, dict[str, Study]]:
     """The stored studies placed as load_view places them, each held abridged; with the
-    digest of each one's record and each one's authors' conclusion ("" ones left out), by
-    PMID, and the whole records read. Only the records whose kept abridged values or
+    digest of each one's record by PMID, their abridged values (each one's authors'
+    conclusion and citation in `style`: evidence.grades.Abridged), and the whole records
+    read. Only the records whose kept abridged values or
     gradings are stale (new, revised, new code or query) are read whole; `keep` keeps what
     was made anew."""
     digests = store.record_digests()
-    lean = Abridged(store.lean(), digests)
+    lean = Abridged(store.lean(), digests, style)
     grader = Grader(store.grades(), digests)
     wanted = set(lean.stale()) | grader.stale(hits, queries)
     whole = store.stored_studies(sorted(wanted, key=int)) if wanted else {}
@@ -454,7 +463,7 @@ def _placed_abridged(
             ]
             for query_id, group in placed.items()
         }
-    return placed, digests, lean.conclusions, whole
+    return placed, digests, lean, whole
 
 
 def _held_first(
