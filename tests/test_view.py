@@ -5,7 +5,9 @@ from __future__ import annotations
 import dataclasses
 from datetime import date
 from pathlib import Path
+from typing import Any
 
+import pandas as pd
 import pytest
 
 from evidence.errors import ConfigError
@@ -35,6 +37,25 @@ def test_the_table_is_made_once_in_the_views_style_and_handed_out_as_copies(
     again = view.table()
     assert (again["citation"] != "changed by a caller").all()
     assert again["citation"].str.contains(r"\(\d{4}\)\.").all()  # APA: "(2019)."
+
+
+def test_the_tables_rows_are_those_pandas_gives_made_without_its_cell_boxing(
+    sample_project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    view = load_view(Settings(project=sample_project), ORIGIN_SAMPLE)
+    expected = view.table().to_dict("records")
+    assert any(r["participants"] is None for r in expected)  # missing numbers are None
+
+    def refused(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a build's rows were boxed cell by cell")
+
+    monkeypatch.setattr(pd.DataFrame, "to_dict", refused)
+    rows = view.records()
+
+    def typed(records: list[dict[Any, Any]]) -> list[list[tuple[str, str, str]]]:
+        return [[(k, type(v).__name__, repr(v)) for k, v in r.items()] for r in records]
+
+    assert typed(rows) == typed(expected)
 
 
 def test_counts_agree_with_the_evidence_table(sample_project: Path) -> None:
