@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import json
 import sqlite3
 from contextlib import closing
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -291,3 +293,28 @@ def test_a_reader_never_turns_a_foreign_file_into_a_store(tmp_path: Path) -> Non
     (tmp_path / "empty.sqlite").write_bytes(b"")
     with pytest.raises(StoreError, match="0 bytes"):
         Store(tmp_path / "empty.sqlite")
+
+
+def test_the_content_digest_reads_each_records_bytes_as_stored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every record, its deletion and its edge with the next one change the digest, and no
+    record is encoded as JSON again for it (that was most of a quiet night's check)."""
+    with Store(tmp_path / "s.sqlite") as store:
+        store.save_studies([study("1", "A"), study("12", "B")], "pubmed")
+        first = store.content_digest()
+        store.save_studies([study("12", "C")], "pubmed")
+        retitled = store.content_digest()
+        store.mark_deleted(["1"])
+        deleted = store.content_digest()
+        assert len({first, retitled, deleted}) == 3
+        encoded: list[object] = []
+        dumps = json.dumps
+
+        def counted(value: object, **kwargs: Any) -> str:
+            encoded.append(value)
+            return dumps(value, **kwargs)
+
+        monkeypatch.setattr("evidence.store.json.dumps", counted)
+        assert store.content_digest() == deleted
+        assert not any("record" in str(v) or "title" in str(v) for v in encoded)
