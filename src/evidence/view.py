@@ -93,6 +93,9 @@ class View:
         default=None, compare=False, repr=False
     )
     conclusions: dict[str, str] | None = field(default=None, compare=False, repr=False)
+    # Whole records read already while the View was loaded (a night's new and revised ones,
+    # which every export asks for again), by PMID: `whole` hands them out first.
+    held_whole: dict[str, Study] = field(default_factory=dict, compare=False, repr=False)
     # Each study's citation in the view's style, kept from an earlier build where its record
     # is the same (evidence.grades.Abridged); None: all made with the evidence table.
     citations: dict[str, tuple[str, Markup]] | None = field(default=None, compare=False, repr=False)
@@ -146,7 +149,11 @@ class View:
     def whole(self, pmid: str) -> Study:
         """A study's whole record (with its abstract, MeSH headings and keywords, which a
         build's View does not hold): read from the store a block of the table's order at a
-        time as they are asked for."""
+        time as they are asked for (those read while the View was loaded handed out as
+        they are: they count toward no block's reading)."""
+        held = self.held_whole.get(pmid)
+        if held is not None:
+            return held
         return self.once("whole", self._whole_records)[pmid]
 
     def _whole_records(self) -> WholeRecords:
@@ -403,12 +410,14 @@ def load_view(
             previous[q.id] = before.finished_at
     conclusions, citations = None, None
     read_whole = None
+    held_whole: dict[str, Study] = {}
     if abridged:
         placed, digests, lean, whole = _placed_abridged(
             store, hits, queries, curation, previous, style=settings.style, keep=keep_grades
         )
         conclusions, citations = lean.conclusions, lean.citations
-        read_whole = _held_first(whole, store) if len(whole) <= KEPT_WHOLE else store.stored_studies
+        read_whole = store.stored_studies
+        held_whole = whole if len(whole) <= KEPT_WHOLE else {}
     else:
         studies, digests = store.studies_and_digests()
         grader = Grader(store.grades(), digests)
@@ -428,6 +437,7 @@ def load_view(
         publish=settings.publish,
         digests=digests,
         read_whole=read_whole if abridged else None,
+        held_whole=held_whole,
         conclusions=conclusions,
         citations=citations,
     )
@@ -477,22 +487,6 @@ def _placed_abridged(
             for query_id, group in placed.items()
         }
     return placed, digests, lean, whole
-
-
-def _held_first(
-    held: Mapping[str, Study], store: Store
-) -> Callable[[list[str]], Mapping[str, Study]]:
-    """Whole records by PMID: those `held` (read already: a night's, which every export
-    asks for again), the rest read from `store`."""
-
-    def read(pmids: list[str]) -> Mapping[str, Study]:
-        out = {p: held[p] for p in pmids if p in held}
-        rest = [p for p in pmids if p not in held]
-        if rest:
-            out.update(store.stored_studies(rest))
-        return out
-
-    return read
 
 
 def _announced(ok: list[Run]) -> tuple[list[Run], Run | None]:
