@@ -15,7 +15,7 @@ from evidence.build import build
 from evidence.classify import classify
 from evidence.queries import Query
 from evidence.settings import Settings
-from evidence.sources import ORIGIN_SAMPLE
+from evidence.sources import ORIGIN_PUBMED, ORIGIN_SAMPLE
 from evidence.study import Study, Tags
 from evidence.view import load_view, open_store
 
@@ -124,6 +124,33 @@ def test_the_code_digest_covers_every_module_the_grading_runs() -> None:
                 imported.add(str(node.module).split(".", 1)[1])
     assert imported <= set(grades.GRADING_CODE)
     assert len(grades.code_digest()) == 32
+
+
+def test_a_grading_kept_for_many_studies_is_read_back_once(
+    synthetic_project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = Settings(project=synthetic_project, email="dev@example.org")
+    build(settings, origin=ORIGIN_PUBMED, rebuild=True)
+    with open_store(settings, ORIGIN_PUBMED) as store:
+        kept = store.grades()
+    texts = [t for _, t in kept.values()]
+    assert len(set(texts)) < len(texts)  # studies sharing a grading
+    read: list[str] = []
+    from_json = grades.tags_from_json
+
+    def counted(text: str) -> Tags:
+        read.append(text)
+        return from_json(text)
+
+    def placed() -> dict[tuple[str, str], Tags]:
+        view = load_view(settings, ORIGIN_PUBMED)
+        return {(qid, p.study.pmid): p.tags for qid, ps in view.placed.items() for p in ps}
+
+    monkeypatch.setattr(grades, "tags_from_json", counted)
+    tags = placed()
+    assert sorted(read) == sorted(set(texts)) and len(tags) == len(texts)
+    monkeypatch.undo()
+    assert placed() == tags
 
 
 def test_curation_is_applied_over_a_kept_grading(

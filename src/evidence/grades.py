@@ -107,6 +107,9 @@ class Grader:
         self._records = record_digests
         self._code = code_digest()
         self._queries: dict[str, str] = {}
+        # Kept gradings read back, by their JSON: most studies share a grading with others
+        # (a frozen Tags, so one object serves them all).
+        self._read: dict[str, Tags] = {}
         self.fresh: list[tuple[str, str, str, str]] = []
         self.reused = 0
 
@@ -140,7 +143,10 @@ class Grader:
         kept = self._kept.get((query.id, study.pmid))
         if kept is not None and kept[0] == key:
             self.reused += 1
-            return tags_from_json(kept[1])
+            tags = self._read.get(kept[1])
+            if tags is None:
+                tags = self._read[kept[1]] = tags_from_json(kept[1])
+            return tags
         tags = classify(study, query)
         self.fresh.append((query.id, study.pmid, key, tags_json(tags)))
         return tags
