@@ -522,3 +522,44 @@ def test_a_part_or_another_study_described_is_not_the_whole(abstract: str) -> No
 
 def test_the_authors_own_study_with_its_people_is_counted() -> None:
     assert extract_participants(study("We conducted a study with 50 patients.")) == 50
+
+
+@pytest.mark.parametrize(
+    ("abstract", "count"),
+    [
+        # "…which was then administered to 317 outpatient oncology patients"
+        ("The questionnaire was then administered to 317 outpatient oncology patients.", 317),
+        # "A leg press exercise to induce fatigue was performed by 11 participants."
+        ("A fatigue protocol was performed by 11 participants.", 11),
+        # "The generated images were evaluated by a diverse group of 33 healthcare professionals."
+        ("The images were evaluated by a diverse group of 33 healthcare professionals.", 33),
+        # Those who did the procedure are not the people studied.
+        ("Infusions were performed by 2 anaesthetists and blocks by 3 surgeons.", None),
+        ("All nerve blocks were performed by two surgeons before the opioid was given.", None),
+    ],
+)
+def test_the_people_a_task_was_given_to_or_done_by(abstract: str, count: int | None) -> None:
+    assert extract_participants(study(abstract)) == count
+
+
+@pytest.mark.parametrize(
+    ("abstract", "count"),
+    [
+        # "Ten adults (5 male), mean ± SD age 32 ± 7 years, and FEV1 55.4% of predicted"
+        ("Tests were remote. Ten adults (5 male), mean ± SD age 32 ± 7 years, were tested.", 10),
+        ("Migraine was studied. Ninety participants aged 18 to 45 years kept a diary.", 90),
+        # A share of them, then the mean age of all: not a count of the study's people.
+        ("Opioids were given. Seventy-three patients (76%) were female, mean age 63 years.", None),
+    ],
+)
+def test_a_count_of_people_described_by_their_age(abstract: str, count: int | None) -> None:
+    assert extract_participants(study(abstract)) == count
+
+
+def test_the_end_of_a_period_is_not_a_second_group() -> None:
+    # "We conducted a retrospective study on 5 patients between 2005 and 2011 with PCF"
+    text = "We conducted a retrospective study on 5 patients between 2005 and 2011 with pain."
+    assert extract_participants(study(text)) == 5
+    # A second group of another size still makes the count unsure.
+    text = "We conducted a study on 50 patients with migraine and 30 with neuropathic pain."
+    assert extract_participants(study(text)) is None

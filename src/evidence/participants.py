@@ -168,6 +168,25 @@ _RULES = (
         rf"\((?:{_PEOPLE_BEHIND})\s*n\s*=\s*{_NUM}\s*\)\s+(?:were|had been)\s+(?:randomi[sz]ed"
         r"|randomly assigned|enrolled|included|recruited)\b"
     ),
+    # "The questionnaire was administered to 317 outpatients", "A leg press exercise was
+    # performed by 11 participants", "images were evaluated by a group of 33 professionals": the
+    # people the study's task was given to or done by. (Never "performed by two surgeons": those
+    # who did a procedure to the patients are not its participants.)
+    _rx(
+        r"\b(?:was|were|been)\s+(?:then\s+)?(?:administered|performed|completed|evaluated|rated"
+        r"|answered)\s+(?:by|to)\s+(?:an?\s+(?:[\w-]+\s+)?(?:group|sample|panel)\s+of\s+)?"
+        rf"{_NUM}\s+{_BEFORE_NOUN}(?!surgeons|physicians|clinicians|nurses|practitioners){_PEOPLE}"
+    ),
+    # "Ninety participants aged 18 to 45 years…", "Ten adults (5 male), mean ± SD age 32 ± 7
+    # years, and…": a sentence that opens on a count of people and gives their age describes the
+    # study's population (a subgroup is seldom given its age; never "73 patients (76%) were
+    # female, and the mean age…": a share of them; nor "Three patients (two men, aged 54 and 61
+    # years) developed toxicity": ages in brackets may be of a few cases described).
+    _rx(
+        rf"(?:^|(?<=[.!?:]\s)){_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}(?!\s*[(\[][^()\[\]]*%)"
+        rf"{_ASIDE}[^.;%()\[\]]{{0,40}}?(?:\baged\s+\d"
+        r"|\b(?:mean|median|average)\s+(?:[^.;\d]{0,12}\s)?age\b)"
+    ),
     # "Of 120 patients screened, 80 were randomized": the count that follows the screening.
     _rx(rf"\b{_NUM}\s+(?:were|had been)\s+(?:randomi[sz]ed|enrolled)\b"),
     # "patients (n = 40)": the people named right before it, nothing after that says otherwise.
@@ -405,6 +424,7 @@ def _after_whole(text: str, m: re.Match[str], value: int) -> bool:
     return False
 
 
+_PERIOD_END = _rx(r"\b(?:between|from)\s+(?:19|20)\d\d\s+(?:and|to|through)\s+$")
 _LEADING_ASIDE = re.compile(r"^\s*(?:\([^()]*\)|\[[^\[\]]*\])")
 
 
@@ -418,10 +438,11 @@ def _more_groups(text: str, end: int, value: int) -> bool:
     sentence = _LEADING_ASIDE.sub("", sentence, count=1)
     listed = {g.start("n"): g.group("n") for g in _GROUP_AFTER.finditer(sentence)}
     # ", and 40 with placebo" is found by both patterns: each number counts once.
+    # "between 2005 and 2011 with PCF": the end of a period, never a second group.
     joined = {
         g.start("n"): g.group("n")
         for g in _GROUP_AND.finditer(sentence)
-        if g.start("n") not in listed
+        if g.start("n") not in listed and not _PERIOD_END.search(sentence, 0, g.start("n"))
     }
     total = sum(_number(n) or 0 for n in (*listed.values(), *joined.values()))
     # A breakdown adds up to no more than the whole ("120 patients, 70 women"); one group
