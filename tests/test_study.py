@@ -55,6 +55,22 @@ def test_notices_and_retraction() -> None:
     assert retracted.notices == (("Retraction notice", "99"), ("Erratum", ""))
     typed = Study(pmid="2", title="t", publication_types=("Retracted Publication",))
     assert typed.retracted and typed.notices == (("Retracted publication", ""),)
+    both = dataclasses.replace(typed, comments_corrections=retracted.comments_corrections[:1])
+    assert both.retracted and both.notices == (("Retraction notice", "99"),)
+    commented = Study(
+        pmid="3", title="t", comments_corrections=(CommentCorrection("CommentIn", "J", "5"),)
+    )
+    assert not commented.retracted and commented.notices == ()
+    assert not Study(pmid="4", title="t").retracted and Study(pmid="4", title="t").notices == ()
+
+
+def test_a_name_that_recurs_across_stored_records_is_read_as_one_author() -> None:
+    """A View of thousands of studies holds each recurring name once (Author is frozen)."""
+    names = (Author(last_name="Ab", fore_name="Cd", initials="C"), Author(collective_name="G"))
+    first = Study.from_json(Study(pmid="1", title="t", authors=names).to_json())
+    second = Study.from_json(Study(pmid="2", title="u", authors=names[::-1]).to_json())
+    assert first.authors == names and second.authors == names[::-1]
+    assert first.authors[0] is second.authors[1] and first.authors[1] is second.authors[0]
 
 
 def test_a_study_round_trips_through_json() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import functools
 import json
 import re
 from dataclasses import dataclass
@@ -17,6 +18,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote
 
 RETRACTION_TYPES = frozenset({"Retracted Publication"})
+# What a record typed Retracted Publication with no link to its notice tells a reader.
+_RETRACTED_ONLY = (("Retracted publication", ""),)
 # "RetractedandRepublishedIn": the article was retracted and a corrected version published.
 RETRACTION_LINKS = frozenset({"RetractionIn", "RetractedandRepublishedIn"})
 # Links PubMed adds to a record when a correction of it is published.
@@ -175,9 +178,12 @@ class Study:
         # functools.cached_property: writing its value makes Python build the instance's
         # dictionary in full, about 1.3 KB a study (a tenth of a 50,000-study build's memory);
         # set here, in the same order for every study, they stay in its compact form.
-        retracted = bool(RETRACTION_TYPES.intersection(self.publication_types)) or any(
-            c.ref_type in RETRACTION_LINKS for c in self.comments_corrections
-        )
+        typed = bool(RETRACTION_TYPES.intersection(self.publication_types))
+        if not self.comments_corrections:  # most records: no links to look through
+            object.__setattr__(self, "_retracted", typed)
+            object.__setattr__(self, "_notices", _RETRACTED_ONLY if typed else ())
+            return
+        retracted = typed or any(c.ref_type in RETRACTION_LINKS for c in self.comments_corrections)
         object.__setattr__(self, "_retracted", retracted)
         object.__setattr__(self, "_notices", self._find_notices(retracted))
 
@@ -203,7 +209,7 @@ class Study:
             # A PMID that is not a valid PMID cannot be linked; the notice is still shown.
             out.extend((label, c.pmid if is_pmid(c.pmid) else "") for c in self.links(kinds))
         if retracted and not self.links(RETRACTION_LINKS):
-            out.insert(0, ("Retracted publication", ""))
+            out.insert(0, _RETRACTED_ONLY[0])
         return tuple(out)
 
     def abridged(self) -> Study:
@@ -252,12 +258,17 @@ _SHARED = ("journal", "journal_abbrev", "pub_model", "publisher", "kind")
 _SHARED_LISTS = ("publication_types", "languages")
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _author(fields: tuple[tuple[str, str], ...]) -> Author:
+    """An author from its (field, value) pairs: one shared instance for a name that recurs
+    across records (Author is frozen), its texts interned."""
+    return Author(**{k: intern(v) for k, v in fields})
+
+
 def study_from_dict(data: dict[str, Any]) -> Study:
     """Rebuild a Study from `dataclasses.asdict` output (as stored)."""
     d = dict(data)
-    d["authors"] = tuple(
-        Author(**{k: intern(v) for k, v in a.items()}) for a in d.get("authors", ())
-    )
+    d["authors"] = tuple(_author(tuple(a.items())) for a in d.get("authors", ()))
     for key in _SHARED:
         if key in d:
             d[key] = intern(d[key])
