@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+import evidence.store as store_module
 from evidence.errors import StoreError
 from evidence.runs import Changes
 from evidence.store import Store
@@ -318,3 +319,44 @@ def test_the_content_digest_reads_each_records_bytes_as_stored(
         monkeypatch.setattr("evidence.store.json.dumps", counted)
         assert store.content_digest() == deleted
         assert not any("record" in str(v) or "title" in str(v) for v in encoded)
+
+
+def test_record_digests_read_after_the_content_digest_are_those_of_the_records_now(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build reads every record once for its inputs' digest; the digests it then keys
+    its kept values by are taken from that pass, and never outlive a write."""
+    with Store(tmp_path / "s.sqlite") as store:
+        store.save_studies([study("1", "A"), study("2", "B"), study("3", "C")], "pubmed")
+        run = store.start_run("q", "pubmed", "term")
+        store.finish_run(
+            run,
+            query_id="q",
+            pmids=["1", "2"],
+            count=2,
+            new=2,
+            fetched=2,
+            translation="",
+            warnings=[],
+        )
+        read = store.record_digests()
+        assert set(read) == {"1", "2"}  # 3 was found by no query
+        store.content_digest()
+        hashed: list[str] = []
+        digest = store_module._record_digest
+
+        def counted(record: str) -> str:
+            hashed.append(record)
+            return digest(record)
+
+        monkeypatch.setattr(store_module, "_record_digest", counted)
+        assert store.record_digests() == read
+        assert hashed == []  # no record read again
+        store.save_studies([study("2", "B revised")], "pubmed")
+        revised = store.record_digests()
+        assert revised["1"] == read["1"] and revised["2"] != read["2"]
+        store.content_digest()
+        store.mark_deleted(["1"])
+        assert store.record_digests() == {"2": revised["2"]}
+    with Store(tmp_path / "s.sqlite") as other:
+        assert other.record_digests() == {"2": revised["2"]}

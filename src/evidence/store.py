@@ -32,7 +32,11 @@ _NO_CHANGES = Changes()
 
 
 def _record_digest(record: str) -> str:
-    return hashlib.blake2b(record.encode(), digest_size=16).hexdigest()
+    return _bytes_digest(record.encode())
+
+
+def _bytes_digest(record: bytes) -> str:
+    return hashlib.blake2b(record, digest_size=16).hexdigest()
 
 
 class Store:
@@ -41,6 +45,9 @@ class Store:
     def __init__(self, path: Path, *, create: bool = True) -> None:
         self.path = path
         self.create = create
+        # Each live record's digest by PMID, as content_digest last read them (None once
+        # anything is written): record_digests then reads the PMIDs only.
+        self._seen_digests: dict[str, str] | None = None
         if not create and not path.exists():
             raise StoreError(f"{path}: no store here yet; run `evidence refresh` first")
         if path.is_file() and path.stat().st_size == 0:
@@ -105,6 +112,7 @@ class Store:
         """One atomic unit of writes: all of it is stored, or none. Nested units are
         savepoints: an inner failure undoes only the inner unit."""
         nested = self._db.in_transaction
+        self._seen_digests = None  # records may change: read them again
         try:
             self._db.execute("SAVEPOINT inner" if nested else "BEGIN IMMEDIATE")
             yield self._db
@@ -232,11 +240,17 @@ class Store:
     def record_digests(self) -> dict[str, str]:
         """The digest studies_and_digests gives of each study's stored record, by PMID, for
         the same studies, without reading any record as a Study."""
-        rows = self._read(
-            "SELECT s.pmid, s.record FROM studies s WHERE s.deleted_at IS NULL "
+        live = (
+            "FROM studies s WHERE s.deleted_at IS NULL "
             f"AND EXISTS (SELECT 1 FROM hits h WHERE h.pmid = s.pmid AND {_CURRENT}) "
             "ORDER BY s.pmid"
         )
+        seen = self._seen_digests
+        if seen is not None:  # content_digest read every record since the last write
+            pmids = [pmid for (pmid,) in self._read(f"SELECT s.pmid {live}")]
+            if all(pmid in seen for pmid in pmids):
+                return {pmid: seen[pmid] for pmid in pmids}
+        rows = self._read(f"SELECT s.pmid, s.record {live}")
         return {pmid: _record_digest(record) for pmid, record in rows}
 
     def lean(self) -> dict[str, tuple[str, str]]:
@@ -446,9 +460,12 @@ class Store:
             digest.update(records.encode())
             # Each record's bytes as stored, after its length: no JSON escaping of 10,000
             # records' text (most of a quiet night's check that nothing changed).
+            seen: dict[str, str] = {}
             for pmid, live, record in self._db.execute(records):
                 digest.update(f"\n{pmid}\n{live}\n{len(record)}\n".encode())
                 digest.update(record)
+                if live:  # what record_digests gives, read here once rather than twice
+                    seen[pmid] = _bytes_digest(record)
             for sql in queries:
                 digest.update(sql.encode())
                 for row in self._db.execute(sql):  # row by row: memory stays flat
@@ -456,6 +473,7 @@ class Store:
                     digest.update(b"\n")
         except sqlite3.Error as exc:
             raise StoreError(f"{self.path}: cannot read the store: {exc}") from exc
+        self._seen_digests = seen
         return digest.hexdigest()
 
     def last_published(self) -> tuple[str, dict[str, list[int]]] | None:
