@@ -121,10 +121,24 @@ def export_parts(
 def _reference_wanted(fmt: str, view: View) -> Iterator[Wanted]:
     found = reviews(view)
     note = view.note
-    for s in view.studies():
-        review = found.get(s.pmid)
-        made_from = reference_made_from(view.digests.get(s.pmid), note, review)
-        yield s.pmid, made_from, partial(_whole_record, fmt, view, s.pmid, note, review)
+    made_from = _references_made_from(view)
+    for pmid in made_from:
+        review = found.get(pmid)
+        yield pmid, made_from[pmid], partial(_whole_record, fmt, view, pmid, note, review)
+
+
+def _references_made_from(view: View) -> dict[str, str | None]:
+    """What each study's reference records are made from, by PMID in the table's order:
+    the same for all four formats, so made once per View, not once per format."""
+
+    def make() -> dict[str, str | None]:
+        found, note, digests = reviews(view), view.note, view.digests
+        return {
+            s.pmid: reference_made_from(digests.get(s.pmid), note, found.get(s.pmid))
+            for s in view.studies()
+        }
+
+    return view.once("references_made_from", make)
 
 
 def _whole_record(fmt: str, view: View, pmid: str, note: str, review: Review | None) -> str:
