@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import jinja2
 import pytest
 
 from evidence import render
@@ -49,6 +50,68 @@ def test_autoescape_is_on_for_html_and_off_for_markdown(tmp_path: Path) -> None:
     env = environment(tmp_path)
     assert env.get_template("t.html").render(v="<script>") == "&lt;script&gt;"
     assert env.get_template("t.md").render(v="<script>") == r"\<script\>"
+
+
+def _compiles(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the templates Jinja compiles from here on, in a process that has
+    compiled none yet (the process's own kept ones forgotten)."""
+    monkeypatch.setattr(render._COMPILED, "_code", {})
+    compiled: list[str] = []
+    original = jinja2.Environment.compile
+
+    def compile(self: jinja2.Environment, source: Any, name: Any = None, *a: Any, **k: Any) -> Any:
+        compiled.append(name)
+        return original(self, source, name, *a, **k)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", compile)
+    return compiled
+
+
+def test_compiled_templates_are_kept_for_the_next_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "templates").mkdir()
+    page = tmp_path / "templates" / "t.html"
+    page.write_text("<p>{{ v }}</p>", encoding="utf-8")
+    kept = tmp_path / "state" / "compiled"
+    compiled = _compiles(monkeypatch)
+    assert (
+        environment(tmp_path / "templates", compiled=kept).get_template("t.html").render(v="<a>")
+        == "<p>&lt;a&gt;</p>"
+    )
+    assert compiled == ["t.html"] and len(list(kept.iterdir())) == 1
+
+    compiled = _compiles(monkeypatch)  # the next build: a new process
+    env = environment(tmp_path / "templates", compiled=kept)
+    assert env.get_template("t.html").render(v="<a>") == "<p>&lt;a&gt;</p>"
+    assert compiled == []
+
+    page.write_text("<b>{{ v }}</b>", encoding="utf-8")  # an edited template compiles anew
+    compiled = _compiles(monkeypatch)
+    env = environment(tmp_path / "templates", compiled=kept)
+    assert env.get_template("t.html").render(v="x") == "<b>x</b>"
+    assert compiled == ["t.html"]
+
+
+def test_a_damaged_or_unwritable_kept_template_is_compiled_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "t.html").write_text("<p>{{ v }}</p>", encoding="utf-8")
+    kept = tmp_path / "compiled"
+    environment(tmp_path, compiled=kept).get_template("t.html")
+    (file,) = kept.iterdir()
+    whole = file.read_bytes()
+    for damaged in (b"", whole[:20], whole[:-40], whole[:8] + b"\xff" * 40):
+        file.write_bytes(damaged)
+        compiled = _compiles(monkeypatch)
+        assert environment(tmp_path, compiled=kept).get_template("t.html").render(v=1) == "<p>1</p>"
+        assert compiled == ["t.html"]
+    # A folder that cannot be made (a file in its way): compiled, nothing kept, no error.
+    blocked = tmp_path / "blocked"
+    blocked.write_text("", encoding="utf-8")
+    compiled = _compiles(monkeypatch)
+    assert environment(tmp_path, compiled=blocked).get_template("t.html").render(v=2) == "<p>2</p>"
+    assert compiled == ["t.html"] and blocked.is_file()
 
 
 def test_template_errors_name_the_template_and_line(tmp_path: Path) -> None:

@@ -48,6 +48,7 @@ def build_parts(
     elsewhere: Mapping[str, Iterable[bytes]] | None = None,
     pieces: Pieces | None = None,
     draw: Draw | None = None,
+    compiled: Path | None = None,
 ) -> dict[str, Content]:
     """Every file of reports/ by name: the pages, Markdown and feed through the templates
     (project overrides in `templates_dir` first), the chart, and one file per export, each
@@ -55,9 +56,10 @@ def build_parts(
     a worker process makes (exports.made_by_worker), listed last, so that this process
     writes its own files while the worker makes those. `pieces`: each study's rendered
     pieces kept in the view's store, reused where nothing they are made from changed.
-    `draw`: what draws the chart (a worker's Worker.chart), else this process."""
+    `draw`: what draws the chart (a worker's Worker.chart), else this process.
+    `compiled`: a folder keeping compiled templates for the next build (render.environment)."""
     context = report_context(view, draw=draw) if draw is not None else report_context(view)
-    env = environment(templates_dir)
+    env = environment(templates_dir, compiled=compiled)
     files: dict[str, Content] = dict(render_parts(env, context, pieces=pieces))
     files[CHART_FILE] = context["chart"]["file_svg"]
     if view.publish.fragment == "classes":  # the fragment's looks, for hosts that allow a sheet
@@ -108,7 +110,14 @@ def publish(
         chart = view.once("chart_data", lambda: chart_data(view))
         elsewhere = made_by_worker(view, worker, chart=chart)
         draw = _drawn_by(worker, chart)
-    files = build_parts(view, settings.templates_dir, elsewhere=elsewhere, pieces=pieces, draw=draw)
+    files = build_parts(
+        view,
+        settings.templates_dir,
+        elsewhere=elsewhere,
+        pieces=pieces,
+        draw=draw,
+        compiled=settings.state_dir / "compiled-templates",
+    )
     return write_all(settings.reports_dir, files)
 
 
