@@ -112,10 +112,9 @@ def piece_key(kind: str, made_from: str, code: str) -> str:
 
 def check_of(key: str, text: str) -> str:
     """The digest a kept row carries of its key and text together."""
-    digest = hashlib.blake2b(key.encode(), digest_size=16)
-    digest.update(b"\0")
-    digest.update(text.encode())
-    return digest.hexdigest()
+    # One text hashed at once: the same digest as the key, "\0" and the text in turn, in
+    # a third fewer calls (it is made for every kept piece read, 65,000 a nightly build).
+    return hashlib.blake2b(f"{key}\0{text}".encode(), digest_size=16).hexdigest()
 
 
 class Pieces:
