@@ -412,10 +412,17 @@ def _csv_cells(column: str, values: list[Any]) -> list[object]:
     """A column's cells as the csv module writes them (see _csv_cell)."""
     if column in _CSV_LISTS:
         values = ["; ".join(v) if isinstance(v, (list, tuple)) else v for v in values]
+    # Most columns hold one type throughout: their cells made without a call per cell.
+    types = set(map(type, values))
+    if types == {str}:
+        return ["'" + v if v and v[0] in _FORMULA_FIRST else v for v in values]
+    if types <= {int, bool}:
+        return values
     return [_csv_cell(v) for v in values]
 
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_FIRST = frozenset(_FORMULA_STARTS)
 
 
 def _csv_cell(value: Any) -> object:
