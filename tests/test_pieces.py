@@ -5,6 +5,7 @@ byte a build without."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable, Iterable
 from contextlib import closing
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pytest
 
 from evidence import exports
 from evidence.build import build, build_files
-from evidence.pieces import check_of
+from evidence.pieces import BLOCK, Pieces, Wanted, check_of
 from evidence.pubmed import parse_article_set
 from evidence.settings import Settings, settings_from
 from evidence.sources import ORIGIN_SAMPLE
@@ -212,3 +213,44 @@ def test_the_worker_reuses_kept_records_and_draws_the_chart(
     assert {n: b for n, b in published.items() if n != "studies.nbib"} == {
         n: b for n, b in expected.items() if n != "studies.nbib"
     }
+
+
+def test_fresh_pieces_spread_over_many_blocks_are_kept_in_one_write(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A night changes a few studies spread over every block of the store: their fresh
+    # pieces are kept together (one transaction), not in one write per block read.
+    pmids = [str(30000000 + i) for i in range(3 * BLOCK + 10)]
+    changed = {pmids[3], pmids[BLOCK + 7], pmids[2 * BLOCK + 1], pmids[-1]}
+
+    def wanted(night: int) -> list[Wanted]:
+        return [
+            (p, f"{p}:{night if p in changed else 0}", _text(f"{p} night {night}")) for p in pmids
+        ]
+
+    with Store(tmp_path / "store.sqlite") as store:
+        saves: list[int] = []
+        save = store.save_pieces
+
+        def counted(rows: Iterable[tuple[str, str, str, str, str]]) -> None:
+            rows = list(rows)
+            saves.append(len(rows))
+            save(rows)
+
+        monkeypatch.setattr(store, "save_pieces", counted)
+        pieces = Pieces(store)
+        first = list(pieces.texts("ris", wanted(0)))
+        assert first == [f"{p} night 0" for p in pmids]
+        assert sum(saves) == len(pmids) and max(saves) <= 2 * BLOCK  # memory stays bounded
+        saves.clear()
+        second = list(Pieces(store).texts("ris", wanted(1)))
+        assert second == [f"{p} night {1 if p in changed else 0}" for p in pmids]
+        assert saves == [len(changed)]
+        # And what was kept is what a third build reuses.
+        third = Pieces(store)
+        assert list(third.texts("ris", wanted(1))) == second
+        assert (third.reused, third.made) == (len(pmids), 0)
+
+
+def _text(text: str) -> Callable[[], str]:
+    return lambda: text

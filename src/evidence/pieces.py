@@ -131,6 +131,9 @@ class Pieces:
         """The text of each wanted piece of `kind`, in order, a block at a time: the kept
         one where its key is the same and its row intact, else made (and kept)."""
         items = iter(wanted)
+        # Fresh pieces are kept a block's worth at a time, not once per block read: a night's
+        # few changed studies, spread over every block, were one commit (and sync) each.
+        fresh: list[tuple[str, str, str, str, str]] = []
         while block := list(islice(items, BLOCK)):
             keys = {
                 pmid: piece_key(kind, made_from, self._code)
@@ -138,7 +141,6 @@ class Pieces:
                 if made_from is not None
             }
             kept = self._store.pieces(kind, list(keys))
-            fresh: list[tuple[str, str, str, str, str]] = []
             out: list[str] = []
             for pmid, _, make in block:
                 key = keys.get(pmid)
@@ -152,9 +154,12 @@ class Pieces:
                 if key is not None:
                     fresh.append((kind, pmid, key, text, check_of(key, text)))
                 out.append(text)
-            if fresh:
+            if len(fresh) >= BLOCK:
                 self._store.save_pieces(fresh)
+                fresh = []
             yield from out
+        if fresh:
+            self._store.save_pieces(fresh)
 
 
 def texts_of(pieces: Pieces | None, kind: str, wanted: Iterable[Wanted]) -> Iterator[str]:
