@@ -60,7 +60,8 @@ def report_context(view: View, *, draw: Draw = _draw_here) -> dict[str, Any]:
     included: set[str] = set()
     for q in view.queries:
         placed = view.placed.get(q.id, [])
-        entries = [_entry(q, p, view, shorts) for p in placed if p.included]
+        labels = condition_labels(q)
+        entries = [_entry(q, p, view, shorts, labels) for p in placed if p.included]
         included.update(e["pmid"] for e in entries)
         conditions = []
         for c in (*q.conditions, None):
@@ -81,7 +82,7 @@ def report_context(view: View, *, draw: Draw = _draw_here) -> dict[str, Any]:
             for lv in LEVELS
         ]
         left_out = {
-            key: [_entry(q, p, view, shorts) for p in placed if p.exclusion == key]
+            key: [_entry(q, p, view, shorts, labels) for p in placed if p.exclusion == key]
             for key in EXCLUSIONS
         }
         excluded = [
@@ -145,8 +146,9 @@ def _fragment(view: View, shorts: Mapping[str, str]) -> dict[str, Any]:
     for chosen in choose(view, publish):
         q = chosen.query
         entries = []
+        labels = condition_labels(q)
         for p in chosen.studies:
-            entry = _entry(q, p, view, shorts)
+            entry = _entry(q, p, view, shorts, labels)
             entry["cite_parts"] = citation_parts(p.study, entry["citation_html"])
             entry["cite_text_parts"] = citation_text_parts(p.study, entry["citation"])
             entries.append(entry)
@@ -343,9 +345,15 @@ def _letters(i: int) -> str:
     return chr(97 + i) if i < 26 else _letters(i // 26 - 1) + chr(97 + i % 26)
 
 
-def _entry(query: Query, p: Placed, view: View, shorts: Mapping[str, str]) -> dict[str, Any]:
+def condition_labels(query: Query) -> dict[str, str]:
+    """A query's condition labels by id (made once per topic, not once per entry)."""
+    return {c.id: c.label for c in query.conditions}
+
+
+def _entry(
+    query: Query, p: Placed, view: View, shorts: Mapping[str, str], labels: Mapping[str, str]
+) -> dict[str, Any]:
     s, t = p.study, p.tags
-    labels = {c.id: c.label for c in query.conditions}
     citation, citation_html = view.citation(s.pmid)  # made once, with the evidence table
     return {
         "pmid": s.pmid,
