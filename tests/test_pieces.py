@@ -63,6 +63,7 @@ KINDS = {
     "bibtex": "studies.bib",
     "csl-json": "studies.csl.json",
     "json": "studies.json",
+    "csv": "studies.csv",
     "page:headache": "index.html",
 }
 
@@ -176,6 +177,37 @@ def test_a_revised_record_renders_again(sample_project: Path) -> None:
         assert MARK.encode() not in published[KINDS[kind]], kind
         assert b"A revised title for the kept pieces" in published[KINDS[kind]], kind
     assert published == _fresh(settings)
+
+
+def test_a_renamed_topic_or_condition_renders_the_csv_rows_again(sample_project: Path) -> None:
+    # A CSV row names its topics and conditions, which come from queries/, not from the
+    # study's row of the evidence table: renaming one makes the rows again.
+    settings = Settings(project=sample_project)
+    build(settings, origin=ORIGIN_SAMPLE, rebuild=True)
+    _mark(sample_project, "csv")
+    query = settings.queries_dir / "headache.toml"
+    text = query.read_text(encoding="utf-8")
+    for old, new, shown in (
+        (
+            "Ketamine for migraine and other headache disorders",
+            "A renamed topic",
+            "A renamed topic",
+        ),
+        (
+            'other_label = "Other headache disorders"',
+            'other_label = "A renamed one"',
+            "A renamed one",
+        ),
+    ):
+        assert old in text
+        text = text.replace(old, new)
+        query.write_text(text, encoding="utf-8")
+        build(settings, origin=ORIGIN_SAMPLE, rebuild=True)
+        published = _reports(settings.project)
+        assert MARK.encode() not in published["studies.csv"]
+        assert shown.encode() in published["studies.csv"]
+        assert published == _fresh(settings)
+        _mark(sample_project, "csv")
 
 
 def test_a_changed_curation_renders_again(sample_project: Path) -> None:

@@ -106,7 +106,9 @@ def export_parts(
     nothing it is made from changed (evidence.pieces). An unknown `fmt` raises ConfigError
     at once, before anything is written."""
     if fmt == "csv":
-        return _csv_parts(_labelled(view), bom=bom)
+        if pieces is None:
+            return _csv_parts(_labelled(view), bom=bom)
+        return _kept_csv_parts(view, pieces, bom=bom)
     if fmt == "json":
         return _json_object(_cms_head(view), "studies", texts_of(pieces, fmt, _cms_texts(view)))
     if fmt == "xlsx":
@@ -269,11 +271,20 @@ def _cms_texts(view: View) -> Iterator[Wanted]:
     (its stored record and its row of the evidence table, the row as a digest: a build
     keeps only a block's at a time), one at a time."""
     studies = {s.pmid: s for s in view.studies()}
+    rows = _row_digests(view)
     for r in view.records():
         s = studies[str(r["pmid"])]
         digest = view.digests.get(s.pmid)
-        made_from = None if digest is None else f"{digest}\0{digest_of(repr(r))}"
+        made_from = None if digest is None else f"{digest}\0{rows[s.pmid]}"
         yield s.pmid, made_from, partial(_cms_text, s, r)
+
+
+def _row_digests(view: View) -> dict[str, str]:
+    """A digest of each row of the evidence table (every column's value), by PMID: what the
+    JSON's and the CSV's kept pieces are made from, made once per View for both."""
+    return view.once(
+        "row_digests", lambda: {str(r["pmid"]): digest_of(repr(r)) for r in view.records()}
+    )
 
 
 def _cms_text(s: Study, r: Mapping[str, Any]) -> str:
@@ -358,12 +369,7 @@ def _labelled(view: View) -> pd.DataFrame:
 def _make_labelled(view: View) -> pd.DataFrame:
     table = view.table()
     levels = {lv.rank: lv.label for lv in LEVELS}
-    topics = {q.id: q.title for q in view.queries}
-    conditions = {
-        f"{q.id}:{cid}": label
-        for q in view.queries
-        for cid, label in [*((c.id, c.label) for c in q.conditions), (OTHER, q.other_label)]
-    }
+    topics, conditions = _label_names(view)
 
     def names(codes: object, labels: dict[str, str]) -> list[str]:
         out = [labels.get(str(c), str(c)) for c in codes] if isinstance(codes, list) else []
@@ -377,6 +383,18 @@ def _make_labelled(view: View) -> pd.DataFrame:
     return table
 
 
+def _label_names(view: View) -> tuple[dict[str, str], dict[str, str]]:
+    """The topics' and the conditions' names by code, as the labelled table words them
+    (the other labels are the package's own: LEVELS, ROUTE_LABELS, EXCLUSIONS)."""
+    topics = {q.id: q.title for q in view.queries}
+    conditions = {
+        f"{q.id}:{cid}": label
+        for q in view.queries
+        for cid, label in [*((c.id, c.label) for c in q.conditions), (OTHER, q.other_label)]
+    }
+    return topics, conditions
+
+
 _CSV_BLOCK = 1000  # rows converted and written at a time
 
 
@@ -388,6 +406,38 @@ def _csv_parts(table: pd.DataFrame, *, bom: bool) -> Iterator[str]:
             out.write(BOM)
         write_csv(table.iloc[start : start + _CSV_BLOCK], out, header=not start)
         yield out.getvalue()
+
+
+def _kept_csv_parts(view: View, pieces: Pieces, *, bom: bool) -> Iterator[str]:
+    """The CSV as _csv_parts writes it, each study's row the one kept in the store where its
+    row of the evidence table and the topics' and conditions' names are those it was made
+    from; the header (after the byte-order mark) made every time."""
+    table = _labelled(view)
+    out = io.StringIO()
+    if bom:
+        out.write(BOM)
+    csv.writer(out, lineterminator="\n").writerow(CSV_COLUMNS)
+    yield out.getvalue()
+    names = digest_of(repr(_label_names(view)))
+    rows = _row_digests(view)
+    columns: list[list[Any]] = []  # each column's values, taken when a row is first made
+
+    def row_text(i: int) -> str:
+        if not columns:
+            frame = table.reindex(columns=CSV_COLUMNS)
+            columns.extend(frame[name].tolist() for name in CSV_COLUMNS)
+        line = io.StringIO()
+        cells = [_csv_cells(name, [c[i]])[0] for name, c in zip(CSV_COLUMNS, columns, strict=True)]
+        csv.writer(line, lineterminator="\n").writerow(cells)
+        return line.getvalue()
+
+    def wanted() -> Iterator[Wanted]:
+        for i, r in enumerate(view.records()):
+            pmid = str(r["pmid"])
+            made_from = f"{rows[pmid]}\0{names}" if pmid in view.digests else None
+            yield pmid, made_from, partial(row_text, i)
+
+    yield from pieces.texts("csv", wanted())
 
 
 def write_csv(table: pd.DataFrame, out: TextIO, *, header: bool = True) -> None:
