@@ -81,7 +81,10 @@ class _KeptTemplates(jinja2.BytecodeCache):
     """The process's compiled templates (_COMPILED), also kept as files in `folder` (made
     when first written) for the next process: each nightly build is a new process, and
     compiling the eight templates again cost it 0.3 s. A file that cannot be read, or is
-    damaged, is compiled again; one that cannot be written is left out; never an error."""
+    damaged, is compiled again; one that cannot be written is left out; never an error.
+    Not jinja2.FileSystemBytecodeCache, which reads and writes the same bucket format: its
+    write raises where the folder cannot be written (a full disk would fail the build), and
+    its read raises on a damaged file's checksum."""
 
     def __init__(self, folder: Path) -> None:
         self._folder = folder
