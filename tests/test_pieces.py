@@ -8,10 +8,11 @@ import sqlite3
 from collections.abc import Callable, Iterable
 from contextlib import closing
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from evidence import exports
+from evidence import exports, report
 from evidence.build import build, build_files
 from evidence.pieces import BLOCK, Pieces, Wanted, check_of
 from evidence.pubmed import parse_article_set
@@ -286,3 +287,40 @@ def test_fresh_pieces_spread_over_many_blocks_are_kept_in_one_write(
 
 def _text(text: str) -> Callable[[], str]:
     return lambda: text
+
+
+def test_a_page_entry_is_made_again_only_for_a_value_its_template_reads(
+    sample_project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A short label that gains a letter when a namesake's study arrives (a value the
+    packaged page-entry.html never shows) keeps the entry's text; a template that shows it,
+    or reads the entry whole, makes it again."""
+    settings = Settings(project=sample_project)
+    build(settings, origin=ORIGIN_SAMPLE, rebuild=True)
+    real = report._entry
+
+    def lettered(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        entry = real(*args, **kwargs)
+        entry["short"] += "b"
+        return entry
+
+    _mark(sample_project, "page:headache")
+    monkeypatch.setattr(report, "_entry", lettered)
+    build(settings, origin=ORIGIN_SAMPLE, rebuild=True)
+    assert MARK.encode() in _reports(sample_project)["index.html"]  # kept, not made again
+    packaged = Path(__file__).resolve().parents[1] / "src/evidence/templates/page-entry.html"
+    source = packaged.read_text(encoding="utf-8")
+    (sample_project / "templates").mkdir()
+    for shown in ("{{ e.short }}", "{{ e.items()|length }}", "{{ e|length }}"):
+        build(settings, origin=ORIGIN_SAMPLE, rebuild=True)  # kept under this template
+        _mark(sample_project, "page:headache")
+        monkeypatch.setattr(report, "_entry", real)
+        (sample_project / "templates" / "page-entry.html").write_text(
+            source.replace("</li>", f"{shown}</li>"), encoding="utf-8"
+        )
+        build(settings, origin=ORIGIN_SAMPLE, rebuild=True)
+        _mark(sample_project, "page:headache")
+        monkeypatch.setattr(report, "_entry", lettered)
+        build(settings, origin=ORIGIN_SAMPLE, rebuild=True)
+        assert MARK.encode() not in _reports(sample_project)["index.html"], shown
+        assert _reports(sample_project) == _fresh(settings)

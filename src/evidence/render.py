@@ -205,16 +205,56 @@ def _page_entries(
     ):
         return
     salt = hashlib.blake2b(source.encode(), digest_size=16).hexdigest()
+    fields = _entry_fields(tree)
     for topic in context["topics"]:
         entries = [e for level in topic["levels"] for e in level["entries"]]
         entries += [e for group in topic["excluded"] for e in group["entries"]]
         wanted: Iterator[Wanted] = (
-            (str(e["pmid"]), f"{salt}\0{digest_of(repr(e))}", _entry_maker(template, e))
+            (str(e["pmid"]), f"{salt}\0{digest_of(_read_of(e, fields))}", _entry_maker(template, e))
             for e in entries
         )
         made = texts_of(pieces, f"page:{topic['id']}", wanted)
         for e, text in zip(entries, made, strict=True):
             e["html"] = Markup(text)
+
+
+def _entry_fields(tree: jinja2.nodes.Template) -> tuple[str, ...] | None:
+    """The fields of its entry `e` a page-entry.html reads, where it reads `e` only by fixed
+    names (`e.year`, `e["year"]`): what an entry's kept text is keyed by, so that a value it
+    never shows (a short label that gained a letter when a namesake's study arrived) makes
+    nothing again. None where it reads `e` otherwise (whole, by a computed key, through a
+    method of dict such as `e.items()`): then every value is in the key."""
+    uses = [n for n in tree.find_all(jinja2.nodes.Name) if n.name == "e"]
+    if any(n.ctx != "load" for n in uses):
+        return None  # `e` set or looped over within the template: not only the entry
+    fields: set[str] = set()
+    named = 0
+    for node in tree.find_all((jinja2.nodes.Getattr, jinja2.nodes.Getitem)):
+        assert isinstance(node, (jinja2.nodes.Getattr, jinja2.nodes.Getitem))
+        if not (isinstance(node.node, jinja2.nodes.Name) and node.node.name == "e"):
+            continue
+        if isinstance(node, jinja2.nodes.Getattr):
+            field = node.attr
+        elif isinstance(node.arg, jinja2.nodes.Const) and isinstance(node.arg.value, str):
+            field = node.arg.value
+        else:
+            return None
+        if hasattr(dict, field):
+            return None  # e.get(...), e.items(): any field may be read
+        fields.add(field)
+        named += 1
+    return tuple(sorted(fields)) if named == len(uses) else None
+
+
+_ABSENT = "\0absent"
+
+
+def _read_of(entry: Mapping[str, Any], fields: tuple[str, ...] | None) -> str:
+    """What of `entry` its kept text is made from: the `fields` the template reads (absent
+    ones marked), or all of it."""
+    if fields is None:
+        return repr(entry)
+    return repr([entry.get(f, _ABSENT) for f in fields])
 
 
 def _entry_maker(template: jinja2.Template, entry: Mapping[str, Any]) -> Any:
