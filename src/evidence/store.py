@@ -27,6 +27,11 @@ _CURRENT = (
     "AND r.status = 'ok' AND r.mode = 'full'), 0)"
 )
 
+# The studies a build shows: stored, not deleted, and in some topic's current hits.
+_LIVE = (
+    "FROM studies s WHERE s.deleted_at IS NULL "
+    f"AND EXISTS (SELECT 1 FROM hits h WHERE h.pmid = s.pmid AND {_CURRENT})"
+)
 
 _NO_CHANGES = Changes()
 
@@ -225,11 +230,7 @@ class Store:
     def studies_and_digests(self) -> tuple[dict[str, Study], dict[str, str]]:
         """studies(), and a digest of each one's stored record by PMID (what its grading is
         kept under: a revised record has another)."""
-        rows = self._read(
-            "SELECT s.record FROM studies s WHERE s.deleted_at IS NULL "
-            f"AND EXISTS (SELECT 1 FROM hits h WHERE h.pmid = s.pmid AND {_CURRENT}) "
-            "ORDER BY s.pmid"
-        )
+        rows = self._read(f"SELECT s.record {_LIVE} ORDER BY s.pmid")
         out, digests = {}, {}
         for (record,) in rows:
             study = self._study(record)
@@ -240,17 +241,12 @@ class Store:
     def record_digests(self) -> dict[str, str]:
         """The digest studies_and_digests gives of each study's stored record, by PMID, for
         the same studies, without reading any record as a Study."""
-        live = (
-            "FROM studies s WHERE s.deleted_at IS NULL "
-            f"AND EXISTS (SELECT 1 FROM hits h WHERE h.pmid = s.pmid AND {_CURRENT}) "
-            "ORDER BY s.pmid"
-        )
         seen = self._seen_digests
         if seen is not None:  # content_digest read every record since the last write
-            pmids = [pmid for (pmid,) in self._read(f"SELECT s.pmid {live}")]
+            pmids = [pmid for (pmid,) in self._read(f"SELECT s.pmid {_LIVE} ORDER BY s.pmid")]
             if all(pmid in seen for pmid in pmids):
                 return {pmid: seen[pmid] for pmid in pmids}
-        rows = self._read(f"SELECT s.pmid, s.record {live}")
+        rows = self._read(f"SELECT s.pmid, s.record {_LIVE} ORDER BY s.pmid")
         return {pmid: _record_digest(record) for pmid, record in rows}
 
     def lean(self) -> dict[str, tuple[str, str]]:
@@ -498,10 +494,7 @@ class Store:
             return int(self._read(sql)[0][0])
 
         return {
-            "studies": one(
-                "SELECT COUNT(*) FROM studies s WHERE deleted_at IS NULL "
-                f"AND EXISTS (SELECT 1 FROM hits h WHERE h.pmid = s.pmid AND {_CURRENT})"
-            ),
+            "studies": one(f"SELECT COUNT(*) {_LIVE}"),
             "deleted": one("SELECT COUNT(*) FROM studies WHERE deleted_at IS NOT NULL"),
             "runs": one("SELECT COUNT(*) FROM runs"),
         }
