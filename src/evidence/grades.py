@@ -16,6 +16,7 @@ every module of the package: only a new or revised record, or new code, is read 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
@@ -196,11 +197,9 @@ class Abridged:
         for pmid, key in self._keys.items():
             row = kept.get(pmid)
             if row is not None and row[0] == key:
-                try:
+                # A damaged row raises before anything of it is held: made again, never used.
+                with contextlib.suppress(ValueError, TypeError, KeyError, AttributeError):
                     self._take(pmid, row[1])
-                except (ValueError, TypeError, KeyError, AttributeError):
-                    self.studies.pop(pmid, None)  # a damaged row: made again, never used
-                    self.citations.pop(pmid, None)
 
     def _take(self, pmid: str, text: str) -> None:
         values = json.loads(text)

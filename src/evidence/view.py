@@ -436,7 +436,7 @@ def load_view(
         announced=announced,
         publish=settings.publish,
         digests=digests,
-        read_whole=read_whole if abridged else None,
+        read_whole=read_whole,
         held_whole=held_whole,
         conclusions=conclusions,
         citations=citations,
