@@ -80,6 +80,8 @@ _PEOPLE_BEHIND = "|".join(
     for space in ("", " ")
 )
 
+# A task given to or done by people: "administered to", "performed by" (_BY_OR_TO).
+_GIVEN_TO = r"(?:administered|performed|completed|evaluated|rated|answered)\s+(?:by|to)"
 _RULES = (
     _rx(rf"\b(?:a total of|in total,?|overall,?|altogether,?)\s+{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}"),
     # One search for the three ways of saying the people took part after their number ("3721
@@ -173,8 +175,8 @@ _RULES = (
     # people the study's task was given to or done by. (Never "performed by two surgeons": those
     # who did a procedure to the patients are not its participants.)
     _BY_OR_TO := _rx(
-        r"\b(?:was|were|been)\s+(?:then\s+)?(?:administered|performed|completed|evaluated|rated"
-        r"|answered)\s+(?:by|to)\s+(?:an?\s+(?:[\w-]+\s+)?(?:group|sample|panel)\s+of\s+)?"
+        rf"\b(?:was|were|been)\s+(?:then\s+)?{_GIVEN_TO}\s+"
+        r"(?:an?\s+(?:[\w-]+\s+)?(?:group|sample|panel)\s+of\s+)?"
         rf"{_NUM}\s+{_BEFORE_NOUN}(?!surgeons|physicians|clinicians|nurses|practitioners){_PEOPLE}"
     ),
     # "Ninety participants aged 18 to 45 years…", "Ten adults (5 male), mean ± SD age 32 ± 7
@@ -195,9 +197,7 @@ _RULES = (
         r"(?!\s*(?:still|survived|died|were alive))"
     ),
 )
-_BY_OR_TO_WORDS = _rx(
-    r"\b(?:administered|performed|completed|evaluated|rated|answered)\s+(?:by|to)\b"
-)
+_BY_OR_TO_WORDS = _rx(rf"\b{_GIVEN_TO}\b")
 _AGE_WORDS = _rx(r"\bage[ds]?\b")
 _ANY_N_EQUALS = _rx(r"\bn\s*=\s*\d")
 # "subjects with CPFE (n = 22), EA (n = 22), IPF (n = 14), and healthy volunteers (HV, n = 12)":
