@@ -9,7 +9,7 @@ in its own process and enforces 3 requests/s (10 with an API key), answering 429
 Each figure is printed beside its floor and beside the figure before EFetch batches of 500,
 the count-guided split and the skipped quiet-night build (measured on the same machine at
 10,000 records; "-" where no figure was taken). Beside the wall time it prints the processor
-time of the refresh (this process and the parse process it started: resource.getrusage, self
+time of the refresh (this process and the parse processes it started: resource.getrusage, self
 and children) and the load average, since the machine's cores may be shared.
 """
 
@@ -238,7 +238,7 @@ def main() -> None:
             )
             cpu = statistics.median(r["cpu"] for r in runs)
             print(
-                f"  processor time of the refresh (this process and its parse process): "
+                f"  processor time of the refresh (this process and its parse processes): "
                 f"{cpu:.1f} s median (before {before.get('cpu', '-')} s); "
                 "load average (1/5/15 min) before each run: " + ", ".join(r["load"] for r in runs)
             )

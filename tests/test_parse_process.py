@@ -14,7 +14,7 @@ import pytest
 
 from evidence.eutils import EutilsClient
 from evidence.pacing import RateLimiter, RetryPolicy
-from evidence.parse_process import ParseProcess, parse_batch
+from evidence.parse_process import ParseProcess, ParseProcesses, parse_batch, parser_for
 from evidence.pubmed import parse_article_set
 from evidence.refresh import Event, refresh
 from evidence.settings import Settings
@@ -27,6 +27,9 @@ RECORDS = 300
 BATCH = 50
 IN_PLACE = 10**9  # parse_process_from: never a process
 PROCESS = 1  # parse_process_from: always a process
+ONE = 10**9  # two_parsers_from: one parse process, never two
+TWO = 1  # two_parsers_from: two parse processes taking the answers in turn
+MODES = (("in-place", IN_PLACE, ONE), ("process", PROCESS, ONE), ("two processes", PROCESS, TWO))
 # Complete (it ends the set, so the transport's check passes) but broken inside.
 BROKEN = b"<PubmedArticle><MedlineCitation><PMID>39999999</PMID></Article></PubmedArticle>"
 
@@ -91,20 +94,29 @@ def test_the_parse_process_stores_what_parsing_in_place_stores(
     articles: dict[str, bytes], tmp_path: Path, no_network: None
 ) -> None:
     results = {}
-    for name, process_from in (("in-place", IN_PLACE), ("process", PROCESS)):
+    running: dict[str, set[int]] = {}
+    for name, process_from, parsers in MODES:
         settings = settings_in(tmp_path / name)
         events: list[Event] = []
+        seen = running[name] = set()
+
+        def on_event(event: Event, events: list[Event] = events, seen: set[int] = seen) -> None:
+            events.append(event)
+            seen.update(parse_processes())
+
         with emulator_of(articles) as emu:
             result = refresh(
                 settings,
                 source(emu.url),
                 build=False,
-                on_event=events.append,
+                on_event=on_event,
                 parse_process_from=process_from,
+                two_parsers_from=parsers,
             )
         assert result.ok and result.outcomes[0].fetched == RECORDS
         results[name] = (stored_rows(settings), [(e.kind, e.message, e.done) for e in events])
-    assert results["process"] == results["in-place"]
+    assert results["process"] == results["in-place"] == results["two processes"]
+    assert [len(running[name]) for name, _, _ in MODES] == [0, 1, 2]
     assert len(results["process"][0]) == RECORDS
     assert parse_processes() == []
 
@@ -131,6 +143,46 @@ def test_a_batch_parsed_there_is_what_the_store_keeps_of_the_parsed_studies(
     assert process.proc.returncode == 0  # it exited, was not killed: every answer was read
 
 
+def test_two_parse_processes_give_each_answer_back_in_the_order_sent(
+    articles: dict[str, bytes],
+) -> None:
+    bodies = [
+        b"<?xml version='1.0'?>\n<PubmedArticleSet>"
+        + b"".join(list(articles.values())[start : start + BATCH])
+        + b"</PubmedArticleSet>"
+        for start in range(0, RECORDS, BATCH)
+    ]
+    processes = ParseProcesses(2)
+    try:
+        pids = {p.proc.pid for p in processes._processes}
+        assert len(pids) == 2 and pids <= set(parse_processes())
+        for body in bodies:  # all sent before any is read back, as a fast fetch does
+            processes.submit(body)
+        got = [processes.result(None) for _ in bodies]
+    finally:
+        processes.close()
+    assert got == [parse_batch(body) for body in bodies]
+    assert [p.proc.returncode for p in processes._processes] == [0, 0]  # exited, not killed
+    assert parse_processes() == []
+
+
+def test_large_fetches_take_two_parse_processes_and_small_ones_parse_in_place() -> None:
+    kinds = {}
+    for records in (999, 1000, 3999, 4000):
+        parser = parser_for(records, 1000, 4000)
+        try:
+            kinds[records] = type(parser).__name__
+        finally:
+            parser.close()
+    assert kinds == {
+        999: "InPlace",
+        1000: "ParseProcess",
+        3999: "ParseProcess",
+        4000: "ParseProcesses",
+    }
+    assert parse_processes() == []
+
+
 def test_a_malformed_answer_fails_the_topic_with_the_same_one_line_error(
     articles: dict[str, bytes], tmp_path: Path, no_network: None
 ) -> None:
@@ -138,11 +190,15 @@ def test_a_malformed_answer_fails_the_topic_with_the_same_one_line_error(
     order = sorted(articles, reverse=True)  # as ESearch lists them: the newest first
     articles[order[3 * BATCH + 7]] = BROKEN  # in the fourth answer
     errors = {}
-    for name, process_from in (("in-place", IN_PLACE), ("process", PROCESS)):
+    for name, process_from, parsers in MODES:
         settings = settings_in(tmp_path / name)
         with emulator_of(articles) as emu:
             result = refresh(
-                settings, source(emu.url), build=False, parse_process_from=process_from
+                settings,
+                source(emu.url),
+                build=False,
+                parse_process_from=process_from,
+                two_parsers_from=parsers,
             )
         (outcome,) = result.outcomes
         assert not outcome.ok and outcome.exit_code == 1
@@ -150,7 +206,8 @@ def test_a_malformed_answer_fails_the_topic_with_the_same_one_line_error(
         with Store(settings.store_path("pubmed")) as store:
             assert store.topic("one") == set()  # a failed run changes no topic
             assert store.known_pmids(order) == set(order[: 3 * BATCH])  # the answers before
-    assert errors["process"] == errors["in-place"]
+    # The fourth answer goes to the second of two processes: the same error all the same.
+    assert errors["process"] == errors["in-place"] == errors["two processes"]
     assert errors["process"].startswith("the XML is corrupted or cut off: mismatched tag: line")
     assert "\n" not in errors["process"]
     assert parse_processes() == []
@@ -175,6 +232,37 @@ def test_a_parse_process_that_dies_fails_the_topic_in_one_line_and_is_reaped(
         sent = emu.count("efetch")
         time.sleep(0.3)
         assert emu.count("efetch") == sent  # nothing asked for after the failure
+    (outcome,) = result.outcomes
+    assert killed and not outcome.ok and outcome.exit_code == 1
+    assert outcome.error == "the process parsing the records stopped (exit status -9)"
+    with Store(settings.store_path("pubmed")) as store:
+        assert store.topic("one") == set()
+        assert store.last_runs()["one"].status == "failed"
+    assert parse_processes() == []
+
+
+def test_one_of_two_parse_processes_dying_fails_the_topic_and_both_are_reaped(
+    articles: dict[str, bytes], tmp_path: Path, no_network: None
+) -> None:
+    settings = settings_in(tmp_path)
+    killed: list[int] = []
+
+    def on_event(event: Event) -> None:
+        if event.kind == "fetched" and not killed:
+            running = sorted(parse_processes())
+            assert len(running) == 2
+            os.kill(running[-1], signal.SIGKILL)
+            killed.append(running[-1])
+
+    with emulator_of(articles) as emu:
+        result = refresh(
+            settings,
+            source(emu.url),
+            build=False,
+            on_event=on_event,
+            parse_process_from=PROCESS,
+            two_parsers_from=TWO,
+        )
     (outcome,) = result.outcomes
     assert killed and not outcome.ok and outcome.exit_code == 1
     assert outcome.error == "the process parsing the records stopped (exit status -9)"

@@ -13,6 +13,8 @@ ignores Ctrl-C, which the terminal sends to the whole process group: the refresh
 it stops, and stops it (`close`) when its loop ends, however that is. A malformed answer gives
 the same `ParseError` as parsing in place; a process that dies gives an `EvidenceError`. Below
 `PROCESS_FROM` records the answers are parsed in place: a process costs more than it saves.
+From `TWO_FROM` records two parse processes take the answers in turn (`ParseProcesses`), since
+one parses an answer more slowly than NCBI's 10 requests/s bring the next.
 """
 
 from __future__ import annotations
@@ -38,6 +40,10 @@ from evidence.pubmed import parse_article_set
 # bench/refresh.py (see the README's Performance section): starting the process costs about
 # 0.15 s of processor, paid back from about a thousand records. Tests lower it.
 PROCESS_FROM = 1000
+# From this many, two parse processes take the answers in turn: at NCBI's 10 requests/s one
+# process parses an answer of 500 records in about 0.25 s while the next arrives in 0.1 s, so
+# a large fetch waited for one core's parsing (bench/refresh.py, README's Performance).
+TWO_FROM = 4000
 _MAIN = "from evidence.parse_process import main; main()"
 _LENGTH = struct.Struct("<Q")
 
@@ -153,14 +159,54 @@ class ParseProcess:
             self._errors.close()
 
 
-Parser = InPlace | ParseProcess
+class ParseProcesses:
+    """Parse processes taking the answers in turn, with one parse process's interface:
+    `submit` sends each answer to the next process round the ring, `result` reads each
+    one's result from the same process, so results come back in the order sent."""
+
+    def __init__(self, count: int) -> None:
+        self._processes: list[ParseProcess] = []
+        try:
+            for _ in range(count):
+                self._processes.append(ParseProcess())
+        except EvidenceError:
+            self.close()
+            raise
+        self._sent = 0  # written by the fetch thread only
+        self._received = 0  # written by the refresh's thread only
+
+    def submit(self, body: bytes) -> bytes | None:
+        process = self._processes[self._sent % len(self._processes)]
+        self._sent += 1
+        return process.submit(body)
+
+    def result(self, ticket: bytes | None) -> ParsedBatch:
+        process = self._processes[self._received % len(self._processes)]
+        self._received += 1
+        return process.result(ticket)
+
+    def close(self) -> None:
+        """Close each process (ParseProcess.close), every one even if one fails."""
+        with contextlib.ExitStack() as closing:
+            for process in self._processes:
+                closing.callback(process.close)
 
 
-def parser_for(records: int, process_from: int | None = None) -> Parser:
-    """A parse process for a fetch of `records` records from `process_from` (default
-    `PROCESS_FROM`) on, parsing in place below it. Close it when done."""
+Parser = InPlace | ParseProcess | ParseProcesses
+
+
+def parser_for(
+    records: int, process_from: int | None = None, two_from: int | None = None
+) -> Parser:
+    """For a fetch of `records` records: parsing in place below `process_from` (default
+    `PROCESS_FROM`), one parse process from it, two from `two_from` (default `TWO_FROM`).
+    Close it when done."""
     limit = PROCESS_FROM if process_from is None else process_from
-    return ParseProcess() if records >= limit else InPlace()
+    if records < limit:
+        return InPlace()
+    if records >= (TWO_FROM if two_from is None else two_from):
+        return ParseProcesses(2)
+    return ParseProcess()
 
 
 def main() -> None:

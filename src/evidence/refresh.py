@@ -120,6 +120,7 @@ def refresh(
     build: bool = True,
     rebuild: bool = False,
     parse_process_from: int | None = None,
+    two_parsers_from: int | None = None,
 ) -> RefreshResult:
     """Search every query, store what is new or changed, and (with `build`, the default)
     rebuild the reports if all succeeded.
@@ -140,14 +141,17 @@ def refresh(
 
     A fetch of `parse_process_from` records or more (default
     `evidence.parse_process.PROCESS_FROM`) is parsed in a second process while the next
-    answers are fetched and the last stored.
+    answers are fetched and the last stored; a fetch of `two_parsers_from` or more (default
+    `evidence.parse_process.TWO_FROM`) in two, taking the answers in turn.
     """
     project = project_digest(settings)  # the files as read now, not as they end the run
     queries = load_queries(settings.queries_dir)
     # Read once, and early, before any network: a bad curation file fails the run at once.
     sample = source if isinstance(source, SampleSource) else None
     curation = project_curation(settings, queries, sample)
-    opts = _Options(on_event, allow_shrink, full, settings.overlap_days, parse_process_from)
+    opts = _Options(
+        on_event, allow_shrink, full, settings.overlap_days, parse_process_from, two_parsers_from
+    )
     with project_lock(settings), Store(settings.store_path(source.origin)) as store:
         if store.mark_interrupted():
             on_event(
@@ -182,6 +186,7 @@ class _Options:
     full: bool
     overlap_days: int
     parse_process_from: int | None = None
+    two_parsers_from: int | None = None
 
     def step(self, message: str, kind: str = "step") -> None:
         self.on_event(Event(kind, message))
@@ -361,9 +366,10 @@ def _fetch_and_store(
         return got, deleted
     wanted = set(pmids)
     # One thread fetches the next batch while this one stores the last; a large fetch is
-    # parsed in a parse process meanwhile (the fetch thread hands it each answer as it comes),
-    # so the requests, the parsing and the disk work overlap on the machine's cores.
-    parser = parser_for(len(pmids), opts.parse_process_from)
+    # parsed in one or two parse processes meanwhile (the fetch thread hands them each answer
+    # as it comes), so the requests, the parsing and the disk work overlap on the machine's
+    # cores.
+    parser = parser_for(len(pmids), opts.parse_process_from, opts.two_parsers_from)
 
     def fetch(stop: threading.Event) -> Iterator[bytes | None]:
         for body in source.fetch(pmids, result, stop=stop):
