@@ -7,6 +7,7 @@ import gc
 import io
 import pickle
 import sys
+import warnings
 import zipfile
 from datetime import date, datetime
 from pathlib import Path
@@ -138,6 +139,27 @@ def test_links_stop_at_excels_limit_per_sheet_and_the_rest_stay_text() -> None:
         ("s", table["pubmed_url"].iloc[-1]),
         ("s", f"10.1000/{rows - 1}"),
     ]
+
+
+def test_a_link_too_long_for_excel_is_kept_as_text_not_dropped() -> None:
+    # XlsxWriter refuses a link of more than 2,079 characters and leaves its cell empty: the
+    # value must still be there, as text. "https://doi.org/" makes the link 16 longer.
+    fits, too_long = "10.1000/" + "a" * 2055, "10.1000/" + "b" * 2056
+    table = pd.DataFrame({"doi": [fits, too_long]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # XlsxWriter's "Ignoring URL" warning fails the test
+        data = spreadsheet.to_xlsx(table, ["doi"], [], data_date=date(2024, 5, 1))
+    ws = openpyxl.load_workbook(io.BytesIO(data))[spreadsheet.STUDIES_SHEET]
+    cells = [ws.cell(row=r, column=1) for r in (2, 3)]
+    assert [c.value for c in cells] == [fits, too_long]
+    assert [c.hyperlink.target if c.hyperlink else None for c in cells] == [
+        f"https://doi.org/{fits}",
+        None,
+    ]
+    # Excel counts UTF-16 units: a character outside the BMP is two.
+    assert spreadsheet._linkable("https://x.org/" + "\U0001f600" * 1032)  # 2,078 units
+    assert not spreadsheet._linkable("https://x.org/" + "\U0001f600" * 1033)  # 2,080
+    assert spreadsheet._linkable("https://x.org/#" + "a" * 2079)  # each side of "#" apart
 
 
 def test_the_worker_writes_the_workbook_with_the_collector_off(
