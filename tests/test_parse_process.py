@@ -213,46 +213,19 @@ def test_a_malformed_answer_fails_the_topic_with_the_same_one_line_error(
     assert parse_processes() == []
 
 
-def test_a_parse_process_that_dies_fails_the_topic_in_one_line_and_is_reaped(
-    articles: dict[str, bytes], tmp_path: Path, no_network: None
+@pytest.mark.parametrize("parsers, running", [(ONE, 1), (TWO, 2)], ids=["one", "one of two"])
+def test_a_parse_process_that_dies_fails_the_topic_in_one_line_and_all_are_reaped(
+    parsers: int, running: int, articles: dict[str, bytes], tmp_path: Path, no_network: None
 ) -> None:
     settings = settings_in(tmp_path)
     killed: list[int] = []
 
     def on_event(event: Event) -> None:
         if event.kind == "fetched" and not killed:
-            (pid,) = parse_processes()
-            os.kill(pid, signal.SIGKILL)
-            killed.append(pid)
-
-    with emulator_of(articles) as emu:
-        result = refresh(
-            settings, source(emu.url), build=False, on_event=on_event, parse_process_from=PROCESS
-        )
-        sent = emu.count("efetch")
-        time.sleep(0.3)
-        assert emu.count("efetch") == sent  # nothing asked for after the failure
-    (outcome,) = result.outcomes
-    assert killed and not outcome.ok and outcome.exit_code == 1
-    assert outcome.error == "the process parsing the records stopped (exit status -9)"
-    with Store(settings.store_path("pubmed")) as store:
-        assert store.topic("one") == set()
-        assert store.last_runs()["one"].status == "failed"
-    assert parse_processes() == []
-
-
-def test_one_of_two_parse_processes_dying_fails_the_topic_and_both_are_reaped(
-    articles: dict[str, bytes], tmp_path: Path, no_network: None
-) -> None:
-    settings = settings_in(tmp_path)
-    killed: list[int] = []
-
-    def on_event(event: Event) -> None:
-        if event.kind == "fetched" and not killed:
-            running = sorted(parse_processes())
-            assert len(running) == 2
-            os.kill(running[-1], signal.SIGKILL)
-            killed.append(running[-1])
+            found = sorted(parse_processes())
+            assert len(found) == running
+            os.kill(found[-1], signal.SIGKILL)  # of two, the one with the second answer
+            killed.append(found[-1])
 
     with emulator_of(articles) as emu:
         result = refresh(
@@ -261,8 +234,11 @@ def test_one_of_two_parse_processes_dying_fails_the_topic_and_both_are_reaped(
             build=False,
             on_event=on_event,
             parse_process_from=PROCESS,
-            two_parsers_from=TWO,
+            two_parsers_from=parsers,
         )
+        sent = emu.count("efetch")
+        time.sleep(0.3)
+        assert emu.count("efetch") == sent  # nothing asked for after the failure
     (outcome,) = result.outcomes
     assert killed and not outcome.ok and outcome.exit_code == 1
     assert outcome.error == "the process parsing the records stopped (exit status -9)"
