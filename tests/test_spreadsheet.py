@@ -157,9 +157,9 @@ def test_a_link_too_long_for_excel_is_kept_as_text_not_dropped() -> None:
         None,
     ]
     # Excel counts UTF-16 units: a character outside the BMP is two.
-    assert spreadsheet._linkable("https://x.org/" + "\U0001f600" * 1032)  # 2,078 units
-    assert not spreadsheet._linkable("https://x.org/" + "\U0001f600" * 1033)  # 2,080
-    assert spreadsheet._linkable("https://x.org/#" + "a" * 2079)  # each side of "#" apart
+    assert spreadsheet._linkable("https://x.org/" + "\U0001f600" * 1032, 2079)  # 2,078 units
+    assert not spreadsheet._linkable("https://x.org/" + "\U0001f600" * 1033, 2079)  # 2,080
+    assert spreadsheet._linkable("https://x.org/#" + "a" * 2079, 2079)  # each side of "#" apart
 
 
 def test_the_worker_writes_the_workbook_with_the_collector_off(

@@ -31,9 +31,6 @@ STUDIES_SHEET = "Studies"
 _INTEGERS = frozenset({"year", "evidence_level", "participants"})
 _WIDTHS = {"title": 60, "authors": 40, "journal": 30, "citation": 80, "curation_note": 50}
 _MAX_URLS = 65_530  # Excel's limit of hyperlinks per sheet; past it, links stay plain text
-# Excel's limit of a link's length (UTF-16 units, on either side of a "#"): XlsxWriter leaves
-# the cell empty, with a warning, for a longer one, so such a value is written as plain text.
-_MAX_URL_LENGTH = 2079
 
 
 # A flow's sheet: its id, its title and its rows (Flow.rows: step, studies).
@@ -162,7 +159,9 @@ def _url_writer(
 
     def write(row: int, col: int, cell: tuple[Any, str]) -> None:
         value, link = cell
-        if link and urls[0] < _MAX_URLS and _linkable(link):
+        # XlsxWriter leaves the cell empty, with a warning, for a link past Excel's length
+        # limit (its max_url_length): such a value is written as plain text instead.
+        if link and urls[0] < _MAX_URLS and _linkable(link, ws.max_url_length):
             ws.write_url(row, col, link, link_format, str(value))
             urls[0] += 1
         else:
@@ -171,12 +170,12 @@ def _url_writer(
     return write
 
 
-def _linkable(link: str) -> bool:
+def _linkable(link: str, limit: int) -> bool:
     """Whether Excel takes `link` as a link: no part of it, either side of a "#", longer
-    than its limit in UTF-16 units (at most two per character)."""
-    if len(link) <= _MAX_URL_LENGTH // 2:
+    than `limit` UTF-16 units (at most two per character)."""
+    if len(link) <= limit // 2:
         return True
-    return all(len(part.encode("utf-16-le")) // 2 <= _MAX_URL_LENGTH for part in link.split("#", 1))
+    return all(len(part.encode("utf-16-le")) // 2 <= limit for part in link.split("#", 1))
 
 
 def _value(column: str, value: Any) -> Any:
