@@ -1276,3 +1276,25 @@ def test_a_cohort_heading_without_a_prospective_one_is_retrospective(heading: st
         mesh=("Humans", heading),
     )
     assert design(told) == "cohort_prospective"
+
+
+# Real records: "serum hepcidin was measured in 61 IBD patients and 25 healthy controls",
+# indexed Case-Control Studies; against "the NOD2 3020insC variant was genotyped in 101
+# patients and 145 healthy controls", and "risk factors … smoking", which are case-control.
+@pytest.mark.parametrize(
+    ("method", "expected"),
+    [
+        ("Serum hepcidin was measured in 61 patients and 25 healthy controls.", "cross_sectional"),
+        ("The variant was genotyped in 101 patients and 145 healthy controls.", "case_control"),
+        ("Smoking and diet were compared between 80 cases and 160 controls.", "case_control"),
+    ],
+)
+def test_a_case_control_heading_needs_an_exposure_set_against_cases(
+    method: str, expected: str
+) -> None:
+    record = study(
+        "Hepcidin in bowel disease",
+        sections=(("METHODS", method),),
+        mesh=("Humans", "Case-Control Studies"),
+    )
+    assert design(record) == expected

@@ -43,6 +43,7 @@ from evidence.designs_text import (
     OUTCOME_OVER_TIME,
     OWN_FINDING,
     OWN_SEARCH,
+    PAST_EXPOSURE,
     PATIENT_TRAITS,
     PEOPLE_MEASURED,
     PEOPLE_STUDIED,
@@ -377,9 +378,19 @@ def _observational(
     """Observational designs from MeSH (Case-Control, Cross-Sectional, Retrospective,
     Prospective, Cohort Studies) or the "Observational Study" type, refined by the text."""
     headings = [(h, d) for h, d in _MESH_DESIGNS if h in mesh]
+    text = f"{study.title} {method}"
+    # Indexers give Case-Control Studies to any comparison with controls; patients and
+    # controls measured now, with no exposure, genotype or risk set against the two, are
+    # compared at one time, and the text (or the next heading) tells the design.
+    whole = f"{study.title} {study.abstract_text}"
+    if (
+        headings[:1] == [("Case-Control Studies", "case_control")]
+        and not PAST_EXPOSURE.search(whole)
+        and not TEXT_RULES[5][0].search(text)
+    ):
+        headings = headings[1:]
     if not headings and "Observational Study" not in types:
         return None
-    text = f"{study.title} {method}"
     for pattern, design in (TEXT_RULES[4], TEXT_RULES[5], TEXT_RULES[6], TEXT_RULES[7]):
         m = pattern.search(text)
         if m and (design != "case_control" or "Case-Control Studies" in mesh or not headings):

@@ -276,6 +276,13 @@ ACCURACY = _rx(
 )
 PRESENT_STATE = _rx(r"\b(?:detect|identif|classif|diagnos|recogni[sz])\w*")
 FUTURE_STATE = _rx(r"\b(?:predict|prognos|forecast|risk of)\w*")
+# What a case-control study sets its cases against its controls for: an exposure or a
+# history, a genotype, a risk factor ("smoking", "dietary intake", "the C677T polymorphism",
+# "odds ratio").
+PAST_EXPOSURE = _rx(
+    r"\b(?:genotyp|polymorphism|allel|SNPs?\b|variants?\b|exposure|exposed|intake|diet"
+    r"|smok|occupation|risk factor|risk of|odds ratio|history of)"
+)
 # A qualitative study (interviews, focus groups, their themes): people's accounts, not a
 # measure of them; graded "other" as no level of the evidence order fits it.
 QUALITATIVE = _rx(
