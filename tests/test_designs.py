@@ -1197,3 +1197,104 @@ def test_a_title_naming_a_qualitative_study_is_other_whatever_its_type() -> None
     assert design(record) == "other"
     trial = study("Monitoring in syncope", "Patients were randomized to two arms.", RCT_TYPES)
     assert design(trial) == "rct"
+
+
+# Real phrasing: "a prospective, international, multicentre, single-arm interventional study
+# was conducted", indexed Prospective Studies: the authors' own design word tells the trial.
+def test_a_single_arm_study_indexed_prospective_is_an_open_label_trial() -> None:
+    record = study(
+        "Usability of a home platform",
+        sections=(("METHODS", "A prospective, multicentre, single-arm interventional study."),),
+        mesh=("Humans", "Prospective Studies"),
+    )
+    assert design(record) == "open_label_trial"
+    # The heading alone still makes the cohort.
+    record = study(
+        "Usability of a home platform",
+        sections=(("METHODS", "Sixty patients were followed for a year."),),
+        mesh=("Humans", "Prospective Studies"),
+    )
+    assert design(record) == "cohort_prospective"
+
+
+# Real phrasing: "In 18 half-marathon runners … were evaluated at rest, immediately post-run,
+# and at 24 and 48-h", "Baseline, 3-month, and 6-month questionnaires were administered",
+# "The patients were monitored pre- and postoperatively": measured again at set times.
+@pytest.mark.parametrize(
+    "method",
+    [
+        "In 18 runners, troponin was measured at rest and at 24 and 48 h.",
+        "In total, 317 patients were recruited. Baseline, 3-month, and 6-month questionnaires"
+        " were administered.",
+        "One hundred and eighty-three patients were monitored pre- and postoperatively.",
+    ],
+)
+def test_a_group_measured_again_at_set_times_is_followed_forward(method: str) -> None:
+    assert design(study("Markers in runners", sections=(("METHODS", method),))) == (
+        "cohort_prospective"
+    )
+    # Measured once, the same group is a one-time look.
+    once = "In 18 runners, troponin was measured at rest."
+    assert design(study("Markers in runners", sections=(("METHODS", once),))) == ("cross_sectional")
+
+
+# Real phrasing: "We prospectively recruited patients … to develop and evaluate a machine
+# learning-based algorithm for the detection of seizures … sensitivity", indexed Prospective
+# Studies; "a deep learning workflow for identifying … in a geographically distinct cohort".
+def test_the_accuracy_of_detecting_a_present_state_is_cross_sectional() -> None:
+    method = (
+        "We prospectively recruited patients to evaluate an algorithm for the detection of"
+        " seizures; sensitivity and false alarm rate were measured."
+    )
+    record = study(
+        "Seizure detection", sections=(("METHODS", method),), mesh=("Prospective Studies",)
+    )
+    assert design(record) == "cross_sectional"
+    # Predicting an outcome to come from the same measures is the cohort followed.
+    method = method.replace("for the detection of seizures", "to predict mortality")
+    record = study("Mortality", sections=(("METHODS", method),), mesh=("Prospective Studies",))
+    assert design(record) == "cohort_prospective"
+
+
+# Real records: "Cox proportional hazard models were performed on pulmonary function data" and
+# "the outcome of 65 … cases were examined", indexed Longitudinal Studies or Cohort Studies and
+# not Prospective Studies.
+@pytest.mark.parametrize("heading", ["Cohort Studies", "Longitudinal Studies"])
+def test_a_cohort_heading_without_a_prospective_one_is_retrospective(heading: str) -> None:
+    method = "The outcome of 65 patients was examined."
+    record = study("Outcome of AML", sections=(("METHODS", method),), mesh=("Humans", heading))
+    assert design(record) == "retrospective"
+    with_it = study(
+        "Outcome of AML",
+        sections=(("METHODS", method),),
+        mesh=("Humans", heading, "Prospective Studies"),
+    )
+    assert design(with_it) == "cohort_prospective"
+    told = study(
+        "Outcome of AML",
+        sections=(("METHODS", "65 patients were enrolled prospectively."),),
+        mesh=("Humans", heading),
+    )
+    assert design(told) == "cohort_prospective"
+
+
+# Real records: "serum hepcidin was measured in 61 IBD patients and 25 healthy controls",
+# indexed Case-Control Studies; against "the NOD2 3020insC variant was genotyped in 101
+# patients and 145 healthy controls", and "risk factors … smoking", which are case-control.
+@pytest.mark.parametrize(
+    ("method", "expected"),
+    [
+        ("Serum hepcidin was measured in 61 patients and 25 healthy controls.", "cross_sectional"),
+        ("The variant was genotyped in 101 patients and 145 healthy controls.", "case_control"),
+        ("Smoking and diet were compared between 80 cases and 160 controls.", "case_control"),
+    ],
+)
+def test_a_case_control_heading_needs_an_exposure_set_against_cases(
+    method: str, expected: str
+) -> None:
+    record = study(
+        "Hepcidin in bowel disease",
+        sections=(("METHODS", method),),
+        mesh=("Humans", "Case-Control Studies"),
+    )
+    assert design(record) == expected

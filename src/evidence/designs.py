@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from evidence.designs_text import (
+    ACCURACY,
     AGREEMENT_HINTS,
     ALLOCATED,
     ANIMAL_WORD,
@@ -25,12 +26,14 @@ from evidence.designs_text import (
     CASE_SERIES,
     COMMENTARY_SELF,
     COMPARED,
+    FUTURE_STATE,
     GROUP_STUDIED,
     HUMAN_CASE,
     HUMANS_NAMED,
     LAB_WORDS,
     LATER,
     MEASURE_STUDY,
+    MEASURED_AGAIN,
     MEASURED_RESULT,
     MEETING_SELF,
     METHOD_AGREEMENT,
@@ -40,9 +43,11 @@ from evidence.designs_text import (
     OUTCOME_OVER_TIME,
     OWN_FINDING,
     OWN_SEARCH,
+    PAST_EXPOSURE,
     PATIENT_TRAITS,
     PEOPLE_MEASURED,
     PEOPLE_STUDIED,
+    PRESENT_STATE,
     PROGNOSIS,
     QUALITATIVE,
     QUALITATIVE_HINTS,
@@ -347,8 +352,23 @@ def design_call(study: Study) -> DesignCall:
         if series:
             return DesignCall("case_series", f'publication type "Case Reports", "{series[0]}"')
         return DesignCall("case_report", 'publication type "Case Reports"')
-    return _observational(study, types, mesh, method, labelled) or _from_text(
+    call = _observational(study, types, mesh, method, labelled) or _from_text(
         study, method, labelled
+    )
+    return _accuracy(study, call) if call.design == "cohort_prospective" else call
+
+
+def _accuracy(study: Study, call: DesignCall) -> DesignCall:
+    """A test's accuracy (sensitivity, specificity, the area under its ROC curve) at telling
+    a condition that is there now ("detect", "identify", "classify"), not one to come: a
+    test and its reference taken at the same time are a cross-sectional study, whatever
+    cohort the people came from or however prospectively they were recruited."""
+    text = f"{study.title} {study.abstract_text}"
+    accuracy = ACCURACY.search(text)
+    if not accuracy or not PRESENT_STATE.search(text) or FUTURE_STATE.search(text):
+        return call
+    return DesignCall(
+        "cross_sectional", f'{call.source}, but measures accuracy: "{accuracy.group(0)}"'
     )
 
 
@@ -358,10 +378,20 @@ def _observational(
     """Observational designs from MeSH (Case-Control, Cross-Sectional, Retrospective,
     Prospective, Cohort Studies) or the "Observational Study" type, refined by the text."""
     headings = [(h, d) for h, d in _MESH_DESIGNS if h in mesh]
+    text = f"{study.title} {method}"
+    # Indexers give Case-Control Studies to any comparison with controls; patients and
+    # controls measured now, with no exposure, genotype or risk set against the two, are
+    # compared at one time, and the text (or the next heading) tells the design.
+    whole = f"{study.title} {study.abstract_text}"
+    if (
+        headings[:1] == [("Case-Control Studies", "case_control")]
+        and not PAST_EXPOSURE.search(whole)
+        and not TEXT_RULES[5][0].search(text)
+    ):
+        headings = headings[1:]
     if not headings and "Observational Study" not in types:
         return None
-    text = f"{study.title} {method}"
-    for pattern, design in (TEXT_RULES[5], TEXT_RULES[6], TEXT_RULES[7]):
+    for pattern, design in (TEXT_RULES[4], TEXT_RULES[5], TEXT_RULES[6], TEXT_RULES[7]):
         m = pattern.search(text)
         if m and (design != "case_control" or "Case-Control Studies" in mesh or not headings):
             return DesignCall(design, f'text says "{m.group(0)}"')
@@ -373,8 +403,16 @@ def _observational(
             return DesignCall(told.design, f'MeSH "Follow-Up Studies" and {told.source}')
     if headings:
         heading, design = headings[0]
+        if heading in _UNDIRECTED and not re.search(r"\bprospective", text, re.IGNORECASE):
+            # Indexers add Prospective Studies to a cohort followed forward from its start:
+            # a cohort or longitudinal heading without it, and no "prospective" in the text,
+            # is a cohort looked back on in records already kept.
+            return DesignCall("retrospective", f'MeSH "{heading}" without "Prospective Studies"')
         return DesignCall(design, f'MeSH "{heading}"')
     return DesignCall("cohort_prospective", 'publication type "Observational Study"')
+
+
+_UNDIRECTED = frozenset({"Cohort Studies", "Longitudinal Studies"})
 
 
 _FOLLOWED_UP = frozenset({"retrospective", "cross_sectional", "case_series", "case_control"})
@@ -437,6 +475,12 @@ def _from_text(study: Study, method: str, labelled: bool) -> DesignCall:
                 "retrospective",
                 f'abstract studies "{m.group(0)}" and their "{later.group(0)}", named no'
                 " prospective design",
+            )
+        again = MEASURED_AGAIN.search(method)
+        if again:
+            return DesignCall(
+                "cohort_prospective",
+                f'abstract studies "{m.group(0)}" measured "{again.group(0)}"',
             )
         most = max(people_counted(study.title), people_counted(method))
         if 0 < most <= SERIES_MOST and not COMPARED.search(f"{study.title} {study.abstract_text}"):

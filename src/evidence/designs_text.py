@@ -260,6 +260,29 @@ OUTCOME_OVER_TIME = _rx(
     # "before and after surgery", never "patients after therapy" compared with others once
     r"|\bbefore and after (?:surgery|the operation|treatment)\b"
 )
+# The same people measured again at set times from a start ("at 24 and 48 h", "baseline,
+# 3-month, and 6-month questionnaires", "monitored pre- and postoperatively", "before and after
+# eradication"): measurements planned ahead, followed forward.
+MEASURED_AGAIN = _rx(
+    r"\b(?:at|on) baseline,? (?:and )?(?:at )?\d+|\bbaseline, \d+[- ](?:weeks?|months?|days?)"
+    r"|\bat \d+(?:, \d+)*,? and \d+[- ]?(?:h|hours?|days?|weeks?|months?)\b"
+    r"|\bpre- and post-?\w+|\bbefore and after\b"
+)
+# A test's accuracy against a reference, and what it tells: a state now (detecting a seizure,
+# classifying a valve's leak) or an outcome to come (predicting mortality, a prognosis).
+ACCURACY = _rx(
+    r"\bdiagnostic (?:accuracy|performance)\b|\bsensitivity\b|\bspecificity\b"
+    r"|\barea under the (?:receiver|curve|ROC)|\bAUC\b|\bROC\b"
+)
+PRESENT_STATE = _rx(r"\b(?:detect|identif|classif|diagnos|recogni[sz])\w*")
+FUTURE_STATE = _rx(r"\b(?:predict|prognos|forecast|risk of)\w*")
+# What a case-control study sets its cases against its controls for: an exposure or a
+# history, a genotype, a risk factor ("smoking", "dietary intake", "the C677T polymorphism",
+# "odds ratio").
+PAST_EXPOSURE = _rx(
+    r"\b(?:genotyp|polymorphism|allel|SNPs?\b|variants?\b|exposure|exposed|intake|diet"
+    r"|smok|occupation|risk factor|risk of|odds ratio|history of)"
+)
 # A qualitative study (interviews, focus groups, their themes): people's accounts, not a
 # measure of them; graded "other" as no level of the evidence order fits it.
 QUALITATIVE = _rx(
