@@ -207,14 +207,14 @@ _N_LIST = _rx(
     rf"\b{_PEOPLE}[^.;()\d]{{0,80}}{_GROUP_N}(?:,\s*(?:and\s+)?[^.;()\d]{{0,40}}{_GROUP_N}){{2,}}"
 )
 _N_VALUE = _rx(r"\bn\s*=\s*(\d+)")
-# "The authors were able to evaluate 11 patients", "The 38 patients with 24 months' follow-up
-# formed our study group", "12 patients were evaluable": the people the results are about,
-# after a larger number treated or enrolled.
+# "The authors were able to evaluate 11 patients", "12 patients were evaluable": the people the
+# results are about, after a larger number treated or enrolled. (Never "The 38 patients with 24
+# months' follow-up formed our study group": those followed up long enough are a part of those
+# treated, who are the study's participants.)
 _EVALUABLE = (
     _rx(rf"\b(?:able to|could) (?:evaluate|analy[sz]e|assess)\s+{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}"),
     _rx(
-        rf"\b{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}[^.;]{{0,60}}?\b(?:formed (?:our|the) (?:study|final)"
-        r" (?:group|population|cohort|sample)|were evaluable"
+        rf"\b{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}[^.;]{{0,60}}?\b(?:were evaluable"
         r"|were included in the (?:final )?analysis)"
     ),
     _rx(rf"\b{_NUM}\s+evaluable\s+{_PEOPLE}"),
@@ -482,7 +482,7 @@ def _listed_groups(texts: list[str]) -> int | None:
 def _evaluable(texts: list[str], found: int) -> int:
     """The people evaluated, where fewer than `found` (those treated or enrolled) are."""
     low = texts[0].lower()
-    if not any(hint in low for hint in ("evaluable", "evaluate", "analy", "assess", "formed")):
+    if not any(hint in low for hint in ("evaluable", "evaluate", "analy", "assess")):
         return found  # the cheap early exit: no evaluable group is named
     for rule in _EVALUABLE:
         m = rule.search(texts[0])
