@@ -43,6 +43,39 @@ def test_the_whole_group_before_a_part_of_it(abstract: str, count: int | None) -
     assert extract_participants(study(abstract)) == count
 
 
+@pytest.mark.parametrize(
+    ("results", "count"),
+    [
+        # "Of the 80 patients, 32 (40%) had an implantable cardioverter-defibrillator"
+        ("Of the 80 patients, 32 (40%) had a defibrillator.", 80),
+        # "Of 460 probands tested, 93% were female"
+        ("Of 460 probands tested, 93% were female.", 460),
+        # "In the 77 patients enrolled (63 ± 13 years old, 84 % male), daily measurements…"
+        ("In the 77 patients enrolled (63 years old), measurements were feasible.", 77),
+        # a part told before is no whole: "Among these eight patients, six (5.1%)…"
+        ("Among these eight patients, six (5.1%) had pain.", None),
+    ],
+)
+def test_the_whole_group_then_a_share_of_it(results: str, count: int | None) -> None:
+    assert extract_participants(study(results)) == count
+
+
+# "Of the 606 participants, 376 (62%) completed the survey", "Of 514 study patients, 320
+# (62.3 %) were taking OAC and were included in the present analysis": the part that took part.
+@pytest.mark.parametrize(
+    ("results", "count"),
+    [
+        ("Of the 606 participants, 376 (62%) completed the survey.", 376),
+        ("Of 514 study patients, 320 (62.3 %) took drug A and were included in the analysis.", 320),
+        ("Of 150 patients approached, 120 agreed to take part.", 120),
+        # but those randomised, not those who completed the trial
+        ("Of 42 patients randomized, 36 (86%) completed the study.", 42),
+    ],
+)
+def test_the_part_of_a_whole_that_took_part(results: str, count: int) -> None:
+    assert extract_participants(study(results)) == count
+
+
 # "PARTICIPANTS: Women of reproductive age 15-49 years (N=39 646)."
 def test_the_one_n_of_a_participants_section() -> None:
     record = study(PARTICIPANTS="Women of reproductive age 15-49 years (N=39 646).")

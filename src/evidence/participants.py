@@ -53,8 +53,8 @@ _NOT_PEOPLE = (
     r"|sections?|slides?|sera|serum|plasma|sputum|organs?)\b"
 )
 # Up to three plain words between a number and the people it counts ("34 consecutive adult
-# patients"): no other number, nothing else counted.
-_BEFORE_NOUN = rf"(?:(?!{_NOT_PEOPLE}|of\b)[a-z][\w-]*,?\s+){{0,3}}"
+# patients"): no other number, nothing else counted ("514 study patients" are people).
+_BEFORE_NOUN = rf"(?:(?:study\s+(?={_PEOPLE})|(?!{_NOT_PEOPLE}|of\b)[a-z][\w-]*,?\s+)){{0,3}}"
 # Up to six plain words between the people and what was done to them ("3721 women with a
 # uterus were randomised"): no number, no clause break.
 _AFTER_NOUN = r"(?:[,\s]+(?:(?!were\b|was\b)[a-z][\w'-]*)){0,10}?"
@@ -80,6 +80,22 @@ _PEOPLE_BEHIND = "|".join(
     for space in ("", " ")
 )
 
+# What a part of a larger group did that makes it the people studied: "Of the 606 participants,
+# 376 (62%) completed the survey".
+_TOOK_PART = (
+    r"(?:were\s+(?:then\s+)?(?:included|enrolled|randomi[sz]ed|recruited)|(?:agreed|consented)\s+to"
+    r"|completed\s+(?:the|a|an)\s+(?:[\w-]+\s+){0,3}?(?:survey|questionnaire)|responded"
+    r"|participated|took\s+part)\b"
+)
+_THEN_PART_TOOK_PART = (
+    rf"[^.;]{{0,60}}?,\s+(?:\d+|{_SPELLED})(?:\s*\(\s*\d+(?:\.\d+)?\s*%\s*\))?[^.;]{{0,80}}?"
+    rf"\b{_TOOK_PART}"
+)
+# What was done to all of the people counted ("Of 460 probands tested, …").
+_STUDIED = (
+    r"(?:in\s+(?:the|this|our)\s+study|tested|studied|surveyed|evaluated|assessed|examined"
+    r"|analy[sz]ed|included|enrolled|randomi[sz]ed)"
+)
 # A task given to or done by people: "administered to", "performed by" (_BY_OR_TO).
 _GIVEN_TO = r"(?:administered|performed|completed|evaluated|rated|answered)\s+(?:by|to)"
 _RULES = (
@@ -98,11 +114,28 @@ _RULES = (
         r"|assessments?|protocol)\b))"
     ),
     # "Of 42 patients randomized, 36 completed", "Among 590 participants, most…", "Of 3,157
-    # older adults, the mean age was…": the whole group, then a part of it.
+    # older adults, the mean age was…", "In the 77 patients enrolled (63 ± 13 years old)…": the
+    # whole group, then a part of it (never where the part is the one that took part, below).
     _rx(
-        rf"\b(?:of|among)\s+(?:the\s+|these\s+|all\s+)?{_NUM}\s+{_BEFORE_NOUN}"
+        rf"\b(?:of|among|in\s+the)\s+(?:the\s+|these\s+|all\s+)?{_NUM}\s+{_BEFORE_NOUN}"
         rf"(?:(?:participants|respondents)\b|{_PEOPLE}\s+(?:who\s+were\s+)?(?:randomi[sz]ed"
         rf"|enrolled|included|analy[sz]ed)\b|{_PEOPLE}[^.;]{{0,60}}?,\s+the\s+(?:mean|median|average)\s+age\b)"
+        rf"(?!{_THEN_PART_TOOK_PART})"
+    ),
+    # "Of the 80 patients, 32 (40%) had an ICD", "Of 460 probands tested, 93% were female": the
+    # whole, then a share of it.
+    # ("Among these eight patients, six (5.1%)…" is a part told before.)
+    _rx(
+        rf"\b(?:of|among)\s+(?:the\s+|all\s+)?{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}"
+        rf"(?:\s+{_STUDIED})?,\s+(?:(?:\d+|{_SPELLED})\s*\(\s*\d+(?:\.\d+)?\s*%|\d+(?:\.\d+)?\s*%)"
+        rf"(?![^.;]{{0,80}}?\b{_TOOK_PART})"
+    ),
+    # "Of the 606 participants, 376 (62%) completed the survey", "Of 514 study patients, 320
+    # (62.3 %) … were included in the present analysis": the part that took part.
+    _THE_PART := _rx(
+        rf"\b(?:of|among)\s+(?:the\s+|these\s+|all\s+)?(?:{_DIGITS}|{_SPELLED})\s+{_BEFORE_NOUN}"
+        rf"{_PEOPLE}[^.;]{{0,60}}?,\s+{_NUM}(?:\s*\(\s*\d+(?:\.\d+)?\s*%\s*\))?[^.;]{{0,80}}?"
+        rf"\b{_TOOK_PART}"
     ),
     _rx(
         rf"\b(?:mean|median|average)\s+age\s+of\s+(?:the\s+|all\s+)?{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}"
@@ -402,8 +435,14 @@ def _first(rules: tuple[re.Pattern[str], ...], texts: list[str]) -> int | None:
                 if (
                     _SCREENED_BEFORE.search(text, 0, m.start())
                     or _SCREENED_AFTER.search(text[m.end() :])
-                    or _PAIRED_BEFORE.search(text, 0, m.start("n"))
-                    or _GROUP_BEFORE.search(text, max(0, m.start("n") - 120), m.start("n"))
+                    # (the whole counted right before the part is no other group)
+                    or (
+                        rule is not _THE_PART
+                        and (
+                            _PAIRED_BEFORE.search(text, 0, m.start("n"))
+                            or _GROUP_BEFORE.search(text, max(0, m.start("n") - 120), m.start("n"))
+                        )
+                    )
                     or _SECOND_GROUP_BEFORE.search(text, max(0, m.start("n") - 60), m.start("n"))
                 ):
                     continue
