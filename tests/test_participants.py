@@ -94,6 +94,26 @@ def test_a_title_count_the_abstract_repeats() -> None:
     assert extract_participants(lone) is None
 
 
+@pytest.mark.parametrize(
+    ("abstract", "count"),
+    [
+        # "We studied 115 participants …, which included 70 males and 45 females": a breakdown
+        ("We studied 115 participants, which included 70 males and 45 females.", 115),
+        # "The study included 90 patients: 53 AML cases and 37 ALL cases"
+        ("The study included 90 patients: 53 AML cases and 37 ALL cases.", 90),
+        # "25 patients with HF (mean age: 60 years) and 15 medical doctors": another group
+        ("The platform was evaluated in 25 patients with HF and 15 medical doctors.", None),
+        # "A total of 2 pulmonary hypertension patients, 1 cardiologist, 2 physiologists, and 1
+        # nurse took part": several groups, and no part of one another
+        ("A total of 2 patients, 1 cardiologist, 2 physiologists, and 1 nurse took part.", None),
+    ],
+)
+def test_a_breakdown_of_the_people_or_other_people_beside_them(
+    abstract: str, count: int | None
+) -> None:
+    assert extract_participants(study(abstract)) == count
+
+
 # "evaluated in 138 breast tumours … reflex testing in four discordant cases": the study counts
 # tumours; the cases are a part of them. "training of 124 students as peer trainers": helpers.
 @pytest.mark.parametrize(

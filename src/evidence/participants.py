@@ -10,6 +10,7 @@ screened"): a wrong number is worse than none, so the answer is None when unsure
 from __future__ import annotations
 
 import re
+from itertools import accumulate
 
 from evidence.study import Study
 
@@ -133,8 +134,8 @@ _RULES = (
     # "Of the 606 participants, 376 (62%) completed the survey", "Of 514 study patients, 320
     # (62.3 %) … were included in the present analysis": the part that took part.
     _THE_PART := _rx(
-        rf"\b(?:of|among)\s+(?:the\s+|these\s+|all\s+)?(?:{_DIGITS}|{_SPELLED})\s+{_BEFORE_NOUN}"
-        rf"{_PEOPLE}[^.;]{{0,60}}?,\s+{_NUM}(?:\s*\(\s*\d+(?:\.\d+)?\s*%\s*\))?[^.;]{{0,80}}?"
+        rf"\b(?:(?<!total )of|among)\s+(?:the\s+|these\s+|all\s+)?(?P<whole>{_DIGITS}|{_SPELLED})"
+        rf"\s+{_BEFORE_NOUN}{_PEOPLE}[^.;]{{0,60}}?,\s+{_NUM}(?:\s*\(\s*\d+(?:\.\d+)?\s*%\s*\))?[^.;]{{0,80}}?"
         rf"\b{_TOOK_PART}"
     ),
     _rx(
@@ -274,14 +275,22 @@ _GROUP_BEFORE = _rx(
 # "Five children with ID (10.2 years) and a comparative sample of five TD children": a second
 # group, joined to a first whose count is told before it.
 _SECOND_GROUP_BEFORE = _rx(r"\band\s+(?:an?\s+)?(?:[\w-]+\s+){0,3}?(?:sample|group)\s+of\s+$")
+# Those who took part beside the people counted first: "25 patients with HF and 15 medical
+# doctors", "2 patients, 1 cardiologist, 2 physiologists, and 1 nurse".
+_OTHER_PEOPLE = r"(?:doctors|nurses?|[a-z]+(?:ists?|ians?))\b"
+# ("The study included 90 patients: 53 AML cases and 37 ALL cases": a breakdown after a colon.)
 _GROUP_AFTER = _rx(
-    rf",\s+(?:and\s+)?{_NUM}\s+(?:[\w-]+\s+){{0,2}}?(?:with\b|without\b|{_PEOPLE}|controls\b)"
+    rf"[,:]\s+(?:and\s+)?{_NUM}\s+(?:[\w-]+\s+){{0,2}}?"
+    rf"(?:with\b|without\b|{_PEOPLE}|controls\b|{_OTHER_PEOPLE})"
 )
 # "5358 exposed subjects and in 5265 nonexposed subjects" (controls named so are added).
 _GROUP_AND = _rx(
     rf"\s(?:and|vs\.?|versus)\s+(?:in\s+|of\s+)?{_NUM}\s+(?:[\w-]+\s+){{0,2}}?"
-    rf"(?:with\b|without\b|{_PEOPLE})"
+    rf"(?:with\b|without\b|{_PEOPLE}|{_OTHER_PEOPLE})"
 )
+# Each group the sentence counts, to tell a breakdown ("which included 70 males and 45 females")
+# from another group.
+_GROUP_ANY = _rx(rf"{_NUM}\s+(?:[\w-]+\s+){{0,2}}?(?:with\b|without\b|{_PEOPLE})")
 # "138 breast tumours … in four discordant cases": the study counts something else.
 _UNITS_BEFORE = _rx(
     r"\d[\d,]*\s+(?:[\w-]+\s+){0,3}?(?:samples?|specimens?|tumou?rs?|lesions?|eyes|teeth|cells"
@@ -447,6 +456,8 @@ def _first(rules: tuple[re.Pattern[str], ...], texts: list[str]) -> int | None:
                 ):
                     continue
                 value = _number(m.group("n"))
+                if rule is _THE_PART and (value or 0) >= (_number(m.group("whole")) or 0):
+                    continue  # a part is less than its whole
                 if value and (_more_groups(text, m.end(), value) or _after_whole(text, m, value)):
                     continue
                 if value and value < 10_000_000 and not _is_year(text, m.start("n"), value):
@@ -494,6 +505,11 @@ def _more_groups(text: str, end: int, value: int) -> bool:
         if g.start("n") not in listed and not _PERIOD_END.search(sentence, 0, g.start("n"))
     }
     total = sum(_number(n) or 0 for n in (*listed.values(), *joined.values()))
+    # The groups counted one after another add up to the whole: its breakdown.
+    if total != value and value in accumulate(
+        _number(g.group("n")) or 0 for g in _GROUP_ANY.finditer(sentence)
+    ):
+        return False
     # A breakdown adds up to no more than the whole ("120 patients, 70 women"); one group
     # joined by "and" of another size ("5358 exposed and 5265 nonexposed subjects") is a
     # second group, not a part.
