@@ -543,6 +543,14 @@ def test_the_people_whose_responses_were_collected() -> None:
          " performed a sit-to-stand test and a cycle test.", 22),
         ("Ten elite female basketball players (age 25.6 ± 4.5 years; height 1.8 m) trained.", 10),
         ("Pilot work. Twelve patients had a relapse (one died) after the second cycle.", None),
+        # "Ten elite … players (age 25.6 ± 4.5 years; …) undertook a 90-minute training session"
+        ("Ten elite players (age 25.6 ± 4.5 years) undertook a training session.", 10),
+        # "Twenty-two patients with T2DM (10 men, 12 women; mean age, 68.0 years) performed…"
+        ("Twenty-two patients with T2DM (10 men, 12 women; mean age, 68 years) performed a test.",
+         22),
+        # "Twelve older participants [10 women, age 72.3 (SD: 4.44) years] performed…"
+        ("Twelve older participants [10 women, age 72.3 (SD: 4.44) years] performed exercise.",
+         12),
     ],
 )  # fmt: skip
 def test_a_sentence_opening_on_people_described_by_age_or_sex(

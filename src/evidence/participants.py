@@ -97,6 +97,8 @@ _STUDIED = (
     r"(?:in\s+(?:the|this|our)\s+study|tested|studied|surveyed|evaluated|assessed|examined"
     r"|analy[sz]ed|included|enrolled|randomi[sz]ed)"
 )
+# What a bracket about people holds: no other bracket but one short one inside.
+_IN_BRACKET = r"(?:[^()\[\]]|\([^()\[\]]{0,40}\))"
 # A task given to or done by people: "administered to", "performed by" (_BY_OR_TO).
 _GIVEN_TO = r"(?:administered|performed|completed|evaluated|rated|answered)\s+(?:by|to)"
 _RULES = (
@@ -188,14 +190,17 @@ _RULES = (
     # opens on a count of people and describes them by age or sex, as a study describes those
     # it took (a subgroup is seldom given its ages).
     _rx(
-        rf"(?:^|(?<=[.!?:]\s)){_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}\s*[(\[](?=[^()\[\]]{{0,120}}?\b"
+        # (what they have may come between: "Twenty-two patients with T2DM (10 men…)"; a bracket
+        # may hold another: "[10 women, age 72.3 (SD: 4.44) years]")
+        rf"(?:^|(?<=[.!?:]\s)){_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}(?:\s+with(?:\s+[\w-]+){{1,4}}?)?"
+        rf"\s*[(\[](?={_IN_BRACKET}{{0,120}}?\b"
         r"(?:aged?|years?|yrs?|males?|females?|men|women|boys|girls|sex)\b)"
         # and only those who then took part: never "Eight patients (5 women) in the sham group
         # needed rescue opioids", "Three patients (two men, aged 54 and 61 years) developed
         # toxicity"
-        r"(?=[^()\[\]]{0,120}[)\]]\s*(?:(?!\bin the\b)[^.;]){0,60}?\b(?:participated|underwent"
-        r"|performed|completed|trained|took part|were (?:enrolled|included|recruited|randomi[sz]ed"
-        r"|compared))\b)"
+        rf"(?={_IN_BRACKET}{{0,120}}[)\]]\s*(?:(?!\bin the\b)[^.;]){{0,60}}?\b(?:participated"
+        r"|underwent|undertook|performed|completed|trained|took part|were (?:enrolled|included"
+        r"|recruited|randomi[sz]ed|compared))\b)"
     ),
     # "Participants (N = 66) were randomized": the people, their n, and what was done to all.
     # (the bracket is looked for first and the people behind it: a search that starts on the
