@@ -586,6 +586,23 @@ def test_the_authors_own_study_with_its_people_is_counted() -> None:
     assert extract_participants(study("We conducted a study with 50 patients.")) == 50
 
 
+# "The study analyzed 128 patients, 67 in the mHealth group and 61 in the control group", "There
+# were 100 patients in the study, with 50 in each arm", "The final study groups consisted of 64
+# patients, 30 randomized in the active treatment group": the study's people, told of the study.
+@pytest.mark.parametrize(
+    ("results", "count"),
+    [
+        ("The study analyzed 128 patients, 67 in one group and 61 in the other.", 128),
+        ("There were 100 patients in the study, with 50 in each arm.", 100),
+        ("The final study groups consisted of 64 patients, 30 randomized to drug A.", 64),
+        # never people counted elsewhere: "there were 12 patients in the clinic"
+        ("There were 12 patients in the clinic who had a relapse.", None),
+    ],
+)
+def test_the_people_told_of_the_study(results: str, count: int | None) -> None:
+    assert extract_participants(study(METHODS="A trial.", RESULTS=results)) == count
+
+
 @pytest.mark.parametrize(
     ("abstract", "count"),
     [

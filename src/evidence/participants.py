@@ -149,8 +149,12 @@ _RULES = (
     # retrospective study of 47 stable patients", "A review was conducted of 46 patients"
     _rx(
         rf"\b(?:(?:study|studies|review|analysis) (?:was )?(?:conducted |performed |carried out )?"
-        rf"(?:of|on)|involved|there were(?= \S+ participants)"
-        rf"|(?:study|survey|trial) (?:investigated|enrolled|included|recruited|examined)"
+        rf"(?:of|on)|involved|there were(?= \S+ participants| \S+ \w+ in (?:the|this|our) study\b)"
+        # "The study analyzed 128 patients, 67 in the mHealth group…", "The final study groups
+        # consisted of 64 patients"
+        rf"|(?:study|survey|trial) (?:investigated|enrolled|included|recruited|examined"
+        rf"|analy[sz]ed)|\bstudy (?:groups?|sample|population|cohort) (?:consisted|was composed"
+        rf"|were composed) of"
         # "A cross-sectional study was conducted …, involving 387 citizens", "a randomized
         # cross-over pilot study with 100 … people"
         # (a clause of its own, never "7 RCTs involving 329 participants": the people of other
