@@ -111,6 +111,8 @@ _RULES = (
         r"(?:were|was|ha(?:d|ve|s) been)\s+"
         rf"(?:\w+\s+)?{_ENROLLED}\b"
         r"|,?\s+(?:randomi[sz]ed|allocated|assigned)\s+(?:to|in)"
+        # ("679 men enrolled in a substudy of the Agricultural Health Study")
+        r"|\s+(?:enrolled|recruited)\s+(?:in|into|from|at)\b"
         rf"|{_ASIDE}(?:\s+(?!and\b)[^\s.;()]+){{0,10}}?\s+(?:participated|took part"
         r"|self-reported|responded to"
         r"|completed (?:the|a|an|both|all) (?:[\w-]+ ){0,3}?(?:survey|questionnaire|tests?"
