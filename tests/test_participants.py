@@ -586,6 +586,31 @@ def test_the_authors_own_study_with_its_people_is_counted() -> None:
     assert extract_participants(study("We conducted a study with 50 patients.")) == 50
 
 
+# "1321 patients with 24 hr ambulatory blood pressure monitoring were included", "Thirty-five
+# patients, with 40 nodules, who underwent localization were identified", "679 men enrolled in a
+# substudy": a number between the people and what was done to them, or a participle after them.
+@pytest.mark.parametrize(
+    ("abstract", "count"),
+    [
+        ("1321 patients with 24 hr monitoring were included in this study.", 1321),
+        ("Thirty-five patients, with 40 nodules, who underwent surgery were identified.", 35),
+        # never a second group counted between
+        ("We studied 5358 exposed subjects and in 5265 nonexposed subjects, who were treated.",
+         None),
+    ],
+)  # fmt: skip
+def test_a_number_between_the_people_and_their_enrolment(abstract: str, count: int | None) -> None:
+    assert extract_participants(study(abstract)) == count
+
+
+def test_the_people_enrolled_in_a_study_told_before_its_methods() -> None:
+    record = study(
+        OBJECTIVES="We related pesticides to thyroid function in 679 men enrolled in a substudy.",
+        METHODS="Pesticide use was obtained at enrolment.",
+    )
+    assert extract_participants(record) == 679
+
+
 # "The study analyzed 128 patients, 67 in the mHealth group and 61 in the control group", "There
 # were 100 patients in the study, with 50 in each arm", "The final study groups consisted of 64
 # patients, 30 randomized in the active treatment group": the study's people, told of the study.

@@ -58,7 +58,13 @@ _NOT_PEOPLE = (
 _BEFORE_NOUN = rf"(?:(?:study\s+(?={_PEOPLE})|(?!{_NOT_PEOPLE}|of\b)[a-z][\w-]*,?\s+)){{0,3}}"
 # Up to six plain words between the people and what was done to them ("3721 women with a
 # uterus were randomised"): no number, no clause break.
-_AFTER_NOUN = r"(?:[,\s]+(?:(?!were\b|was\b)[a-z][\w'-]*)){0,10}?"
+# A number may come between, that counts no other people ("1321 patients with 24 hr ambulatory
+# monitoring were included", "Thirty-five patients, with 40 nodules, who underwent … were
+# identified"; never "5358 exposed subjects and in 5265 nonexposed subjects, who were treated").
+_AFTER_NOUN = (
+    r"(?:[,\s]+(?:(?!were\b|was\b)[a-z][\w'-]*|(?<!\bof )(?<!\band )(?<!\bor )\d[\d.]*"
+    rf"(?!\s+(?:[\w-]+\s+){{0,2}}?{_PEOPLE}))){{0,10}}?"
+)
 # What is said of the people in brackets right after them ("21 patients (4f, 54 ± 14 years)
 # suffering from CHF were included", "117 patients (38 men [32.5%] and 79 women; mean age,
 # 58.2 years) underwent").
