@@ -43,6 +43,39 @@ def test_the_whole_group_before_a_part_of_it(abstract: str, count: int | None) -
     assert extract_participants(study(abstract)) == count
 
 
+@pytest.mark.parametrize(
+    ("results", "count"),
+    [
+        # "Of the 80 patients, 32 (40%) had an implantable cardioverter-defibrillator"
+        ("Of the 80 patients, 32 (40%) had a defibrillator.", 80),
+        # "Of 460 probands tested, 93% were female"
+        ("Of 460 probands tested, 93% were female.", 460),
+        # "In the 77 patients enrolled (63 ± 13 years old, 84 % male), daily measurements…"
+        ("In the 77 patients enrolled (63 years old), measurements were feasible.", 77),
+        # a part told before is no whole: "Among these eight patients, six (5.1%)…"
+        ("Among these eight patients, six (5.1%) had pain.", None),
+    ],
+)
+def test_the_whole_group_then_a_share_of_it(results: str, count: int | None) -> None:
+    assert extract_participants(study(results)) == count
+
+
+# "Of the 606 participants, 376 (62%) completed the survey", "Of 514 study patients, 320
+# (62.3 %) were taking OAC and were included in the present analysis": the part that took part.
+@pytest.mark.parametrize(
+    ("results", "count"),
+    [
+        ("Of the 606 participants, 376 (62%) completed the survey.", 376),
+        ("Of 514 study patients, 320 (62.3 %) took drug A and were included in the analysis.", 320),
+        ("Of 150 patients approached, 120 agreed to take part.", 120),
+        # but those randomised, not those who completed the trial
+        ("Of 42 patients randomized, 36 (86%) completed the study.", 42),
+    ],
+)
+def test_the_part_of_a_whole_that_took_part(results: str, count: int) -> None:
+    assert extract_participants(study(results)) == count
+
+
 # "PARTICIPANTS: Women of reproductive age 15-49 years (N=39 646)."
 def test_the_one_n_of_a_participants_section() -> None:
     record = study(PARTICIPANTS="Women of reproductive age 15-49 years (N=39 646).")
@@ -59,6 +92,26 @@ def test_a_title_count_the_abstract_repeats() -> None:
     assert extract_participants(record) == 181
     lone = study("Resections were safe.", title="Hook wire localisation: report of 181 patients")
     assert extract_participants(lone) is None
+
+
+@pytest.mark.parametrize(
+    ("abstract", "count"),
+    [
+        # "We studied 115 participants …, which included 70 males and 45 females": a breakdown
+        ("We studied 115 participants, which included 70 males and 45 females.", 115),
+        # "The study included 90 patients: 53 AML cases and 37 ALL cases"
+        ("The study included 90 patients: 53 AML cases and 37 ALL cases.", 90),
+        # "25 patients with HF (mean age: 60 years) and 15 medical doctors": another group
+        ("The platform was evaluated in 25 patients with HF and 15 medical doctors.", None),
+        # "A total of 2 pulmonary hypertension patients, 1 cardiologist, 2 physiologists, and 1
+        # nurse took part": several groups, and no part of one another
+        ("A total of 2 patients, 1 cardiologist, 2 physiologists, and 1 nurse took part.", None),
+    ],
+)
+def test_a_breakdown_of_the_people_or_other_people_beside_them(
+    abstract: str, count: int | None
+) -> None:
+    assert extract_participants(study(abstract)) == count
 
 
 # "evaluated in 138 breast tumours … reflex testing in four discordant cases": the study counts
@@ -116,8 +169,9 @@ def test_the_methods_count_before_a_results_subgroup() -> None:
 
 
 # "From 1988 to 1997, 16 consecutive patients were treated … The authors were able to evaluate
-# 11 patients", "we treated 41 consecutive patients … The 38 patients with 24 months'
-# follow-up formed our study group": the people the results are about.
+# 11 patients": the people the results are about. But "we treated 41 consecutive patients … The
+# 38 patients with 24 months' follow-up formed our study group": those followed up are a part of
+# the people treated, who took part.
 @pytest.mark.parametrize(
     ("method", "count"),
     [
@@ -129,7 +183,7 @@ def test_the_methods_count_before_a_results_subgroup() -> None:
         (
             "We treated 41 consecutive patients with surgery. The 38 patients with 2 years of "
             "follow-up formed our study group.",
-            38,
+            41,
         ),
         ("A total of 50 patients were enrolled; 44 evaluable patients had scans.", 44),
         # never a larger number, nor a count of something else
@@ -489,6 +543,14 @@ def test_the_people_whose_responses_were_collected() -> None:
          " performed a sit-to-stand test and a cycle test.", 22),
         ("Ten elite female basketball players (age 25.6 ± 4.5 years; height 1.8 m) trained.", 10),
         ("Pilot work. Twelve patients had a relapse (one died) after the second cycle.", None),
+        # "Ten elite … players (age 25.6 ± 4.5 years; …) undertook a 90-minute training session"
+        ("Ten elite players (age 25.6 ± 4.5 years) undertook a training session.", 10),
+        # "Twenty-two patients with T2DM (10 men, 12 women; mean age, 68.0 years) performed…"
+        ("Twenty-two patients with T2DM (10 men, 12 women; mean age, 68 years) performed a test.",
+         22),
+        # "Twelve older participants [10 women, age 72.3 (SD: 4.44) years] performed…"
+        ("Twelve older participants [10 women, age 72.3 (SD: 4.44) years] performed exercise.",
+         12),
     ],
 )  # fmt: skip
 def test_a_sentence_opening_on_people_described_by_age_or_sex(
@@ -522,6 +584,48 @@ def test_a_part_or_another_study_described_is_not_the_whole(abstract: str) -> No
 
 def test_the_authors_own_study_with_its_people_is_counted() -> None:
     assert extract_participants(study("We conducted a study with 50 patients.")) == 50
+
+
+# "1321 patients with 24 hr ambulatory blood pressure monitoring were included", "Thirty-five
+# patients, with 40 nodules, who underwent localization were identified", "679 men enrolled in a
+# substudy": a number between the people and what was done to them, or a participle after them.
+@pytest.mark.parametrize(
+    ("abstract", "count"),
+    [
+        ("1321 patients with 24 hr monitoring were included in this study.", 1321),
+        ("Thirty-five patients, with 40 nodules, who underwent surgery were identified.", 35),
+        # never a second group counted between
+        ("We studied 5358 exposed subjects and in 5265 nonexposed subjects, who were treated.",
+         None),
+    ],
+)  # fmt: skip
+def test_a_number_between_the_people_and_their_enrolment(abstract: str, count: int | None) -> None:
+    assert extract_participants(study(abstract)) == count
+
+
+def test_the_people_enrolled_in_a_study_told_before_its_methods() -> None:
+    record = study(
+        OBJECTIVES="We related pesticides to thyroid function in 679 men enrolled in a substudy.",
+        METHODS="Pesticide use was obtained at enrolment.",
+    )
+    assert extract_participants(record) == 679
+
+
+# "The study analyzed 128 patients, 67 in the mHealth group and 61 in the control group", "There
+# were 100 patients in the study, with 50 in each arm", "The final study groups consisted of 64
+# patients, 30 randomized in the active treatment group": the study's people, told of the study.
+@pytest.mark.parametrize(
+    ("results", "count"),
+    [
+        ("The study analyzed 128 patients, 67 in one group and 61 in the other.", 128),
+        ("There were 100 patients in the study, with 50 in each arm.", 100),
+        ("The final study groups consisted of 64 patients, 30 randomized to drug A.", 64),
+        # never people counted elsewhere: "there were 12 patients in the clinic"
+        ("There were 12 patients in the clinic who had a relapse.", None),
+    ],
+)
+def test_the_people_told_of_the_study(results: str, count: int | None) -> None:
+    assert extract_participants(study(METHODS="A trial.", RESULTS=results)) == count
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ screened"): a wrong number is worse than none, so the answer is None when unsure
 from __future__ import annotations
 
 import re
+from itertools import accumulate
 
 from evidence.study import Study
 
@@ -53,11 +54,17 @@ _NOT_PEOPLE = (
     r"|sections?|slides?|sera|serum|plasma|sputum|organs?)\b"
 )
 # Up to three plain words between a number and the people it counts ("34 consecutive adult
-# patients"): no other number, nothing else counted.
-_BEFORE_NOUN = rf"(?:(?!{_NOT_PEOPLE}|of\b)[a-z][\w-]*,?\s+){{0,3}}"
+# patients"): no other number, nothing else counted ("514 study patients" are people).
+_BEFORE_NOUN = rf"(?:(?:study\s+(?={_PEOPLE})|(?!{_NOT_PEOPLE}|of\b)[a-z][\w-]*,?\s+)){{0,3}}"
 # Up to six plain words between the people and what was done to them ("3721 women with a
 # uterus were randomised"): no number, no clause break.
-_AFTER_NOUN = r"(?:[,\s]+(?:(?!were\b|was\b)[a-z][\w'-]*)){0,10}?"
+# A number may come between, that counts no other people ("1321 patients with 24 hr ambulatory
+# monitoring were included", "Thirty-five patients, with 40 nodules, who underwent … were
+# identified"; never "5358 exposed subjects and in 5265 nonexposed subjects, who were treated").
+_AFTER_NOUN = (
+    r"(?:[,\s]+(?:(?!were\b|was\b)[a-z][\w'-]*|(?<!\bof )(?<!\band )(?<!\bor )\d[\d.]*"
+    rf"(?!\s+(?:[\w-]+\s+){{0,2}}?{_PEOPLE}))){{0,10}}?"
+)
 # What is said of the people in brackets right after them ("21 patients (4f, 54 ± 14 years)
 # suffering from CHF were included", "117 patients (38 men [32.5%] and 79 women; mean age,
 # 58.2 years) underwent").
@@ -80,6 +87,24 @@ _PEOPLE_BEHIND = "|".join(
     for space in ("", " ")
 )
 
+# What a part of a larger group did that makes it the people studied: "Of the 606 participants,
+# 376 (62%) completed the survey".
+_TOOK_PART = (
+    r"(?:were\s+(?:then\s+)?(?:included|enrolled|randomi[sz]ed|recruited)|(?:agreed|consented)\s+to"
+    r"|completed\s+(?:the|a|an)\s+(?:[\w-]+\s+){0,3}?(?:survey|questionnaire)|responded"
+    r"|participated|took\s+part)\b"
+)
+_THEN_PART_TOOK_PART = (
+    rf"[^.;]{{0,60}}?,\s+(?:\d+|{_SPELLED})(?:\s*\(\s*\d+(?:\.\d+)?\s*%\s*\))?[^.;]{{0,80}}?"
+    rf"\b{_TOOK_PART}"
+)
+# What was done to all of the people counted ("Of 460 probands tested, …").
+_STUDIED = (
+    r"(?:in\s+(?:the|this|our)\s+study|tested|studied|surveyed|evaluated|assessed|examined"
+    r"|analy[sz]ed|included|enrolled|randomi[sz]ed)"
+)
+# What a bracket about people holds: no other bracket but one short one inside.
+_IN_BRACKET = r"(?:[^()\[\]]|\([^()\[\]]{0,40}\))"
 # A task given to or done by people: "administered to", "performed by" (_BY_OR_TO).
 _GIVEN_TO = r"(?:administered|performed|completed|evaluated|rated|answered)\s+(?:by|to)"
 _RULES = (
@@ -92,17 +117,36 @@ _RULES = (
         r"(?:were|was|ha(?:d|ve|s) been)\s+"
         rf"(?:\w+\s+)?{_ENROLLED}\b"
         r"|,?\s+(?:randomi[sz]ed|allocated|assigned)\s+(?:to|in)"
+        # ("679 men enrolled in a substudy of the Agricultural Health Study")
+        r"|\s+(?:enrolled|recruited)\s+(?:in|into|from|at)\b"
         rf"|{_ASIDE}(?:\s+(?!and\b)[^\s.;()]+){{0,10}}?\s+(?:participated|took part"
         r"|self-reported|responded to"
         r"|completed (?:the|a|an|both|all) (?:[\w-]+ ){0,3}?(?:survey|questionnaire|tests?"
         r"|assessments?|protocol)\b))"
     ),
     # "Of 42 patients randomized, 36 completed", "Among 590 participants, most…", "Of 3,157
-    # older adults, the mean age was…": the whole group, then a part of it.
+    # older adults, the mean age was…", "In the 77 patients enrolled (63 ± 13 years old)…": the
+    # whole group, then a part of it (never where the part is the one that took part, below).
     _rx(
-        rf"\b(?:of|among)\s+(?:the\s+|these\s+|all\s+)?{_NUM}\s+{_BEFORE_NOUN}"
+        rf"\b(?:of|among|in\s+the)\s+(?:the\s+|these\s+|all\s+)?{_NUM}\s+{_BEFORE_NOUN}"
         rf"(?:(?:participants|respondents)\b|{_PEOPLE}\s+(?:who\s+were\s+)?(?:randomi[sz]ed"
         rf"|enrolled|included|analy[sz]ed)\b|{_PEOPLE}[^.;]{{0,60}}?,\s+the\s+(?:mean|median|average)\s+age\b)"
+        rf"(?!{_THEN_PART_TOOK_PART})"
+    ),
+    # "Of the 80 patients, 32 (40%) had an ICD", "Of 460 probands tested, 93% were female": the
+    # whole, then a share of it.
+    # ("Among these eight patients, six (5.1%)…" is a part told before.)
+    _rx(
+        rf"\b(?:of|among)\s+(?:the\s+|all\s+)?{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}"
+        rf"(?:\s+{_STUDIED})?,\s+(?:(?:\d+|{_SPELLED})\s*\(\s*\d+(?:\.\d+)?\s*%|\d+(?:\.\d+)?\s*%)"
+        rf"(?![^.;]{{0,80}}?\b{_TOOK_PART})"
+    ),
+    # "Of the 606 participants, 376 (62%) completed the survey", "Of 514 study patients, 320
+    # (62.3 %) … were included in the present analysis": the part that took part.
+    _THE_PART := _rx(
+        rf"\b(?:(?<!total )of|among)\s+(?:the\s+|these\s+|all\s+)?(?P<whole>{_DIGITS}|{_SPELLED})"
+        rf"\s+{_BEFORE_NOUN}{_PEOPLE}[^.;]{{0,60}}?,\s+{_NUM}(?:\s*\(\s*\d+(?:\.\d+)?\s*%\s*\))?[^.;]{{0,80}}?"
+        rf"\b{_TOOK_PART}"
     ),
     _rx(
         rf"\b(?:mean|median|average)\s+age\s+of\s+(?:the\s+|all\s+)?{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}"
@@ -113,8 +157,12 @@ _RULES = (
     # retrospective study of 47 stable patients", "A review was conducted of 46 patients"
     _rx(
         rf"\b(?:(?:study|studies|review|analysis) (?:was )?(?:conducted |performed |carried out )?"
-        rf"(?:of|on)|involved|there were(?= \S+ participants)"
-        rf"|(?:study|survey|trial) (?:investigated|enrolled|included|recruited|examined)"
+        rf"(?:of|on)|involved|there were(?= \S+ participants| \S+ \w+ in (?:the|this|our) study\b)"
+        # "The study analyzed 128 patients, 67 in the mHealth group…", "The final study groups
+        # consisted of 64 patients"
+        rf"|(?:study|survey|trial) (?:investigated|enrolled|included|recruited|examined"
+        rf"|analy[sz]ed)|\bstudy (?:groups?|sample|population|cohort) (?:consisted|was composed"
+        rf"|were composed) of"
         # "A cross-sectional study was conducted …, involving 387 citizens", "a randomized
         # cross-over pilot study with 100 … people"
         # (a clause of its own, never "7 RCTs involving 329 participants": the people of other
@@ -154,14 +202,17 @@ _RULES = (
     # opens on a count of people and describes them by age or sex, as a study describes those
     # it took (a subgroup is seldom given its ages).
     _rx(
-        rf"(?:^|(?<=[.!?:]\s)){_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}\s*[(\[](?=[^()\[\]]{{0,120}}?\b"
+        # (what they have may come between: "Twenty-two patients with T2DM (10 men…)"; a bracket
+        # may hold another: "[10 women, age 72.3 (SD: 4.44) years]")
+        rf"(?:^|(?<=[.!?:]\s)){_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}(?:\s+with(?:\s+[\w-]+){{1,4}}?)?"
+        rf"\s*[(\[](?={_IN_BRACKET}{{0,120}}?\b"
         r"(?:aged?|years?|yrs?|males?|females?|men|women|boys|girls|sex)\b)"
         # and only those who then took part: never "Eight patients (5 women) in the sham group
         # needed rescue opioids", "Three patients (two men, aged 54 and 61 years) developed
         # toxicity"
-        r"(?=[^()\[\]]{0,120}[)\]]\s*(?:(?!\bin the\b)[^.;]){0,60}?\b(?:participated|underwent"
-        r"|performed|completed|trained|took part|were (?:enrolled|included|recruited|randomi[sz]ed"
-        r"|compared))\b)"
+        rf"(?={_IN_BRACKET}{{0,120}}[)\]]\s*(?:(?!\bin the\b)[^.;]){{0,60}}?\b(?:participated"
+        r"|underwent|undertook|performed|completed|trained|took part|were (?:enrolled|included"
+        r"|recruited|randomi[sz]ed|compared))\b)"
     ),
     # "Participants (N = 66) were randomized": the people, their n, and what was done to all.
     # (the bracket is looked for first and the people behind it: a search that starts on the
@@ -207,14 +258,14 @@ _N_LIST = _rx(
     rf"\b{_PEOPLE}[^.;()\d]{{0,80}}{_GROUP_N}(?:,\s*(?:and\s+)?[^.;()\d]{{0,40}}{_GROUP_N}){{2,}}"
 )
 _N_VALUE = _rx(r"\bn\s*=\s*(\d+)")
-# "The authors were able to evaluate 11 patients", "The 38 patients with 24 months' follow-up
-# formed our study group", "12 patients were evaluable": the people the results are about,
-# after a larger number treated or enrolled.
+# "The authors were able to evaluate 11 patients", "12 patients were evaluable": the people the
+# results are about, after a larger number treated or enrolled. (Never "The 38 patients with 24
+# months' follow-up formed our study group": those followed up long enough are a part of those
+# treated, who are the study's participants.)
 _EVALUABLE = (
     _rx(rf"\b(?:able to|could) (?:evaluate|analy[sz]e|assess)\s+{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}"),
     _rx(
-        rf"\b{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}[^.;]{{0,60}}?\b(?:formed (?:our|the) (?:study|final)"
-        r" (?:group|population|cohort|sample)|were evaluable"
+        rf"\b{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}[^.;]{{0,60}}?\b(?:were evaluable"
         r"|were included in the (?:final )?analysis)"
     ),
     _rx(rf"\b{_NUM}\s+evaluable\s+{_PEOPLE}"),
@@ -241,14 +292,22 @@ _GROUP_BEFORE = _rx(
 # "Five children with ID (10.2 years) and a comparative sample of five TD children": a second
 # group, joined to a first whose count is told before it.
 _SECOND_GROUP_BEFORE = _rx(r"\band\s+(?:an?\s+)?(?:[\w-]+\s+){0,3}?(?:sample|group)\s+of\s+$")
+# Those who took part beside the people counted first: "25 patients with HF and 15 medical
+# doctors", "2 patients, 1 cardiologist, 2 physiologists, and 1 nurse".
+_OTHER_PEOPLE = r"(?:doctors|nurses?|[a-z]+(?:ists?|ians?))\b"
+# ("The study included 90 patients: 53 AML cases and 37 ALL cases": a breakdown after a colon.)
 _GROUP_AFTER = _rx(
-    rf",\s+(?:and\s+)?{_NUM}\s+(?:[\w-]+\s+){{0,2}}?(?:with\b|without\b|{_PEOPLE}|controls\b)"
+    rf"[,:]\s+(?:and\s+)?{_NUM}\s+(?:[\w-]+\s+){{0,2}}?"
+    rf"(?:with\b|without\b|{_PEOPLE}|controls\b|{_OTHER_PEOPLE})"
 )
 # "5358 exposed subjects and in 5265 nonexposed subjects" (controls named so are added).
 _GROUP_AND = _rx(
     rf"\s(?:and|vs\.?|versus)\s+(?:in\s+|of\s+)?{_NUM}\s+(?:[\w-]+\s+){{0,2}}?"
-    rf"(?:with\b|without\b|{_PEOPLE})"
+    rf"(?:with\b|without\b|{_PEOPLE}|{_OTHER_PEOPLE})"
 )
+# Each group the sentence counts, to tell a breakdown ("which included 70 males and 45 females")
+# from another group.
+_GROUP_ANY = _rx(rf"{_NUM}\s+(?:[\w-]+\s+){{0,2}}?(?:with\b|without\b|{_PEOPLE})")
 # "138 breast tumours … in four discordant cases": the study counts something else.
 _UNITS_BEFORE = _rx(
     r"\d[\d,]*\s+(?:[\w-]+\s+){0,3}?(?:samples?|specimens?|tumou?rs?|lesions?|eyes|teeth|cells"
@@ -402,12 +461,20 @@ def _first(rules: tuple[re.Pattern[str], ...], texts: list[str]) -> int | None:
                 if (
                     _SCREENED_BEFORE.search(text, 0, m.start())
                     or _SCREENED_AFTER.search(text[m.end() :])
-                    or _PAIRED_BEFORE.search(text, 0, m.start("n"))
-                    or _GROUP_BEFORE.search(text, max(0, m.start("n") - 120), m.start("n"))
+                    # (the whole counted right before the part is no other group)
+                    or (
+                        rule is not _THE_PART
+                        and (
+                            _PAIRED_BEFORE.search(text, 0, m.start("n"))
+                            or _GROUP_BEFORE.search(text, max(0, m.start("n") - 120), m.start("n"))
+                        )
+                    )
                     or _SECOND_GROUP_BEFORE.search(text, max(0, m.start("n") - 60), m.start("n"))
                 ):
                     continue
                 value = _number(m.group("n"))
+                if rule is _THE_PART and (value or 0) >= (_number(m.group("whole")) or 0):
+                    continue  # a part is less than its whole
                 if value and (_more_groups(text, m.end(), value) or _after_whole(text, m, value)):
                     continue
                 if value and value < 10_000_000 and not _is_year(text, m.start("n"), value):
@@ -455,6 +522,11 @@ def _more_groups(text: str, end: int, value: int) -> bool:
         if g.start("n") not in listed and not _PERIOD_END.search(sentence, 0, g.start("n"))
     }
     total = sum(_number(n) or 0 for n in (*listed.values(), *joined.values()))
+    # The groups counted one after another add up to the whole: its breakdown.
+    if total != value and value in accumulate(
+        _number(g.group("n")) or 0 for g in _GROUP_ANY.finditer(sentence)
+    ):
+        return False
     # A breakdown adds up to no more than the whole ("120 patients, 70 women"); one group
     # joined by "and" of another size ("5358 exposed and 5265 nonexposed subjects") is a
     # second group, not a part.
@@ -482,7 +554,7 @@ def _listed_groups(texts: list[str]) -> int | None:
 def _evaluable(texts: list[str], found: int) -> int:
     """The people evaluated, where fewer than `found` (those treated or enrolled) are."""
     low = texts[0].lower()
-    if not any(hint in low for hint in ("evaluable", "evaluate", "analy", "assess", "formed")):
+    if not any(hint in low for hint in ("evaluable", "evaluate", "analy", "assess")):
         return found  # the cheap early exit: no evaluable group is named
     for rule in _EVALUABLE:
         m = rule.search(texts[0])
