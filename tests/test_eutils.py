@@ -219,16 +219,19 @@ def test_rate_limit_is_kept_across_the_process(api_key: str, rate: int, n: int) 
     ) as emu:
         emu.add_search("k", sorted(articles))
         # Two clients built with defaults share the process's limiter for this host: together
-        # they stay within NCBI's limit, and the emulator never answers 429.
+        # they stay within NCBI's limit.
         a = EutilsClient(email="dev@example.org", base_url=emu.url, api_key=api_key)
         b = EutilsClient(email="dev@example.org", base_url=emu.url, api_key=api_key)
         for _ in range(n // 2):
             a.esearch(ESearch(term="k"))
             b.esearch(ESearch(term="k"))
-        times = [r.time for r in emu.requests]
-    assert len(times) == n  # no request was refused with 429 and retried
-    for i in range(len(times) - rate):
-        assert times[i + rate] - times[i] >= 0.95  # never rate+1 requests inside one second
+        refused = len(emu.requests) - n  # each request refused with 429 was sent again
+    assert a.limiter is b.limiter
+    # Limiters of their own send twice NCBI's rate and are refused (twice in 8 requests, a
+    # 429 deferring both); the shared one keeps within it. A request held up on its way in
+    # by a busy machine can still arrive close to the next, so one refusal is allowed: the
+    # arrival times are what the emulator saw, not what the client sent.
+    assert refused <= 1, [r.time for r in emu.requests]
 
 
 class _Busy(RateLimiter):
