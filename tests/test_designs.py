@@ -1244,15 +1244,26 @@ def test_a_group_measured_again_at_set_times_is_followed_forward(method: str) ->
 def test_the_accuracy_of_detecting_a_present_state_is_cross_sectional() -> None:
     method = (
         "We prospectively recruited patients to evaluate an algorithm for the detection of"
-        " seizures; sensitivity and false alarm rate were measured."
+        " seizures; sensitivity and specificity were measured."
     )
     record = study(
         "Seizure detection", sections=(("METHODS", method),), mesh=("Prospective Studies",)
     )
     assert design(record) == "cross_sectional"
     # Predicting an outcome to come from the same measures is the cohort followed.
-    method = method.replace("for the detection of seizures", "to predict mortality")
-    record = study("Mortality", sections=(("METHODS", method),), mesh=("Prospective Studies",))
+    predicted = method.replace("for the detection of seizures", "to predict mortality")
+    record = study("Mortality", sections=(("METHODS", predicted),), mesh=("Prospective Studies",))
+    assert design(record) == "cohort_prospective"
+
+
+# Real phrasing of cohort studies: "a sensitivity analysis excluding …", "insulin sensitivity
+# was measured": no test's accuracy.
+@pytest.mark.parametrize(
+    "told", ["a sensitivity analysis excluded early deaths", "insulin sensitivity was measured"]
+)
+def test_a_sensitivity_that_is_no_test_accuracy_keeps_the_cohort(told: str) -> None:
+    method = f"We prospectively recruited patients and identified new diabetes; {told}."
+    record = study("Diabetes", sections=(("METHODS", method),), mesh=("Prospective Studies",))
     assert design(record) == "cohort_prospective"
 
 

@@ -270,9 +270,12 @@ MEASURED_AGAIN = _rx(
 )
 # A test's accuracy against a reference, and what it tells: a state now (detecting a seizure,
 # classifying a valve's leak) or an outcome to come (predicting mortality, a prognosis).
+# (never a cohort's "sensitivity analysis", nor "insulin sensitivity")
 ACCURACY = _rx(
-    r"\bdiagnostic (?:accuracy|performance)\b|\bsensitivity\b|\bspecificity\b"
-    r"|\barea under the (?:receiver|curve|ROC)|\bAUC\b|\bROC\b"
+    r"\bdiagnostic (?:accuracy|performance)\b|\bsensitivity,? (?:and|&) specificity\b"
+    r"|\b(?:sensitivity|specificity) (?:of|was|were|=) \d|\bfalse[- ]positive rate"
+    r"|\barea under the (?:receiver|ROC)|\bROC[- ]AUC\b|\bROC curves?\b"
+    r"|\breceiver[- ]operating characteristic"
 )
 PRESENT_STATE = _rx(r"\b(?:detect|identif|classif|diagnos|recogni[sz])\w*")
 FUTURE_STATE = _rx(r"\b(?:predict|prognos|forecast|risk of)\w*")
