@@ -152,6 +152,24 @@ def test_bench_methods_measuring_patients_are_not_preclinical() -> None:
     assert design(study("Resistance profiles", abstract)) != "preclinical"
 
 
+# Real phrasings of work on microbes, plants and simulated molecules, indexed with neither
+# "Humans" nor "Animals": "recombinant proteins in shaken E. coli cultures", "soil microbes and
+# plant roots", "QM/MM molecular dynamics simulations".
+@pytest.mark.parametrize(
+    "abstract",
+    [
+        "We present a medium that gives high yields of recombinant proteins in shaken cultures.",
+        "Using microtomography, we found that soil microbes alter the pores around plant roots.",
+        "We developed a molecular dynamics strategy that explores reaction pathways.",
+    ],
+)
+@pytest.mark.parametrize("mesh", [(), ("Soil", "Culture Media", "Quantum Theory")])
+def test_work_on_microbes_plants_or_simulated_molecules_is_preclinical(
+    abstract: str, mesh: tuple[str, ...]
+) -> None:
+    assert design(study("A method", abstract, mesh=mesh)) == "preclinical"
+
+
 # Real phrasings of observational and before/after designs that named no design word the
 # rules knew: "The 2012-2014 ACS-NSQIP database was queried", "We draw data on the Kenya
 # Demographic and Health Survey", "a pre-post interventional study", "librarian time spent on

@@ -125,6 +125,9 @@ LAB_WORDS = _rx(
     r"|\bcells? (?:were|was) (?:treated|transfected|cultured|incubated|exposed)\b|\bin vivo\b"
     r"|\bmurine\b|\bmice\b|\brats\b|\bmolecular docking\b|\bsubstrates?\b|\benzymes?\b"
     r"|\bkinases?\b|\bHeLa\b|\bMCF-?7\b|\bHEK-?293|\bHep-?G2\b|\bA549\b|\bSH-SY5Y\b"
+    # microbes, plants and molecules simulated: no animal, and no person either
+    r"|\brecombinant proteins?\b|\bmolecular dynamics\b|\bmicrobes\b|\bplant roots?\b"
+    r"|\b(?:E\.|Escherichia) coli cultures?\b"
 )
 PEOPLE_STUDIED = _rx(
     r"\b(?:patients|participants|subjects|volunteers|respondents|women|men|children"
