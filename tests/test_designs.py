@@ -401,6 +401,30 @@ def test_molecular_words_without_a_bench_finding_are_not_preclinical(abstract: s
     assert design(study("Genes", abstract)) != "preclinical"
 
 
+# Real phrasings of laboratory work that names patients only in passing: "SHMT2 null cells fail
+# to maintain formylmethionyl-tRNA pools …, phenotypes similar to those observed in
+# MTFMT-deficient patients", "melanoma patients acquiring resistance to MAPK signaling
+# inhibitors"; the same molecules in patients counted or followed are a study of the patients.
+_IN_PASSING = (
+    "Here, we show that the enzyme supports serine biosynthesis in cells through a kinase "
+    "pathway, with receptor and transporter proteins regulated. "
+)
+
+
+@pytest.mark.parametrize(
+    ("people", "expected"),
+    [
+        ("Tumors of melanoma patients show the same gene expression.", True),
+        ("Tumors of 40 melanoma patients show the same gene expression.", False),
+        ("In melanoma patients, the same gene expression predicts survival.", False),
+    ],
+)
+def test_patients_named_in_passing_leave_molecular_work_preclinical(
+    people: str, expected: bool
+) -> None:
+    assert (design(study("Serine", _IN_PASSING + people)) == "preclinical") == expected
+
+
 # Typed "Case Reports" and "Review": "We describe an adult patient with … (and a review of the
 # literature)", "A case of air embolism … plus a review of previously reported cases".
 def test_a_case_report_with_a_literature_review_is_a_case_report() -> None:

@@ -606,15 +606,30 @@ def _series_or_cohort(study: Study, method: str, call: DesignCall) -> DesignCall
 
 def _molecular(text: str) -> DesignCall | None:
     """Work on molecules, cells or microbes that the authors tell as their own finding, with no
-    people named at all: laboratory work."""
+    people named at all, or people named only in passing ("phenotypes similar to those of
+    MTFMT-deficient patients"), never counted, compared or followed: laboratory work."""
     found = OWN_FINDING.search(text)
-    if not found or HUMANS_NAMED.search(text) or HUMAN_CASE.search(text):
+    if not found or HUMAN_CASE.search(text):
         return None
     words = sorted({w.group(0).lower() for w in MOLECULAR.finditer(text)})
     if len(words) < 3:
         return None
+    # People named beside the molecules: only a record that names molecules at length.
+    if HUMANS_NAMED.search(text) and (len(words) < 6 or _people_studied(text)):
+        return None
     return DesignCall(
         "preclinical", f'text says "{found.group(0)}", ' + ", ".join(f'"{w}"' for w in words[:3])
+    )
+
+
+def _people_studied(text: str) -> bool:
+    """People counted, set against controls, or followed to an outcome: people are studied,
+    not only named beside the molecules."""
+    return bool(
+        GROUP_STUDIED.search(text)
+        or people_counted(text)
+        or OUTCOME_OVER_TIME.search(text)
+        or PROGNOSIS.search(text)
     )
 
 
