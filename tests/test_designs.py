@@ -241,6 +241,9 @@ def test_review_as_a_modifier_is_not_the_design(title: str, expected: bool) -> N
         ("Injury was induced in 20 rats; patients' urine was also tested.", True),
         ("Tumours of 127 patients were stained using a mouse monoclonal antibody.", False),
         ("Her companion dog licked her wound; the patient recovered.", False),
+        # "mice lacking Eps8 display immature spines", "miR-15a-/- mice"
+        ("Mice lacking the protein had fewer spines than patients compared to controls.", True),
+        ("Knockout mice were fed a high-fat diet; plasma of 20 patients was also tested.", True),
     ],
 )
 def test_the_animals_a_study_used(method: str, expected: bool) -> None:
@@ -461,6 +464,11 @@ def test_animal_work_that_discusses_its_results_is_not_a_review() -> None:
     assert design(record) == "preclinical"
     people = study("Antipsychotic potential of a peptide", abstract, mesh=("Humans",))
     assert design(people) != "preclinical"
+    # Unindexed, the animals the text tells it used say the same; a text that calls itself a
+    # review ("With the present review, we highlight … using mouse hearts ex vivo") is one.
+    assert design(study("Antipsychotic potential of a peptide", abstract)) == "preclinical"
+    review = "Findings were made using mouse hearts. The present review highlights pitfalls."
+    assert design(study("The isolated heart preparation", review)) == "review"
 
 
 # "One hundred and twenty relapse-free survivors of childhood cancer were included in this

@@ -317,6 +317,10 @@ def design_call(study: Study) -> DesignCall:
         # Indexed Animals without Humans, it is the animal work that is discussed ("we
         # examined … in an animal model … are discussed"), not other people's studies.
         animals_only = "Animals" in mesh and "Humans" not in mesh
+        if not mesh and review and "review" not in review.group(0).lower():
+            # Unindexed, the animals the method tells it used say the same, where the text
+            # does not call itself a review ("the present review" of a mouse-heart method).
+            animals_only = bool(ANIMALS_USED.search(method))
         case = CASE_REPORT.search(whole) or one_case(whole)
         if review and not case and not animals_only:
             return _built(study) or DesignCall("review", f'text says "{review.group(0)}"')

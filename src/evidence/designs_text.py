@@ -117,6 +117,9 @@ ANIMALS_USED = _rx(
     r"|\b(?:we (?:used|establish(?:ed)?)|(?:was|were) established|using an?|establish)"
     r"\s+(?:(?:an?|the|our)\s+)?(?:[\w-]+\s+){0,2}?animal models?\b"
     r"|\banimal models? (?:was|were) (?:established|used)\b"
+    # animals bred for the study ("mice lacking Eps8", "miR-15a-/- mice", "knockout rats")
+    r"|\b(?:mice|rats) (?:lacking|deficient in)\b"
+    r"|(?:\b(?:knock-?out|transgenic|null|deficient)|-/-) (?:mice|rats)\b"
 )
 LAB_WORDS = _rx(
     r"\bcell lines?\b|\bin vitro\b|\bxenografts?\b|\bknock(?:down|out|ed down)\b|\bsi-?RNAs?\b"
