@@ -170,6 +170,16 @@ def test_work_on_microbes_plants_or_simulated_molecules_is_preclinical(
     assert design(study("A method", abstract, mesh=mesh)) == "preclinical"
 
 
+# Indexed "Molecular Dynamics Simulation" beside "Humans" and no age group: a receptor built
+# into a sensor and simulated, where patients' plasma only tries the sensor.
+def test_a_simulation_heading_without_age_groups_is_laboratory_work() -> None:
+    abstract = "We developed a novel sensor with the receptor; it told patients' plasma apart."
+    mesh = ("Humans", "Molecular Dynamics Simulation", "Biosensing Techniques")
+    assert design(study("Itch sensors", abstract, mesh=mesh)) == "preclinical"
+    aged = study("Itch sensors", abstract, mesh=(*mesh, "Adult"))
+    assert design(aged) != "preclinical"
+
+
 # Real phrasings of observational and before/after designs that named no design word the
 # rules knew: "The 2012-2014 ACS-NSQIP database was queried", "We draw data on the Kenya
 # Demographic and Health Survey", "a pre-post interventional study", "librarian time spent on

@@ -172,6 +172,7 @@ _LAB_MESH = frozenset(
         "Mutagenesis, Site-Directed",
         "Models, Molecular",
         "Molecular Docking Simulation",
+        "Molecular Dynamics Simulation",
         "Cell Proliferation",
         "Cell Movement",
         "Cell Survival",
