@@ -280,6 +280,18 @@ def test_a_review_in_the_authors_words_is_a_review(abstract: str) -> None:
     assert design(indexed) == "review"
 
 
+# Real phrasing: "… the virus was found in a patient with … In this review, recent developments
+# have been summarized": a patient named in passing leaves a review that calls itself one a
+# review; a title naming a case report keeps the case.
+def test_a_review_naming_a_patient_in_passing_stays_a_review() -> None:
+    abstract = (
+        "The virus was first isolated in a patient with leukaemia and later in mice. "
+        "In this review, recent developments are summarized."
+    )
+    assert design(study("New viruses", abstract)) == "review"
+    assert design(study("A case report of a new virus", abstract)) != "review"
+
+
 # Real phrasing: an unstructured abstract that only tells what is known ("HBV is a DNA virus
 # that replicates by… developing gene therapy for HBV infection remains a priority").
 def test_an_abstract_telling_no_work_of_its_own_is_a_narrative_review() -> None:

@@ -254,6 +254,10 @@ def _bench_work(words: list[str], text: str) -> bool:
     return bool(words) and (len(words) >= 3 or not PEOPLE_STUDIED.search(text))
 
 
+# The record calls itself a review: "In this review", "the present review".
+_REVIEW_NAMED = _rx(r"\b(?:this|the present|our) (?:\w+ )?review\b")
+
+
 def design_call(study: Study) -> DesignCall:
     """The design of a study and where it was read from."""
     types = set(study.publication_types)
@@ -323,6 +327,11 @@ def design_call(study: Study) -> DesignCall:
             # does not call itself a review ("the present review" of a mouse-heart method).
             animals_only = bool(ANIMALS_USED.search(method))
         case = CASE_REPORT.search(whole) or one_case(whole)
+        if _REVIEW_NAMED.search(whole) and not CASE_REPORT.search(study.title):
+            # "In this review, recent developments … have been summarized": a review names
+            # patients in passing ("found in a patient with…"); a case report says so in its
+            # title.
+            case = None
         if review and not case and not animals_only:
             return _built(study) or DesignCall("review", f'text says "{review.group(0)}"')
     lab = _preclinical(study, mesh, method, typed=bool(types & STUDY_TYPES))
