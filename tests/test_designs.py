@@ -272,6 +272,10 @@ def test_the_animals_a_study_used(method: str, expected: bool) -> None:
         "Smoking harms. The aim of this paper is to review the existing literature on it.",
         "The syndrome was defined in 2005. We described reported radiological findings of it.",
         "Homes age. The purpose of this article is to introduce nurses to assistive homes.",
+        # "The article aims to review the evolution of…", "this paper tries to give an overview"
+        # (beside words that tell work of some kind: "documents were obtained", "results show")
+        "The article aims to review the evolution of the platform. Documents were obtained.",
+        "Trial results show a benefit. This paper tries to give an overview of these topics.",
     ],
 )
 def test_a_review_in_the_authors_words_is_a_review(abstract: str) -> None:

@@ -151,6 +151,9 @@ REVIEW_SELF = _rx(
     r"|\b(?:article|paper|chapter),? we (?:will )?(?:review|discuss|summari[sz]e|outline)\b"
     r"|\b(?:aim|purpose|goal|objective) of this (?:article|paper|chapter|manuscript) is to"
     r" (?:review|discuss|summari[sz]e|describe|introduce|outline|highlight|provide an overview)\b"
+    # "The article aims to review the evolution of…", "this paper tries to give an overview"
+    r"|\b(?:article|paper|chapter|manuscript) (?:aims|tries|seeks|attempts) to (?:review|discuss"
+    r"|summari[sz]e|(?:give|provide) an overview)\b"
     r"|\bwe (?:review(?:ed)?|describe[ds]?|summari[sz]e[ds]?) (?:the )?(?:reported|published"
     r"|available|existing) (?:[\w-]+ ){0,2}?(?:findings|literature|evidence|data|studies)\b"
 )
