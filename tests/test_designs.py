@@ -170,6 +170,17 @@ def test_work_on_microbes_plants_or_simulated_molecules_is_preclinical(
     assert design(study("A method", abstract, mesh=mesh)) == "preclinical"
 
 
+# Indexed a microbe's own molecules ("DNA, Protozoan", "Protozoan Proteins") beside "Humans" and
+# no age group: parasites from patients' samples genotyped, the parasite studied; with age
+# groups, the people are.
+def test_a_microbes_molecules_without_age_groups_are_laboratory_work() -> None:
+    abstract = "Samples from people with malaria were genotyped for resistance markers."
+    mesh = ("Humans", "DNA, Protozoan", "Protozoan Proteins", "Malawi")
+    assert design(study("Persistence of resistance", abstract, mesh=mesh)) == "preclinical"
+    aged = study("Persistence of resistance", abstract, mesh=(*mesh, "Child"))
+    assert design(aged) != "preclinical"
+
+
 # Indexed "Molecular Dynamics Simulation" beside "Humans" and no age group: a receptor built
 # into a sensor and simulated, where patients' plasma only tries the sensor.
 def test_a_simulation_heading_without_age_groups_is_laboratory_work() -> None:

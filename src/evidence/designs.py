@@ -185,10 +185,21 @@ _LAB_MESH = frozenset(
 
 
 def _lab_heading(descriptor: str) -> bool:
-    """Cell lines are indexed by name ("HeLa Cells", "MCF-7 Cells", "HEK293 Cells")."""
-    return descriptor in _LAB_MESH or bool(
-        re.fullmatch(r"(?:[\w-]*\d[\w-]*|[A-Z][a-z]*[A-Z][\w-]*)(?: \w+)? Cells", descriptor)
+    """Cell lines are indexed by name ("HeLa Cells", "MCF-7 Cells", "HEK293 Cells"); a
+    microbe's own molecules by its kind ("DNA, Protozoan", "Bacterial Proteins")."""
+    return (
+        descriptor in _LAB_MESH
+        or bool(
+            re.fullmatch(r"(?:[\w-]*\d[\w-]*|[A-Z][a-z]*[A-Z][\w-]*)(?: \w+)? Cells", descriptor)
+        )
+        or bool(_MICROBE_MOLECULES.fullmatch(descriptor))
     )
+
+
+_MICROBE_MOLECULES = re.compile(
+    r"(?:DNA|RNA), (?:Protozoan|Bacterial|Fungal|Viral|Helminth)"
+    r"|(?:Protozoan|Bacterial|Fungal|Viral|Helminth)(?: \w+)? Proteins"
+)
 
 
 def _text_call(
