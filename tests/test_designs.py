@@ -181,6 +181,17 @@ def test_a_microbes_molecules_without_age_groups_are_laboratory_work() -> None:
     assert design(aged) != "preclinical"
 
 
+# Indexed a cell line beside people with their age groups: "LAG-3 … was assessed in 55 NSCLC
+# cell lines …, and in 139 surgically resected specimens from patients": the people are where
+# the tissue came from, the cells were grown at the bench; a trial by its type stays one.
+def test_a_cell_line_heading_beside_age_groups_is_laboratory_work() -> None:
+    abstract = "Expression was assessed in 55 cell lines and in 139 specimens from patients."
+    mesh = ("Humans", "Cell Line, Tumor", "Aged", "Middle Aged", "Lung Neoplasms")
+    assert design(study("Protein expression in lung cancer", abstract, mesh=mesh)) == "preclinical"
+    trial = study("Protein expression", abstract, ("Clinical Trial",), mesh)
+    assert design(trial) != "preclinical"
+
+
 # Indexed "Molecular Dynamics Simulation" beside "Humans" and no age group: a receptor built
 # into a sensor and simulated, where patients' plasma only tries the sensor.
 def test_a_simulation_heading_without_age_groups_is_laboratory_work() -> None:

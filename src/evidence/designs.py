@@ -189,12 +189,27 @@ def _lab_heading(descriptor: str) -> bool:
     microbe's own molecules by its kind ("DNA, Protozoan", "Bacterial Proteins")."""
     return (
         descriptor in _LAB_MESH
-        or bool(
-            re.fullmatch(r"(?:[\w-]*\d[\w-]*|[A-Z][a-z]*[A-Z][\w-]*)(?: \w+)? Cells", descriptor)
-        )
+        or _cultured_cells(descriptor)
         or bool(_MICROBE_MOLECULES.fullmatch(descriptor))
     )
 
+
+def _cultured_cells(descriptor: str) -> bool:
+    """A heading for cells grown at the bench: a cell line, by kind or by name."""
+    return descriptor in _CULTURED or bool(
+        re.fullmatch(r"(?:[\w-]*\d[\w-]*|[A-Z][a-z]*[A-Z][\w-]*)(?: \w+)? Cells", descriptor)
+    )
+
+
+_CULTURED = frozenset(
+    {
+        "Cell Line",
+        "Cell Line, Tumor",
+        "Cell Line, Transformed",
+        "Cells, Cultured",
+        "Tumor Cells, Cultured",
+    }
+)
 
 _MICROBE_MOLECULES = re.compile(
     r"(?:DNA|RNA), (?:Protozoan|Bacterial|Fungal|Viral|Helminth)"
@@ -229,6 +244,12 @@ def _preclinical(study: Study, mesh: set[str], method: str, typed: bool) -> Desi
             # Animals and bench headings: the people (and their age groups) are where the
             # cells or the blood came from ("plasma of diabetic patients", then mice and cells).
             return DesignCall("preclinical", f'MeSH "Animals" and "{bench[0]}"')
+        cultured = sorted(d for d in mesh if _cultured_cells(d))
+        if cultured and not typed:
+            # Cells grown at the bench ("Cell Line, Tumor"): the people and their age groups
+            # are where the tumours or the cells came from ("55 NSCLC cell lines …, and 139
+            # resected specimens from patients").
+            return DesignCall("preclinical", f'MeSH "{cultured[0]}"')
         if mesh & _AGE_GROUPS:
             return None
         lab = sorted(d for d in mesh if _lab_heading(d) or d == "Animals")
