@@ -192,6 +192,22 @@ def test_a_cell_line_heading_beside_age_groups_is_laboratory_work() -> None:
     assert design(trial) != "preclinical"
 
 
+# Unindexed, the cell lines a study used tell the same: "LAG-3 … was assessed in 55 NSCLC cell
+# lines", "omics analysis utilizing the lymphoblast cell lines and serum obtained from
+# migraineurs".
+@pytest.mark.parametrize(
+    ("method", "expected"),
+    [
+        ("Expression was assessed in 55 cell lines and in specimens from 139 patients.", True),
+        ("We performed omics utilizing the lymphoblast cell lines of 12 patients.", True),
+        ("Expression was assessed in specimens from 139 patients; no cell lines were kept.", False),
+    ],
+)
+def test_the_cell_lines_a_study_used(method: str, expected: bool) -> None:
+    record = study("Protein expression", sections=(("METHODS", method),))
+    assert (design(record) == "preclinical") is expected
+
+
 # Indexed "Molecular Dynamics Simulation" beside "Humans" and no age group: a receptor built
 # into a sensor and simulated, where patients' plasma only tries the sensor.
 def test_a_simulation_heading_without_age_groups_is_laboratory_work() -> None:

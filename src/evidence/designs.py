@@ -23,6 +23,7 @@ from evidence.designs_text import (
     CASE_AND_LITERATURE,
     CASE_REPORT,
     CASE_SERIES,
+    CELLS_USED,
     COMMENTARY_SELF,
     COMPARED,
     GROUP_STUDIED,
@@ -268,6 +269,9 @@ def _preclinical(study: Study, mesh: set[str], method: str, typed: bool) -> Desi
     if m and not HUMAN_CASE.search(study.title) and not PEOPLE_STUDIED.search(study.title):
         return DesignCall("preclinical", f'title says "{m.group(0)}"')
     m = ANIMALS_USED.search(method)
+    if m:
+        return DesignCall("preclinical", f'text says "{m.group(0)}"')
+    m = CELLS_USED.search(f"{study.title} {method}")
     if m:
         return DesignCall("preclinical", f'text says "{m.group(0)}"')
     if _bench_work(words, text):

@@ -121,6 +121,12 @@ ANIMALS_USED = _rx(
     r"|\b(?:mice|rats) (?:lacking|deficient in)\b"
     r"|(?:\b(?:knock-?out|transgenic|null|deficient)|-/-) (?:mice|rats)\b"
 )
+# The cell lines the study itself used ("assessed in 55 NSCLC cell lines", "utilizing the
+# lymphoblast cell lines", "modulate expression in both cell lines"), read in the method.
+CELLS_USED = _rx(
+    r"\b(?:in|using|utili[sz]ing|of|from|with)\s+(?:\d+\s+|the\s+|both\s+|[\w-]+\s+){0,3}?"
+    r"cell lines?\b"
+)
 LAB_WORDS = _rx(
     r"\bcell lines?\b|\bin vitro\b|\bxenografts?\b|\bknock(?:down|out|ed down)\b|\bsi-?RNAs?\b"
     r"|\bsh-?RNAs?\b|\bwestern blot|\btransfect|\bimmunoprecipitat|\bphosphorylat"
