@@ -208,6 +208,26 @@ def test_the_cell_lines_a_study_used(method: str, expected: bool) -> None:
     assert (design(record) == "preclinical") is expected
 
 
+# Real phrasing: "OPN level was elevated in plasma and tumor tissues of ICC patients … The gain-
+# and loss-of-function studies determined … knockdown of β-Catenin … phosphorylation": the
+# experiments are bench work; a patient's "loss-of-function variant" is not.
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("The gain- and loss-of-function studies determined that it promotes growth.", True),
+        ("A loss-of-function variant was found in the patients.", False),
+    ],
+)
+def test_gain_and_loss_of_function_experiments_are_bench_work(
+    sentence: str, expected: bool
+) -> None:
+    abstract = (
+        "Levels were raised in tumours of patients. Knockdown of the partner abrogated it, "
+        f"through its phosphorylation. {sentence}"
+    )
+    assert (design(study("Osteopontin and metastasis", abstract)) == "preclinical") is expected
+
+
 # Indexed "Molecular Dynamics Simulation" beside "Humans" and no age group: a receptor built
 # into a sensor and simulated, where patients' plasma only tries the sensor.
 def test_a_simulation_heading_without_age_groups_is_laboratory_work() -> None:

@@ -137,6 +137,9 @@ LAB_WORDS = _rx(
     # microbes, plants and molecules simulated: no animal, and no person either
     r"|\brecombinant proteins?\b|\bmolecular dynamics\b|\bmicrobes\b|\bplant roots?\b"
     r"|\b(?:E\.|Escherichia) coli cultures?\b"
+    # experiments on cells ("The gain- and loss-of-function studies determined…"), never a
+    # patient's loss-of-function variant
+    r"|\b(?:gain|loss)-?(?: and loss)?[- ]of[- ]function (?:studies|experiments|assays)\b"
 )
 PEOPLE_STUDIED = _rx(
     r"\b(?:patients|participants|subjects|volunteers|respondents|women|men|children"
