@@ -309,6 +309,8 @@ def test_review_as_a_modifier_is_not_the_design(title: str, expected: bool) -> N
         ("Injury was induced in 20 rats; patients' urine was also tested.", True),
         ("Tumours of 127 patients were stained using a mouse monoclonal antibody.", False),
         ("Her companion dog licked her wound; the patient recovered.", False),
+        # "task efficiency (with respect to the average number of mouse clicks they needed)"
+        ("Efficiency was the number of mouse clicks needed to enter the data.", False),
         # "mice lacking Eps8 display immature spines", "miR-15a-/- mice"
         ("Mice lacking the protein had fewer spines than patients compared to controls.", True),
         ("Knockout mice were fed a high-fat diet; plasma of 20 patients was also tested.", True),

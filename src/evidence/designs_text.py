@@ -106,9 +106,10 @@ ANIMAL_WORD = _rx(rf"\b(?:{_ANIMALS}|animal models?)\b")
 ANIMALS_USED = _rx(
     rf"\b(?:we used|using|in|of|establish(?:ed)?)\s+(?:\d+\s+)?(?:[\w-]+\s+){{0,2}}?"
     rf"(?:{_ANIMALS})\b"
-    # never an animal in a patient's history or the species of a reagent ("a mouse
-    # monoclonal antibody")
-    r"(?! (?:bites?|scratch\w*|owners?|monoclonal|polyclonal|anti\w*|serum|IgG)\b)"
+    # never an animal in a patient's history, the species of a reagent ("a mouse
+    # monoclonal antibody") or a computer's mouse ("the number of mouse clicks")
+    r"(?! (?:bites?|scratch\w*|owners?|monoclonal|polyclonal|anti\w*|serum|IgG|clicks?|buttons?"
+    r"|cursor|pointer)\b)"
     # nor the species of the antibodies a study used ("using polyclonal rabbit and rat
     # monoclonal antibodies (Abcam)")
     r"(?![^.;]{0,40}\bantibod)"
