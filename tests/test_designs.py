@@ -344,6 +344,20 @@ def test_a_review_in_the_authors_words_is_a_review(abstract: str) -> None:
     assert design(indexed) == "review"
 
 
+# Real phrasing: "DISCUSSION: The findings underscore … We discuss mechanisms of sympathetic
+# activation": a structured abstract tells its design before its RESULTS; what it discusses
+# after them is no review.
+def test_a_discussion_section_does_not_make_a_review() -> None:
+    sections = (
+        ("METHODS", "Heart rate was recorded while 30 adults solved tasks of rising load."),
+        ("RESULTS", "Depression predicted a smaller rise."),
+        ("DISCUSSION", "We discuss mechanisms of sympathetic activation."),
+    )
+    assert design(study("Heart rate under load", sections=sections)) != "review"
+    aims = (("OBJECTIVES", "In this review, we summarize the evidence."), *sections[1:])
+    assert design(study("Heart rate under load", sections=aims)) == "review"
+
+
 # Real phrasing: "… the virus was found in a patient with … In this review, recent developments
 # have been summarized": a patient named in passing leaves a review that calls itself one a
 # review; a title naming a case report keeps the case.

@@ -64,6 +64,7 @@ from evidence.designs_text import (
     protocol_told,
     synthesis_told,
     tells_no_work_of_its_own,
+    told_before_results,
 )
 from evidence.study import Study
 
@@ -354,7 +355,10 @@ def design_call(study: Study) -> DesignCall:
             )
     if not types & STUDY_TYPES and not any(h in mesh for h, _ in _MESH_DESIGNS):
         whole = f"{study.title} {study.abstract_text}"
-        review = REVIEW_SELF.search(whole)
+        # A structured abstract tells its design before its RESULTS: "We discuss mechanisms…"
+        # in its DISCUSSION is what every study does with its results.
+        told = f"{study.title} {told_before_results(study)}" if labelled else whole
+        review = REVIEW_SELF.search(told)
         # Indexed Animals without Humans, it is the animal work that is discussed ("we
         # examined … in an animal model … are discussed"), not other people's studies.
         animals_only = "Animals" in mesh and "Humans" not in mesh

@@ -742,6 +742,17 @@ def case_section(study: Study) -> str | None:
     return None
 
 
+_AFTER_METHOD_LABELS = _rx(
+    r"^(?:results?|findings|discussion|conclusions?|implications?|interpretation|comments?)\b"
+)
+
+
+def told_before_results(study: Study) -> str:
+    """The abstract up to its RESULTS: what the study set out to do and how, without what it
+    found and what its authors then discuss."""
+    return " ".join(t for label, t in _sections(study) if not _AFTER_METHOD_LABELS.match(label))
+
+
 def method_sections(study: Study) -> tuple[str, bool]:
     """The method text, and whether it is the abstract's own METHODS (DESIGN…) sections."""
     sections = _sections(study)
