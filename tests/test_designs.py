@@ -409,6 +409,21 @@ def test_an_abstract_telling_its_own_work_is_not_a_narrative_review(sentence: st
     assert design(study("Smart homes", abstract)) != "review"
 
 
+# Real phrasings: "This article describes … integration of AI-derived measurements into
+# radiology reports", "The aim of this paper is to describe the concepts developed": describing
+# is what a report of one's own method does as well as a review.
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "This article describes how measurements are written into the reports.",
+        "The aim of this paper is to describe how measurements are written into the reports.",
+    ],
+)
+def test_describing_is_no_review_beside_work_of_ones_own(sentence: str) -> None:
+    abstract = f"Reports need structure. {sentence} The measurements were validated."
+    assert design(study("Results into reports", abstract)) != "review"
+
+
 def test_a_structured_abstract_is_never_a_review_for_want_of_own_work() -> None:
     sections = (("OBJECTIVE", "A framework was needed."), ("RESULTS", "Six skills emerged."))
     assert design(study("Competencies", sections=sections)) != "review"

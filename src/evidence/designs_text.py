@@ -154,13 +154,13 @@ REVIEW_SELF = _rx(
     r"|focus on|present (?:a|an) (?:\w+ )?review)\b|\b(?:is|are) (?:reviewed|discussed"
     r"|summari[sz]ed|highlighted)\b|\brecent (?:advances|progress|developments|findings)\b"
     r"|\bcurrent (?:knowledge|understanding)\b|\bliterature review\b|\bthis (?:article|paper"
-    r"|chapter) (?:reviews|summari[sz]es|discusses|describes)\b|\bgene of the month\b"
+    r"|chapter) (?:reviews|summari[sz]es|discusses)\b|\bgene of the month\b"
     # "We provide an in-depth review of…", "In this article we will review…", "The aim of this
     # paper is to review the existing literature", "We described reported radiological findings"
     r"|\bwe (?:will )?(?:provide|give|offer) (?:an? |the )?(?:[\w-]+ ){0,2}?(?:review|overview)\b"
     r"|\b(?:article|paper|chapter),? we (?:will )?(?:review|discuss|summari[sz]e|outline)\b"
     r"|\b(?:aim|purpose|goal|objective) of this (?:article|paper|chapter|manuscript) is to"
-    r" (?:review|discuss|summari[sz]e|describe|introduce|outline|highlight|provide an overview)\b"
+    r" (?:review|discuss|summari[sz]e|introduce|outline|highlight|provide an overview)\b"
     # "The article aims to review the evolution of…", "this paper tries to give an overview"
     r"|\b(?:article|paper|chapter|manuscript) (?:aims|tries|seeks|attempts) to (?:review|discuss"
     r"|summari[sz]e|(?:give|provide) an overview)\b"
@@ -574,7 +574,7 @@ TEXT_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
             rf"\breview\b{_NOT_A_MODIFIER}|\ban update\b|\boverview\b|\bstate of the art\b"
             r"|\bnarrative\b"
             r"|\bhere(?:in)?,? we (?:discuss|summari[sz]e|highlight|describe recent)\b"
-            r"|\bthis (?:article|paper|chapter) (?:discusses|summari[sz]es|describes)\b"
+            r"|\bthis (?:article|paper|chapter) (?:discusses|summari[sz]es)\b"
         ),
         "review",
     ),
