@@ -591,6 +591,22 @@ def test_animal_work_that_discusses_its_results_is_not_a_review() -> None:
     assert design(study("The isolated heart preparation", review)) == "review"
 
 
+# Indexed Animals without Humans, an essay that tells no work of its own and names no bench
+# ("The quiet revolution: biodiversity informatics and the internet", "Biodiversity update —
+# progress in taxonomy … It is argued that") is no laboratory work; the same words with the
+# animals of an experiment in the title ("sodium channels in the rat sensory neurons") are.
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [("Biodiversity informatics", "review"), ("Sodium channels in rat neurons", "preclinical")],
+)
+def test_an_essay_indexed_with_animals_is_no_laboratory_work(title: str, expected: str) -> None:
+    abstract = (
+        "Information systems on species have grown chaotic. Biologists and computer scientists "
+        "now pull together. The field looks set to deliver major advances."
+    )
+    assert design(study(title, abstract, mesh=("Animals", "Plants", "Internet"))) == expected
+
+
 # "One hundred and twenty relapse-free survivors of childhood cancer were included in this
 # study", "This study provides data from 11 healthy elite fin swimmers": people named by what
 # they are or do, measured once, are a cross-sectional study.

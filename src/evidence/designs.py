@@ -237,6 +237,12 @@ def _preclinical(study: Study, mesh: set[str], method: str, typed: bool) -> Desi
     humans; bench headings, animals or bench words and no age group, as cells and tissue get
     none), else from words (animals in the title; bench words with no people studied)."""
     if "Animals" in mesh and "Humans" not in mesh:
+        whole = f"{study.title} {study.abstract_text}"
+        bench = LAB_WORDS.search(whole) or ANIMAL_WORD.search(study.title)
+        if not bench and not any(_lab_heading(d) for d in mesh) and tells_no_work_of_its_own(study):
+            # "The quiet revolution: biodiversity informatics and the internet", indexed with
+            # the animals and plants it is about: an essay, with no bench work of its own.
+            return None
         return DesignCall("preclinical", 'MeSH "Animals" without "Humans"')
     text = f"{study.title} {method}"
     words = sorted({w.group(0).lower() for w in LAB_WORDS.finditer(text)})
