@@ -38,6 +38,8 @@ def design(record: Study) -> str:
         "We present a new alignment algorithm that is faster than its peers.",
         "In a novel approach, we describe a technology for monitoring homes.",
         "We present a series of case studies written by policy experts.",
+        # "Development of electronic case report forms using REDCap"
+        "We developed a registry framework with electronic case report forms in REDCap.",
     ],
 )
 def test_presenting_something_is_not_a_case_report(abstract: str) -> None:

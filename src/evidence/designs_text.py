@@ -46,7 +46,9 @@ CASE_SERIES = _rx(
 )
 CASE_REPORT = _rx(
     # "METHOD: Case-report", "A case is described after puncture of a tumour"
-    r"\bcase[- ]reports?\b|\b(?:this|our) case\b|\bcase (?:presentation|description|summary)\b"
+    # (never the "electronic case report forms" a registry or a trial collects its data on)
+    r"\bcase[- ]reports?\b(?! forms?\b)|\b(?:this|our) case\b"
+    r"|\bcase (?:presentation|description|summary)\b"
     r"|\ba case (?:is|was) (?:described|reported|presented)\b"
     # "We herein report a long-term hemodialysis patient with psoas abscess"
     r"|\bwe (?:here(?:in)? )?(?:report|describe|present)\b[^.]{0,60}\b(?:man|woman|boy|girl"
