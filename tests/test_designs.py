@@ -685,6 +685,22 @@ def test_a_group_and_its_outcomes_over_time_is_retrospective() -> None:
     assert design(state) == "cross_sectional"
 
 
+# A patient in general is no case: "Assessment of a patient's quality of life is now viewed as
+# …", "Airway management of a patient at risk for embolism should include …"; "the symptoms of
+# a patient with sarcoidosis" told once is.
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("Assessment of a patient's quality of life is now an endpoint.", False),
+        ("Management of a patient at risk for embolism should include ventilation.", False),
+        ("The symptoms of a patient with sarcoidosis resolved.", True),
+    ],
+)
+def test_a_patient_in_general_is_no_case(sentence: str, expected: bool) -> None:
+    abstract = f"Treatments differ little. {sentence} Little is known."
+    assert (design(study("Chemotherapy", abstract)) == "case_report") is expected
+
+
 # With indexing removed: "CASE REPORT: A premature girl …", "CASE PRESENTATION: We describe a
 # 49-year-old male", "METHOD: Case-report", "We herein report a long-term hemodialysis
 # patient", "A case is described after puncture of a tumour".

@@ -31,7 +31,10 @@ _WORDS = r"(?<![\w-])(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twel
 HUMAN_CASE = _rx(
     r"\b(?:a|an)\s+(?:\d+|[a-z]+(?:-[a-z]+)?)[- ](?:year|month|week|day)s?[- ]old\b"
     r"|\b(?:in|of) a (?:young |pregnant |elderly )?(?:patient|man|woman|boy|girl|child|"
-    r"neonate|infant|male|female)\b|\bhuman case\b"
+    r"neonate|infant|male|female)\b"
+    # (never a patient in general: "assessment of a patient's quality of life", "management
+    # of a patient at risk for …")
+    r"(?!['\u2019]s\b| at risk\b)|\bhuman case\b"
 )
 CASE_SERIES = _rx(
     rf"\bcase series\b|\bseries of {_WORDS} (?:patients|cases)\b|\bconsecutive (?:patients|cases)\b"
