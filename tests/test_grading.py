@@ -54,15 +54,15 @@ def test_a_label_read_more_than_once_is_the_readers_majority(records: list[Label
 # holdout (SOURCES.md).
 FLOORS = {
     # split: design right as indexed, unindexed, evidence level right
-    "tune": (773, 737, 822),
+    "tune": (788, 764, 837),
     "holdout": (17, 17, 23),
 }
 # Participants read right (the number the abstract states), per split.
-PARTICIPANTS_RIGHT = {"tune": 220, "holdout": 5}
+PARTICIPANTS_RIGHT = {"tune": 221, "holdout": 5}
 # Participants: a wrong number is worse than none. Preclinical graded clinical, as indexed.
 CEILINGS = {
     # split: participants wrong, participants invented, preclinical among clinical
-    "tune": (4, 17, 10),
+    "tune": (4, 17, 3),
     "holdout": (1, 1, 3),
 }
 # Studies graded as notices or comments (kept out of the evidence).
