@@ -238,8 +238,8 @@ def _preclinical(study: Study, mesh: set[str], method: str, typed: bool) -> Desi
     none), else from words (animals in the title; bench words with no people studied)."""
     if "Animals" in mesh and "Humans" not in mesh:
         whole = f"{study.title} {study.abstract_text}"
-        bench = LAB_WORDS.search(whole) or ANIMAL_WORD.search(study.title)
-        if not bench and not any(_lab_heading(d) for d in mesh) and tells_no_work_of_its_own(study):
+        named = LAB_WORDS.search(whole) or ANIMAL_WORD.search(study.title)
+        if not named and not any(_lab_heading(d) for d in mesh) and tells_no_work_of_its_own(study):
             # "The quiet revolution: biodiversity informatics and the internet", indexed with
             # the animals and plants it is about: an essay, with no bench work of its own.
             return None
@@ -363,8 +363,8 @@ def design_call(study: Study) -> DesignCall:
         whole = f"{study.title} {study.abstract_text}"
         # A structured abstract tells its design before its RESULTS: "We discuss mechanisms…"
         # in its DISCUSSION is what every study does with its results.
-        told = f"{study.title} {told_before_results(study)}" if labelled else whole
-        review = REVIEW_SELF.search(told)
+        aims = f"{study.title} {told_before_results(study)}" if labelled else whole
+        review = REVIEW_SELF.search(aims)
         # Indexed Animals without Humans, it is the animal work that is discussed ("we
         # examined … in an animal model … are discussed"), not other people's studies.
         animals_only = "Animals" in mesh and "Humans" not in mesh
