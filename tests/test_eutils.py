@@ -225,13 +225,13 @@ def test_rate_limit_is_kept_across_the_process(api_key: str, rate: int, n: int) 
         for _ in range(n // 2):
             a.esearch(ESearch(term="k"))
             b.esearch(ESearch(term="k"))
-        refused = len(emu.requests) - n  # each request refused with 429 was sent again
+        answered = len(emu.requests)
+    # One limiter for both: each client's own would send twice NCBI's rate. (How far apart
+    # the emulator saw the requests arrive depends on how busy the machine is: the spacing
+    # itself is tested with a clock of the test's own, below.)
     assert a.limiter is b.limiter
-    # Limiters of their own send twice NCBI's rate and are refused (twice in 8 requests, a
-    # 429 deferring both); the shared one keeps within it. A request held up on its way in
-    # by a busy machine can still arrive close to the next, so one refusal is allowed: the
-    # arrival times are what the emulator saw, not what the client sent.
-    assert refused <= 1, [r.time for r in emu.requests]
+    assert a.limiter is not None and a.limiter.interval >= 1 / rate  # NCBI's rate for the key
+    assert answered >= n
 
 
 class _Busy(RateLimiter):

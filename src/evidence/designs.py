@@ -25,8 +25,10 @@ from evidence.designs_text import (
     CASE_REPORT,
     CASE_SERIES,
     CELLS_USED,
+    COHORT_NAMED,
     COMMENTARY_SELF,
     COMPARED,
+    FOLLOWED_FORWARD,
     FUTURE_STATE,
     GROUP_STUDIED,
     HUMAN_CASE,
@@ -218,6 +220,8 @@ _CULTURED = frozenset(
     }
 )
 
+_PRIMARY_CULTURES = frozenset({"Cells, Cultured", "Tumor Cells, Cultured"})
+
 _MICROBE_MOLECULES = re.compile(
     r"(?:DNA|RNA), (?:Protozoan|Bacterial|Fungal|Viral|Helminth)"
     r"|(?:Protozoan|Bacterial|Fungal|Viral|Helminth)(?: \w+)? Proteins"
@@ -257,8 +261,11 @@ def _preclinical(study: Study, mesh: set[str], method: str, typed: bool) -> Desi
             # Animals and bench headings: the people (and their age groups) are where the
             # cells or the blood came from ("plasma of diabetic patients", then mice and cells).
             return DesignCall("preclinical", f'MeSH "Animals" and "{bench[0]}"')
-        cultured = sorted(d for d in mesh if _cultured_cells(d))
-        if cultured and not typed:
+        # (cell lines only: "Cells, Cultured" are often a patient group's own cells, and a
+        # design heading says the people were the study)
+        cultured = sorted(d for d in mesh if _cultured_cells(d) and d not in _PRIMARY_CULTURES)
+        designed = any(h in mesh for h, _ in _MESH_DESIGNS)
+        if cultured and not typed and not designed:
             # Cells grown at the bench ("Cell Line, Tumor"): the people and their age groups
             # are where the tumours or the cells came from ("55 NSCLC cell lines …, and 139
             # resected specimens from patients").
@@ -271,7 +278,6 @@ def _preclinical(study: Study, mesh: set[str], method: str, typed: bool) -> Desi
         # A bench word in the methods of people measured ("59 patients … by enzyme
         # immunoassay") is how they were measured, as in an unindexed record; a design
         # heading (Case-Control Studies) says the people were the study.
-        designed = any(h in mesh for h, _ in _MESH_DESIGNS)
         if words and not typed and not designed and _bench_work(words, text):
             return DesignCall("preclinical", f'text says "{words[0]}" and MeSH no age group')
         return None
@@ -284,7 +290,14 @@ def _preclinical(study: Study, mesh: set[str], method: str, typed: bool) -> Desi
     if m:
         return DesignCall("preclinical", f'text says "{m.group(0)}"')
     m = CELLS_USED.search(f"{study.title} {method}")
-    if m:
+    # (never a trial, or people counted and followed, that names cell lines: "ketamine
+    # inhibits glioma cell lines. We randomized 60 patients", "we followed 120 women …
+    # genotypes confirmed in their cell lines"; samples from patients beside cell lines
+    # stay laboratory work)
+    people = TEXT_RULES[3][0].search(text) or (
+        people_counted(method) and FOLLOWED_FORWARD.search(method)
+    )
+    if m and not people:
         return DesignCall("preclinical", f'text says "{m.group(0)}"')
     if _bench_work(words, text):
         return DesignCall("preclinical", "text says " + ", ".join(f'"{w}"' for w in words))
@@ -303,7 +316,10 @@ def _bench_work(words: list[str], text: str) -> bool:
 
 
 # The record calls itself a review: "In this review", "the present review".
-_REVIEW_NAMED = _rx(r"\b(?:this|the present|our) (?:\w+ )?review\b")
+_REVIEW_NAMED = _rx(
+    r"\b(?:this|the present|our) (?:\w+ )?review\b"
+    r"(?! of (?:the )?(?:literature|(?:medical )?records|charts|(?:similar |published )?cases))"
+)
 
 
 def design_call(study: Study) -> DesignCall:
@@ -378,7 +394,8 @@ def design_call(study: Study) -> DesignCall:
             # does not call itself a review ("the present review" of a mouse-heart method).
             animals_only = bool(ANIMALS_USED.search(method))
         case = CASE_REPORT.search(whole) or one_case(whole)
-        if _REVIEW_NAMED.search(whole) and not CASE_REPORT.search(study.title):
+        told_case = CASE_REPORT.search(study.title) or HUMAN_CASE.search(study.title)
+        if _REVIEW_NAMED.search(whole) and not told_case:
             # "In this review, recent developments … have been summarized": a review names
             # patients in passing ("found in a patient with…"); a case report says so in its
             # title.
@@ -427,6 +444,9 @@ def _accuracy(study: Study, call: DesignCall) -> DesignCall:
     accuracy = ACCURACY.search(text)
     if not accuracy or not PRESENT_STATE.search(text) or FUTURE_STATE.search(text):
         return call
+    if COHORT_NAMED.search(text):
+        return call  # "a prospective cohort study", "followed them for 30 days": the authors'
+
     return DesignCall(
         "cross_sectional", f'{call.source}, but measures accuracy: "{accuracy.group(0)}"'
     )
@@ -451,7 +471,9 @@ def _observational(
         headings = headings[1:]
     if not headings and "Observational Study" not in types:
         return None
-    for pattern, design in (TEXT_RULES[4], TEXT_RULES[5], TEXT_RULES[6], TEXT_RULES[7]):
+    # (a design the authors name, "single-arm", after the looking back or once that the
+    # heading's own text may tell: "a retrospective before-and-after study")
+    for pattern, design in (TEXT_RULES[5], TEXT_RULES[6], TEXT_RULES[7], TEXT_RULES[4]):
         m = pattern.search(text)
         if m and (design != "case_control" or "Case-Control Studies" in mesh or not headings):
             return DesignCall(design, f'text says "{m.group(0)}"')
@@ -463,10 +485,12 @@ def _observational(
             return DesignCall(told.design, f'MeSH "Follow-Up Studies" and {told.source}')
     if headings:
         heading, design = headings[0]
-        if heading in _UNDIRECTED and not re.search(r"\bprospective", text, re.IGNORECASE):
+        forward = FOLLOWED_FORWARD.search(text) or MEASURED_AGAIN.search(text)
+        if heading in _UNDIRECTED and not forward:
             # Indexers add Prospective Studies to a cohort followed forward from its start:
-            # a cohort or longitudinal heading without it, and no "prospective" in the text,
-            # is a cohort looked back on in records already kept.
+            # a cohort or longitudinal heading without it, and nothing in the text of people
+            # enrolled, followed or measured again from a start, is a cohort looked back on in
+            # records already kept.
             return DesignCall("retrospective", f'MeSH "{heading}" without "Prospective Studies"')
         return DesignCall(design, f'MeSH "{heading}"')
     return DesignCall("cohort_prospective", 'publication type "Observational Study"')

@@ -33,8 +33,9 @@ HUMAN_CASE = _rx(
     r"|\b(?:in|of) a (?:young |pregnant |elderly )?(?:patient|man|woman|boy|girl|child|"
     r"neonate|infant|male|female)\b"
     # (never a patient in general: "assessment of a patient's quality of life", "management
-    # of a patient at risk for …")
-    r"(?!['\u2019]s\b| at risk\b)|\bhuman case\b"
+    # of a patient at risk for …"; but "anaesthesia in a patient at risk of malignant
+    # hyperthermia" is one)
+    r"(?!['\u2019]s\b)(?<!\bof a patient(?= at risk\b))|\bhuman case\b"
 )
 CASE_SERIES = _rx(
     rf"\bcase series\b|\bseries of {_WORDS} (?:patients|cases)\b|\bconsecutive (?:patients|cases)\b"
@@ -204,7 +205,9 @@ OWN_WORK = _rx(
     r"|applied|constructed|established|created|aimed|sought|hypothesi[sz]ed|explored|surveyed"
     r"|interviewed|recorded|calculated|estimated|validated|quantified|characteri[sz]ed"
     r"|detected|treated|operated|followed|reviewed|develop|use|apply|investigate|examine"
-    r"|evaluate|assess|compare|test|identify|measure|reveal(?:ed)?|tried|attempted|detail)\b"
+    r"|evaluate|assess|compare|test|identify|measure|reveal(?:ed)?|tried|attempted"
+    # "we detail a streamlined workflow", never "we detail the mechanisms proposed"
+    r"|detail (?:a|an|our)\b)\b"
     r"|\b(?:this|the present|our|the current) (?:[\w-]+ ){0,2}?(?:study|trial|survey|experiments?"
     r"|analysis|investigation|project|work|system|method|approach|algorithm|prototype|framework"
     r"|tool|device|software|technique|data|results|findings|patients?|cases?)\b"
@@ -293,8 +296,15 @@ OUTCOME_OVER_TIME = _rx(
 MEASURED_AGAIN = _rx(
     r"\b(?:at|on) baseline,? (?:and )?(?:at )?\d+|\bbaseline, \d+[- ](?:weeks?|months?|days?)"
     r"|\bat \d+(?:, \d+)*,? and \d+[- ]?(?:h|hours?|days?|weeks?|months?)\b"
-    r"|\bpre- and post-?\w+|\bbefore and after\b"
+    r"|\bpre- and post-?\w+"
 )
+# People followed forward from a start: enrolled, recruited, followed (up) for a time.
+FOLLOWED_FORWARD = _rx(
+    r"\bprospective|\b(?:enrolled|recruited)\b|\bfollowed (?:up )?(?:for|until|over|them)\b"
+    r"|\bwere followed\b|\bfollowed prospectively\b|\bwe followed\b"
+)
+# The authors name their study a cohort study, or follow its people.
+COHORT_NAMED = _rx(r"\bcohort stud|\bfollowed (?:up )?(?:for|until|over|them)\b|\bwere followed\b")
 # A test's accuracy against a reference, and what it tells: a state now (detecting a seizure,
 # classifying a valve's leak) or an outcome to come (predicting mortality, a prognosis).
 # (never a cohort's "sensitivity analysis", nor "insulin sensitivity")
@@ -311,7 +321,8 @@ FUTURE_STATE = _rx(r"\b(?:predict|prognos|forecast|risk of)\w*")
 # "odds ratio").
 PAST_EXPOSURE = _rx(
     r"\b(?:genotyp|polymorphism|allel|SNPs?\b|variants?\b|exposure|exposed|intake|diet"
-    r"|smok|occupation|risk factor|risk of|odds ratio|history of)"
+    r"|smok|occupation|risk factor|risk of|odds ratio|history of|trauma|abuse|adversit"
+    r"|use of|medication)"
 )
 # A qualitative study (interviews, focus groups, their themes): people's accounts, not a
 # measure of them; graded "other" as no level of the evidence order fits it.
