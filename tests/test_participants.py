@@ -76,6 +76,58 @@ def test_the_part_of_a_whole_that_took_part(results: str, count: int) -> None:
     assert extract_participants(study(results)) == count
 
 
+# Those who responded to a treatment or completed the follow-up are a part of those randomised,
+# who are the participants; "responded" counts people only as answering a survey.
+@pytest.mark.parametrize(
+    ("abstract", "count"),
+    [
+        ("Of the 60 patients randomized, 40 (67%) responded to ketamine.", 60),
+        ("Of 42 patients randomized, 36 (86%) completed the follow-up questionnaire.", 42),
+        ("Of the 60 patients, 40 (67%) responded to ketamine.", 60),
+        ("Forty patients (67%) responded to ketamine.", None),
+        ("Of the 606 participants, 376 (62%) responded to the survey.", 376),
+        # where the text says how many were randomised, that number wins
+        (
+            "Of the 120 eligible patients, 90 (75%) consented to participate and 80 were"
+            " randomized.",
+            80,
+        ),
+    ],
+)
+def test_responders_and_completers_are_a_part_of_those_randomised(
+    abstract: str, count: int | None
+) -> None:
+    assert extract_participants(study(abstract)) == count
+
+
+def test_responders_in_the_results_are_a_part_of_those_randomised() -> None:
+    method = "Adults with depression were randomized to ketamine or midazolam."
+    results = "Of the 60 patients randomized, 31 (52%) responded at 24 hours."
+    assert extract_participants(study(METHODS=method, RESULTS=results)) == 60
+
+
+# "Fifteen patients in each of the 4 arms", "20 patients per group": the count of one arm, never
+# of all those randomised.
+@pytest.mark.parametrize(
+    ("abstract", "count"),
+    [
+        ("Fifteen patients in each of the 4 arms were randomized.", None),
+        ("Twenty patients per arm were randomized.", None),
+        ("Thirty patients in each group were enrolled.", None),
+        ("Eighty patients were randomly assigned to each of the four groups.", None),
+        # the whole, then its arms, is still the whole
+        ("A total of 120 patients were randomized, 60 in each group.", 120),
+    ],
+)
+def test_the_count_of_one_arm_is_not_the_whole(abstract: str, count: int | None) -> None:
+    assert extract_participants(study(abstract)) == count
+
+
+def test_a_count_per_group_before_the_total_is_never_taken() -> None:
+    text = "Twenty patients per group, 60 in all, were randomized."
+    assert extract_participants(study(text)) in (60, None)
+
+
 # "PARTICIPANTS: Women of reproductive age 15-49 years (N=39 646)."
 def test_the_one_n_of_a_participants_section() -> None:
     record = study(PARTICIPANTS="Women of reproductive age 15-49 years (N=39 646).")

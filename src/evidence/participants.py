@@ -88,12 +88,15 @@ _PEOPLE_BEHIND = "|".join(
 )
 
 # What a part of a larger group did that makes it the people studied: "Of the 606 participants,
-# 376 (62%) completed the survey".
+# 376 (62%) completed the survey". ("Responded" only to a survey: "40 (67%) responded to
+# ketamine" are a part of those treated.)
+_SURVEY = r"(?:the|a|an|our|this)\s+(?:[\w-]+\s+){0,3}?(?:survey|questionnaire)s?"
 _TOOK_PART = (
     r"(?:were\s+(?:then\s+)?(?:included|enrolled|randomi[sz]ed|recruited)|(?:agreed|consented)\s+to"
-    r"|completed\s+(?:the|a|an)\s+(?:[\w-]+\s+){0,3}?(?:survey|questionnaire)|responded"
+    rf"|completed\s+{_SURVEY}|responded\s+to\s+{_SURVEY}"
     r"|participated|took\s+part)\b"
 )
+_RANDOMISED = r"(?:randomi[sz]ed|randomly\s+(?:assigned|allocated)|enrolled|assigned|allocated)"
 _THEN_PART_TOOK_PART = (
     rf"[^.;]{{0,60}}?,\s+(?:\d+|{_SPELLED})(?:\s*\(\s*\d+(?:\.\d+)?\s*%\s*\))?[^.;]{{0,80}}?"
     rf"\b{_TOOK_PART}"
@@ -120,7 +123,7 @@ _RULES = (
         # ("679 men enrolled in a substudy of the Agricultural Health Study")
         r"|\s+(?:enrolled|recruited)\s+(?:in|into|from|at)\b"
         rf"|{_ASIDE}(?:\s+(?!and\b)[^\s.;()]+){{0,10}}?\s+(?:participated|took part"
-        r"|self-reported|responded to"
+        rf"|self-reported|responded to {_SURVEY}\b"
         r"|completed (?:the|a|an|both|all) (?:[\w-]+ ){0,3}?(?:survey|questionnaire|tests?"
         r"|assessments?|protocol)\b))"
     ),
@@ -129,9 +132,12 @@ _RULES = (
     # whole group, then a part of it (never where the part is the one that took part, below).
     _rx(
         rf"\b(?:of|among|in\s+the)\s+(?:the\s+|these\s+|all\s+)?{_NUM}\s+{_BEFORE_NOUN}"
-        rf"(?:(?:participants|respondents)\b|{_PEOPLE}\s+(?:who\s+were\s+)?(?:randomi[sz]ed"
-        rf"|enrolled|included|analy[sz]ed)\b|{_PEOPLE}[^.;]{{0,60}}?,\s+the\s+(?:mean|median|average)\s+age\b)"
+        rf"(?:(?:(?:participants|respondents)\b|{_PEOPLE}\s+(?:who\s+were\s+)?(?:included"
+        rf"|analy[sz]ed)\b|{_PEOPLE}[^.;]{{0,60}}?,\s+the\s+(?:mean|median|average)\s+age\b)"
         rf"(?!{_THEN_PART_TOOK_PART})"
+        # (those randomised or enrolled are the participants, whatever part of them follows:
+        # "Of 42 patients randomized, 36 (86%) completed the follow-up questionnaire")
+        rf"|{_PEOPLE}\s+(?:who\s+were\s+)?{_RANDOMISED}\b)"
     ),
     # "Of the 80 patients, 32 (40%) had an ICD", "Of 460 probands tested, 93% were female": the
     # whole, then a share of it.
@@ -145,8 +151,10 @@ _RULES = (
     # (62.3 %) … were included in the present analysis": the part that took part.
     _THE_PART := _rx(
         rf"\b(?:(?<!total )of|among)\s+(?:the\s+|these\s+|all\s+)?(?P<whole>{_DIGITS}|{_SPELLED})"
-        rf"\s+{_BEFORE_NOUN}{_PEOPLE}[^.;]{{0,60}}?,\s+{_NUM}(?:\s*\(\s*\d+(?:\.\d+)?\s*%\s*\))?[^.;]{{0,80}}?"
-        rf"\b{_TOOK_PART}"
+        rf"\s+{_BEFORE_NOUN}{_PEOPLE}(?![^.;,]{{0,60}}?\b{_RANDOMISED}\b)[^.;]{{0,60}}?,\s+{_NUM}"
+        # ("90 (75%) consented to participate and 80 were randomized": the 80)
+        rf"(?![^.;]{{0,160}}?\b(?:\d+|{_SPELLED})\s+(?:were|had been)\s+(?:then\s+)?{_RANDOMISED})"
+        rf"(?:\s*\(\s*\d+(?:\.\d+)?\s*%\s*\))?[^.;]{{0,80}}?\b{_TOOK_PART}"
     ),
     _rx(
         rf"\b(?:mean|median|average)\s+age\s+of\s+(?:the\s+|all\s+)?{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}"
@@ -389,6 +397,14 @@ _PART_NEXT = _rx(
     r"(?:[\w-]+\s+){0,2}?(?:were|was)\s+(?:younger|older|under|over|aged)"
     rf"|there were\s+(?:{_DIGITS}|{_SPELLED})\s+(?:children|adults|boys|girls))\b"
 )
+# "Fifteen patients in each of the 4 arms were randomized", "Twenty patients per group",
+# "Eighty patients were randomly assigned to each of the four groups": the count of one arm.
+_PER_ARM_WORDS = (
+    r"\beach\s+(?:of\s+(?:the\s+|these\s+)?)?(?:[\w-]+\s+){0,2}?(?:arms?|groups?)\b"
+    r"|\bper\s+(?:[\w-]+\s+)?(?:arm|group)\b"
+)
+_PER_ARM = _rx(_PER_ARM_WORDS)
+_PER_ARM_NEXT = _rx(rf"\s*(?:(?:to|in|into|for)\s+)?(?:{_PER_ARM_WORDS})")
 # "Survival data were available from 35 patients": those with data, a part of the whole.
 _AVAILABLE_BEFORE = _rx(r"\bavailable\s+(?:from|for|in|on)\s+(?:only\s+)?$")
 _METHOD_ONLY = _rx(
@@ -472,6 +488,8 @@ def _first(rules: tuple[re.Pattern[str], ...], texts: list[str]) -> int | None:
                     or _SECOND_GROUP_BEFORE.search(text, max(0, m.start("n") - 60), m.start("n"))
                 ):
                     continue
+                if _per_arm(text, m):
+                    continue
                 value = _number(m.group("n"))
                 if rule is _THE_PART and (value or 0) >= (_number(m.group("whole")) or 0):
                     continue  # a part is less than its whole
@@ -487,6 +505,12 @@ def _first(rules: tuple[re.Pattern[str], ...], texts: list[str]) -> int | None:
                 return None
             return value + _controls(text, m.end(), value) + _second_arm(text, m)
     return None
+
+
+def _per_arm(text: str, m: re.Match[str]) -> bool:
+    """Whether the count is of each arm or group ("20 patients per group"), not of all of them
+    ("120 patients were randomized, 60 in each group" counts all)."""
+    return bool(_PER_ARM.search(m.group(0)) or _PER_ARM_NEXT.match(text, m.end()))
 
 
 def _after_whole(text: str, m: re.Match[str], value: int) -> bool:
@@ -658,6 +682,7 @@ def extract_participants(study: Study) -> int | None:
         and not _after_whole(method, m, _number(m.group("n")) or 0)
         and not _ALSO_EVALUATED.search(method, m.end())
         and not _PART_NEXT.search(method[m.end() :])
+        and not _per_arm(method, m)
     ):
         value = _number(m.group("n"))
         if value and not _is_year(method, m.start("n"), value):
