@@ -51,12 +51,12 @@ def test_a_label_read_more_than_once_is_the_readers_majority(records: list[Label
 # can only raise them). A change that reads real records worse fails here; bench/grading.py
 # prints the shares beside the targets. Set again when the fifth round's records (135)
 # joined the tune records and the sixth round's (31, the project's own field) became the
-# holdout, and again when the seventh round's (125) joined the holdout, measured once after
-# the eighth pass on the rules (SOURCES.md).
+# holdout, and again when the seventh round's (125) joined the holdout, measured after the
+# eighth pass on the rules and after its mends (SOURCES.md, README).
 FLOORS = {
     # split: design right as indexed, unindexed, evidence level right
     "tune": (803, 772, 838),
-    "holdout": (106, 98, 116),
+    "holdout": (107, 98, 116),
 }
 # Participants read right (the number the abstract states), per split.
 PARTICIPANTS_RIGHT = {"tune": 239, "holdout": 12}
