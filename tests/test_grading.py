@@ -4,7 +4,9 @@ the targets; the rules are tuned on the "tune" split only."""
 
 from __future__ import annotations
 
+import importlib.util
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -102,3 +104,15 @@ def test_notices_and_studies_are_told_apart(reports: dict[str, Report], part: st
     assert reports["tune"].notices.total[NOTICE] > 0  # the holdout holds none
     taken = report.notices.total["study"] - report.notices.right["study"]
     assert taken <= STUDIES_TAKEN_FOR_NOTICES[part]
+
+
+def test_the_bench_prints_a_share_with_its_wilson_interval() -> None:
+    path = Path(__file__).resolve().parents[1] / "bench" / "grading.py"
+    spec = importlib.util.spec_from_file_location("bench_grading", path)
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    low, high = bench.wilson(107, 155)  # the holdout's design as indexed, README
+    assert (round(low, 3), round(high, 3)) == (0.614, 0.758)
+    low, high = bench.wilson(0, 10)  # never below 0, as a normal interval would be
+    assert low == pytest.approx(0.0, abs=1e-12) and 0.27 < high < 0.28
