@@ -385,6 +385,15 @@ def test_an_abstract_telling_no_work_of_its_own_is_a_narrative_review() -> None:
     assert "no work" in call.source
 
 
+# A capital's point ("U.S. hospitals") ends no sentence: one sentence of that kind is too little
+# to call a record a review that tells no work of its own.
+def test_an_abbreviation_point_is_no_second_sentence() -> None:
+    one = "Opioid prescribing in U.S. hospitals remains high despite new rules."
+    assert design_call(study("Opioids", one)).design != "review"
+    two = one + " Prescribers still differ across states."
+    assert design_call(study("Opioids", two)).design == "review"
+
+
 # Real phrasings of work of one's own, which a narrative review never tells: "This article
 # presents an approach enabling activity recognition", "Our work seeks to…", "Here a
 # double-resonance imaging approach is proposed", "Thirty-four cases of carcinoma were…",
@@ -1621,3 +1630,26 @@ def test_mechanisms_detailed_by_authors_are_a_review() -> None:
         " and their relevance to depression."
     )
     assert design(study("Ketamine mechanisms", abstract)) == "review"
+
+
+# Real phrasing: "we propose a fundamental guideline for model design", "graded according to
+# the guideline for …": a guideline named, not the record's own; "Hypertension Canada's 2020
+# guidelines for the prevention …" is one.
+@pytest.mark.parametrize(
+    ("abstract", "expected"),
+    [
+        ("We offer a fundamental guideline for the design of such models.", False),
+        ("Hypertension Canada's 2020 guidelines for the prevention of hypertension.", True),
+        ("These are the national guidelines for the management of migraine.", True),
+    ],
+)
+def test_a_guideline_is_the_records_own(abstract: str, expected: bool) -> None:
+    assert (design(study("Models", abstract)) == "guideline") is expected
+
+
+# Psychiatry's "prospective memory" (remembering to act later) is a construct, not a design.
+def test_prospective_memory_is_no_prospective_study() -> None:
+    method = "Prospective memory was tested once in 40 patients with schizophrenia."
+    assert design(study("Memory", sections=(("METHODS", method),))) != "cohort_prospective"
+    followed = "Forty patients were followed prospectively for a year."
+    assert design(study("Memory", sections=(("METHODS", followed),))) == "cohort_prospective"

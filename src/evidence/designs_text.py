@@ -597,7 +597,12 @@ TEXT_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
         "cross_sectional",
     ),
     (
-        _rx(r"\bprospective(?:ly)?\b|\bcohort\b|\blongitudinal\b|\bobservational study\b"),
+        _rx(
+            # (never people or a faculty to come: "prospective memory", "prospective donors")
+            r"\bprospective(?:ly)?\b(?! (?:memory|students?|parents?|donors?|users?|candidates?"
+            r"|buyers?|teachers?|employees?|mothers?|fathers?|adopters?|applications?|clients?"
+            r"|recipients?)\b)|\bcohort\b|\blongitudinal\b|\bobservational study\b"
+        ),
         "cohort_prospective",
     ),
     (CASE_SERIES, "case_series"),
@@ -605,7 +610,13 @@ TEXT_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (HUMAN_CASE, "case_report"),
     (
         _rx(
-            r"\bpractice guidelines?\b|\bguidelines? (?:for|on)\b|\bconsensus statement\b"
+            # (a guideline of its own, not one a study followed: "according to the guideline
+            # for …", "a fundamental guideline for model design")
+            r"\bpractice guidelines?\b|\bconsensus statement\b"
+            r"|\b(?:this|these|the present|our|new|updated|revised|national|international"
+            r"|clinical|consensus|evidence-based|joint|comprehensive|\d{4})"
+            r" guidelines? (?:for|on)\b"
+            r"|^guidelines? (?:for|on)\b"
             r"|\brecommendations (?:of|from|for) the\b|\bthese (?:guidelines|recommendations)\b"
         ),
         "guideline",
@@ -830,6 +841,7 @@ def tells_no_work_of_its_own(study: Study) -> bool:
     if any(_RESULT_LABELS.match(s.label.strip()) for s in study.abstract):
         return False
     text = study.abstract_text
-    if len(re.findall(r"[.!?](?:\s|$)", text)) < 2:
+    # (a capital's point is no sentence's end: "U.S. hospitals", "J. Smith")
+    if len(re.findall(r"(?<!\b[A-Z])[.!?](?:\s|$)", text)) < 2:
         return False
     return not OWN_WORK.search(f"{study.title} {text}")
