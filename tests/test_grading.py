@@ -57,11 +57,11 @@ def test_a_label_read_more_than_once_is_the_readers_majority(records: list[Label
 # eighth pass on the rules and after its mends (SOURCES.md, README).
 FLOORS = {
     # split: design right as indexed, unindexed, evidence level right
-    "tune": (803, 772, 838),
+    "tune": (804, 773, 839),
     "holdout": (107, 98, 116),
 }
 # Participants read right (the number the abstract states), per split.
-PARTICIPANTS_RIGHT = {"tune": 239, "holdout": 12}
+PARTICIPANTS_RIGHT = {"tune": 240, "holdout": 12}
 # Participants: a wrong number is worse than none. Preclinical graded clinical, as indexed.
 CEILINGS = {
     # split: participants wrong, participants invented, preclinical among clinical
