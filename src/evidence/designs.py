@@ -462,10 +462,9 @@ def _observational(
     # Indexers give Case-Control Studies to any comparison with controls; patients and
     # controls measured now, with no exposure, genotype or risk set against the two, are
     # compared at one time, and the text (or the next heading) tells the design.
-    whole = f"{study.title} {study.abstract_text}"
     if (
         headings[:1] == [("Case-Control Studies", "case_control")]
-        and not PAST_EXPOSURE.search(whole)
+        and not PAST_EXPOSURE.search(f"{study.title} {study.abstract_text}")
         and not TEXT_RULES[5][0].search(text)
     ):
         headings = headings[1:]
@@ -485,8 +484,9 @@ def _observational(
             return DesignCall(told.design, f'MeSH "Follow-Up Studies" and {told.source}')
     if headings:
         heading, design = headings[0]
-        forward = FOLLOWED_FORWARD.search(text) or MEASURED_AGAIN.search(text)
-        if heading in _UNDIRECTED and not forward:
+        if heading in _UNDIRECTED and not (
+            FOLLOWED_FORWARD.search(text) or MEASURED_AGAIN.search(text)
+        ):
             # Indexers add Prospective Studies to a cohort followed forward from its start:
             # a cohort or longitudinal heading without it, and nothing in the text of people
             # enrolled, followed or measured again from a start, is a cohort looked back on in
