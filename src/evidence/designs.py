@@ -198,29 +198,20 @@ def _lab_heading(descriptor: str) -> bool:
     microbe's own molecules by its kind ("DNA, Protozoan", "Bacterial Proteins")."""
     return (
         descriptor in _LAB_MESH
-        or _cultured_cells(descriptor)
+        or _cell_line(descriptor)
         or bool(_MICROBE_MOLECULES.fullmatch(descriptor))
     )
 
 
-def _cultured_cells(descriptor: str) -> bool:
-    """A heading for cells grown at the bench: a cell line, by kind or by name."""
-    return descriptor in _CULTURED or bool(
+def _cell_line(descriptor: str) -> bool:
+    """A heading for a cell line, by kind or by name ("Cell Line, Tumor", "HeLa Cells"); cells
+    cultured from a patient group ("Cells, Cultured") are in _LAB_MESH, not here."""
+    return descriptor in _CELL_LINES or bool(
         re.fullmatch(r"(?:[\w-]*\d[\w-]*|[A-Z][a-z]*[A-Z][\w-]*)(?: \w+)? Cells", descriptor)
     )
 
 
-_CULTURED = frozenset(
-    {
-        "Cell Line",
-        "Cell Line, Tumor",
-        "Cell Line, Transformed",
-        "Cells, Cultured",
-        "Tumor Cells, Cultured",
-    }
-)
-
-_PRIMARY_CULTURES = frozenset({"Cells, Cultured", "Tumor Cells, Cultured"})
+_CELL_LINES = frozenset({"Cell Line", "Cell Line, Tumor", "Cell Line, Transformed"})
 
 _MICROBE_MOLECULES = re.compile(
     r"(?:DNA|RNA), (?:Protozoan|Bacterial|Fungal|Viral|Helminth)"
@@ -263,7 +254,7 @@ def _preclinical(study: Study, mesh: set[str], method: str, typed: bool) -> Desi
             return DesignCall("preclinical", f'MeSH "Animals" and "{bench[0]}"')
         # (cell lines only: "Cells, Cultured" are often a patient group's own cells, and a
         # design heading says the people were the study)
-        cultured = sorted(d for d in mesh if _cultured_cells(d) and d not in _PRIMARY_CULTURES)
+        cultured = sorted(d for d in mesh if _cell_line(d))
         designed = any(h in mesh for h, _ in _MESH_DESIGNS)
         if cultured and not typed and not designed:
             # Cells grown at the bench ("Cell Line, Tumor"): the people and their age groups
@@ -445,8 +436,9 @@ def _accuracy(study: Study, call: DesignCall) -> DesignCall:
     if not accuracy or not PRESENT_STATE.search(text) or FUTURE_STATE.search(text):
         return call
     if COHORT_NAMED.search(text):
-        return call  # "a prospective cohort study", "followed them for 30 days": the authors'
-
+        # "a prospective cohort study", "followed them for 30 days": the design the authors
+        # name stands
+        return call
     return DesignCall(
         "cross_sectional", f'{call.source}, but measures accuracy: "{accuracy.group(0)}"'
     )
