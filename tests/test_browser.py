@@ -298,6 +298,13 @@ def test_the_filters_update_counts_and_studies(built: Path, open_page: Any) -> N
     assert len(set(everything)) == 33
 
     def expect(pmids: set[str]) -> None:
+        # The status is the page's last word on a filter: waited for, so that a step the
+        # browser finishes a moment later (a link's click, under a busy machine) is not read
+        # half done. What it shows is then checked study by study.
+        page.wait_for_function(
+            "n => document.getElementById('ev-count').textContent === n",
+            arg=f"Showing {len(pmids)} of 33 studies.",
+        )
         assert set(shown_pmids(page)) == pmids
         assert status(page) == f"Showing {len(pmids)} of 33 studies."
 
