@@ -951,6 +951,30 @@ def test_a_few_patients_described_without_comparison_are_a_case_series() -> None
     assert design(study("Localizing nodules", many)) == "cross_sectional"
 
 
+# "We conducted a retrospective study on 5 patients … their therapy management and outcome",
+# "Retrospective review of … a series of 10 patients": a handful of patients looked back on,
+# the authors' word "retrospective" notwithstanding, is a case series while nothing is
+# compared; what their background says others found ("associated with smoking") is no
+# comparison of theirs.
+def test_a_handful_of_patients_looked_back_on_is_a_case_series() -> None:
+    method = (
+        "METHODS: We conducted a retrospective study of 6 patients with CRPS given ketamine"
+        " infusions between 2015 and 2020. RESULTS: Pain fell in 4 patients."
+    )
+    background = "BACKGROUND: CRPS is associated with fractures. " + method
+    assert design(study("Ketamine for CRPS", method)) == "case_series"
+    assert design(study("Ketamine for CRPS", background)) == "case_series"
+    indexed = study("Ketamine for CRPS", method, mesh=("Humans", "Retrospective Studies"))
+    assert design(indexed) == "case_series"
+    # More than ten named looked back on, or a handful compared, stay a retrospective study.
+    many = method.replace("6 patients", "14 patients")
+    assert design(study("Ketamine for CRPS", many)) == "retrospective"
+    compared = method.replace("RESULTS:", "RESULTS: Compared with 6 controls,")
+    assert design(study("Ketamine for CRPS", compared)) == "retrospective"
+    indexed = study("Ketamine for CRPS", many, mesh=("Humans", "Retrospective Studies"))
+    assert design(indexed) == "retrospective"
+
+
 # "A cohort study of mortality predictors" whose method says "Medical records … were reviewed
 # retrospectively"; "1056 patients were seen in our clinic from 2000-2017"; "The cohort consisted
 # of 5009 patients … identified from the Scandinavian Quality Register": a cohort looked back on.

@@ -67,6 +67,7 @@ from evidence.designs_text import (
     case_section,
     method_sections,
     one_case,
+    own_part,
     people_counted,
     protocol_told,
     synthesis_told,
@@ -420,8 +421,11 @@ def design_call(study: Study) -> DesignCall:
         if series:
             return DesignCall("case_series", f'publication type "Case Reports", "{series[0]}"')
         return DesignCall("case_report", 'publication type "Case Reports"')
-    call = _observational(study, types, mesh, method, labelled) or _from_text(
-        study, method, labelled
+    observed = _observational(study, types, mesh, method, labelled)
+    call = (
+        _series_or_cohort(study, method, observed)
+        if observed
+        else _from_text(study, method, labelled)
     )
     return _accuracy(study, call) if call.design == "cohort_prospective" else call
 
@@ -705,6 +709,11 @@ def _cohort_direction(study: Study, method: str, call: DesignCall) -> DesignCall
     return call
 
 
+# The most patients a series the authors call retrospective holds ("a retrospective study of
+# 6 patients"); more are a retrospective study, as named.
+_NAMED_SERIES_MOST = 10
+
+
 def _series_or_cohort(study: Study, method: str, call: DesignCall) -> DesignCall:
     """A case series read from the text, unless the title or the method counts more than
     SERIES_MOST people: a cohort looked back on (a retrospective study) that names no design."""
@@ -713,13 +722,14 @@ def _series_or_cohort(study: Study, method: str, call: DesignCall) -> DesignCall
     most = max(people_counted(study.title), people_counted(method))
     if call.design == "case_series" and most > SERIES_MOST:
         return DesignCall("retrospective", f"{call.source}, {most} people counted, no design named")
-    named = "retrospective" in call.source.lower()
-    if call.design == "retrospective" and not named and 0 < most <= SERIES_MOST:
+    # Named "retrospective" by the authors or the indexers, only a handful is a series.
+    most_in_series = _NAMED_SERIES_MOST if "retrospective" in call.source.lower() else SERIES_MOST
+    if call.design == "retrospective" and 0 < most <= most_in_series:
         # "Between July 2009 and January 2013, 16 patients underwent this procedure": a few
-        # patients looked back on, with nothing compared, no design named and no outcome
-        # followed over time, are a case series.
-        whole = f"{study.title} {study.abstract_text}"
-        if not COMPARED.search(whole) and not OUTCOME_OVER_TIME.search(whole):
+        # patients looked back on, with nothing compared and no outcome followed over time,
+        # are a case series.
+        own = f"{study.title} {own_part(study)}"
+        if not COMPARED.search(own) and not OUTCOME_OVER_TIME.search(own):
             return DesignCall("case_series", f"{call.source}, {most} people, no comparison")
     return call
 

@@ -816,6 +816,12 @@ def method_sections(study: Study) -> tuple[str, bool]:
     return rest, False
 
 
+def own_part(study: Study) -> str:
+    """The abstract without its BACKGROUND (INTRODUCTION, OBJECTIVE…) sections: what the
+    authors did and found, not what others found before ("associated with smoking")."""
+    return " ".join(t for label, t in _sections(study) if not _BACKGROUND_LABELS.match(label))
+
+
 # "Complications of vertebroplasty: an analysis of 1100 procedures performed in 616
 # patients", "long-term results of 32 patients": more than a few cases looked back on.
 _PEOPLE_COUNT = _rx(
