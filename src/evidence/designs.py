@@ -22,12 +22,14 @@ from evidence.designs_text import (
     BUILT,
     BUILT_TITLE,
     CASE_AND_LITERATURE,
+    CASE_CONTROL_TOLD,
     CASE_REPORT,
     CASE_SERIES,
     CELLS_USED,
     COHORT_NAMED,
     COMMENTARY_SELF,
     COMPARED,
+    CROSS_SECTIONAL_TOLD,
     FOLLOWED_FORWARD,
     FUTURE_STATE,
     GROUP_STUDIED,
@@ -39,8 +41,10 @@ from evidence.designs_text import (
     MEASURED_AGAIN,
     MEASURED_RESULT,
     MEETING_SELF,
+    META_ANALYSIS_TOLD,
     METHOD_AGREEMENT,
     MOLECULAR,
+    NOT_RANDOMISED_TRIAL,
     ORDER_OF_TREATMENTS,
     ORDER_RANDOMISED,
     OUTCOME_OVER_TIME,
@@ -55,11 +59,14 @@ from evidence.designs_text import (
     QUALITATIVE,
     QUALITATIVE_HINTS,
     QUALITATIVE_TITLE,
+    RANDOMISED,
+    RETROSPECTIVE_TOLD,
     REVIEW_SELF,
     REVIEW_TITLE,
     SERIES_MOST,
     SURVEY_MESH,
     SYNTHESIS_ABSTRACT_RULES,
+    SYSTEMATIC_REVIEW_TOLD,
     TEXT_RULES,
     TITLE_CASES,
     TRIAL_TITLE,
@@ -286,9 +293,7 @@ def _preclinical(study: Study, mesh: set[str], method: str, typed: bool) -> Desi
     # inhibits glioma cell lines. We randomized 60 patients", "we followed 120 women …
     # genotypes confirmed in their cell lines"; samples from patients beside cell lines
     # stay laboratory work)
-    people = TEXT_RULES[3][0].search(text) or (
-        people_counted(method) and FOLLOWED_FORWARD.search(method)
-    )
+    people = RANDOMISED.search(text) or (people_counted(method) and FOLLOWED_FORWARD.search(method))
     if m and not people:
         return DesignCall("preclinical", f'text says "{m.group(0)}"')
     if _bench_work(words, text):
@@ -354,7 +359,10 @@ def design_call(study: Study) -> DesignCall:
     if "Review" in types:
         # PubMed had no "Systematic Review" type before 2019, and records awaiting indexing
         # carry only the publisher's "Review": the title, then the abstract, tell.
-        synthesis = TEXT_RULES[1:3]
+        synthesis = (
+            (META_ANALYSIS_TOLD, "meta_analysis"),
+            (SYSTEMATIC_REVIEW_TOLD, "systematic_review"),
+        )
         call = _text_call((("title", study.title),), synthesis) or _text_call(
             (("abstract", study.abstract_text),), SYNTHESIS_ABSTRACT_RULES
         )
@@ -410,7 +418,7 @@ def design_call(study: Study) -> DesignCall:
             return DesignCall(design, f'publication type "{found[0]}"')
     trial = sorted(types & TRIAL_TYPES)
     if trial:
-        randomised = TEXT_RULES[3][0].search(f"{study.title} {method}")
+        randomised = RANDOMISED.search(f"{study.title} {method}")
         return DesignCall(
             "rct" if randomised else "open_label_trial",
             f'publication type "{trial[0]}"'
@@ -461,14 +469,19 @@ def _observational(
     if (
         headings[:1] == [("Case-Control Studies", "case_control")]
         and not PAST_EXPOSURE.search(f"{study.title} {study.abstract_text}")
-        and not TEXT_RULES[5][0].search(text)
+        and not CASE_CONTROL_TOLD.search(text)
     ):
         headings = headings[1:]
     if not headings and "Observational Study" not in types:
         return None
     # (a design the authors name, "single-arm", after the looking back or once that the
     # heading's own text may tell: "a retrospective before-and-after study")
-    for pattern, design in (TEXT_RULES[5], TEXT_RULES[6], TEXT_RULES[7], TEXT_RULES[4]):
+    for pattern, design in (
+        (CASE_CONTROL_TOLD, "case_control"),
+        (RETROSPECTIVE_TOLD, "retrospective"),
+        (CROSS_SECTIONAL_TOLD, "cross_sectional"),
+        (NOT_RANDOMISED_TRIAL, "open_label_trial"),
+    ):
         m = pattern.search(text)
         if m and (design != "case_control" or "Case-Control Studies" in mesh or not headings):
             return DesignCall(design, f'text says "{m.group(0)}"')
@@ -651,7 +664,7 @@ def _own_series(study: Study) -> DesignCall | None:
     diagnosed between 1975 and 1986 were treated"), and never reviews the literature: the
     publisher's type is for a look back at their own series, a retrospective study."""
     text = study.abstract_text
-    back = TEXT_RULES[6][0].search(text)
+    back = RETROSPECTIVE_TOLD.search(text)
     if not back or REVIEW_SELF.search(f"{study.title} {text}") or OWN_SEARCH.search(text):
         return None
     return DesignCall("retrospective", f'publication type "Review" and text says "{back[0]}"')
@@ -695,7 +708,7 @@ def _cohort_direction(study: Study, method: str, call: DesignCall) -> DesignCall
     and with no time told after the start, it is a group looked at once."""
     if call.design != "cohort_prospective" or "prospective" in call.source.lower():
         return call
-    back = TEXT_RULES[6][0].search(f"{study.title} {method}")
+    back = RETROSPECTIVE_TOLD.search(f"{study.title} {method}")
     if back:
         return DesignCall("retrospective", f'{call.source} and "{back.group(0)}"')
     # "Cohort" alone names a group of people; with nothing told after the start, they were

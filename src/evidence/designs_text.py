@@ -62,7 +62,7 @@ CASE_REPORT = _rx(
     r"|\bwe (?:report|describe|present) (?:an? |the )(?:[\w-]+ ){0,3}?case\b(?! stud)"
     r"|\ba patient (?:with|who)\b"
 )
-_RETROSPECTIVE = _rx(
+RETROSPECTIVE_TOLD = _rx(
     r"\bretrospective(?:ly)?\b|\bchart review\b|\bmedical records? (?:review|were reviewed)\b"
     r"|\b(?:medical |hospital |clinical )?records (?:of|from) \d+ patients\b"
     r"|\bwe (?:retrospectively )?reviewed\b|\breview of (?:the )?(?:medical |clinical |hospital )?"
@@ -523,115 +523,107 @@ AGREEMENT_HINTS = ("consistency", "concordance", "agreement", "utility", "reprod
 # Headings for surveys: a one-time look, where no other design is named.
 SURVEY_MESH = ("Surveys and Questionnaires", "Health Surveys", "Health Care Surveys")
 
+PROTOCOL_TOLD = _rx(r"\bstudy protocol\b|\btrial protocol\b|\bprotocol for an?\b")
+META_ANALYSIS_TOLD = _rx(r"meta-?analys[ie]s|pooled analysis of (?:randomi[sz]ed|trials)")
+# "…: a systematic review", "systematic review and meta-analysis of", never "librarians in
+# systematic reviews" or "systematic review standards": the plural, and the name used as a
+# modifier of another noun, are the topic, not the design.
+SYSTEMATIC_REVIEW_TOLD = _rx(
+    r"(?:systematic (?:literature )?|scoping )review\b(?![ -]+[a-z])"
+    r"|(?:systematic (?:literature )?|scoping )review(?= (?:and|of|with|was|were|is|in|on"
+    r"|to|for|using|by|including|that|we|which|from|following|according|comparing"
+    r"|examining|investigating|assessing|evaluating|registered)\b)"
+)
+RANDOMISED = _rx(
+    r"(?<!non-)(?<!non)randomi[sz]ed[\w ,-]{0,40}(?:trial|study)\b"
+    r"|\brandomly (?:assigned|allocated|divided)\b|\b(?:were|was) randomi[sz]ed\b"
+    r"|\brandomi[sz]ed to (?:receive|one of|either)\b|\bplacebo[- ]controlled\b"
+    r"|\bwe randomi[sz]ed\b"
+    # Blinding makes a trial only where it qualifies one: slides "read in a
+    # double-blinded way" are a blinded reading of a one-time measurement.
+    r"|\bdouble[- ]blind(?:ed)?,? (?:(?:[\w-]+,? ){0,3}?(?:trial|study|design)\b"
+    r"|placebo|randomi[sz]ed|cross-?over|controlled|comparison)"
+)
+NOT_RANDOMISED_TRIAL = _rx(
+    r"\bopen[- ]label\b|\bsingle[- ]arm\b|\bnon-?randomi[sz]ed (?:trial|study)\b"
+    r"|\bphase (?:I{1,3}|IV|[1-4])[ab]?(?:/(?:I{1,3}|[1-4]))? (?:clinical )?(?:trial|study)"
+    r"|\bdose[- ](?:finding|escalation) (?:trial|study)\b"
+    # An intervention given and measured before and after, with no randomisation.
+    r"|\b(?:pre-?post|before[- ](?:and[- ])?after|pre-?test[- ]post-?test)"
+    r" (?:[\w-]+ ){0,2}?(?:study|trial|design)\b|\bquasi-?experimental\b"
+    # "evaluated in the course of a clinical pilot trial", "a feasibility trial"
+    r"|\b(?:pilot|feasibility) (?:clinical )?trial\b"
+    # "the patch was administered to intact skin in five subjects": an intervention
+    # given to a counted group; "Eleven healthy males underwent 11 days of heat
+    # acclimation": healthy people receive nothing outside an experiment.
+    rf"|\b(?:administered|given|applied) to (?:[\w-]+ ){{0,3}}?{_WORDS} (?:[\w-]+ ){{0,2}}?"
+    r"(?:subjects|volunteers|patients|participants|men|women|males|females)\b"
+    r"|\bhealthy (?:[\w-]+ ){0,2}?(?:volunteers|subjects|males|females|men|women|adults)"
+    r" (?:underwent|received|were (?:given|administered|exposed to)) (?:[\w-]+ ){0,3}?"
+    r"(?:days?|weeks?|months?|sessions?|doses?|training|exposures?|supplement\w*"
+    r"|infusions?|injections?|programm?e|intervention)\b"
+    # "compared … between navigated patients and patients diagnosed in the prior year":
+    # an intervention set against the time before it, not randomised.
+    r"|\bhistorical controls?\b|\bcompared\b[^.]{0,120}?\b(?:in|during|from) the (?:prior"
+    r"|previous|preceding) (?:year|period)\b"
+)
+CASE_CONTROL_TOLD = _rx(r"\bcase[- ]control\b|\bmatched controls\b")
+CROSS_SECTIONAL_TOLD = _rx(
+    # (never the "cross-sectional area" or "cross-sectional imaging" of a measurement)
+    r"\bcross[- ]sectional\b(?! (?:area|images?|imaging|views?|diameter|slices?))"
+    r"|\bprevalence (?:study|survey)\b|\bquestionnaire[- ]based\b"
+    r"|\bwe surveyed\b|\bsurvey (?:of|among)\b(?! the (?:[\w-]+ )?literature)"
+    r"|\bonline survey\b|\bsurvey data\b"
+    # "the Kenya Demographic and Health Survey", "a national household survey"
+    r"|\b(?:health|nutrition|household|population|national)(?: [\w-]+){0,3} surveys?\b"
+    # "Mailed survey presenting…", "A questionnaire was distributed to pediatricians",
+    # "Responses from 122 members were analyzed"
+    r"|\b(?:mailed|postal|web-based|internet-based) (?:survey|questionnaire)s?\b"
+    r"|\b(?:survey|questionnaire)s? (?:was|were) (?:sent|mailed|distributed|e-?mailed)"
+    r" to\b|\bresponses (?:from|of) \d[\d,]* (?!(?:cells|tumou?rs|samples)\b)"
+)
+COHORT_TOLD = _rx(
+    # (never people or a faculty to come: "prospective memory", "prospective donors")
+    r"\bprospective(?:ly)?\b(?! (?:memory|students?|parents?|donors?|users?|candidates?"
+    r"|buyers?|teachers?|employees?|mothers?|fathers?|adopters?|applications?|clients?"
+    r"|recipients?)\b)|\bcohort\b|\blongitudinal\b|\bobservational study\b"
+)
+GUIDELINE_TOLD = _rx(
+    # (a guideline of its own, not one a study followed: "according to the guideline
+    # for …", "a fundamental guideline for model design")
+    r"\bpractice guidelines?\b|\bconsensus statement\b"
+    r"|\b(?:this|these|the present|our|new|updated|revised|national|international"
+    r"|clinical|consensus|evidence-based|joint|comprehensive|\d{4})"
+    r" guidelines? (?:for|on)\b"
+    r"|^guidelines? (?:for|on)\b"
+    r"|\brecommendations (?:of|from|for) the\b|\bthese (?:guidelines|recommendations)\b"
+)
+REVIEW_TOLD = _rx(
+    # "review" as the design, not naming another noun ("review tasks", "Review Board")
+    rf"\breview\b{_NOT_A_MODIFIER}|\ban update\b|\boverview\b|\bstate of the art\b"
+    r"|\bnarrative\b"
+    r"|\bhere(?:in)?,? we (?:discuss|summari[sz]e|highlight|describe recent)\b"
+    r"|\bthis (?:article|paper|chapter) (?:discusses|summari[sz]es)\b"
+)
+
+# The designs told in words, tried in this order (the first found wins).
 TEXT_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
-    (_rx(r"\bstudy protocol\b|\btrial protocol\b|\bprotocol for an?\b"), "protocol"),
-    (_rx(r"meta-?analys[ie]s|pooled analysis of (?:randomi[sz]ed|trials)"), "meta_analysis"),
-    # "…: a systematic review", "systematic review and meta-analysis of", never "librarians in
-    # systematic reviews" or "systematic review standards": the plural, and the name used as a
-    # modifier of another noun, are the topic, not the design.
-    (
-        _rx(
-            r"(?:systematic (?:literature )?|scoping )review\b(?![ -]+[a-z])"
-            r"|(?:systematic (?:literature )?|scoping )review(?= (?:and|of|with|was|were|is|in|on"
-            r"|to|for|using|by|including|that|we|which|from|following|according|comparing"
-            r"|examining|investigating|assessing|evaluating|registered)\b)"
-        ),
-        "systematic_review",
-    ),
-    (
-        _rx(
-            r"(?<!non-)(?<!non)randomi[sz]ed[\w ,-]{0,40}(?:trial|study)\b"
-            r"|\brandomly (?:assigned|allocated|divided)\b|\b(?:were|was) randomi[sz]ed\b"
-            r"|\brandomi[sz]ed to (?:receive|one of|either)\b|\bplacebo[- ]controlled\b"
-            r"|\bwe randomi[sz]ed\b"
-            # Blinding makes a trial only where it qualifies one: slides "read in a
-            # double-blinded way" are a blinded reading of a one-time measurement.
-            r"|\bdouble[- ]blind(?:ed)?,? (?:(?:[\w-]+,? ){0,3}?(?:trial|study|design)\b"
-            r"|placebo|randomi[sz]ed|cross-?over|controlled|comparison)"
-        ),
-        "rct",
-    ),
-    (
-        _rx(
-            r"\bopen[- ]label\b|\bsingle[- ]arm\b|\bnon-?randomi[sz]ed (?:trial|study)\b"
-            r"|\bphase (?:I{1,3}|IV|[1-4])[ab]?(?:/(?:I{1,3}|[1-4]))? (?:clinical )?(?:trial|study)"
-            r"|\bdose[- ](?:finding|escalation) (?:trial|study)\b"
-            # An intervention given and measured before and after, with no randomisation.
-            r"|\b(?:pre-?post|before[- ](?:and[- ])?after|pre-?test[- ]post-?test)"
-            r" (?:[\w-]+ ){0,2}?(?:study|trial|design)\b|\bquasi-?experimental\b"
-            # "evaluated in the course of a clinical pilot trial", "a feasibility trial"
-            r"|\b(?:pilot|feasibility) (?:clinical )?trial\b"
-            # "the patch was administered to intact skin in five subjects": an intervention
-            # given to a counted group; "Eleven healthy males underwent 11 days of heat
-            # acclimation": healthy people receive nothing outside an experiment.
-            rf"|\b(?:administered|given|applied) to (?:[\w-]+ ){{0,3}}?{_WORDS} (?:[\w-]+ ){{0,2}}?"
-            r"(?:subjects|volunteers|patients|participants|men|women|males|females)\b"
-            r"|\bhealthy (?:[\w-]+ ){0,2}?(?:volunteers|subjects|males|females|men|women|adults)"
-            r" (?:underwent|received|were (?:given|administered|exposed to)) (?:[\w-]+ ){0,3}?"
-            r"(?:days?|weeks?|months?|sessions?|doses?|training|exposures?|supplement\w*"
-            r"|infusions?|injections?|programm?e|intervention)\b"
-            # "compared … between navigated patients and patients diagnosed in the prior year":
-            # an intervention set against the time before it, not randomised.
-            r"|\bhistorical controls?\b|\bcompared\b[^.]{0,120}?\b(?:in|during|from) the (?:prior"
-            r"|previous|preceding) (?:year|period)\b"
-        ),
-        "open_label_trial",
-    ),
-    (_rx(r"\bcase[- ]control\b|\bmatched controls\b"), "case_control"),
-    (_RETROSPECTIVE, "retrospective"),
-    (
-        _rx(
-            # (never the "cross-sectional area" or "cross-sectional imaging" of a measurement)
-            r"\bcross[- ]sectional\b(?! (?:area|images?|imaging|views?|diameter|slices?))"
-            r"|\bprevalence (?:study|survey)\b|\bquestionnaire[- ]based\b"
-            r"|\bwe surveyed\b|\bsurvey (?:of|among)\b(?! the (?:[\w-]+ )?literature)"
-            r"|\bonline survey\b|\bsurvey data\b"
-            # "the Kenya Demographic and Health Survey", "a national household survey"
-            r"|\b(?:health|nutrition|household|population|national)(?: [\w-]+){0,3} surveys?\b"
-            # "Mailed survey presenting…", "A questionnaire was distributed to pediatricians",
-            # "Responses from 122 members were analyzed"
-            r"|\b(?:mailed|postal|web-based|internet-based) (?:survey|questionnaire)s?\b"
-            r"|\b(?:survey|questionnaire)s? (?:was|were) (?:sent|mailed|distributed|e-?mailed)"
-            r" to\b|\bresponses (?:from|of) \d[\d,]* (?!(?:cells|tumou?rs|samples)\b)"
-        ),
-        "cross_sectional",
-    ),
-    (
-        _rx(
-            # (never people or a faculty to come: "prospective memory", "prospective donors")
-            r"\bprospective(?:ly)?\b(?! (?:memory|students?|parents?|donors?|users?|candidates?"
-            r"|buyers?|teachers?|employees?|mothers?|fathers?|adopters?|applications?|clients?"
-            r"|recipients?)\b)|\bcohort\b|\blongitudinal\b|\bobservational study\b"
-        ),
-        "cohort_prospective",
-    ),
+    (PROTOCOL_TOLD, "protocol"),
+    (META_ANALYSIS_TOLD, "meta_analysis"),
+    (SYSTEMATIC_REVIEW_TOLD, "systematic_review"),
+    (RANDOMISED, "rct"),
+    (NOT_RANDOMISED_TRIAL, "open_label_trial"),
+    (CASE_CONTROL_TOLD, "case_control"),
+    (RETROSPECTIVE_TOLD, "retrospective"),
+    (CROSS_SECTIONAL_TOLD, "cross_sectional"),
+    (COHORT_TOLD, "cohort_prospective"),
     (CASE_SERIES, "case_series"),
     (CASE_REPORT, "case_report"),
     (HUMAN_CASE, "case_report"),
-    (
-        _rx(
-            # (a guideline of its own, not one a study followed: "according to the guideline
-            # for …", "a fundamental guideline for model design")
-            r"\bpractice guidelines?\b|\bconsensus statement\b"
-            r"|\b(?:this|these|the present|our|new|updated|revised|national|international"
-            r"|clinical|consensus|evidence-based|joint|comprehensive|\d{4})"
-            r" guidelines? (?:for|on)\b"
-            r"|^guidelines? (?:for|on)\b"
-            r"|\brecommendations (?:of|from|for) the\b|\bthese (?:guidelines|recommendations)\b"
-        ),
-        "guideline",
-    ),
-    (
-        _rx(
-            # "review" as the design, not naming another noun ("review tasks", "Review Board")
-            rf"\breview\b{_NOT_A_MODIFIER}|\ban update\b|\boverview\b|\bstate of the art\b"
-            r"|\bnarrative\b"
-            r"|\bhere(?:in)?,? we (?:discuss|summari[sz]e|highlight|describe recent)\b"
-            r"|\bthis (?:article|paper|chapter) (?:discusses|summari[sz]es)\b"
-        ),
-        "review",
-    ),
+    (GUIDELINE_TOLD, "guideline"),
+    (REVIEW_TOLD, "review"),
 )
+_SYNTHESES = frozenset({"protocol", "meta_analysis", "systematic_review", "review"})
 # In the abstract of a record typed "Review", only the authors' account of their own method
 # counts: "we performed a systematic review and meta-analysis", "this meta-analysis", PRISMA.
 SYNTHESIS_ABSTRACT_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -724,10 +716,12 @@ def synthesis_told(study: Study) -> tuple[str, str] | None:
     return "systematic_review", how
 
 
+# Without METHODS sections, the text rules with a synthesis and a review told only as the
+# authors' own ("we performed a systematic review", "in this review").
 UNLABELLED_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
-    TEXT_RULES[0],
+    (PROTOCOL_TOLD, "protocol"),
     *SYNTHESIS_ABSTRACT_RULES,
-    *TEXT_RULES[3:-1],
+    *(rule for rule in TEXT_RULES if rule[1] not in _SYNTHESES),
     (REVIEW_SELF, "review"),
 )
 
