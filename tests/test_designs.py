@@ -975,6 +975,80 @@ def test_a_handful_of_patients_looked_back_on_is_a_case_series() -> None:
     assert design(indexed) == "retrospective"
 
 
+# "In this prospective study, 30 patients with refractory CRPS received a 5-day intravenous
+# ketamine infusion": people followed forward while the study gives them a treatment on its
+# schedule, with no one beside them, are an uncontrolled (open-label) trial, not a cohort
+# observed in the care it happened to get; PubMed's indexers give such trials "Prospective
+# Studies" as often as cohorts.
+@pytest.mark.parametrize(
+    ("title", "abstract"),
+    [
+        (
+            "Ketamine infusion for refractory CRPS",
+            "METHODS: In this prospective study, 30 patients with refractory CRPS received a 5-day"
+            " intravenous ketamine infusion. Pain was assessed at baseline, 1 and 3 months.",
+        ),
+        (
+            "Ketamine for phantom limb pain",
+            "METHODS: We prospectively enrolled 40 patients with phantom limb pain who received"
+            " ketamine infusions. Pain was compared before and after the infusions.",
+        ),
+        (
+            "Oral ketamine in fibromyalgia: a pilot study",
+            "METHODS: Fifteen patients with fibromyalgia were given oral ketamine 20 mg for"
+            " 6 weeks. Pain and function were measured before and after treatment.",
+        ),
+    ],
+)
+def test_a_treatment_the_study_gives_to_all_is_an_open_label_trial(
+    title: str, abstract: str
+) -> None:
+    assert design(study(title, abstract)) == "open_label_trial"
+    indexed = study(title, abstract, mesh=("Humans", "Prospective Studies"))
+    assert design(indexed) == "open_label_trial"
+
+
+@pytest.mark.parametrize(
+    ("abstract", "expected"),
+    [
+        # others beside them: whether the study or their doctors chose, not told here
+        (
+            "METHODS: In this prospective study, 25 patients received ketamine infusions for 5 days"
+            " and were compared with 25 patients given standard care.",
+            "cohort_prospective",
+        ),
+        # care they had, looked back on
+        (
+            "METHODS: We retrospectively reviewed 120 patients who received ketamine infusions for"
+            " 5 days between 2015 and 2020.",
+            "retrospective",
+        ),
+        # a cohort in the care it got: no schedule of the study's
+        (
+            "METHODS: In this prospective cohort, 300 patients who received general anaesthesia"
+            " between 2015 and 2019 were followed for delirium.",
+            "cohort_prospective",
+        ),
+    ],
+)
+def test_treatment_beside_others_looked_back_on_or_in_care_is_no_trial(
+    abstract: str, expected: str
+) -> None:
+    assert design(study("Ketamine and pain", abstract)) == expected
+
+
+# "Twenty patients with chronic migraine were treated with intranasal ketamine": a few people
+# counted in words are counted as in digits.
+def test_people_counted_in_words_make_a_case_series() -> None:
+    abstract = (
+        "Twenty patients with chronic migraine were treated with intranasal ketamine and followed"
+        " for 3 months. Headache days fell."
+    )
+    assert design(study("Intranasal ketamine for chronic migraine", abstract)) == "case_series"
+    many = abstract.replace("Twenty patients", "Two hundred patients")
+    assert design(study("Intranasal ketamine for chronic migraine", many)) != "case_series"
+
+
 # "A cohort study of mortality predictors" whose method says "Medical records … were reviewed
 # retrospectively"; "1056 patients were seen in our clinic from 2000-2017"; "The cohort consisted
 # of 5009 patients … identified from the Scandinavian Quality Register": a cohort looked back on.

@@ -32,6 +32,7 @@ from evidence.designs_text import (
     CROSS_SECTIONAL_TOLD,
     FOLLOWED_FORWARD,
     FUTURE_STATE,
+    GIVEN_BY_DESIGN,
     GROUP_STUDIED,
     HUMAN_CASE,
     HUMANS_NAMED,
@@ -47,6 +48,7 @@ from evidence.designs_text import (
     NOT_RANDOMISED_TRIAL,
     ORDER_OF_TREATMENTS,
     ORDER_RANDOMISED,
+    OTHER_GROUP,
     OUTCOME_OVER_TIME,
     OWN_FINDING,
     OWN_SEARCH,
@@ -69,6 +71,7 @@ from evidence.designs_text import (
     SYSTEMATIC_REVIEW_TOLD,
     TEXT_RULES,
     TITLE_CASES,
+    TREATMENT_GIVEN,
     TRIAL_TITLE,
     UNLABELLED_RULES,
     case_section,
@@ -435,7 +438,29 @@ def design_call(study: Study) -> DesignCall:
         if observed
         else _from_text(study, method, labelled)
     )
-    return _accuracy(study, call) if call.design == "cohort_prospective" else call
+    if call.design == "cohort_prospective":
+        call = _accuracy(study, call)
+    return _treated(study, method, call)
+
+
+def _treated(study: Study, method: str, call: DesignCall) -> DesignCall:
+    """People followed forward while the study gives them a treatment on its own schedule
+    ("In this prospective study, 30 patients received a 5-day ketamine infusion"), with no
+    one to compare them with: an uncontrolled, open-label trial, not a cohort observed in
+    the care it happened to get. Only over a call of a cohort, or of a group told without a
+    design; never where the authors look back ("retrospective") or compare."""
+    unnamed = call.source.startswith("abstract studies")
+    if call.design != "cohort_prospective" and not unnamed:
+        return call
+    text = f"{study.title} {method}"
+    given = TREATMENT_GIVEN.search(text)
+    if not given or not GIVEN_BY_DESIGN.search(text) or RETROSPECTIVE_TOLD.search(text):
+        return call
+    if OTHER_GROUP.search(f"{study.title} {own_part(study)}"):
+        return call
+    return DesignCall(
+        "open_label_trial", f'{call.source}, and the study gave "{given.group(0)}" to all'
+    )
 
 
 def _accuracy(study: Study, call: DesignCall) -> DesignCall:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from evidence.participants import SPELLED, number_value
 from evidence.study import Study
 
 
@@ -297,6 +298,28 @@ MEASURED_AGAIN = _rx(
     r"\b(?:at|on) baseline,? (?:and )?(?:at )?\d+|\bbaseline, \d+[- ](?:weeks?|months?|days?)"
     r"|\bat \d+(?:, \d+)*,? and \d+[- ]?(?:h|hours?|days?|weeks?|months?)\b"
     r"|\bpre- and post-?\w+"
+)
+# A treatment the study gave its people, on a schedule it set: "30 patients received a 5-day
+# intravenous ketamine infusion", "were treated with intranasal ketamine 0.5 mg/kg", "were
+# given oral ketamine for 6 weeks" (never care they had had: "patients who received
+# radiotherapy between 1990 and 2000" is told with the years, and looked back on).
+TREATMENT_GIVEN = _rx(
+    r"\b(?:received|were (?:treated|given|administered)|was (?:given|administered) to)\b"
+    r"[^.;]{0,60}?(?:\binfusions?\b|\binjections?\b|\b\d+(?:\.\d+)? ?(?:mg|µg|mcg|g|ml|mL)\b"
+    r"|\b(?:mg|µg|mcg)/kg\b|\bfor (?:\d+|one|two|three|four|five|six|eight|twelve)"
+    r"[- ](?:days?|weeks?|months?)\b|\b(?:daily|twice|weekly) (?:doses?|sessions?)\b)"
+)
+# The study set up to give it: "in this prospective study", "we enrolled", "a pilot study".
+GIVEN_BY_DESIGN = _rx(
+    r"\bprospective(?:ly)?\b|\b(?:enrolled|recruited)\b|\bpilot\b|\bfeasibility\b"
+    r"|\bproof[- ]of[- ]concept\b"
+)
+# Other people set beside those treated (never their own values before treatment: "pain
+# was compared before and after the infusions").
+OTHER_GROUP = _rx(
+    r"\bcontrols?\b|\bversus\b|\bvs\.?(?!\w)|\bplacebo\b|\b(?:two|three|four|both) groups\b"
+    r"|\bgroups? (?:[AB12]|I{1,2})\b|\bcompared (?:with|to) (?:a |an |the )?(?:[\w-]+ ){0,3}?"
+    r"(?:groups?|patients|participants|subjects|cohorts?|arms?|controls)\b"
 )
 # People followed forward from a start: enrolled, recruited, followed (up) for a time.
 FOLLOWED_FORWARD = _rx(
@@ -819,16 +842,17 @@ def own_part(study: Study) -> str:
 # "Complications of vertebroplasty: an analysis of 1100 procedures performed in 616
 # patients", "long-term results of 32 patients": more than a few cases looked back on.
 _PEOPLE_COUNT = _rx(
-    r"(?<![\w/.,-])(\d{1,3}(?:,\d{3})+|\d+) (?:[\w-]+ ){0,3}?(?:patients|cases|children|adults"
-    r"|women|men|subjects)\b"
+    rf"(?<![\w/.,-])(\d{{1,3}}(?:,\d{{3}})+|\d+|{SPELLED}) (?:[\w-]+ ){{0,3}}?(?:patients|cases"
+    r"|children|adults|women|men|subjects)\b"
 )
 SERIES_MOST = 20  # the most patients a case series holds; more are a cohort looked back on
 
 
 def people_counted(text: str) -> int:
-    """The largest number of people (patients, cases…) that `text` counts in digits, or 0."""
-    counts = [int(m.group(1).replace(",", "")) for m in _PEOPLE_COUNT.finditer(text)]
-    return max(counts, default=0)
+    """The largest number of people (patients, cases…) that `text` counts, in digits or
+    words ("Twenty patients"), or 0; never one, which is no group ("one of the cases")."""
+    counts = [number_value(m.group(1)) or 0 for m in _PEOPLE_COUNT.finditer(text)]
+    return max((c for c in counts if c > 1), default=0)
 
 
 _RESULT_LABELS = re.compile(r"^(?:results?|findings|methods?|materials|design)\b", re.I)

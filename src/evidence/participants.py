@@ -23,11 +23,11 @@ _TEN_WORDS = "twenty thirty forty fifty sixty seventy eighty ninety"
 _TENS = {w: 10 * i for i, w in enumerate(_TEN_WORDS.split(), 2)}
 _SCALES = {"hundred": 100, "thousand": 1000}
 _WORD = "|".join([*_UNITS, *_TENS, *_SCALES])
-_SPELLED = rf"(?:(?:a|one)\s+)?(?:{_WORD})(?:(?:[\s-]+|\s+and\s+)(?:{_WORD}))*"
+SPELLED = rf"(?:(?:a|one)\s+)?(?:{_WORD})(?:(?:[\s-]+|\s+and\s+)(?:{_WORD}))*"
 # Thousands may be grouped with a comma or a space ("18,804", "18 804").
 _DIGITS = r"\d{1,3}(?:[, \u2009\u00a0]\d{3})+(?!\d)|\d+"
 # Never the tail of a name or a ratio ("HIV-2 infected patients", "11/17 patients").
-_NUM = rf"(?<![\w/.,-])(?P<n>{_DIGITS}|{_SPELLED})"
+_NUM = rf"(?<![\w/.,-])(?P<n>{_DIGITS}|{SPELLED})"
 
 _PEOPLE = (
     r"(?:patients|participants|subjects|adults|children|adolescents|infants|neonates|newborns"
@@ -98,7 +98,7 @@ _TOOK_PART = (
 )
 _RANDOMISED = r"(?:randomi[sz]ed|randomly\s+(?:assigned|allocated)|enrolled|assigned|allocated)"
 _THEN_PART_TOOK_PART = (
-    rf"[^.;]{{0,60}}?,\s+(?:\d+|{_SPELLED})(?:\s*\(\s*\d+(?:\.\d+)?\s*%\s*\))?[^.;]{{0,80}}?"
+    rf"[^.;]{{0,60}}?,\s+(?:\d+|{SPELLED})(?:\s*\(\s*\d+(?:\.\d+)?\s*%\s*\))?[^.;]{{0,80}}?"
     rf"\b{_TOOK_PART}"
 )
 # What was done to all of the people counted ("Of 460 probands tested, …").
@@ -144,16 +144,16 @@ _RULES = (
     # ("Among these eight patients, six (5.1%)…" is a part told before.)
     _rx(
         rf"\b(?:of|among)\s+(?:the\s+|all\s+)?{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}"
-        rf"(?:\s+{_STUDIED})?,\s+(?:(?:\d+|{_SPELLED})\s*\(\s*\d+(?:\.\d+)?\s*%|\d+(?:\.\d+)?\s*%)"
+        rf"(?:\s+{_STUDIED})?,\s+(?:(?:\d+|{SPELLED})\s*\(\s*\d+(?:\.\d+)?\s*%|\d+(?:\.\d+)?\s*%)"
         rf"(?![^.;]{{0,80}}?\b{_TOOK_PART})"
     ),
     # "Of the 606 participants, 376 (62%) completed the survey", "Of 514 study patients, 320
     # (62.3 %) … were included in the present analysis": the part that took part.
     _THE_PART := _rx(
-        rf"\b(?:(?<!total )of|among)\s+(?:the\s+|these\s+|all\s+)?(?P<whole>{_DIGITS}|{_SPELLED})"
+        rf"\b(?:(?<!total )of|among)\s+(?:the\s+|these\s+|all\s+)?(?P<whole>{_DIGITS}|{SPELLED})"
         rf"\s+{_BEFORE_NOUN}{_PEOPLE}(?![^.;,]{{0,60}}?\b{_RANDOMISED}\b)[^.;]{{0,60}}?,\s+{_NUM}"
         # ("90 (75%) consented to participate and 80 were randomized": the 80)
-        rf"(?![^.;]{{0,160}}?\b(?:\d+|{_SPELLED})\s+(?:were|had been)\s+(?:then\s+)?{_RANDOMISED})"
+        rf"(?![^.;]{{0,160}}?\b(?:\d+|{SPELLED})\s+(?:were|had been)\s+(?:then\s+)?{_RANDOMISED})"
         rf"(?:\s*\(\s*\d+(?:\.\d+)?\s*%\s*\))?[^.;]{{0,80}}?\b{_TOOK_PART}"
     ),
     _rx(
@@ -292,7 +292,7 @@ _PAIRED_BEFORE = _rx(r"\d[\d,]*\s+(?:and|or|vs\.?|versus)\s+$")
 # "Twenty-four patients without fatigue, 11 with fatigue and 32 healthy volunteers": groups
 # listed one after another; any one of them is a part.
 _GROUP_BEFORE = _rx(
-    rf"(?<![\w/.,-])(?:\d+|{_SPELLED})\s+(?:[\w-]+\s+){{0,3}}?(?:{_PEOPLE}|with\b|without\b)"
+    rf"(?<![\w/.,-])(?:\d+|{SPELLED})\s+(?:[\w-]+\s+){{0,3}}?(?:{_PEOPLE}|with\b|without\b)"
     # a list of noun phrases: no verb between ("120 were screened, and 80 were randomized")
     r"(?:(?!\b(?:were|was|had|been|screened|eligible|assessed|approached)\b)[^.;\d]){0,60}"
     r"(?:,|\band)(?:\s+(?:in|of|among|from))?\s*$"
@@ -388,14 +388,14 @@ _ALSO_EVALUATED = _rx(
 )
 # "80 of 3079 subjects", "Thirty-two of 73 abnormal HRCT subjects": a share of a whole; a
 # count read after it is a part ("Eighteen … smokers were included in the progression").
-_SHARE = _rx(rf"\b(?:\d+|{_SPELLED})\s+of\s+(?:the\s+)?{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}")
+_SHARE = _rx(rf"\b(?:\d+|{SPELLED})\s+of\s+(?:the\s+)?{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}")
 # "54304 cases of NPC had been diagnosed in our hospital, of which 53 were under 14 years old",
 # "in 158 patients with carcinoma … there were seven children": a caseload, then the part of it
 # the study is about. Which of them is the study's is for a reader: unsure.
 _PART_NEXT = _rx(
     rf"^[^;]{{0,240}}?\b(?:of (?:which|whom|these|them|the total),?\s+{_NUM}\s+(?:\([^()]*\)\s+)?"
     r"(?:[\w-]+\s+){0,2}?(?:were|was)\s+(?:younger|older|under|over|aged)"
-    rf"|there were\s+(?:{_DIGITS}|{_SPELLED})\s+(?:children|adults|boys|girls))\b"
+    rf"|there were\s+(?:{_DIGITS}|{SPELLED})\s+(?:children|adults|boys|girls))\b"
 )
 # "Fifteen patients in each of the 4 arms were randomized", "Twenty patients per group",
 # "Eighty patients were randomly assigned to each of the four groups": the count of one arm.
@@ -417,7 +417,7 @@ _METHOD_OR_RESULT = _rx(
 )
 
 
-def _number(text: str) -> int | None:
+def number_value(text: str) -> int | None:
     """The value of "132", "18,804", "18 804", "One hundred thirty-two", "Hundred"."""
     digits = re.sub(r"[, \u2009\u00a0]", "", text)
     if digits.isdigit():
@@ -490,8 +490,8 @@ def _first(rules: tuple[re.Pattern[str], ...], texts: list[str]) -> int | None:
                     continue
                 if _per_arm(text, m):
                     continue
-                value = _number(m.group("n"))
-                if rule is _THE_PART and (value or 0) >= (_number(m.group("whole")) or 0):
+                value = number_value(m.group("n"))
+                if rule is _THE_PART and (value or 0) >= (number_value(m.group("whole")) or 0):
                     continue  # a part is less than its whole
                 if value and (_more_groups(text, m.end(), value) or _after_whole(text, m, value)):
                     continue
@@ -519,7 +519,7 @@ def _after_whole(text: str, m: re.Match[str], value: int) -> bool:
     if _AVAILABLE_BEFORE.search(text, 0, m.start("n")):
         return True
     for share in _SHARE.finditer(text, 0, m.start()):
-        whole = _number(share.group("n"))
+        whole = number_value(share.group("n"))
         if whole and whole > value:
             return True
     return False
@@ -545,10 +545,10 @@ def _more_groups(text: str, end: int, value: int) -> bool:
         for g in _GROUP_AND.finditer(sentence)
         if g.start("n") not in listed and not _PERIOD_END.search(sentence, 0, g.start("n"))
     }
-    total = sum(_number(n) or 0 for n in (*listed.values(), *joined.values()))
+    total = sum(number_value(n) or 0 for n in (*listed.values(), *joined.values()))
     # The groups counted one after another add up to the whole: its breakdown.
     if total != value and value in accumulate(
-        _number(g.group("n")) or 0 for g in _GROUP_ANY.finditer(sentence)
+        number_value(g.group("n")) or 0 for g in _GROUP_ANY.finditer(sentence)
     ):
         return False
     # A breakdown adds up to no more than the whole ("120 patients, 70 women"); one group
@@ -562,7 +562,7 @@ def _second_arm(text: str, m: re.Match[str]) -> int:
     if not re.search(r"assign|allocat|randomi", m.group(0), re.I):
         return 0
     arm = _SECOND_ARM.search(text[m.end() :])
-    return (_number(arm.group("n")) or 0) if arm else 0
+    return (number_value(arm.group("n")) or 0) if arm else 0
 
 
 def _listed_groups(texts: list[str]) -> int | None:
@@ -582,7 +582,7 @@ def _evaluable(texts: list[str], found: int) -> int:
         return found  # the cheap early exit: no evaluable group is named
     for rule in _EVALUABLE:
         m = rule.search(texts[0])
-        value = _number(m.group("n")) if m else None
+        value = number_value(m.group("n")) if m else None
         if value and value < found:
             return value
     return found
@@ -595,7 +595,7 @@ def _controls(text: str, end: int, value: int) -> int:
     rest = text[end:]
     m = _AND_CONTROLS.search(rest)
     if m:
-        controls = _number(m.group("n")) or 0
+        controls = number_value(m.group("n")) or 0
         between = m.group("between")
         parts = (int(d) for d in re.findall(r"\d+", between))
         if _PART_OF.search(between) or any(part + controls == value for part in parts):
@@ -604,7 +604,7 @@ def _controls(text: str, end: int, value: int) -> int:
     if _EQUAL_CONTROLS.search(rest):
         return value
     m = _NEXT_GROUP.search(rest)
-    return (_number(m.group("n")) or 0) if m else 0
+    return (number_value(m.group("n")) or 0) if m else 0
 
 
 def _is_year(text: str, start: int, value: int) -> bool:
@@ -617,7 +617,7 @@ def _section_n(study: Study) -> int | None:
         if _PEOPLE_SECTION.match(section.label.strip()):
             found = _SECTION_N.findall(section.text)
             if len(found) == 1 and len(_ANY_N_EQUALS.findall(section.text)) == 1:
-                return _number(found[0])
+                return number_value(found[0])
     return None
 
 
@@ -625,10 +625,10 @@ def _title_agrees(study: Study) -> int | None:
     """A title that counts the people ("report of 181 patients"), where the abstract counts the
     same people again ("One hundred eighty-one patients underwent…")."""
     m = _TITLE_PEOPLE.search(study.title)
-    value = _number(m.group("n")) if m else None
+    value = number_value(m.group("n")) if m else None
     if not value or _is_year(study.title, m.start("n") if m else 0, value):
         return None
-    counts = (_number(c.group("n")) for c in _TITLE_PEOPLE.finditer(study.abstract_text))
+    counts = (number_value(c.group("n")) for c in _TITLE_PEOPLE.finditer(study.abstract_text))
     return value if value in counts else None
 
 
@@ -641,7 +641,7 @@ _TITLE_REPORT_MOST = 20
 
 def _title_report(study: Study) -> int | None:
     m = _TITLE_REPORT.search(study.title)
-    value = _number(m.group("n")) if m else None
+    value = number_value(m.group("n")) if m else None
     return value if value and value <= _TITLE_REPORT_MOST else None
 
 
@@ -678,13 +678,13 @@ def extract_participants(study: Study) -> int | None:
         # cases in the exposed group", "11 with fatigue and 32 healthy volunteers".
         and not _TITLE_PEOPLE.search(method, 0, m.start())
         and not _GROUP_BEFORE.search(method, max(0, m.start("n") - 120), m.start("n"))
-        and not _more_groups(method, m.end(), _number(m.group("n")) or 0)
-        and not _after_whole(method, m, _number(m.group("n")) or 0)
+        and not _more_groups(method, m.end(), number_value(m.group("n")) or 0)
+        and not _after_whole(method, m, number_value(m.group("n")) or 0)
         and not _ALSO_EVALUATED.search(method, m.end())
         and not _PART_NEXT.search(method[m.end() :])
         and not _per_arm(method, m)
     ):
-        value = _number(m.group("n"))
+        value = number_value(m.group("n"))
         if value and not _is_year(method, m.start("n"), value):
             return _evaluable(texts, value + _controls(method, m.end(), value))
     return None
