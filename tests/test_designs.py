@@ -1037,6 +1037,50 @@ def test_treatment_beside_others_looked_back_on_or_in_care_is_no_trial(
     assert design(study("Ketamine and pain", abstract)) == expected
 
 
+# Phrasings of the project's own field, each once graded wrong: bench electrophysiology
+# (slices, oocytes) is laboratory work; data "extracted from the electronic health record"
+# were looked back on; "We present five children" are a series; volunteers who "received
+# S-ketamine or placebo in random order" are in a randomised crossover; twelve adults given a
+# dose in a pilot study, with no one beside them, are in an open-label trial.
+@pytest.mark.parametrize(
+    ("title", "abstract", "expected"),
+    [
+        (
+            "Ketamine and NMDA receptor currents in dorsal horn neurons",
+            "Whole-cell recordings were made from spinal cord slices. Ketamine blocked NMDA"
+            " currents.",
+            "preclinical",
+        ),
+        (
+            "Ketamine for chronic pain in veterans",
+            "METHODS: Data of 200 veterans who received ketamine infusions were extracted from the"
+            " electronic health record. RESULTS: Pain decreased.",
+            "retrospective",
+        ),
+        (
+            "Ketamine for status migrainosus in children",
+            "We present five children with status migrainosus treated with low-dose ketamine at"
+            " our hospital.",
+            "case_series",
+        ),
+        (
+            "S-ketamine in healthy volunteers: an experimental pain model",
+            "METHODS: Twenty-four healthy volunteers received S-ketamine or placebo in random order"
+            " on two occasions, and heat pain thresholds were measured.",
+            "rct",
+        ),
+        (
+            "Intranasal ketamine for acute migraine in the emergency department: a pilot study",
+            "METHODS: Twelve adults with migraine received intranasal ketamine 0.75 mg/kg. Pain was"
+            " measured at 0, 30 and 60 min. RESULTS: Pain fell.",
+            "open_label_trial",
+        ),
+    ],
+)
+def test_phrasings_of_the_field(title: str, abstract: str, expected: str) -> None:
+    assert design(study(title, abstract)) == expected
+
+
 # "Twenty patients with chronic migraine were treated with intranasal ketamine": a few people
 # counted in words are counted as in digits.
 def test_people_counted_in_words_make_a_case_series() -> None:

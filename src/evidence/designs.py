@@ -449,7 +449,7 @@ def _treated(study: Study, method: str, call: DesignCall) -> DesignCall:
     one to compare them with: an uncontrolled, open-label trial, not a cohort observed in
     the care it happened to get. Only over a call of a cohort, or of a group told without a
     design; never where the authors look back ("retrospective") or compare."""
-    unnamed = call.source.startswith("abstract studies")
+    unnamed = call.source.startswith(("abstract studies", "abstract describes"))
     if call.design != "cohort_prospective" and not unnamed:
         return call
     text = f"{study.title} {method}"

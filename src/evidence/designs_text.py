@@ -41,7 +41,8 @@ HUMAN_CASE = _rx(
 CASE_SERIES = _rx(
     rf"\bcase series\b|\bseries of {_WORDS} (?:patients|cases)\b|\bconsecutive (?:patients|cases)\b"
     rf"|\breport of {_WORDS} cases\b|(?<![\w-])(?:two|three|four|five|six) patients\b"
-    rf"|\b(?:we|authors) (?:report|describe|present)\s+{_WORDS} (?:patients|cases)\b"
+    rf"|\b(?:we|authors) (?:report|describe|present)\s+{_WORDS} (?:[\w-]+ )?(?:patients|cases"
+    r"|children|adults|infants|adolescents|women|men)\b"
     # "two case reports, one showing…", "Two cases are presented", "The article describes three
     # cases", "We reviewed the charts of 10 patients who…"
     rf"|{_WORDS} case(?: reports|s are (?:presented|described|reported))\b"
@@ -69,6 +70,9 @@ RETROSPECTIVE_TOLD = _rx(
     r"|\bwe (?:retrospectively )?reviewed\b|\breview of (?:the )?(?:medical |clinical |hospital )?"
     r"(?:records|charts|\d+ (?:patients|adults|children|cases))\b|\bregistry[- ]based\b"
     r"|\bdata (?:from|of) (?:the )?[\w -]{0,40}\bregistry\b"
+    # "Data of 200 veterans … were extracted from the electronic health record"
+    r"|\b(?:were|was) (?:extracted|abstracted|retrieved) from (?:the |their )?(?:electronic )?"
+    r"(?:health|medical|patient|hospital|clinical) records?\b"
     # "The 2012-2014 ACS-NSQIP database was queried", "we queried a national claims database"
     # (a synthesis searches databases, in the plural).
     r"|\bdatabase (?:was|had been) (?:queried|interrogated|mined|reviewed|analy[sz]ed)\b"
@@ -148,6 +152,10 @@ LAB_WORDS = _rx(
     # experiments on cells ("The gain- and loss-of-function studies determined…"), never a
     # patient's loss-of-function variant
     r"|\b(?:gain|loss)-?(?: and loss)?[- ]of[- ]function (?:studies|experiments|assays)\b"
+    # electrophysiology at the bench: "whole-cell recordings were made from spinal cord
+    # slices", receptors expressed in Xenopus oocytes
+    r"|\bpatch[- ]clamp\w*|\bwhole[- ]cell (?:recordings?|currents?|patch|configuration)\b"
+    r"|\b(?:brain|spinal cord|hippocampal|cortical|cerebellar|brainstem) slices\b|\boocytes\b"
 )
 PEOPLE_STUDIED = _rx(
     r"\b(?:patients|participants|subjects|volunteers|respondents|women|men|children"
@@ -562,6 +570,8 @@ RANDOMISED = _rx(
     r"|\brandomly (?:assigned|allocated|divided)\b|\b(?:were|was) randomi[sz]ed\b"
     r"|\brandomi[sz]ed to (?:receive|one of|either)\b|\bplacebo[- ]controlled\b"
     r"|\bwe randomi[sz]ed\b"
+    # a crossover of treatments: "received S-ketamine or placebo in random order"
+    r"|\b(?:received|given|administered)\b[^.;]{0,80}?\bin (?:a )?random(?:i[sz]ed)? order\b"
     # Blinding makes a trial only where it qualifies one: slides "read in a
     # double-blinded way" are a blinded reading of a one-time measurement.
     r"|\bdouble[- ]blind(?:ed)?,? (?:(?:[\w-]+,? ){0,3}?(?:trial|study|design)\b"
