@@ -136,6 +136,18 @@ def test_the_one_n_of_a_participants_section() -> None:
     assert extract_participants(groups) is None
 
 
+# "PATIENTS: Sixty-one patients with IBD (51 patients with ulcerative colitis and 10 with
+# Crohn's disease)": a section of the people that opens on their count; never where it counts
+# others beside them, nor animals.
+def test_the_count_a_participants_section_opens_on() -> None:
+    opens = "Sixty-one patients with IBD (51 with ulcerative colitis and 10 with Crohn's disease)."
+    assert extract_participants(study(PATIENTS=opens)) == 61
+    assert extract_participants(study(PARTICIPANTS="Eighty adults with chronic migraine.")) == 80
+    beside = "Sixty-one patients with IBD and 25 healthy controls."
+    assert extract_participants(study(PATIENTS=beside)) is None
+    assert extract_participants(study(SUBJECTS="Twenty-two Landrace pigs.")) is None
+
+
 # Title "… hook wire: report of 181 patients", abstract "One hundred eighty-one patients
 # (90 females) underwent 187 resections": two statements of the same count.
 def test_a_title_count_the_abstract_repeats() -> None:

@@ -612,13 +612,25 @@ def _is_year(text: str, start: int, value: int) -> bool:
 
 
 def _section_n(study: Study) -> int | None:
-    """The one "(n = …)" of a PARTICIPANTS (PATIENTS, SUBJECTS…) section."""
+    """The one "(n = …)" of a PARTICIPANTS (PATIENTS, SUBJECTS…) section, or the count of
+    people it opens on ("Sixty-one patients with IBD (51 with ulcerative colitis…)"), where
+    its first sentence, asides left out, counts no other people ("… and 25 controls")."""
     for section in study.abstract:
         if _PEOPLE_SECTION.match(section.label.strip()):
             found = _SECTION_N.findall(section.text)
             if len(found) == 1 and len(_ANY_N_EQUALS.findall(section.text)) == 1:
                 return number_value(found[0])
+            opening = _SECTION_OPENS.match(section.text)
+            if opening and not _ANY_N_EQUALS.search(section.text):
+                first = re.split(r"(?<=[.;])\s", section.text, maxsplit=1)[0]
+                plain = re.sub(r"\([^()]*\)|\[[^\[\]]*\]", "", first[opening.end() :])
+                if not _OTHERS_COUNTED.search(plain):
+                    return number_value(opening.group("n"))
     return None
+
+
+_SECTION_OPENS = _rx(rf"^\s*{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}")
+_OTHERS_COUNTED = _rx(rf"{_NUM}\s+(?:[\w-]+\s+){{0,3}}?(?:with\b|without\b|{_PEOPLE}|controls\b)")
 
 
 def _title_agrees(study: Study) -> int | None:
