@@ -1081,6 +1081,136 @@ def test_phrasings_of_the_field(title: str, abstract: str, expected: str) -> Non
     assert design(study(title, abstract)) == expected
 
 
+# Ninety short records of the field, written by a reader who never saw the rules, put these
+# phrasings wrong; each is a kind of wording, not a record:
+@pytest.mark.parametrize(
+    ("title", "abstract", "types", "expected"),
+    [
+        # a synthesis told by its search and its pooling, never naming itself
+        (
+            "Does intraoperative ketamine prevent persistent postsurgical pain? An updated"
+            " quantitative synthesis",
+            "We updated a previous review by searching five databases for randomized,"
+            " placebo-controlled studies of perioperative ketamine. Forty-one studies including"
+            " 5,210 patients were eligible. Data were pooled using a random-effects model.",
+            ("Journal Article",),
+            "meta_analysis",
+        ),
+        (
+            "Systemic lidocaine for neuropathic pain: pooled effect sizes from placebo-controlled"
+            " trials",
+            "Methods: Randomized placebo-controlled trials of intravenous lidocaine were"
+            " retrieved from four databases. Pain intensity was pooled as standardized mean"
+            " differences. Results: Twenty-two trials with 803 participants were included.",
+            ("Journal Article",),
+            "meta_analysis",
+        ),
+        # a search told, and a pooling told as not done
+        (
+            "Oral and sublingual ketamine for chronic non-cancer pain",
+            "We performed a systematic literature search of PubMed, Embase and CENTRAL for"
+            " trials of oral ketamine. Twenty-one studies were eligible. Outcomes differed too"
+            " much for a pooled analysis to be meaningful, so findings are summarised.",
+            ("Journal Article",),
+            "systematic_review",
+        ),
+        (
+            "Memantine in primary headache disorders and fibromyalgia",
+            "METHODS: A systematic search of PubMed, Scopus and ClinicalTrials.gov identified"
+            " clinical studies of memantine; heterogeneity precluded meta-analysis. RESULTS:"
+            " Fourteen studies were included.",
+            ("Journal Article",),
+            "systematic_review",
+        ),
+        # searching databases as a topic is no search of the authors' own
+        (
+            "Literature searching in systematic reviews: a literature review of guidance",
+            "METHOD: A literature review. Nine guidance documents were identified. RESULTS:"
+            " Eight stages were found: preparation, searching databases and reporting.",
+            ("Journal Article", "Review"),
+            "review",
+        ),
+        # not randomised, said in words other than the usual
+        (
+            "Topical amitriptyline-ketamine cream for neuropathy: a nonrandomized controlled study",
+            "METHODS: Patients were assigned by clinic to the cream or to standard care.",
+            ("Journal Article",),
+            "open_label_trial",
+        ),
+        (
+            "Topical ketamine cream for neuropathy",
+            "METHODS: Patients were assigned by clinic to the cream or to standard care."
+            " Assignment was not random.",
+            ("Journal Article",),
+            "open_label_trial",
+        ),
+        # the open-label extension of a randomised trial its method names
+        (
+            "Long-term safety of repeated intravenous ketamine: 52-week open-label extension",
+            "METHODS: Participants completing a preceding randomized, placebo-controlled trial"
+            " were offered an open-label extension in which all received ketamine.",
+            ("Journal Article", "Clinical Trial"),
+            "open_label_trial",
+        ),
+        # consecutive patients enrolled and followed, counted in the results
+        (
+            "Type of overused medication and outcome after withdrawal",
+            "Methods: Consecutive patients with medication-overuse headache were enrolled at"
+            " their first visit and followed for 12 months. Results: Of 256 patients enrolled,"
+            " 229 completed follow-up.",
+            ("Journal Article",),
+            "cohort_prospective",
+        ),
+        # records analysed are records looked back on
+        (
+            "Pain comorbidity and response to ketamine infusions in a community clinic",
+            "Methods: We analysed de-identified records of adults receiving six ketamine"
+            " infusions. Results: A total of 424 patients were included.",
+            ("Journal Article",),
+            "retrospective",
+        ),
+        # cases and controls told apart by the outcome, compared on what came before
+        (
+            "Prior zoster vaccination and postherpetic neuralgia",
+            "Methods: Cases were those who developed postherpetic neuralgia; controls had"
+            " zoster without it and were matched 3:1 on age. Vaccination history was obtained"
+            " from the immunisation registry.",
+            ("Journal Article",),
+            "case_control",
+        ),
+        (
+            "Adverse childhood experiences in chronic migraine",
+            "We compared adverse childhood experiences in patients with chronic migraine (cases)"
+            " with matched individuals with episodic migraine (controls). Retrospective"
+            " self-report may be biased.",
+            ("Journal Article",),
+            "case_control",
+        ),
+        # a trial asked of others after a series of their own
+        (
+            "Memantine started early after traumatic amputation: a consecutive series",
+            "We describe 12 consecutive patients started on memantine after amputation. Phantom"
+            " pain was mild. The low severity in this series supports a randomized trial of"
+            " early NMDA antagonism.",
+            ("Journal Article",),
+            "case_series",
+        ),
+        # a Delphi consensus is a consensus statement, whatever scoping review informed it
+        (
+            "Sub-dissociative ketamine for acute pain in emergency care: an international Delphi"
+            " consensus",
+            "Methods: Statements were drafted from a scoping review and rated by 41 panellists.",
+            ("Journal Article",),
+            "guideline",
+        ),
+    ],
+)
+def test_phrasings_a_blind_reader_wrote(
+    title: str, abstract: str, types: tuple[str, ...], expected: str
+) -> None:
+    assert design(study(title, abstract, types)) == expected
+
+
 # "Twenty patients with chronic migraine were treated with intranasal ketamine": a few people
 # counted in words are counted as in digits.
 def test_people_counted_in_words_make_a_case_series() -> None:

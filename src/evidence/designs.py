@@ -420,6 +420,13 @@ def design_call(study: Study) -> DesignCall:
         if found:
             return DesignCall(design, f'publication type "{found[0]}"')
     trial = sorted(types & TRIAL_TYPES)
+    title_open = NOT_RANDOMISED_TRIAL.search(study.title)
+    if trial and title_open and not RANDOMISED.search(study.title):
+        # "…: 52-week open-label extension" of a randomised trial its method names
+        return DesignCall(
+            "open_label_trial",
+            f'publication type "{trial[0]}" and title says "{title_open.group(0)}"',
+        )
     if trial:
         randomised = RANDOMISED.search(f"{study.title} {method}")
         return DesignCall(
@@ -758,6 +765,15 @@ def _series_or_cohort(study: Study, method: str, call: DesignCall) -> DesignCall
     if call.design not in ("case_series", "retrospective"):
         return call
     most = max(people_counted(study.title), people_counted(method))
+    if call.design == "case_series" and "consecutive" in call.source.lower():
+        # "Consecutive patients … were enrolled … and followed for 12 months. RESULTS: Of 256
+        # patients enrolled": how they were taken, not how few; the count may come later.
+        most = most or people_counted(study.abstract_text)
+        forward = FOLLOWED_FORWARD.search(method)
+        if forward and most > SERIES_MOST:
+            return DesignCall(
+                "cohort_prospective", f'{call.source}, {most} people "{forward.group(0)}"'
+            )
     if call.design == "case_series" and most > SERIES_MOST:
         return DesignCall("retrospective", f"{call.source}, {most} people counted, no design named")
     # Named "retrospective" by the authors or the indexers, only a handful is a series.

@@ -70,6 +70,8 @@ RETROSPECTIVE_TOLD = _rx(
     r"|\bwe (?:retrospectively )?reviewed\b|\breview of (?:the )?(?:medical |clinical |hospital )?"
     r"(?:records|charts|\d+ (?:patients|adults|children|cases))\b|\bregistry[- ]based\b"
     r"|\bdata (?:from|of) (?:the )?[\w -]{0,40}\bregistry\b"
+    # "We analysed de-identified records of adults receiving…"
+    r"|\bwe (?:analy[sz]ed|examined|audited) (?:the )?(?:[\w-]+ ){0,2}?(?:records|charts) of\b"
     # "Data of 200 veterans … were extracted from the electronic health record"
     r"|\b(?:were|was) (?:extracted|abstracted|retrieved) from (?:the |their )?(?:electronic )?"
     r"(?:health|medical|patient|hospital|clinical) records?\b"
@@ -578,7 +580,9 @@ RANDOMISED = _rx(
     r"|placebo|randomi[sz]ed|cross-?over|controlled|comparison)"
 )
 NOT_RANDOMISED_TRIAL = _rx(
-    r"\bopen[- ]label\b|\bsingle[- ]arm\b|\bnon-?randomi[sz]ed (?:trial|study)\b"
+    r"\bopen[- ]label\b|\bsingle[- ]arm\b|\bnon-?randomi[sz]ed (?:[\w-]+ ){0,2}?(?:trial|study)\b"
+    # "assigned by clinic to … cream or to standard care … Assignment was not random"
+    r"|\b(?:assignment|allocation) was not random(?:i[sz]ed)?\b"
     r"|\bphase (?:I{1,3}|IV|[1-4])[ab]?(?:/(?:I{1,3}|[1-4]))? (?:clinical )?(?:trial|study)"
     r"|\bdose[- ](?:finding|escalation) (?:trial|study)\b"
     # An intervention given and measured before and after, with no randomisation.
@@ -600,7 +604,16 @@ NOT_RANDOMISED_TRIAL = _rx(
     r"|\bhistorical controls?\b|\bcompared\b[^.]{0,120}?\b(?:in|during|from) the (?:prior"
     r"|previous|preceding) (?:year|period)\b"
 )
-CASE_CONTROL_TOLD = _rx(r"\bcase[- ]control\b|\bmatched controls\b")
+CASE_CONTROL_TOLD = _rx(
+    r"\bcase[- ]control\b|\bmatched controls\b"
+    # cases and controls told apart by the outcome, then compared on what came before:
+    # "cases were those who developed PHN; controls had zoster without PHN and were matched
+    # 3:1", "patients with chronic migraine (cases) … individuals with episodic migraine
+    # (controls)"
+    r"|\bcases were (?:those|patients|people|individuals|adults|children|women|men)\b"
+    r"[^.]{0,200}?\bcontrols\b|\(cases\)[^.]{0,200}?\(controls\)"
+    r"|\bcontrols (?:were|had|without)\b[^.]{0,120}?\bmatched\b"
+)
 CROSS_SECTIONAL_TOLD = _rx(
     # (never the "cross-sectional area" or "cross-sectional imaging" of a measurement)
     r"\bcross[- ]sectional\b(?! (?:area|images?|imaging|views?|diameter|slices?))"
@@ -624,7 +637,8 @@ COHORT_TOLD = _rx(
 GUIDELINE_TOLD = _rx(
     # (a guideline of its own, not one a study followed: "according to the guideline
     # for …", "a fundamental guideline for model design")
-    r"\bpractice guidelines?\b|\bconsensus statement\b"
+    r"\bpractice guidelines?\b|\bconsensus statements?\b|\bdelphi consensus\b"
+    r"|\bconsensus recommendations\b"
     r"|\b(?:this|these|the present|our|new|updated|revised|national|international"
     r"|clinical|consensus|evidence-based|joint|comprehensive|\d{4})"
     r" guidelines? (?:for|on)\b"
@@ -694,6 +708,11 @@ _DATABASES = (
     r"MEDLINE|PubMed|EMBASE|CINAHL|PsycINFO|PsycLIT|Web of Science|Scopus|Cochrane Library"
     r"|CENTRAL|(?:electronic |bibliographic )?databases|trials? registers?"
 )
+_COUNTED_DATABASES = (
+    r"(?:\d+|two|three|four|five|six|seven|eight|nine|ten) (?:electronic |bibliographic )?"
+    r"databases\b|(?:the )?(?:MEDLINE|PubMed|EMBASE|CINAHL|PsycINFO|Web of Science|Scopus"
+    r"|Cochrane Library|CENTRAL)\b"
+)
 OWN_SEARCH = _rx(
     r"\b(?:electronic |bibliographic |literature )?databases? (?:were|was|have been) searched\b"
     rf"|\bwe (?:systematically )?searched\b[^.]{{0,80}}?\b(?:{_DATABASES})\b"
@@ -704,6 +723,15 @@ OWN_SEARCH = _rx(
     # databases"
     rf"|\bsearch (?:was|were) (?:conducted|performed|carried out|undertaken)\b[^.]{{0,100}}?"
     rf"\b(?:{_DATABASES})\b"
+    # "We performed a systematic literature search of PubMed, Embase…", "A systematic search
+    # of PubMed, Scopus and ClinicalTrials.gov identified…", "by searching five databases",
+    # "trials … were retrieved from four databases"
+    r"|\b(?:we|authors) (?:performed|conducted|carried out|undertook|ran) an? (?:[\w-]+ ){0,3}?"
+    rf"search\b[^.]{{0,80}}?\b(?:{_DATABASES})\b"
+    r"|\b(?:systematic|comprehensive|structured|electronic) (?:literature )?search(?:es)? (?:of|in)"
+    rf"\b[^.]{{0,40}}?\b(?:{_DATABASES})\b"
+    # (a counted or named database, never the topic: "searching databases" as a stage)
+    rf"|\b(?:searching|(?:retrieved|identified|obtained) from) (?:{_COUNTED_DATABASES})"
 )
 STUDIES_FOUND = _rx(
     r"(?<![\w-])(?:\d+|[a-z]+(?:ty|teen)(?:-[a-z]+)?|two|three|four|five|six|seven|eight|nine|ten"
@@ -722,6 +750,26 @@ POOLED = _rx(
 )
 
 
+# A pooling the authors say they did not do: "heterogeneity precluded meta-analysis",
+# "differed too much for a pooled analysis to be meaningful", "were not pooled".
+NOT_POOLED = _rx(
+    r"\bprecluded?\b|\bprevented\b|\btoo (?:much|few|heterogeneous|different|diverse)\b"
+    r"|\bnot (?:be )?(?:possible|feasible|appropriate|meaningful|performed|pooled|combined)\b"
+    r"|\binsufficient\b|\bno meta-?analys[ie]s\b|\bin(?:stead of|ability to)\b"
+)
+
+
+def pooled_told(text: str) -> re.Match[str] | None:
+    """The first words of `text` that tell the studies' results pooled, in a sentence that
+    does not say the pooling was not done."""
+    for m in POOLED.finditer(text):
+        start = max(text.rfind(". ", 0, m.start()), text.rfind("; ", 0, m.start())) + 1
+        ends = [e for e in (text.find(". ", m.end()), text.find("; ", m.end())) if e >= 0]
+        if not NOT_POOLED.search(text[start : min(ends) if ends else len(text)]):
+            return m
+    return None
+
+
 def synthesis_told(study: Study) -> tuple[str, str] | None:
     """(design, words) where the abstract tells a search of the literature of its own: a
     meta-analysis where it pooled the studies' results, else a systematic review."""
@@ -737,13 +785,13 @@ def synthesis_told(study: Study) -> tuple[str, str] | None:
         how = f'abstract sections "{labels[0]}", "{labels[1]}"'
     else:
         low = text.lower()
-        if "search" not in low and "best evidence" not in low:
+        if "search" not in low and "best evidence" not in low and "databases" not in low:
             return None  # the cheap early exit for nearly every record
         search = OWN_SEARCH.search(text)
         if not search or not STUDIES_FOUND.search(text):
             return None
         how = f'abstract says "{search.group(0)}"'
-    pooled = POOLED.search(f"{study.title} {text}")
+    pooled = pooled_told(f"{study.title} {text}")
     if pooled:
         return "meta_analysis", f'{how} and "{pooled.group(0)}"'
     return "systematic_review", how
@@ -834,13 +882,29 @@ def told_before_results(study: Study) -> str:
 
 
 def method_sections(study: Study) -> tuple[str, bool]:
-    """The method text, and whether it is the abstract's own METHODS (DESIGN…) sections."""
+    """The method text, and whether it is the abstract's own METHODS (DESIGN…) sections.
+    Without them, the abstract less its BACKGROUND and less any sentence that asks for a
+    randomised trial to come ("… supports a randomized trial of early NMDA antagonism")."""
     sections = _sections(study)
     method = [text for label, text in sections if _METHOD_LABELS.match(label)]
     if method:
         return " ".join(method), True
     rest = " ".join(text for label, text in sections if not _BACKGROUND_LABELS.match(label))
+    if "random" in rest.lower() and WORK_TO_COME.search(rest):
+        sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z])", rest)
+        rest = " ".join(
+            s for s in sentences if not (WORK_TO_COME.search(s) and "random" in s.lower())
+        )
     return rest, False
+
+
+# What the authors ask of others, after their own work: "supports a randomized trial",
+# "randomised trials are needed", "future trials should…", "warrants a larger trial".
+WORK_TO_COME = _rx(
+    r"\b(?:supports?|warrants?|justif(?:y|ies)|merits?|calls? for|need for)\b"
+    r"|\b(?:is|are) (?:needed|warranted|required|necessary)\b|\bshould (?:now )?be\b"
+    r"|\bfuture\b|\bfurther (?:studies|research|trials)\b|\blarger (?:studies|trials)\b"
+)
 
 
 def own_part(study: Study) -> str:
