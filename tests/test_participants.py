@@ -148,6 +148,32 @@ def test_the_count_a_participants_section_opens_on() -> None:
     assert extract_participants(study(SUBJECTS="Twenty-two Landrace pigs.")) is None
 
 
+# Phrasings of the field's abstracts, written blind to the rules: the part that took part
+# ("97 enrolled", "25 consented", "met inclusion criteria", "entered the study", "212
+# responded"), people the list did not name (parturients), and never the places they came
+# from ("at two urban academic EDs, adults…") nor a share ("Overall, 121 respondents (57%)").
+@pytest.mark.parametrize(
+    ("abstract", "count"),
+    [
+        ("Of 118 eligible participants, 97 enrolled and 64 completed 52 weeks.", 97),
+        ("Of 34 eligible patients, 25 consented and received treatment.", 25),
+        ("Of 2,016 responses, 1,347 respondents met inclusion criteria.", 1347),
+        ("Forty patients entered the study and 33 completed 12 weeks.", 40),
+        ("Of 689 members invited, 212 responded (response rate 31%).", 212),
+        ("We randomly assigned 210 parturients to magnesium or ketamine.", 210),
+        (
+            "In this trial at two urban academic EDs, adults with migraine were randomly"
+            " assigned to ketamine or metoclopramide. We randomized 120 patients.",
+            120,
+        ),
+        ("We sent a survey. Overall, 121 respondents (57%) reported using ketamine.", None),
+        ("Of 60 patients randomized, 40 (67%) responded to ketamine.", 60),
+    ],
+)
+def test_phrasings_a_blind_reader_wrote(abstract: str, count: int | None) -> None:
+    assert extract_participants(study(abstract)) == count
+
+
 # Title "… hook wire: report of 181 patients", abstract "One hundred eighty-one patients
 # (90 females) underwent 187 resections": two statements of the same count.
 def test_a_title_count_the_abstract_repeats() -> None:

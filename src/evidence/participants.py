@@ -39,7 +39,7 @@ _PEOPLE = (
     # professionals and others asked as the study's people ("a survey of 338 physicians", "636
     # resident physicians participated", "101 seniors", "387 Malaysian citizens")
     r"|physicians|clinicians|nurses|surgeons|professionals|practitioners|seniors|citizens"
-    r"|youth|players)\b"
+    r"|youth|players|parturients|amputees|migraineurs|members)\b"
 )
 # What else a number may count, even beside people words: "12 trials with 500 patients",
 # "serum samples (n = 16)", "23,066 items".
@@ -51,7 +51,11 @@ _NOT_PEOPLE = (
     r"|cells?|animals?|mice|rats?|eyes|teeth|lesions?|nodules?|tumou?rs?|genes?|SNPs?"
     r"|variants?|sequences?|isolates?|strains?|images?|scans?|years?|months?|weeks?|days?"
     r"|hours?|survivors?|deaths?|events?|cycles?|injections?|blocks?|tissues?|biops(?:y|ies)"
-    r"|sections?|slides?|sera|serum|plasma|sputum|organs?)\b"
+    r"|sections?|slides?|sera|serum|plasma|sputum|organs?"
+    # places the people came from ("at two urban academic EDs, adults … were randomly assigned")
+    # (plural: "547 cardiac department patients" are people of one department)
+    r"|EDs|departments|clinics|units|wards|practices|schools|regions|cities|districts"
+    r"|villages|households)\b"
 )
 # Up to three plain words between a number and the people it counts ("34 consecutive adult
 # patients"): no other number, nothing else counted ("514 study patients" are people).
@@ -93,6 +97,13 @@ _PEOPLE_BEHIND = "|".join(
 _SURVEY = r"(?:the|a|an|our|this)\s+(?:[\w-]+\s+){0,3}?(?:survey|questionnaire)s?"
 _TOOK_PART = (
     r"(?:were\s+(?:then\s+)?(?:included|enrolled|randomi[sz]ed|recruited)|(?:agreed|consented)\s+to"
+    # "Of 118 eligible participants, 97 enrolled", "25 consented and received treatment",
+    # "1,347 respondents met inclusion criteria", "Forty patients entered the study"
+    r"|(?<=\d )(?:enrolled|consented)|met\s+(?:the\s+)?(?:inclusion|eligibility|study)\s+criteria"
+    r"|entered\s+the\s+(?:study|trial)"
+    # "Of 689 members invited, 212 responded (response rate 31%)", never "40 (67%) responded
+    # to ketamine"
+    r"|(?<=\d )responded(?=\s*[(.,;])"
     rf"|completed\s+{_SURVEY}|responded\s+to\s+{_SURVEY}"
     r"|participated|took\s+part)\b"
 )
@@ -111,7 +122,11 @@ _IN_BRACKET = r"(?:[^()\[\]]|\([^()\[\]]{0,40}\))"
 # A task given to or done by people: "administered to", "performed by" (_BY_OR_TO).
 _GIVEN_TO = r"(?:administered|performed|completed|evaluated|rated|answered)\s+(?:by|to)"
 _RULES = (
-    _rx(rf"\b(?:a total of|in total,?|overall,?|altogether,?)\s+{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}"),
+    # (never a share of them: "Overall, 121 respondents (57%) reported using ketamine")
+    _rx(
+        rf"\b(?:a total of|in total,?|overall,?|altogether,?)\s+{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}"
+        r"(?!\s*\(\s*\d+(?:\.\d+)?\s*%)"
+    ),
     # One search for the three ways of saying the people took part after their number ("3721
     # women with a uterus were randomised", "80 patients, randomised to…", "1,830 women
     # self-reported…"): the number and its people are read once, not three times.
@@ -123,6 +138,7 @@ _RULES = (
         # ("679 men enrolled in a substudy of the Agricultural Health Study")
         r"|\s+(?:enrolled|recruited)\s+(?:in|into|from|at)\b"
         rf"|{_ASIDE}(?:\s+(?!and\b)[^\s.;()]+){{0,10}}?\s+(?:participated|took part"
+        r"|met (?:the )?(?:inclusion|eligibility|study) criteria|entered the (?:study|trial)"
         rf"|self-reported|responded to {_SURVEY}\b"
         r"|completed (?:the|a|an|both|all) (?:[\w-]+ ){0,3}?(?:survey|questionnaire|tests?"
         r"|assessments?|protocol)\b))"
@@ -353,6 +369,10 @@ _POPULATION_VERB = _rx(
 )
 # "7 RCTs involving 329 participants": the people of other studies.
 _COUNTED_BEFORE = _rx(rf"\d[\d,]*\s+{_NOT_PEOPLE}[^.;]{{0,40}}$")
+_STUDIES_BEFORE = _rx(
+    r"(?:\d[\d,]*|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve))\s+"
+    r"(?:[\w-]+\s+)?(?:trials?|stud(?:y|ies)|RCTs?|articles?|papers?|publications?)\b[^.;]{0,40}$"
+)
 _YEAR_BEFORE = _rx(
     # ("a total of 2069 participants" counts people, not a year)
     r"(?:\b(?:in|since|from|to|and|until|between|during|(?<!total )of|january|february|march"
@@ -477,6 +497,7 @@ def _first(rules: tuple[re.Pattern[str], ...], texts: list[str]) -> int | None:
                 if (
                     _SCREENED_BEFORE.search(text, 0, m.start())
                     or _SCREENED_AFTER.search(text[m.end() :])
+                    or _STUDIES_BEFORE.search(text, max(0, m.start() - 60), m.start())
                     # (the whole counted right before the part is no other group)
                     or (
                         rule is not _THE_PART
