@@ -101,19 +101,23 @@ def _rx(pattern: str) -> re.Pattern[str]:
 
 # --- publication types and MeSH headings ---------------------------------------------------
 
+_GUIDELINE_TYPES: tuple[str, ...] = (
+    "Practice Guideline",
+    "Guideline",
+    "Consensus Development Conference",
+    "Consensus Development Conference, NIH",
+)
+_SYNTHESIS_TYPES: tuple[str, ...] = (
+    "Meta-Analysis",
+    "Network Meta-Analysis",
+    "Systematic Review",
+    "Scoping Review",
+)
 _PT_RULES: tuple[tuple[tuple[str, ...], str], ...] = (
-    (("Meta-Analysis", "Network Meta-Analysis"), "meta_analysis"),
-    (("Systematic Review", "Scoping Review"), "systematic_review"),
+    (_SYNTHESIS_TYPES[:2], "meta_analysis"),
+    (_SYNTHESIS_TYPES[2:], "systematic_review"),
     (("Randomized Controlled Trial", "Equivalence Trial"), "rct"),
-    (
-        (
-            "Practice Guideline",
-            "Guideline",
-            "Consensus Development Conference",
-            "Consensus Development Conference, NIH",
-        ),
-        "guideline",
-    ),
+    (_GUIDELINE_TYPES, "guideline"),
     (("Clinical Trial Protocol",), "protocol"),
 )
 # Notices about another article are never studies, whatever else they are typed or titled
@@ -347,6 +351,11 @@ def design_call(study: Study) -> DesignCall:
         return DesignCall("other", f'text says "{commentary}"')
     # A meta-analysis or a systematic review by its type is one, whatever protocol it reviews
     # ("Enhanced recovery protocol for the colorectal surgery patient: a systematic review").
+    guideline = sorted(types & set(_GUIDELINE_TYPES))
+    if guideline and types & set(_SYNTHESIS_TYPES):
+        # A guideline typed also as the systematic review its panel did: the paper is the
+        # guideline, the review its method.
+        return DesignCall("guideline", f'publication type "{guideline[0]}"')
     for names, design in _PT_RULES[:2]:
         found = [n for n in names if n in types]
         if found:
@@ -371,7 +380,7 @@ def design_call(study: Study) -> DesignCall:
         )
         if call:
             return call
-        guideline = sorted(types & set(_PT_RULES[3][0]))
+        guideline = sorted(types & set(_GUIDELINE_TYPES))
         if guideline:
             # A consensus conference's statement, typed Review beside it, is the guideline.
             return DesignCall("guideline", f'publication type "{guideline[0]}"')
@@ -558,9 +567,12 @@ def _from_text(study: Study, method: str, labelled: bool) -> DesignCall:
     agreement = _method_agreement(study) or _case_with_review(study)
     if agreement:
         return agreement
-    call = _text_call((("title", study.title),), TEXT_RULES) or _text_call(
-        (("abstract", method),), TEXT_RULES if labelled else UNLABELLED_RULES
-    )
+    call = _text_call((("title", study.title),), TEXT_RULES)
+    if call and call.design == "open_label_trial" and (own := RANDOMISED.search(method)):
+        # "…: a pilot trial" whose method randomised its people ("an open-label, randomised
+        # pilot trial"): open-label or pilot, a randomised trial.
+        call = DesignCall("rct", f'{call.source} and abstract says "{own.group(0)}"')
+    call = call or _text_call((("abstract", method),), TEXT_RULES if labelled else UNLABELLED_RULES)
     if call and call.design == "review":
         call = _built(study) or call
     if call:

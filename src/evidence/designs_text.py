@@ -42,7 +42,7 @@ CASE_SERIES = _rx(
     rf"\bcase series\b|\bseries of {_WORDS} (?:patients|cases)\b|\bconsecutive (?:patients|cases)\b"
     rf"|\breport of {_WORDS} cases\b|(?<![\w-])(?:two|three|four|five|six) patients\b"
     rf"|\b(?:we|authors) (?:report|describe|present)\s+{_WORDS} (?:[\w-]+ )?(?:patients|cases"
-    r"|children|adults|infants|adolescents|women|men)\b"
+    r"|children|adults|infants|adolescents|women|men|veterans|individuals|people|subjects)\b"
     # "two case reports, one showing…", "Two cases are presented", "The article describes three
     # cases", "We reviewed the charts of 10 patients who…"
     rf"|{_WORDS} case(?: reports|s are (?:presented|described|reported))\b"
@@ -70,11 +70,20 @@ RETROSPECTIVE_TOLD = _rx(
     r"|\bwe (?:retrospectively )?reviewed\b|\breview of (?:the )?(?:medical |clinical |hospital )?"
     r"(?:records|charts|\d+ (?:patients|adults|children|cases))\b|\bregistry[- ]based\b"
     r"|\bdata (?:from|of) (?:the )?[\w -]{0,40}\bregistry\b"
-    # "We analysed de-identified records of adults receiving…"
-    r"|\bwe (?:analy[sz]ed|examined|audited) (?:the )?(?:[\w-]+ ){0,2}?(?:records|charts) of\b"
-    # "Data of 200 veterans … were extracted from the electronic health record"
-    r"|\b(?:were|was) (?:extracted|abstracted|retrieved) from (?:the |their )?(?:electronic )?"
-    r"(?:health|medical|patient|hospital|clinical) records?\b"
+    # "We analysed de-identified records of adults receiving…", "We analysed the obstetric
+    # anaesthesia database of a university hospital"
+    r"|\bwe (?:analy[sz]ed|examined|audited|interrogated) (?:the |a |an |our )?(?:[\w-]+ ){0,3}?"
+    r"(?:records|charts|database|registry)\b"
+    # "Data of 200 veterans … were extracted from the electronic health record", "Data were
+    # abstracted from the sedation database and electronic records"
+    # (never a record kept as the study went: "doses were extracted from the medication
+    # administration record each day")
+    r"|\b(?:were|was) (?:extracted|abstracted|retrieved) from (?:the |their |our )?(?:(?:[\w-]+ )?"
+    r"database|registry|case notes|(?:electronic )?(?:(?:health|medical|patient|hospital"
+    r"|clinical) )?(?:records?|charts))\b"
+    # "Medical charts were reviewed for all adults who…", "case notes were reviewed"
+    r"|\b(?:charts|case notes|case records|notes) (?:were|was) (?:retrospectively )?(?:reviewed"
+    r"|examined|audited|screened)\b"
     # "The 2012-2014 ACS-NSQIP database was queried", "we queried a national claims database"
     # (a synthesis searches databases, in the plural).
     r"|\bdatabase (?:was|had been) (?:queried|interrogated|mined|reviewed|analy[sz]ed)\b"
@@ -597,7 +606,7 @@ NOT_RANDOMISED_TRIAL = _rx(
     r"(?:subjects|volunteers|patients|participants|men|women|males|females)\b"
     r"|\bhealthy (?:[\w-]+ ){0,2}?(?:volunteers|subjects|males|females|men|women|adults)"
     r" (?:underwent|received|were (?:given|administered|exposed to)) (?:[\w-]+ ){0,3}?"
-    r"(?:days?|weeks?|months?|sessions?|doses?|training|exposures?|supplement\w*"
+    r"(?:days?|weeks?|months?|doses?|training|exposures?|supplement\w*"
     r"|infusions?|injections?|programm?e|intervention)\b"
     # "compared … between navigated patients and patients diagnosed in the prior year":
     # an intervention set against the time before it, not randomised.
@@ -611,7 +620,7 @@ CASE_CONTROL_TOLD = _rx(
     # 3:1", "patients with chronic migraine (cases) … individuals with episodic migraine
     # (controls)"
     r"|\bcases were (?:those|patients|people|individuals|adults|children|women|men)\b"
-    r"[^.]{0,200}?\bcontrols\b|\(cases\)[^.]{0,200}?\(controls\)"
+    r"[^.]{0,200}?\bcontrols\b|\(cases\b[^()]{0,80}\)[^.]{0,200}?\(controls\b"
     r"|\bcontrols (?:were|had|without)\b[^.]{0,120}?\bmatched\b"
 )
 CROSS_SECTIONAL_TOLD = _rx(
@@ -625,6 +634,8 @@ CROSS_SECTIONAL_TOLD = _rx(
     # "Mailed survey presenting…", "A questionnaire was distributed to pediatricians",
     # "Responses from 122 members were analyzed"
     r"|\b(?:mailed|postal|web-based|internet-based) (?:survey|questionnaire)s?\b"
+    r"|\binvited to (?:complete|fill in|answer) (?:a|an|the) (?:[\w-]+ ){0,3}?"
+    r"(?:survey|questionnaire)"
     r"|\b(?:survey|questionnaire)s? (?:was|were) (?:sent|mailed|distributed|e-?mailed)"
     r" to\b|\bresponses (?:from|of) \d[\d,]* (?!(?:cells|tumou?rs|samples)\b)"
 )
@@ -638,6 +649,7 @@ GUIDELINE_TOLD = _rx(
     # (a guideline of its own, not one a study followed: "according to the guideline
     # for …", "a fundamental guideline for model design")
     r"\bpractice guidelines?\b|\bconsensus statements?\b|\bdelphi consensus\b"
+    r"|\bposition statement\b"
     r"|\bconsensus recommendations\b"
     r"|\b(?:this|these|the present|our|new|updated|revised|national|international"
     r"|clinical|consensus|evidence-based|joint|comprehensive|\d{4})"
@@ -884,18 +896,33 @@ def told_before_results(study: Study) -> str:
 def method_sections(study: Study) -> tuple[str, bool]:
     """The method text, and whether it is the abstract's own METHODS (DESIGN…) sections.
     Without them, the abstract less its BACKGROUND and less any sentence that asks for a
-    randomised trial to come ("… supports a randomized trial of early NMDA antagonism")."""
+    study to come ("… supports a randomized trial of early NMDA antagonism", "longitudinal
+    follow-up is needed")."""
     sections = _sections(study)
     method = [text for label, text in sections if _METHOD_LABELS.match(label)]
     if method:
-        return " ".join(method), True
+        return PARENT_TRIAL.sub("the earlier trial", " ".join(method)), True
     rest = " ".join(text for label, text in sections if not _BACKGROUND_LABELS.match(label))
-    if "random" in rest.lower() and WORK_TO_COME.search(rest):
+    if WORK_TO_COME.search(rest) and _DESIGN_WORD.search(rest):
         sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z])", rest)
         rest = " ".join(
-            s for s in sentences if not (WORK_TO_COME.search(s) and "random" in s.lower())
+            s for s in sentences if not (WORK_TO_COME.search(s) and _DESIGN_WORD.search(s))
         )
-    return rest, False
+    return PARENT_TRIAL.sub("the earlier trial", rest), False
+
+
+# Another trial the study follows on from, named by its method: "patients who completed the
+# double-blind phase of our previous randomised trial were offered an open-label extension".
+PARENT_TRIAL = _rx(
+    r"\b(?:previous|preceding|parent|original|earlier|prior|core|feeder|lead-in)\b[^.;]{0,40}?"
+    r"\b(?:randomi[sz]ed|double[- ]blind(?:ed)?|placebo[- ]controlled)\b(?:[^.;]{0,30}?"
+    r"\b(?:trials?|stud(?:y|ies)|phase)\b)?"
+)
+
+
+# The words of a design that a sentence asking for work to come may use ("longitudinal
+# studies are needed", "supports a randomized trial").
+_DESIGN_WORD = _rx(r"random|longitudinal|prospective|\bcohort|\btrials?\b|follow-?up")
 
 
 # What the authors ask of others, after their own work: "supports a randomized trial",
