@@ -10,6 +10,8 @@ clinical; participants right, wrong, missed or invented; notices told apart from
 
 `--misses` lists the tune split's records graded wrong; the holdout's are listed only with
 `--holdout-misses`, so that reading misses to improve the rules never shows the held-out part.
+The records of the field written blind to the rules (tests/fixtures/written-field/) are
+printed last: they test the field's wording and measure nothing of accuracy.
 """
 
 from __future__ import annotations
@@ -22,7 +24,17 @@ from pathlib import Path
 # The measuring code is shared with the tests (tests/test_grading.py holds the floors).
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from real_records import COMMITTED, Labelled, Report, Score, load, measure, split
+from real_records import (
+    COMMITTED,
+    WRITTEN,
+    Labelled,
+    Report,
+    Score,
+    load,
+    load_written,
+    measure,
+    split,
+)
 
 TARGETS = {
     "design": 0.95,
@@ -136,6 +148,21 @@ def main(argv: list[str] | None = None) -> int:
             if args.holdout_misses if name == "holdout" else args.misses:
                 for line in report.misses:
                     print(f"    {line}")
+    print(f"== {WRITTEN} (written blind to the rules: tests of the wording, not of accuracy)")
+    for path in sorted(WRITTEN.glob("*.json")):
+        report = measure(load_written(path))
+        n = report.design.count
+        print(
+            f"  {path.name}: {report.records} records; design right as indexed"
+            f" {sum(report.design.right.values())}/{n}, unindexed"
+            f" {sum(report.design_unindexed.right.values())}/{n}, evidence level"
+            f" {sum(report.level.right.values())}/{n}; participants right"
+            f" {report.participants_right}/{report.participants_stated} ("
+            f"{report.participants_wrong} wrong, {report.participants_invented} invented)"
+        )
+        if args.misses:
+            for line in report.misses:
+                print(f"    {line}")
     return 0
 
 

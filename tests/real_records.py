@@ -8,6 +8,7 @@ A directory of records holds `labels.toml` and the XML files it names (see SOURC
 from __future__ import annotations
 
 import dataclasses
+import json
 import tomllib
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -16,7 +17,7 @@ from pathlib import Path
 
 from evidence.classify import classify_design, is_notice, level_for, participants_for
 from evidence.pubmed import parse_article_set
-from evidence.study import Study
+from evidence.study import AbstractSection, MeshHeading, Study
 
 COMMITTED = Path(__file__).resolve().parent / "fixtures" / "real-pubmed"
 NOTICE = "notice"  # the label of an erratum, retraction notice or expression of concern
@@ -62,6 +63,37 @@ def load(directory: Path = COMMITTED) -> list[Labelled]:
                 split=label["split"],
                 why=label.get("why", ""),
                 readings=tuple(label.get("readings", ())),
+            )
+        )
+    return records
+
+
+WRITTEN = Path(__file__).resolve().parent / "fixtures" / "written-field"
+
+
+def load_written(path: Path) -> list[Labelled]:
+    """Records of the project's own field written (not gathered) by a reader blind to the
+    rules, with their labels (tests/fixtures/written-field/, see its README.md): a JSON list
+    of {id, title, abstract_sections, publication_types, mesh, design, participants, why}.
+    Their split is "written": tests of the field's wording, never evidence of accuracy."""
+    records = []
+    for item in json.loads(path.read_text(encoding="utf-8")):
+        study = Study(
+            pmid=item["id"],
+            title=item["title"],
+            abstract=tuple(
+                AbstractSection(label, text) for label, text in item["abstract_sections"]
+            ),
+            publication_types=tuple(item["publication_types"]),
+            mesh=tuple(MeshHeading(descriptor=m) for m in item["mesh"]),
+        )
+        records.append(
+            Labelled(
+                study=study,
+                design=item["design"],
+                participants=item["participants"],
+                split="written",
+                why=item["why"],
             )
         )
     return records
