@@ -1346,6 +1346,95 @@ def test_phrasings_a_second_blind_reader_wrote(
     assert design(study(title, abstract, types, mesh)) == expected
 
 
+# A third set of a hundred, written blind by a third reader and measured first (82 of 100 on
+# this session's starting code, 85 after the mends above): the kinds of its misses.
+@pytest.mark.parametrize(
+    ("title", "abstract", "types", "expected"),
+    [
+        (
+            "NMDA antagonists in post-traumatic headache: a systematic literature search",
+            "Methods: A systematic literature search was done in PubMed, Embase and the Cochrane"
+            " Library. Data were described qualitatively. Results: Nine studies were included.",
+            ("Journal Article",),
+            "systematic_review",
+        ),
+        (
+            "Memantine for central neuropathic pain in multiple sclerosis: preliminary results",
+            "In this single-arm pilot, 21 patients were treated with memantine for 12 weeks. Pain"
+            " fell. Memantine deserves to be tested in a placebo-controlled trial.",
+            ("Journal Article",),
+            "open_label_trial",
+        ),
+        (
+            "Liver enzyme elevations with esketamine: a systematic review of randomised trials",
+            "METHODS: Databases were searched. Risk ratios were combined with the Mantel-Haenszel"
+            " method. RESULTS: Thirty-one trials gave a pooled RR of 1.62.",
+            ("Journal Article", "Systematic Review"),
+            "meta_analysis",
+        ),
+        (
+            "Is the analgesic effect of ketamine mediated by mood? Pooled individual participant"
+            " data from four randomised trials",
+            "METHODS: Trials identified through a systematic search of MEDLINE were invited to"
+            " share data, analysed in one-stage mixed-effects models. RESULTS: Four of 9"
+            " eligible trials provided data.",
+            ("Journal Article",),
+            "meta_analysis",
+        ),
+        (
+            "Subcutaneous ketamine for refractory pain in a children's hospice",
+            "Methods: Description of all six children who received subcutaneous ketamine at our"
+            " hospice over 4 years.",
+            ("Journal Article", "Case Reports"),
+            "case_series",
+        ),
+        (
+            "Why do some ketamine users develop cystitis?",
+            "Methods: Cases were ketamine users with confirmed cystitis recruited from urology"
+            " departments; controls were current users without symptoms, frequency-matched by"
+            " age.",
+            ("Journal Article",),
+            "case_control",
+        ),
+        (
+            "Opioid-sparing adjuncts after caesarean delivery: an international Delphi consensus",
+            "Methods: A panel took part in a three-round Delphi process. Statements were derived"
+            " from a rapid literature review.",
+            ("Journal Article",),
+            "guideline",
+        ),
+        (
+            "Cost-effectiveness of intraoperative ketamine after knee arthroplasty",
+            "Methods: We developed a decision tree followed by a Markov model. Effect estimates"
+            " were taken from a published meta-analysis.",
+            ("Journal Article",),
+            "other",
+        ),
+        (
+            "Serum magnesium at presentation and persistent headache after concussion",
+            "Methods: Adolescents presenting within 72 h of a concussion were enrolled and had"
+            " magnesium measured at presentation. Headache was assessed at 1, 3 and 6 months.",
+            ("Journal Article",),
+            "cohort_prospective",
+        ),
+        # the treatment chosen in care, not by the study: a cohort, not an open-label trial
+        (
+            "Does repeated outpatient ketamine exposure affect cognition in CRPS?",
+            "Methods: Adults with CRPS were enrolled consecutively. Whether patients received"
+            " repeated outpatient ketamine infusions (every 4-12 weeks) was decided by their"
+            " treating physicians independently of the study. All completed tests at"
+            " enrolment, 6 and 12 months.",
+            ("Journal Article",),
+            "cohort_prospective",
+        ),
+    ],
+)
+def test_phrasings_a_third_blind_reader_wrote(
+    title: str, abstract: str, types: tuple[str, ...], expected: str
+) -> None:
+    assert design(study(title, abstract, types)) == expected
+
+
 # "Twenty patients with chronic migraine were treated with intranasal ketamine": a few people
 # counted in words are counted as in digits.
 def test_people_counted_in_words_make_a_case_series() -> None:

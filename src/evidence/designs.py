@@ -30,10 +30,12 @@ from evidence.designs_text import (
     COMMENTARY_SELF,
     COMPARED,
     CROSS_SECTIONAL_TOLD,
+    ECONOMIC_MODEL,
     FOLLOWED_FORWARD,
     FUTURE_STATE,
     GIVEN_BY_DESIGN,
     GROUP_STUDIED,
+    GUIDELINE_TOLD,
     HUMAN_CASE,
     HUMANS_NAMED,
     LAB_WORDS,
@@ -79,6 +81,7 @@ from evidence.designs_text import (
     one_case,
     own_part,
     people_counted,
+    pooled_told,
     protocol_told,
     synthesis_told,
     tells_no_work_of_its_own,
@@ -359,6 +362,13 @@ def design_call(study: Study) -> DesignCall:
     for names, design in _PT_RULES[:2]:
         found = [n for n in names if n in types]
         if found:
+            pooled = pooled_told(f"{study.title} {study.abstract_text}")
+            if design == "systematic_review" and pooled:
+                # Typed a systematic review, told pooled: "risk ratios … were combined with the
+                # Mantel-Haenszel method … a pooled RR of 1.62"
+                return DesignCall(
+                    "meta_analysis", f'publication type "{found[0]}" and "{pooled.group(0)}"'
+                )
             return DesignCall(design, f'publication type "{found[0]}"')
     planned = protocol_told(study)
     if planned:
@@ -397,7 +407,9 @@ def design_call(study: Study) -> DesignCall:
         # A structured abstract tells its design before its RESULTS: "We discuss mechanisms…"
         # in its DISCUSSION is what every study does with its results.
         aims = f"{study.title} {told_before_results(study)}" if labelled else whole
-        review = REVIEW_SELF.search(aims)
+        # (a consensus drafted from a literature review is the consensus: "…: an
+        # international Delphi consensus")
+        review = None if GUIDELINE_TOLD.search(study.title) else REVIEW_SELF.search(aims)
         # Indexed Animals without Humans, it is the animal work that is discussed ("we
         # examined … in an animal model … are discussed"), not other people's studies.
         animals_only = "Animals" in mesh and "Humans" not in mesh
@@ -420,6 +432,9 @@ def design_call(study: Study) -> DesignCall:
     order = _order_only(study)
     if order:
         return order
+    model = ECONOMIC_MODEL.search(f"{study.title} {method}")
+    if model and not types & STUDY_TYPES and not RANDOMISED.search(method):
+        return DesignCall("other", f'text says "{model.group(0)}", an economic evaluation')
     accounts = QUALITATIVE_TITLE.search(study.title)
     # (never "…: a randomised controlled trial with embedded qualitative evaluation")
     if accounts and not TRIAL_TITLE.search(study.title):
@@ -636,6 +651,13 @@ def _from_text(study: Study, method: str, labelled: bool) -> DesignCall:
     measured = _people_measured(study)
     if measured:
         return measured
+    forward, again = FOLLOWED_FORWARD.search(method), MEASURED_AGAIN.search(method)
+    if forward and again:
+        # "Adolescents … were enrolled and had magnesium measured at presentation. Headache
+        # was assessed … at 1, 3 and 6 months": people taken in and measured again.
+        return DesignCall(
+            "cohort_prospective", f'abstract says "{forward.group(0)}" and "{again.group(0)}"'
+        )
     return DesignCall("other", "no design in the indexing or the text")
 
 

@@ -41,6 +41,7 @@ HUMAN_CASE = _rx(
 CASE_SERIES = _rx(
     rf"\bcase series\b|\bseries of {_WORDS} (?:patients|cases)\b|\bconsecutive (?:patients|cases)\b"
     rf"|\breport of {_WORDS} cases\b|(?<![\w-])(?:two|three|four|five|six) patients\b"
+    rf"|\bdescription of (?:all |the )?{_WORDS} (?:[\w-]+ )?(?:patients|cases|children|adults)\b"
     rf"|\b(?:we|authors) (?:report|describe|present)\s+{_WORDS} (?:[\w-]+ )?(?:patients|cases"
     r"|children|adults|infants|adolescents|women|men|veterans|individuals|people|subjects)\b"
     # "two case reports, one showing…", "Two cases are presented", "The article describes three
@@ -314,7 +315,8 @@ OUTCOME_OVER_TIME = _rx(
 # 3-month, and 6-month questionnaires", "monitored pre- and postoperatively", "before and after
 # eradication"): measurements planned ahead, followed forward.
 MEASURED_AGAIN = _rx(
-    r"\b(?:at|on) baseline,? (?:and )?(?:at )?\d+|\bbaseline, \d+[- ](?:weeks?|months?|days?)"
+    r"\b(?:at|on) (?:baseline|enrol+ment|inclusion|admission|presentation),? (?:and )?(?:at )?\d+"
+    r"|\bbaseline, \d+[- ](?:weeks?|months?|days?)"
     r"|\bat \d+(?:, \d+)*,? and \d+[- ]?(?:h|hours?|days?|weeks?|months?)\b"
     r"|\bpre- and post-?\w+"
 )
@@ -337,6 +339,11 @@ GIVEN_BY_DESIGN = _rx(
 # was compared before and after the infusions").
 OTHER_GROUP = _rx(
     r"\bcontrols?\b|\bversus\b|\bvs\.?(?!\w)|\bplacebo\b|\b(?:two|three|four|both) groups\b"
+    # "25 received repeated infusions and 23 did not", "compared with those who did not"
+    r"|\b(?:and|while|whereas) \d+ did not\b|\bthose (?:who|that) did not\b"
+    # the treatment chosen in care, not by the study
+    r"|\bat the discretion of\b|\bdecided by (?:the|their) (?:treating|attending)\b"
+    r"|\bindependently of the study\b|\bas part of (?:routine|usual|standard) (?:care|practice)\b"
     r"|\bgroups? (?:[AB12]|I{1,2})\b|\bcompared (?:with|to) (?:a |an |the )?(?:[\w-]+ ){0,3}?"
     r"(?:groups?|patients|participants|subjects|cohorts?|arms?|controls)\b"
 )
@@ -566,7 +573,11 @@ AGREEMENT_HINTS = ("consistency", "concordance", "agreement", "utility", "reprod
 SURVEY_MESH = ("Surveys and Questionnaires", "Health Surveys", "Health Care Surveys")
 
 PROTOCOL_TOLD = _rx(r"\bstudy protocol\b|\btrial protocol\b|\bprotocol for an?\b")
-META_ANALYSIS_TOLD = _rx(r"meta-?analys[ie]s|pooled analysis of (?:randomi[sz]ed|trials)")
+META_ANALYSIS_TOLD = _rx(
+    # (never one the study took its figures from: "taken from a published meta-analysis")
+    r"(?<!published )(?<!previous )(?<!recent )(?<!existing )(?<!Cochrane )meta-?analys[ie]s"
+    r"|pooled analysis of (?:randomi[sz]ed|trials)"
+)
 # "…: a systematic review", "systematic review and meta-analysis of", never "librarians in
 # systematic reviews" or "systematic review standards": the plural, and the name used as a
 # modifier of another noun, are the topic, not the design.
@@ -622,6 +633,7 @@ CASE_CONTROL_TOLD = _rx(
     r"|\bcases were (?:those|patients|people|individuals|adults|children|women|men)\b"
     r"[^.]{0,200}?\bcontrols\b|\(cases\b[^()]{0,80}\)[^.]{0,200}?\(controls\b"
     r"|\bcontrols (?:were|had|without)\b[^.]{0,120}?\bmatched\b"
+    r"|\bcases (?:were|included|comprised)\b[^.]{0,250}?\bcontrols (?:were|included|comprised)\b"
 )
 CROSS_SECTIONAL_TOLD = _rx(
     # (never the "cross-sectional area" or "cross-sectional imaging" of a measurement)
@@ -663,6 +675,14 @@ REVIEW_TOLD = _rx(
     r"|\bnarrative\b"
     r"|\bhere(?:in)?,? we (?:discuss|summari[sz]e|highlight|describe recent)\b"
     r"|\bthis (?:article|paper|chapter) (?:discusses|summari[sz]es)\b"
+)
+
+# An economic evaluation by a model: "We developed a decision tree followed by a Markov model",
+# "a decision-analytic model", "cost-utility analysis" (an evaluation of costs, not a study
+# of people).
+ECONOMIC_MODEL = _rx(
+    r"\bMarkov (?:model|cohort simulation)\b|\bdecision[- ](?:tree|analytic(?:al)? model)\b"
+    r"|\bcost[- ](?:effectiveness|utility) (?:analysis|model)\b|\bQALYs?\b"
 )
 
 # The designs told in words, tried in this order (the first found wins).
@@ -733,8 +753,8 @@ OWN_SEARCH = _rx(
     # "A comprehensive literature search was conducted in PubMed, Scopus, and Web of Science",
     # "A structured search was conducted in accordance with PRISMA guidelines across multiple
     # databases"
-    rf"|\bsearch (?:was|were) (?:conducted|performed|carried out|undertaken)\b[^.]{{0,100}}?"
-    rf"\b(?:{_DATABASES})\b"
+    r"|\bsearch (?:was|were) (?:conducted|performed|carried out|undertaken|done|run)\b"
+    rf"[^.]{{0,100}}?\b(?:{_DATABASES})\b"
     # "We performed a systematic literature search of PubMed, Embase…", "A systematic search
     # of PubMed, Scopus and ClinicalTrials.gov identified…", "by searching five databases",
     # "trials … were retrieved from four databases"
@@ -759,6 +779,12 @@ POOLED = _rx(
     r"|\bpooled (?:odds|risk|relative|hazard|mean|estimates?|analys[ie]s|prevalence|effects?"
     r"|sensitivity|specificity|data|results)\b|\b(?:were|was) pooled\b"
     r"|\b(?:random|fixed)[- ]effects?\b|\b(?:our|this|the present) meta-?analys[ie]s\b"
+    # "Pooled individual participant data from four randomised trials"
+    # "a pooled RR of 1.62", "combined with the Mantel-Haenszel method"
+    r"|\bpooled (?:RRs?|ORs?|HRs?|SMDs?|MDs?|WMDs?)\b|\b(?:combined|pooled) (?:with|using|by) the"
+    r" (?:Mantel-Haenszel|DerSimonian|inverse[- ]variance|Peto)\b"
+    r"|\bpooled individual (?:participant|patient)[- ]data\b|\bindividual (?:participant|patient)"
+    r"[- ]data (?:meta-?analys[ie]s|from \w+ (?:randomi[sz]ed )?trials)\b"
 )
 
 
@@ -928,7 +954,8 @@ _DESIGN_WORD = _rx(r"random|longitudinal|prospective|\bcohort|\btrials?\b|follow
 # What the authors ask of others, after their own work: "supports a randomized trial",
 # "randomised trials are needed", "future trials should…", "warrants a larger trial".
 WORK_TO_COME = _rx(
-    r"\b(?:supports?|warrants?|justif(?:y|ies)|merits?|calls? for|need for)\b"
+    r"\b(?:supports?|warrants?|justif(?:y|ies)|merits?|calls? for|need for|deserves?)\b"
+    r"|\b(?:should|to) be (?:tested|confirmed|evaluated|studied)\b"
     r"|\b(?:is|are) (?:needed|warranted|required|necessary)\b|\bshould (?:now )?be\b"
     r"|\bfuture\b|\bfurther (?:studies|research|trials)\b|\blarger (?:studies|trials)\b"
 )
