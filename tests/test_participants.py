@@ -168,6 +168,14 @@ def test_the_count_a_participants_section_opens_on() -> None:
         ),
         ("We sent a survey. Overall, 121 respondents (57%) reported using ketamine.", None),
         ("Of 60 patients randomized, 40 (67%) responded to ketamine.", 60),
+        # (a third reader's) a range among the words, then those analysed; a total, then its
+        # breakdown into cases and controls
+        (
+            "In a factorial trial, 160 adult patients undergoing elective 1-3 level lumbar"
+            " fusion were randomly allocated to four groups. Data of 154 patients were analysed.",
+            160,
+        ),
+        ("The study included 14,585 patients: 2,917 cases and 11,668 controls.", 14585),
     ],
 )
 def test_phrasings_a_blind_reader_wrote(abstract: str, count: int | None) -> None:

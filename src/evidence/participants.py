@@ -66,7 +66,7 @@ _BEFORE_NOUN = rf"(?:(?:study\s+(?={_PEOPLE})|(?!{_NOT_PEOPLE}|of\b)[a-z][\w-]*,
 # monitoring were included", "Thirty-five patients, with 40 nodules, who underwent … were
 # identified"; never "5358 exposed subjects and in 5265 nonexposed subjects, who were treated").
 _AFTER_NOUN = (
-    r"(?:[,\s]+(?:(?!were\b|was\b)[a-z][\w'-]*|(?<!\bof )(?<!\band )(?<!\bor )\d[\d.]*"
+    r"(?:[,\s]+(?:(?!were\b|was\b)[a-z][\w'-]*|(?<!\bof )(?<!\band )(?<!\bor )\d[\d.]*(?:-\d+)?"
     rf"(?!\s+(?:[\w-]+\s+){{0,2}}?{_PEOPLE}))){{0,10}}?"
 )
 # What is said of the people in brackets right after them ("21 patients (4f, 54 ± 14 years)
@@ -618,8 +618,13 @@ def _controls(text: str, end: int, value: int) -> int:
     if m:
         controls = number_value(m.group("n")) or 0
         between = m.group("between")
-        parts = (int(d) for d in re.findall(r"\d+", between))
-        if _PART_OF.search(between) or any(part + controls == value for part in parts):
+        # ("2,917 cases and 11,668 controls" after "14,585 patients:", a breakdown of the total)
+        parts = (number_value(d) or 0 for d in re.findall(_DIGITS, between))
+        if (
+            _PART_OF.search(between)
+            or between.lstrip().startswith(":")
+            or any(part + controls == value for part in parts)
+        ):
             return 0
         return controls
     if _EQUAL_CONTROLS.search(rest):
