@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from evidence.designs import design_call, is_notice
+from evidence.designs_text import people_counted
 from evidence.study import AbstractSection, MeshHeading, Study
 
 
@@ -990,8 +991,8 @@ def test_a_handful_of_patients_looked_back_on_is_a_case_series() -> None:
         ),
         (
             "Ketamine for phantom limb pain",
-            "METHODS: We prospectively enrolled 40 patients with phantom limb pain who received"
-            " ketamine infusions. Pain was compared before and after the infusions.",
+            "METHODS: We prospectively enrolled 40 patients with phantom limb pain; all received"
+            " a 3-day ketamine infusion. Pain was compared before and after the infusions.",
         ),
         (
             "Oral ketamine in fibromyalgia: a pilot study",
@@ -1435,16 +1436,216 @@ def test_phrasings_a_third_blind_reader_wrote(
     assert design(study(title, abstract, types)) == expected
 
 
+# A review of the day's rules wrote the field's ordinary wording they misread; each stays as
+# it was before them (cohorts, randomised trials, case-control and cross-sectional studies).
+@pytest.mark.parametrize(
+    ("abstract", "types", "mesh", "expected"),
+    [
+        # a treatment the people had in their care, or had had, makes no open-label trial
+        (
+            "METHODS: In this prospective observational study, 212 children who received"
+            " intramuscular ketamine 4 mg/kg for procedural sedation were monitored.",
+            ("Journal Article", "Observational Study"),
+            ("Humans", "Prospective Studies"),
+            "cohort_prospective",
+        ),
+        (
+            "We prospectively enrolled 400 women undergoing caesarean delivery; all received"
+            " intrathecal morphine 100 mcg as standard care. Pain at 3 months was recorded.",
+            ("Journal Article",),
+            (),
+            "cohort_prospective",
+        ),
+        (
+            "We prospectively enrolled 300 patients undergoing knee arthroplasty. All received"
+            " bupivacaine 12.5 mg. Predictors of chronic pain were identified by logistic"
+            " regression.",
+            ("Journal Article",),
+            (),
+            "cohort_prospective",
+        ),
+        (
+            "We prospectively enrolled 500 adults. Ketamine was given at the anaesthesiologist's"
+            " discretion; 98 patients received a ketamine bolus of 0.5 mg/kg. Pain was compared"
+            " between patients who did and did not receive ketamine.",
+            ("Journal Article",),
+            (),
+            "cohort_prospective",
+        ),
+        (
+            "We prospectively enrolled 320 adults who had received opioids for 3 months or longer"
+            " and followed them for 1 year.",
+            ("Journal Article",),
+            (),
+            "cohort_prospective",
+        ),
+        # care looked back on, though its people were enrolled in a registry
+        (
+            "METHODS: Sixty-four patients enrolled in our infusion registry received ketamine"
+            " 0.35 mg/kg/h for 5 days between 2012 and 2019. We retrospectively reviewed"
+            " their outcomes.",
+            ("Journal Article",),
+            (),
+            "retrospective",
+        ),
+        # the study's own randomisation, whatever words about work to come or before it
+        (
+            "Ninety children with fractures were randomly assigned to intranasal ketamine 1 mg/kg"
+            " or fentanyl, and the need for rescue analgesia was recorded.",
+            ("Journal Article",),
+            (),
+            "rct",
+        ),
+        (
+            "Sixty patients received ketamine 0.15 mg/kg or saline. This randomized, double-blind"
+            " trial supports the use of low-dose ketamine in this setting.",
+            ("Journal Article",),
+            (),
+            "rct",
+        ),
+        (
+            "Better rescue treatments are needed. 120 adults with migraine were randomized to"
+            " ketamine or metoclopramide.",
+            ("Journal Article",),
+            (),
+            "rct",
+        ),
+        (
+            "METHODS: Prior to surgery, 80 children were randomized to ketamine or saline.",
+            ("Journal Article",),
+            (),
+            "rct",
+        ),
+        (
+            "METHODS: Patients whose earlier antidepressant trials had failed were randomized to"
+            " esketamine or placebo.",
+            ("Journal Article",),
+            (),
+            "rct",
+        ),
+        # a cohort's words, not work to come
+        (
+            "In this prospective cohort study, we examined whether allodynia at baseline predicts"
+            " future chronification in 480 adults with migraine.",
+            ("Journal Article",),
+            (),
+            "cohort_prospective",
+        ),
+        # records used by a cohort enrolled and followed
+        (
+            "METHODS: We prospectively enrolled 210 adults with hip fracture and followed them for"
+            " 6 months. Opioid prescriptions were extracted from the electronic medical record.",
+            ("Journal Article",),
+            (),
+            "cohort_prospective",
+        ),
+        (
+            "METHODS: Patients scheduled for thoracotomy were recruited and followed for 12"
+            " months. Analgesic data were abstracted from the anaesthesia database.",
+            ("Journal Article",),
+            (),
+            "cohort_prospective",
+        ),
+        # a handful excluded or with a side effect is not the series
+        (
+            "METHODS: We retrospectively reviewed the charts of adults who received a ketamine"
+            " infusion. Six patients with incomplete records were excluded. RESULTS: Of the 77"
+            " patients included, 60 improved.",
+            ("Journal Article",),
+            (),
+            "retrospective",
+        ),
+        (
+            "We retrospectively reviewed the records of adults treated with ketamine in our"
+            " emergency department. Nausea occurred in 9 patients and dysphoria in 4 patients.",
+            ("Journal Article",),
+            (),
+            "retrospective",
+        ),
+        # healthy controls matched to patients measured once
+        (
+            "METHODS: Patients with CRPS and healthy controls underwent a single session of"
+            " quantitative sensory testing; controls were matched for age and sex.",
+            ("Journal Article",),
+            (),
+            "cross_sectional",
+        ),
+        (
+            "In this prospective cohort, 500 women were invited to complete a questionnaire at"
+            " 8 weeks and 6 months after delivery.",
+            ("Journal Article",),
+            (),
+            "cohort_prospective",
+        ),
+        # a session of the treatment is one
+        (
+            "Sixteen healthy volunteers underwent three sessions of subanaesthetic ketamine"
+            " infusion, and cold pressor pain was measured after each.",
+            ("Journal Article",),
+            (),
+            "open_label_trial",
+        ),
+        # searching the institution's records is a look back, not a synthesis
+        (
+            "We performed a search of our institutional databases for patients treated for"
+            " ketamine uropathy. Of 58 patients identified, 21 required surgery.",
+            ("Journal Article",),
+            (),
+            "retrospective",
+        ),
+        # a pooling reported, not refused
+        (
+            "We searched MEDLINE and Embase. Ten trials with 700 patients were included. A"
+            " random-effects meta-analysis showed insufficient evidence that magnesium helps.",
+            ("Journal Article",),
+            (),
+            "meta_analysis",
+        ),
+    ],
+)
+def test_wording_a_review_of_the_rules_wrote(
+    abstract: str, types: tuple[str, ...], mesh: tuple[str, ...], expected: str
+) -> None:
+    assert design(study("Ketamine and pain", abstract, types, mesh)) == expected
+
+
+def test_a_position_statement_cited_and_a_trial_typed_and_titled_phase_2() -> None:
+    cited = (
+        "Thirty adults were treated with ketamine dosed in line with the AHS position statement."
+    )
+    assert design(study("Ketamine for chronic migraine", cited)) != "guideline"
+    assert design(study("Ketamine infusions: a position statement", "Guidance is given.")) == (
+        "guideline"
+    )
+    # typed a trial, titled "phase 2", its people randomised: randomised
+    title = "Esketamine for postpartum depression: a phase 2 trial"
+    randomised = "METHODS: Women were randomized (1:1) to esketamine or saline."
+    typed = ("Journal Article", "Clinical Trial, Phase II")
+    assert design(study(title, randomised, typed)) == "rct"
+    # typed a trial, titled open-label, its method naming only an earlier randomised trial
+    extension = "METHODS: Patients from the preceding randomized trial all received ketamine."
+    assert design(study("Ketamine: an open-label extension", extension, typed)) == (
+        "open_label_trial"
+    )
+
+
 # "Twenty patients with chronic migraine were treated with intranasal ketamine": a few people
 # counted in words are counted as in digits.
 def test_people_counted_in_words_make_a_case_series() -> None:
     abstract = (
-        "Twenty patients with chronic migraine were treated with intranasal ketamine and followed"
-        " for 3 months. Headache days fell."
+        "Twenty patients with chronic migraine were treated with intranasal ketamine. Headache"
+        " days fell."
     )
     assert design(study("Intranasal ketamine for chronic migraine", abstract)) == "case_series"
-    many = abstract.replace("Twenty patients", "Two hundred patients")
-    assert design(study("Intranasal ketamine for chronic migraine", many)) != "case_series"
+    # words that make no one number count no one: "at three and six months", "between two
+    # and five patients per day"
+    assert people_counted("At three and six months patients completed the inventory.") == 0
+    assert people_counted("Between two and five patients per day were seen.") == 0
+    # more than a series, followed for a time with no design named: a look back
+    many = abstract.replace("Twenty patients", "Two hundred patients").replace(
+        "ketamine.", "ketamine and followed for 3 months."
+    )
+    assert design(study("Intranasal ketamine for chronic migraine", many)) == "retrospective"
 
 
 # "A cohort study of mortality predictors" whose method says "Medical records … were reviewed

@@ -146,6 +146,11 @@ def test_the_count_a_participants_section_opens_on() -> None:
     beside = "Sixty-one patients with IBD and 25 healthy controls."
     assert extract_participants(study(PATIENTS=beside)) is None
     assert extract_participants(study(SUBJECTS="Twenty-two Landrace pigs.")) is None
+    # a pool the study took from: screened, or narrowed in the same section
+    screened = "Two hundred patients scheduled for spine surgery were screened for eligibility."
+    assert extract_participants(study(PATIENTS=screened)) is None
+    attended = "1,240 adults with migraine attended our centre. Of these, 36 received ketamine."
+    assert extract_participants(study(PATIENTS=attended)) is None
 
 
 # Phrasings of the field's abstracts, written blind to the rules: the part that took part
@@ -168,6 +173,20 @@ def test_the_count_a_participants_section_opens_on() -> None:
         ),
         ("We sent a survey. Overall, 121 respondents (57%) reported using ketamine.", None),
         ("Of 60 patients randomized, 40 (67%) responded to ketamine.", 60),
+        # (a review's) a response to a treatment, or those in a per-protocol analysis, are a
+        # part of those studied, never the study's people; a breakdown in brackets is no share;
+        # a phase or a site count is no other study's
+        ("Of 60 patients treated with ketamine infusions, 24 responded (40%).", None),
+        ("Of the 96 enrolled patients, 81 met the study criteria for per-protocol analysis.", None),
+        (
+            "Of 420 patients screened, 160 met inclusion criteria; 120 were randomized to"
+            " ketamine or morphine.",
+            120,
+        ),
+        ("We reviewed infusions. Overall, 312 patients (54% women) had an infusion.", 312),
+        ("In this phase 2 trial, 40 adults with cluster headache were enrolled.", 40),
+        ("At 12 study sites, 480 patients were randomized to esketamine or placebo.", 480),
+        ("Fourteen trials with 510 patients were included.", None),
         # (a third reader's) a range among the words, then those analysed; a total, then its
         # breakdown into cases and controls
         (

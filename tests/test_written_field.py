@@ -17,8 +17,8 @@ from real_records import WRITTEN, Report, load_written, measure
 # wrong) on that code and 85, 79, 93 and 40 after both earlier sets' mends (README).
 FLOORS = {
     "first.json": (90, 87, 90, 44),
-    "second.json": (97, 89, 98, 38),
-    "third.json": (95, 90, 98, 43),
+    "second.json": (96, 87, 97, 38),
+    "third.json": (95, 91, 98, 43),
 }
 CEILINGS = {"first.json": (0, 1), "second.json": (1, 0), "third.json": (0, 2)}
 

@@ -48,6 +48,7 @@ from evidence.designs_text import (
     METHOD_AGREEMENT,
     MOLECULAR,
     NOT_RANDOMISED_TRIAL,
+    OBSERVED_IN_CARE,
     ORDER_OF_TREATMENTS,
     ORDER_RANDOMISED,
     OTHER_GROUP,
@@ -87,6 +88,7 @@ from evidence.designs_text import (
     tells_no_work_of_its_own,
     told_before_results,
 )
+from evidence.participants import extract_participants
 from evidence.study import Study
 
 
@@ -445,7 +447,7 @@ def design_call(study: Study) -> DesignCall:
             return DesignCall(design, f'publication type "{found[0]}"')
     trial = sorted(types & TRIAL_TYPES)
     title_open = NOT_RANDOMISED_TRIAL.search(study.title)
-    if trial and title_open and not RANDOMISED.search(study.title):
+    if trial and title_open and not RANDOMISED.search(f"{study.title} {method}"):
         # "…: 52-week open-label extension" of a randomised trial its method names
         return DesignCall(
             "open_label_trial",
@@ -475,23 +477,33 @@ def design_call(study: Study) -> DesignCall:
 
 
 def _treated(study: Study, method: str, call: DesignCall) -> DesignCall:
-    """People followed forward while the study gives them a treatment on its own schedule
-    ("In this prospective study, 30 patients received a 5-day ketamine infusion"), with no
-    one to compare them with: an uncontrolled, open-label trial, not a cohort observed in
-    the care it happened to get. Only over a call of a cohort, or of a group told without a
-    design; never where the authors look back ("retrospective") or compare."""
-    unnamed = call.source.startswith(("abstract studies", "abstract describes"))
-    if call.design != "cohort_prospective" and not unnamed:
+    """People taken into the study while it gives them a treatment on its own schedule ("In
+    this prospective study, 30 patients received a 5-day ketamine infusion"), with no one to
+    compare them with: an uncontrolled, open-label trial, not a cohort observed in the care
+    it happened to get. Only over a call of a prospective cohort, or of a group told with no
+    design; never where the text tells care, a registry, a database, the years of the care,
+    a look back, a search for what goes with an outcome, or another group."""
+    if call.design != "cohort_prospective" and call.design not in _UNNAMED_GROUP:
+        return call
+    if call.design != "cohort_prospective" and not call.source.startswith(_GROUP_SOURCES):
         return call
     text = f"{study.title} {method}"
     given = TREATMENT_GIVEN.search(text)
-    if not given or not GIVEN_BY_DESIGN.search(text) or RETROSPECTIVE_TOLD.search(text):
+    if not given or not GIVEN_BY_DESIGN.search(text):
+        return call
+    if RETROSPECTIVE_TOLD.search(text) or OBSERVED_IN_CARE.search(text):
         return call
     if OTHER_GROUP.search(f"{study.title} {own_part(study)}"):
         return call
     return DesignCall(
         "open_label_trial", f'{call.source}, and the study gave "{given.group(0)}" to all'
     )
+
+
+# The calls of _from_text for a group it counted with no design named (GROUP_STUDIED): the
+# only ones besides a prospective cohort that a treatment given can make a trial.
+_UNNAMED_GROUP = frozenset({"retrospective", "cross_sectional", "case_series"})
+_GROUP_SOURCES = ("abstract studies", "abstract describes")
 
 
 def _accuracy(study: Study, call: DesignCall) -> DesignCall:
@@ -590,6 +602,14 @@ def _from_text(study: Study, method: str, labelled: bool) -> DesignCall:
     call = call or _text_call((("abstract", method),), TEXT_RULES if labelled else UNLABELLED_RULES)
     if call and call.design == "review":
         call = _built(study) or call
+    if (
+        call
+        and call.design == "retrospective"
+        and not RETROSPECTIVE_TOLD.search(f"{study.title} {method}")
+        and (forward := FOLLOWED_FORWARD.search(method))
+    ):
+        # records used as the data of people enrolled or followed: a cohort followed forward
+        call = DesignCall("cohort_prospective", f'{call.source} of people "{forward.group(0)}"')
     if call:
         return _series_or_cohort(study, method, _cohort_direction(study, method, call))
     label = case_section(study)
@@ -810,8 +830,14 @@ def _series_or_cohort(study: Study, method: str, call: DesignCall) -> DesignCall
             )
     if call.design == "case_series" and most > SERIES_MOST:
         return DesignCall("retrospective", f"{call.source}, {most} people counted, no design named")
-    # Named "retrospective" by the authors or the indexers, only a handful is a series.
-    most_in_series = _NAMED_SERIES_MOST if "retrospective" in call.source.lower() else SERIES_MOST
+    if call.design == "retrospective" and "retrospective" in call.source.lower():
+        # Named "retrospective" by the authors or the indexers, only a handful is a series,
+        # and only the people the study took count (never "Six patients with incomplete
+        # records were excluded", "Nausea occurred in 9 patients").
+        most = extract_participants(study) or 0
+        most_in_series = _NAMED_SERIES_MOST
+    else:
+        most_in_series = SERIES_MOST
     if call.design == "retrospective" and 0 < most <= most_in_series:
         # "Between July 2009 and January 2013, 16 patients underwent this procedure": a few
         # patients looked back on, with nothing compared and no outcome followed over time,

@@ -71,20 +71,6 @@ RETROSPECTIVE_TOLD = _rx(
     r"|\bwe (?:retrospectively )?reviewed\b|\breview of (?:the )?(?:medical |clinical |hospital )?"
     r"(?:records|charts|\d+ (?:patients|adults|children|cases))\b|\bregistry[- ]based\b"
     r"|\bdata (?:from|of) (?:the )?[\w -]{0,40}\bregistry\b"
-    # "We analysed de-identified records of adults receiving…", "We analysed the obstetric
-    # anaesthesia database of a university hospital"
-    r"|\bwe (?:analy[sz]ed|examined|audited|interrogated) (?:the |a |an |our )?(?:[\w-]+ ){0,3}?"
-    r"(?:records|charts|database|registry)\b"
-    # "Data of 200 veterans … were extracted from the electronic health record", "Data were
-    # abstracted from the sedation database and electronic records"
-    # (never a record kept as the study went: "doses were extracted from the medication
-    # administration record each day")
-    r"|\b(?:were|was) (?:extracted|abstracted|retrieved) from (?:the |their |our )?(?:(?:[\w-]+ )?"
-    r"database|registry|case notes|(?:electronic )?(?:(?:health|medical|patient|hospital"
-    r"|clinical) )?(?:records?|charts))\b"
-    # "Medical charts were reviewed for all adults who…", "case notes were reviewed"
-    r"|\b(?:charts|case notes|case records|notes) (?:were|was) (?:retrospectively )?(?:reviewed"
-    r"|examined|audited|screened)\b"
     # "The 2012-2014 ACS-NSQIP database was queried", "we queried a national claims database"
     # (a synthesis searches databases, in the plural).
     r"|\bdatabase (?:was|had been) (?:queried|interrogated|mined|reviewed|analy[sz]ed)\b"
@@ -306,6 +292,7 @@ _NOT_A_MODIFIER = (
 # time, which an abstract that names no prospective design looks back on.
 OUTCOME_OVER_TIME = _rx(
     r"\b(?:median|mean) follow-?up\b|\bfollow-?up (?:period|time|of \d)|\bwere followed\b"
+    r"|\bfollowed (?:up )?for \d+ (?:days?|weeks?|months?|years?)\b"
     r"|\bsurvival (?:rates?|analys[ie]s|data|was|were)\b|\boverall survival\b"
     r"|\b(?:relapse|recurrence|disease|progression|event)-free survival\b|\bKaplan-Meier\b"
     # "before and after surgery", never "patients after therapy" compared with others once
@@ -320,12 +307,13 @@ MEASURED_AGAIN = _rx(
     r"|\bat \d+(?:, \d+)*,? and \d+[- ]?(?:h|hours?|days?|weeks?|months?)\b"
     r"|\bpre- and post-?\w+"
 )
-# A treatment the study gave its people, on a schedule it set: "30 patients received a 5-day
-# intravenous ketamine infusion", "were treated with intranasal ketamine 0.5 mg/kg", "were
-# given oral ketamine for 6 weeks" (never care they had had: "patients who received
-# radiotherapy between 1990 and 2000" is told with the years, and looked back on).
+# A treatment the study gave its people, on a schedule it set, told in a main clause: "30
+# patients received a 5-day intravenous ketamine infusion", "were given oral ketamine 20 mg
+# for 6 weeks" (never what they had, told of them: "children who received intramuscular
+# ketamine", "adults who had received opioids").
 TREATMENT_GIVEN = _rx(
-    r"\b(?:received|were (?:treated|given|administered)|was (?:given|administered) to)\b"
+    r"(?<!\bwho )(?<!\bhad )(?<!\bthat )\b(?:received|were (?:treated|given|administered)"
+    r"|was (?:given|administered) to)\b"
     r"[^.;]{0,60}?(?:\binfusions?\b|\binjections?\b|\b\d+(?:\.\d+)? ?(?:mg|µg|mcg|g|ml|mL)\b"
     r"|\b(?:mg|µg|mcg)/kg\b|\bfor (?:\d+|one|two|three|four|five|six|eight|twelve)"
     r"[- ](?:days?|weeks?|months?)\b|\b(?:daily|twice|weekly) (?:doses?|sessions?)\b)"
@@ -335,15 +323,24 @@ GIVEN_BY_DESIGN = _rx(
     r"\bprospective(?:ly)?\b|\b(?:enrolled|recruited)\b|\bpilot\b|\bfeasibility\b"
     r"|\bproof[- ]of[- ]concept\b"
 )
+# A treatment the people had in their care, or a study of what goes with it: observed, not
+# given by the study ("prospective observational study", "as standard care", "at the
+# anaesthesiologist's discretion", "by their psychiatrists", a registry, risk factors).
+OBSERVED_IN_CARE = _rx(
+    r"\bobservational\b|\bcohort\b|\bregistry\b|\bregistries\b|\bdatabase\b|\bdiscretion\b"
+    r"|\b(?:routine|usual|standard|clinical) (?:care|practice)\b|\bdecided by (?:the|their)\b"
+    r"|\bindependently of the study\b|\bby (?:their|the) (?:own |treating |attending )?"
+    r"(?:doctors?|physicians?|psychiatrists?|clinicians?|GPs?|anaesthe\w+|anesthe\w+|surgeons?)\b"
+    r"|\bpredict\w*|\brisk factors?\b|\bassociat\w+|\bregression\b"
+    # care told with its years: "who received ketamine between March 2019 and June 2020"
+    r"|\b(?:from|between|since) (?:\w+ )?(?:19|20)\d\d\b"
+)
 # Other people set beside those treated (never their own values before treatment: "pain
 # was compared before and after the infusions").
 OTHER_GROUP = _rx(
     r"\bcontrols?\b|\bversus\b|\bvs\.?(?!\w)|\bplacebo\b|\b(?:two|three|four|both) groups\b"
-    # "25 received repeated infusions and 23 did not", "compared with those who did not"
-    r"|\b(?:and|while|whereas) \d+ did not\b|\bthose (?:who|that) did not\b"
-    # the treatment chosen in care, not by the study
-    r"|\bat the discretion of\b|\bdecided by (?:the|their) (?:treating|attending)\b"
-    r"|\bindependently of the study\b|\bas part of (?:routine|usual|standard) (?:care|practice)\b"
+    # "25 received repeated infusions and 23 did not", "patients who did and did not receive"
+    r"|\b(?:and|while|whereas) \d+ did not\b|\b(?:who|that) did not\b|\bdid and did not\b"
     r"|\bgroups? (?:[AB12]|I{1,2})\b|\bcompared (?:with|to) (?:a |an |the )?(?:[\w-]+ ){0,3}?"
     r"(?:groups?|patients|participants|subjects|cohorts?|arms?|controls)\b"
 )
@@ -618,6 +615,10 @@ NOT_RANDOMISED_TRIAL = _rx(
     r"|\bhealthy (?:[\w-]+ ){0,2}?(?:volunteers|subjects|males|females|men|women|adults)"
     r" (?:underwent|received|were (?:given|administered|exposed to)) (?:[\w-]+ ){0,3}?"
     r"(?:days?|weeks?|months?|doses?|training|exposures?|supplement\w*"
+    # (a session of testing is no treatment: "a single session of quantitative sensory
+    # testing")
+    r"|sessions?\b(?! of (?:[\w-]+ ){0,3}?(?:testing|tests?|assessments?|measurements?"
+    r"|imaging|recordings?|scanning)\b)"
     r"|infusions?|injections?|programm?e|intervention)\b"
     # "compared … between navigated patients and patients diagnosed in the prior year":
     # an intervention set against the time before it, not randomised.
@@ -632,8 +633,11 @@ CASE_CONTROL_TOLD = _rx(
     # (controls)"
     r"|\bcases were (?:those|patients|people|individuals|adults|children|women|men)\b"
     r"[^.]{0,200}?\bcontrols\b|\(cases\b[^()]{0,80}\)[^.]{0,200}?\(controls\b"
-    r"|\bcontrols (?:were|had|without)\b[^.]{0,120}?\bmatched\b"
     r"|\bcases (?:were|included|comprised)\b[^.]{0,250}?\bcontrols (?:were|included|comprised)\b"
+    # controls set against cases ("matched 2:1 to cases", "selected for each case"), never
+    # healthy controls matched for age to patients measured once
+    r"|\bcontrols\b[^.]{0,160}?\bmatched\b[^.]{0,40}?\b(?:to|with) (?:the )?cases\b"
+    r"|\bcontrols\b[^.]{0,120}?\b(?:for|per) (?:each )?case\b|\b(?:identified|selected) as cases\b"
 )
 CROSS_SECTIONAL_TOLD = _rx(
     # (never the "cross-sectional area" or "cross-sectional imaging" of a measurement)
@@ -647,7 +651,7 @@ CROSS_SECTIONAL_TOLD = _rx(
     # "Responses from 122 members were analyzed"
     r"|\b(?:mailed|postal|web-based|internet-based) (?:survey|questionnaire)s?\b"
     r"|\binvited to (?:complete|fill in|answer) (?:a|an|the) (?:[\w-]+ ){0,3}?"
-    r"(?:survey|questionnaire)"
+    r"(?:survey|questionnaire)(?! (?:at|after|before) (?:\d|baseline|each|every))"
     r"|\b(?:survey|questionnaire)s? (?:was|were) (?:sent|mailed|distributed|e-?mailed)"
     r" to\b|\bresponses (?:from|of) \d[\d,]* (?!(?:cells|tumou?rs|samples)\b)"
 )
@@ -660,9 +664,12 @@ COHORT_TOLD = _rx(
 GUIDELINE_TOLD = _rx(
     # (a guideline of its own, not one a study followed: "according to the guideline
     # for …", "a fundamental guideline for model design")
-    r"\bpractice guidelines?\b|\bconsensus statements?\b|\bdelphi consensus\b"
-    r"|\bposition statement\b"
-    r"|\bconsensus recommendations\b"
+    r"\bpractice guidelines?\b|\bconsensus statements?\b"
+    # (the paper's own, in its title or as "this": never "dosed in line with the AHS
+    # position statement")
+    r"|(?:^|:\s*)(?:an? |the )?(?:[\w-]+ ){0,2}?(?:delphi consensus|position statement"
+    r"|consensus recommendations)\b|\b(?:this|our) (?:position statement|delphi consensus"
+    r"|consensus recommendations)\b"
     r"|\b(?:this|these|the present|our|new|updated|revised|national|international"
     r"|clinical|consensus|evidence-based|joint|comprehensive|\d{4})"
     r" guidelines? (?:for|on)\b"
@@ -675,6 +682,25 @@ REVIEW_TOLD = _rx(
     r"|\bnarrative\b"
     r"|\bhere(?:in)?,? we (?:discuss|summari[sz]e|highlight|describe recent)\b"
     r"|\bthis (?:article|paper|chapter) (?:discusses|summari[sz]es)\b"
+)
+
+# Records of care used as the study's data: "We analysed de-identified records of adults…",
+# "We analysed the obstetric anaesthesia database", "Data … were extracted from the electronic
+# health record", "Medical charts were reviewed for all adults who…". Weaker than the words of
+# RETROSPECTIVE_TOLD: a cohort enrolled and followed takes its data from records too ("opioid
+# prescriptions were extracted from the electronic medical record at 3 and 6 months"), so
+# it is tried after the words of a cohort, and yields to people enrolled or followed.
+RECORDS_USED = _rx(
+    r"\bwe (?:analy[sz]ed|examined|audited|interrogated) (?:the |a |an |our )?(?:[\w-]+ ){0,3}?"
+    r"(?:records|charts|database|registry)\b"
+    r"|\b(?:were|was) (?:extracted|abstracted|retrieved) from (?:the |their |our )?(?:(?:[\w-]+ )?"
+    r"database|registry|case notes|(?:electronic )?(?:(?:health|medical|patient|hospital"
+    r"|clinical) )?(?:records?|charts))\b"
+    r"|\b(?:charts|case notes|case records|notes) (?:were|was) (?:retrospectively )?(?:reviewed"
+    r"|examined|audited|screened)\b"
+    # "We performed a search of our institutional databases for patients treated…"
+    r"|\bsearch(?:ed)? (?:of )?(?:our|the) (?:institutional|hospital|departmental|clinic"
+    r"|electronic) (?:databases?|records)\b"
 )
 
 # An economic evaluation by a model: "We developed a decision tree followed by a Markov model",
@@ -696,6 +722,7 @@ TEXT_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (RETROSPECTIVE_TOLD, "retrospective"),
     (CROSS_SECTIONAL_TOLD, "cross_sectional"),
     (COHORT_TOLD, "cohort_prospective"),
+    (RECORDS_USED, "retrospective"),
     (CASE_SERIES, "case_series"),
     (CASE_REPORT, "case_report"),
     (HUMAN_CASE, "case_report"),
@@ -758,8 +785,9 @@ OWN_SEARCH = _rx(
     # "We performed a systematic literature search of PubMed, Embase…", "A systematic search
     # of PubMed, Scopus and ClinicalTrials.gov identified…", "by searching five databases",
     # "trials … were retrieved from four databases"
-    r"|\b(?:we|authors) (?:performed|conducted|carried out|undertook|ran) an? (?:[\w-]+ ){0,3}?"
-    rf"search\b[^.]{{0,80}}?\b(?:{_DATABASES})\b"
+    r"|\b(?:we|authors) (?:performed|conducted|carried out|undertook|ran) an? (?:[\w-]+ )?"
+    r"(?:systematic|literature|comprehensive|structured|bibliographic)(?: [\w-]+)? search\b"
+    rf"[^.]{{0,80}}?\b(?:{_DATABASES})\b"
     r"|\b(?:systematic|comprehensive|structured|electronic) (?:literature )?search(?:es)? (?:of|in)"
     rf"\b[^.]{{0,40}}?\b(?:{_DATABASES})\b"
     # (a counted or named database, never the topic: "searching databases" as a stage)
@@ -790,10 +818,15 @@ POOLED = _rx(
 
 # A pooling the authors say they did not do: "heterogeneity precluded meta-analysis",
 # "differed too much for a pooled analysis to be meaningful", "were not pooled".
+_POOLING = r"(?:pool\w*|meta-?analy\w+|combin\w+|quantitative synthesis)"
 NOT_POOLED = _rx(
-    r"\bprecluded?\b|\bprevented\b|\btoo (?:much|few|heterogeneous|different|diverse)\b"
-    r"|\bnot (?:be )?(?:possible|feasible|appropriate|meaningful|performed|pooled|combined)\b"
-    r"|\binsufficient\b|\bno meta-?analys[ie]s\b|\bin(?:stead of|ability to)\b"
+    rf"\b(?:precluded?|prevented|did not allow)\b[^.;]{{0,40}}?\b{_POOLING}"
+    rf"|\btoo (?:much|heterogeneous|different|diverse)\b[^.;]{{0,40}}?\b{_POOLING}"
+    rf"|\b{_POOLING}[^.;]{{0,40}}?\b(?:was|were|is|are)\s+(?:not|judged not) (?:possible|feasible"
+    r"|appropriate|meaningful|performed|undertaken)\b|\bwas precluded\b"
+    r"|\b(?:were|was|could) not (?:be )?(?:pooled|combined|meta-?analy[sz]ed)\b"
+    r"|\bno (?:meta-?analys[ie]s|pooling|quantitative synthesis)\b"
+    r"|\bfor a pooled analysis to be meaningful\b"
 )
 
 
@@ -930,7 +963,7 @@ def method_sections(study: Study) -> tuple[str, bool]:
         return PARENT_TRIAL.sub("the earlier trial", " ".join(method)), True
     rest = " ".join(text for label, text in sections if not _BACKGROUND_LABELS.match(label))
     if WORK_TO_COME.search(rest) and _DESIGN_WORD.search(rest):
-        sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z])", rest)
+        sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z0-9])", rest)
         rest = " ".join(
             s for s in sentences if not (WORK_TO_COME.search(s) and _DESIGN_WORD.search(s))
         )
@@ -940,9 +973,9 @@ def method_sections(study: Study) -> tuple[str, bool]:
 # Another trial the study follows on from, named by its method: "patients who completed the
 # double-blind phase of our previous randomised trial were offered an open-label extension".
 PARENT_TRIAL = _rx(
-    r"\b(?:previous|preceding|parent|original|earlier|prior|core|feeder|lead-in)\b[^.;]{0,40}?"
-    r"\b(?:randomi[sz]ed|double[- ]blind(?:ed)?|placebo[- ]controlled)\b(?:[^.;]{0,30}?"
-    r"\b(?:trials?|stud(?:y|ies)|phase)\b)?"
+    r"\b(?:previous|preceding|parent|original|earlier|prior|core|feeder|lead-in)"
+    r"(?:\s+[\w-]+,?){0,3}?\s+(?:randomi[sz]ed|double[- ]blind(?:ed)?|placebo[- ]controlled)"
+    r",?(?:\s+[\w-]+,?){0,3}?\s+(?:trials?|stud(?:y|ies)|phase)\b"
 )
 
 
@@ -951,13 +984,24 @@ PARENT_TRIAL = _rx(
 _DESIGN_WORD = _rx(r"random|longitudinal|prospective|\bcohort|\btrials?\b|follow-?up")
 
 
-# What the authors ask of others, after their own work: "supports a randomized trial",
-# "randomised trials are needed", "future trials should…", "warrants a larger trial".
+# What the authors ask of others, after their own work: "supports a randomized trial of early
+# NMDA antagonism", "randomised trials are needed", "future trials should…", "deserves to be
+# tested in a placebo-controlled trial" (never "the need for rescue analgesia", "supports the
+# use of ketamine", "predicts future chronification").
+_STUDY_NOUN = (
+    r"(?:trials?|stud(?:y|ies)|research|investigations?|evaluations?|testing|follow-?up|data"
+    r"|evidence)\b"
+)
 WORK_TO_COME = _rx(
-    r"\b(?:supports?|warrants?|justif(?:y|ies)|merits?|calls? for|need for|deserves?)\b"
+    r"\b(?:supports?|warrants?|justif(?:y|ies)|merits?|calls? for|deserves?|needs?)\s+(?:a |an )?"
+    r"(?:(?:further|future|larger|more|well-designed|adequately powered|prospective|randomi[sz]ed"
+    r"|controlled|definitive|multi-?cent(?:er|re)|placebo-controlled|long-term)[\s,]+){1,3}"
+    rf"(?:[\w-]+\s+){{0,2}}?{_STUDY_NOUN}"
+    # "longitudinal follow-up of this population is needed", "prospective data is necessary"
+    rf"|\b{_STUDY_NOUN}(?:\s+(?:of|in|with|on)\s+(?:[\w-]+\s+){{0,3}}?)?\s*(?:(?:is|are)\s+)?"
+    r"(?:still\s+)?(?:needed|warranted|required|necessary)\b"
+    rf"|\b(?:future|further|larger|longer)\s+(?:[\w-]+\s+){{0,3}}?{_STUDY_NOUN}"
     r"|\b(?:should|to) be (?:tested|confirmed|evaluated|studied)\b"
-    r"|\b(?:is|are) (?:needed|warranted|required|necessary)\b|\bshould (?:now )?be\b"
-    r"|\bfuture\b|\bfurther (?:studies|research|trials)\b|\blarger (?:studies|trials)\b"
 )
 
 

@@ -98,12 +98,9 @@ _SURVEY = r"(?:the|a|an|our|this)\s+(?:[\w-]+\s+){0,3}?(?:survey|questionnaire)s
 _TOOK_PART = (
     r"(?:were\s+(?:then\s+)?(?:included|enrolled|randomi[sz]ed|recruited)|(?:agreed|consented)\s+to"
     # "Of 118 eligible participants, 97 enrolled", "25 consented and received treatment",
-    # "1,347 respondents met inclusion criteria", "Forty patients entered the study"
-    r"|(?<=\d )(?:enrolled|consented)|met\s+(?:the\s+)?(?:inclusion|eligibility|study)\s+criteria"
-    r"|entered\s+the\s+(?:study|trial)"
-    # "Of 689 members invited, 212 responded (response rate 31%)", never "40 (67%) responded
-    # to ketamine"
-    r"|(?<=\d )responded(?=\s*[(.,;])"
+    # "Forty patients entered the study" (never "24 responded (40%)" to a treatment, nor "81
+    # met the study criteria for the per-protocol analysis": a part of those studied)
+    r"|(?<=\d )(?:enrolled|consented)|entered\s+the\s+(?:study|trial)"
     rf"|completed\s+{_SURVEY}|responded\s+to\s+{_SURVEY}"
     r"|participated|took\s+part)\b"
 )
@@ -125,7 +122,7 @@ _RULES = (
     # (never a share of them: "Overall, 121 respondents (57%) reported using ketamine")
     _rx(
         rf"\b(?:a total of|in total,?|overall,?|altogether,?)\s+{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}"
-        r"(?!\s*\(\s*\d+(?:\.\d+)?\s*%)"
+        r"(?!\s*\(\s*\d+(?:\.\d+)?\s*%\s*\))"
     ),
     # One search for the three ways of saying the people took part after their number ("3721
     # women with a uterus were randomised", "80 patients, randomised to…", "1,830 women
@@ -174,6 +171,13 @@ _RULES = (
     ),
     _rx(
         rf"\b(?:mean|median|average)\s+age\s+of\s+(?:the\s+|all\s+)?{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}"
+    ),
+    # "Of 689 members invited, 212 responded (response rate 31%)": a survey's respondents
+    # (never "Of 60 patients treated, 24 responded", a response to a treatment)
+    _RESPONDED := _rx(
+        rf"\b(?:of|among)\s+(?:the\s+)?(?:\d[\d,]*|{SPELLED})\s+(?:[\w-]+\s+){{0,3}}?(?:invited"
+        rf"|contacted|approached|surveyed|sent\s+(?:a|the)\s+\w+)\b[^.;]{{0,40}}?,\s+{_NUM}\s+"
+        r"(?:\([^()]{0,40}\)\s+)?responded\b"
     ),
     _rx(rf"\b(?:we|and)\s+(?:\w+\s+)?{_ENROLLED}\s+{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}"),
     _rx(rf"\b(?:randomi[sz]ed|enrolled|included|recruited)\s+{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}"),
@@ -370,8 +374,8 @@ _POPULATION_VERB = _rx(
 # "7 RCTs involving 329 participants": the people of other studies.
 _COUNTED_BEFORE = _rx(rf"\d[\d,]*\s+{_NOT_PEOPLE}[^.;]{{0,40}}$")
 _STUDIES_BEFORE = _rx(
-    r"(?:\d[\d,]*|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve))\s+"
-    r"(?:[\w-]+\s+)?(?:trials?|stud(?:y|ies)|RCTs?|articles?|papers?|publications?)\b[^.;]{0,40}$"
+    rf"(?:\d[\d,]*|\b(?:{SPELLED}))\s+(?:[\w-]+\s+)?(?:trials|studies|RCTs|articles|papers"
+    r"|publications)\b[^.;]{0,40}$"
 )
 _YEAR_BEFORE = _rx(
     # ("a total of 2069 participants" counts people, not a year)
@@ -438,24 +442,35 @@ _METHOD_OR_RESULT = _rx(
 
 
 def number_value(text: str) -> int | None:
-    """The value of "132", "18,804", "18 804", "One hundred thirty-two", "Hundred"."""
+    """The value of "132", "18,804", "18 804", "One hundred thirty-two", "Hundred"; None for
+    words that make no one number ("three and six", "twenty thirty")."""
     digits = re.sub(r"[, \u2009\u00a0]", "", text)
     if digits.isdigit():
         return int(digits)
     total = current = 0
-    words = [w for w in re.split(r"[\s-]+", text.lower()) if w not in ("and", "a")]
-    for word in words:
+    last = ""  # the kind of the word before: "unit", "ten", "scale"
+    for word in re.split(r"[\s-]+", text.lower()):
+        if word == "a" or (word == "and" and last == "scale"):
+            continue  # "a hundred", "one hundred and twenty"
         if word in _UNITS:
+            if last in ("unit",) or (last == "ten" and _UNITS[word] >= 10):
+                return None  # "three six", "twenty eleven"
             current += _UNITS[word]
+            last = "unit"
         elif word in _TENS:
+            if last in ("unit", "ten"):
+                return None  # "three twenty", "twenty thirty"
             current += _TENS[word]
+            last = "ten"
         elif word == "hundred":
             current = max(current, 1) * 100
+            last = "scale"
         elif word == "thousand":
             total += max(current, 1) * 1000
             current = 0
+            last = "scale"
         else:
-            return None
+            return None  # "and" between two numbers: "three and six months"
     return total + current or None
 
 
@@ -501,6 +516,7 @@ def _first(rules: tuple[re.Pattern[str], ...], texts: list[str]) -> int | None:
                     # (the whole counted right before the part is no other group)
                     or (
                         rule is not _THE_PART
+                        and rule is not _RESPONDED
                         and (
                             _PAIRED_BEFORE.search(text, 0, m.start("n"))
                             or _GROUP_BEFORE.search(text, max(0, m.start("n") - 120), m.start("n"))
@@ -647,7 +663,11 @@ def _section_n(study: Study) -> int | None:
             if len(found) == 1 and len(_ANY_N_EQUALS.findall(section.text)) == 1:
                 return number_value(found[0])
             opening = _SECTION_OPENS.match(section.text)
-            if opening and not _ANY_N_EQUALS.search(section.text):
+            if (
+                opening
+                and not _ANY_N_EQUALS.search(section.text)
+                and not _SECTION_NARROWED.search(section.text)
+            ):
                 first = re.split(r"(?<=[.;])\s", section.text, maxsplit=1)[0]
                 plain = re.sub(r"\([^()]*\)|\[[^\[\]]*\]", "", first[opening.end() :])
                 if not _OTHERS_COUNTED.search(plain):
@@ -656,6 +676,12 @@ def _section_n(study: Study) -> int | None:
 
 
 _SECTION_OPENS = _rx(rf"^\s*{_NUM}\s+{_BEFORE_NOUN}{_PEOPLE}")
+# A section whose opening count is a pool the study took from: "… were screened for
+# eligibility", "… attended our centre … Of these, 36 received…".
+_SECTION_NARROWED = _rx(
+    r"\b(?:screened|attended|approached|assessed for eligibility|eligible|invited)\b"
+    r"|\b(?:of|among) (?:these|them|whom)\b"
+)
 _OTHERS_COUNTED = _rx(rf"{_NUM}\s+(?:[\w-]+\s+){{0,3}}?(?:with\b|without\b|{_PEOPLE}|controls\b)")
 
 
@@ -681,6 +707,13 @@ def _title_report(study: Study) -> int | None:
     m = _TITLE_REPORT.search(study.title)
     value = number_value(m.group("n")) if m else None
     return value if value and value <= _TITLE_REPORT_MOST else None
+
+
+# What happened in some of them: "Nausea occurred in 9 patients", "was seen in 4 patients".
+_OUTCOME_IN = _rx(
+    r"\b(?:occurred|developed|resolved|persisted|recurred|(?:was|were) (?:seen|observed|noted"
+    r"|found|reported|present|detected))\s+(?:\w+\s+){0,2}$"
+)
 
 
 def extract_participants(study: Study) -> int | None:
@@ -721,6 +754,7 @@ def extract_participants(study: Study) -> int | None:
         and not _ALSO_EVALUATED.search(method, m.end())
         and not _PART_NEXT.search(method[m.end() :])
         and not _per_arm(method, m)
+        and not _OUTCOME_IN.search(method, max(0, m.start() - 60), m.start())
     ):
         value = number_value(m.group("n"))
         if value and not _is_year(method, m.start("n"), value):
