@@ -763,14 +763,15 @@ _SYNTHESIS_LABELS = _rx(
     r"^(?:search (?:strategy|methods?)|selection criteria|data collection and analysis"
     r"|data (?:sources?|extraction|synthesis)|study selection|(?:study )?eligibility criteria)$"
 )
-_DATABASES = (
+_NAMED_DATABASES = (
     r"MEDLINE|PubMed|EMBASE|CINAHL|PsycINFO|PsycLIT|Web of Science|Scopus|Cochrane Library"
-    r"|CENTRAL|(?:electronic |bibliographic )?databases|trials? registers?"
+    r"|CENTRAL"
 )
+_DATABASES = rf"{_NAMED_DATABASES}|(?:electronic |bibliographic )?databases|trials? registers?"
+# A database named, or databases counted: never the topic ("searching databases" as a stage).
 _COUNTED_DATABASES = (
     r"(?:\d+|two|three|four|five|six|seven|eight|nine|ten) (?:electronic |bibliographic )?"
-    r"databases\b|(?:the )?(?:MEDLINE|PubMed|EMBASE|CINAHL|PsycINFO|Web of Science|Scopus"
-    r"|Cochrane Library|CENTRAL)\b"
+    rf"databases\b|(?:the )?(?:{_NAMED_DATABASES})\b"
 )
 OWN_SEARCH = _rx(
     r"\b(?:electronic |bibliographic |literature )?databases? (?:were|was|have been) searched\b"
@@ -790,7 +791,6 @@ OWN_SEARCH = _rx(
     rf"[^.]{{0,80}}?\b(?:{_DATABASES})\b"
     r"|\b(?:systematic|comprehensive|structured|electronic) (?:literature )?search(?:es)? (?:of|in)"
     rf"\b[^.]{{0,40}}?\b(?:{_DATABASES})\b"
-    # (a counted or named database, never the topic: "searching databases" as a stage)
     rf"|\b(?:searching|(?:retrieved|identified|obtained) from) (?:{_COUNTED_DATABASES})"
 )
 STUDIES_FOUND = _rx(
