@@ -54,19 +54,20 @@ def test_a_label_read_more_than_once_is_the_readers_majority(records: list[Label
 # prints the shares beside the targets. Set again when the fifth round's records (135)
 # joined the tune records and the sixth round's (31, the project's own field) became the
 # holdout, and again when the seventh round's (125) joined the holdout, measured after the
-# eighth pass on the rules and after its mends (SOURCES.md, README).
+# eighth pass on the rules and after its mends, and after the ninth (the field's own wording,
+# from written sets; SOURCES.md, README).
 FLOORS = {
     # split: design right as indexed, unindexed, evidence level right
-    "tune": (804, 773, 839),
-    "holdout": (107, 98, 116),
+    "tune": (809, 777, 842),
+    "holdout": (109, 100, 118),
 }
 # Participants read right (the number the abstract states), per split.
-PARTICIPANTS_RIGHT = {"tune": 240, "holdout": 12}
+PARTICIPANTS_RIGHT = {"tune": 241, "holdout": 12}
 # Participants: a wrong number is worse than none. Preclinical graded clinical, as indexed.
 CEILINGS = {
     # split: participants wrong, participants invented, preclinical among clinical
     "tune": (1, 17, 3),
-    "holdout": (1, 3, 6),
+    "holdout": (0, 3, 6),
 }
 # Studies graded as notices or comments (kept out of the evidence).
 STUDIES_TAKEN_FOR_NOTICES = {"tune": 0, "holdout": 0}
