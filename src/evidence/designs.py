@@ -118,6 +118,8 @@ _SYNTHESIS_TYPES: tuple[str, ...] = (
     "Systematic Review",
     "Scoping Review",
 )
+_GUIDELINE_TYPE_SET = frozenset(_GUIDELINE_TYPES)
+_SYNTHESIS_TYPE_SET = frozenset(_SYNTHESIS_TYPES)
 _PT_RULES: tuple[tuple[tuple[str, ...], str], ...] = (
     (_SYNTHESIS_TYPES[:2], "meta_analysis"),
     (_SYNTHESIS_TYPES[2:], "systematic_review"),
@@ -356,16 +358,18 @@ def design_call(study: Study) -> DesignCall:
         return DesignCall("other", f'text says "{commentary}"')
     # A meta-analysis or a systematic review by its type is one, whatever protocol it reviews
     # ("Enhanced recovery protocol for the colorectal surgery patient: a systematic review").
-    guideline = sorted(types & set(_GUIDELINE_TYPES))
-    if guideline and types & set(_SYNTHESIS_TYPES):
+    guideline = sorted(types & _GUIDELINE_TYPE_SET)
+    if guideline and types & _SYNTHESIS_TYPE_SET:
         # A guideline typed also as the systematic review its panel did: the paper is the
         # guideline, the review its method.
         return DesignCall("guideline", f'publication type "{guideline[0]}"')
     for names, design in _PT_RULES[:2]:
         found = [n for n in names if n in types]
         if found:
-            pooled = pooled_told(f"{study.title} {study.abstract_text}")
-            if design == "systematic_review" and pooled:
+            pooled = design == "systematic_review" and pooled_told(
+                f"{study.title} {study.abstract_text}"
+            )
+            if pooled:
                 # Typed a systematic review, told pooled: "risk ratios … were combined with the
                 # Mantel-Haenszel method … a pooled RR of 1.62"
                 return DesignCall(
@@ -392,7 +396,7 @@ def design_call(study: Study) -> DesignCall:
         )
         if call:
             return call
-        guideline = sorted(types & set(_GUIDELINE_TYPES))
+        guideline = sorted(types & _GUIDELINE_TYPE_SET)
         if guideline:
             # A consensus conference's statement, typed Review beside it, is the guideline.
             return DesignCall("guideline", f'publication type "{guideline[0]}"')
@@ -483,8 +487,6 @@ def _treated(study: Study, method: str, call: DesignCall) -> DesignCall:
     it happened to get. Only over a call of a prospective cohort, or of a group told with no
     design; never where the text tells care, a registry, a database, the years of the care,
     a look back, a search for what goes with an outcome, or another group."""
-    if call.design != "cohort_prospective" and call.design not in _UNNAMED_GROUP:
-        return call
     if call.design != "cohort_prospective" and not call.source.startswith(_GROUP_SOURCES):
         return call
     text = f"{study.title} {method}"
@@ -500,9 +502,9 @@ def _treated(study: Study, method: str, call: DesignCall) -> DesignCall:
     )
 
 
-# The calls of _from_text for a group it counted with no design named (GROUP_STUDIED): the
-# only ones besides a prospective cohort that a treatment given can make a trial.
-_UNNAMED_GROUP = frozenset({"retrospective", "cross_sectional", "case_series"})
+# The sources of _from_text's calls for a group it counted with no design named
+# (GROUP_STUDIED: retrospective, cross-sectional or a case series): the only calls besides a
+# prospective cohort that a treatment given can make a trial.
 _GROUP_SOURCES = ("abstract studies", "abstract describes")
 
 
