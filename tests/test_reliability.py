@@ -432,7 +432,7 @@ def test_debug_shows_the_traceback(published: Path) -> None:
         main(["build", "--debug", "--project", str(published)])
 
 
-def test_a_full_disk_changes_nothing(published: Path) -> None:
+def test_a_full_disk_changes_nothing(published: Path, tmp_path: Path) -> None:
     # Files may not grow past LIMIT bytes: the store's WAL index (32 KiB) fits, the new
     # index.html does not, as on a disk that fills up midway through a build.
     LIMIT = 36_000
@@ -446,8 +446,12 @@ def test_a_full_disk_changes_nothing(published: Path) -> None:
         from evidence.cli import main
         sys.exit(main(["build", "--project", {str(published)!r}]))
     """)
+    # matplotlib's font cache of its own, empty, as on a new machine: the build's chart
+    # writes it (about 36 KB), which a full disk refuses. (The shared one may be missing, or
+    # rewritten by another test's process: the test failed now and then.)
+    env = {**child_env(), "MPLCONFIGDIR": str(tmp_path / "matplotlib")}
     proc = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, env=child_env()
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, env=env
     )
     assert proc.returncode == 1, proc.stderr
     assert proc.stderr.startswith("Error: ") and proc.stderr.count("\n") == 1

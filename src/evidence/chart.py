@@ -8,6 +8,7 @@ screen readers, no glyph paths), no creation date in the metadata.
 from __future__ import annotations
 
 import io
+import logging
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -70,6 +71,19 @@ def studies_by_year_svg(data: YearCounts, *, title: str) -> str:
     return _svg(data.years, data.levels, counts, title)
 
 
+class _FontCacheUnsaved(logging.Filter):
+    """matplotlib keeps the fonts it found in a cache file, and warns on stderr where it
+    cannot write it (a full disk; a first run on a new machine writes it): nothing is lost,
+    it looks for them again next time. Dropped, so that a failing build says one line, its
+    own, and a quiet one says nothing."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Could not save font_manager cache")
+
+
+_FONT_CACHE_UNSAVED = _FontCacheUnsaved()
+
+
 # Drawing is most of a small build's time, and the same data makes the same bytes: a build
 # whose chart data did not change (a quiet night, another citation style) draws nothing.
 @lru_cache(maxsize=8)
@@ -78,6 +92,7 @@ def _svg(
 ) -> str:
     # Imported here: matplotlib's import is a fair part of a second, and a large build draws
     # its chart in its worker process (evidence.worker), never in its own.
+    logging.getLogger("matplotlib.font_manager").addFilter(_FONT_CACHE_UNSAVED)  # once
     import matplotlib as mpl
     from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
