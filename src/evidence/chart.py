@@ -72,10 +72,10 @@ def studies_by_year_svg(data: YearCounts, *, title: str) -> str:
 
 
 class _FontCacheUnsaved(logging.Filter):
-    """matplotlib keeps the fonts it found in a cache file, and warns on stderr where it
-    cannot write it (a full disk; a first run on a new machine writes it): nothing is lost,
-    it looks for them again next time. Dropped, so that a failing build says one line, its
-    own, and a quiet one says nothing."""
+    """matplotlib keeps the fonts it found in a cache file (written on its first run on a
+    machine) and warns on stderr where it cannot write it, as on a full disk: nothing is
+    lost, it looks for the fonts again next time. The warning is dropped, so that a failing
+    build says one line, its own, and a quiet one nothing."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         return not record.getMessage().startswith("Could not save font_manager cache")
@@ -92,7 +92,7 @@ def _svg(
 ) -> str:
     # Imported here: matplotlib's import is a fair part of a second, and a large build draws
     # its chart in its worker process (evidence.worker), never in its own.
-    logging.getLogger("matplotlib.font_manager").addFilter(_FONT_CACHE_UNSAVED)  # once
+    logging.getLogger("matplotlib.font_manager").addFilter(_FONT_CACHE_UNSAVED)  # added once
     import matplotlib as mpl
     from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
