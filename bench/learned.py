@@ -44,26 +44,26 @@ class Learned:
     """The model, trained on `records` (each as indexed and unindexed)."""
 
     def __init__(self, records: Sequence[Labelled]) -> None:
-        from scipy.sparse import hstack
         from sklearn.feature_extraction import DictVectorizer
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
 
         studies = [r.study for r in records] + [unindexed(r.study) for r in records]
         labels = [r.design for r in records] * 2
-        self._hstack = hstack
         self._named = DictVectorizer()
         self._words = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True)
         self._model = LogisticRegression(C=1.0, max_iter=3000)
         self._model.fit(self._matrix(studies, fit=True), labels)
 
     def _matrix(self, studies: Sequence[Study], fit: bool = False) -> Any:
+        from scipy.sparse import hstack
+
         named, words = zip(*(features(s) for s in studies), strict=True)
         if fit:
             parts = [self._named.fit_transform(named), self._words.fit_transform(words)]
         else:
             parts = [self._named.transform(named), self._words.transform(words)]
-        return self._hstack([3 * parts[0], parts[1]]).tocsr()
+        return hstack([3 * parts[0], parts[1]]).tocsr()
 
     def designs(self, studies: Sequence[Study]) -> list[str]:
         return [str(d) for d in self._model.predict(self._matrix(studies))]

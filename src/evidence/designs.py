@@ -396,7 +396,6 @@ def design_call(study: Study) -> DesignCall:
         )
         if call:
             return call
-        guideline = sorted(types & _GUIDELINE_TYPE_SET)
         if guideline:
             # A consensus conference's statement, typed Review beside it, is the guideline.
             return DesignCall("guideline", f'publication type "{guideline[0]}"')
